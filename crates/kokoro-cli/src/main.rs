@@ -1,0 +1,264 @@
+//! `kokoro`: the command-line program of the Kokoro TTS engine.
+//!
+//! `kokoro say "Hello world." -o hello.wav`, `kokoro segments story.json --media-root media`,
+//! `kokoro voices`, `kokoro info`. Every generation prints one JSON outcome line on stdout; the
+//! exit status is non-zero when anything failed.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tts_pipeline::{Engine, EngineConfig, Outcome, ProjectRequest};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kokoro",
+    version,
+    about = "Local text-to-speech with Kokoro-82M"
+)]
+struct Cli {
+    /// Directory of the model files (model, voices, config, runtime, manifest.json).
+    #[arg(long, global = true, env = "KOKORO_MODEL_DIR")]
+    model_dir: Option<PathBuf>,
+    /// ONNX Runtime intra-op threads per session (default: all cores for one session).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    /// More logging on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Speak a text into one WAV file.
+    Say {
+        /// The text (or use --text-file).
+        text: Option<String>,
+        /// Read the text from this UTF-8 file instead.
+        #[arg(long, conflicts_with = "text")]
+        text_file: Option<PathBuf>,
+        /// Voice id (af_bella, bm_george, ...) or a blend such as `af_bella:0.7,am_adam:0.3`.
+        #[arg(long)]
+        voice: Option<String>,
+        /// Speed, 0.5 to 2.0.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f32,
+        /// Output WAV path.
+        #[arg(short, long, default_value = "out.wav")]
+        output: PathBuf,
+        /// Write 16-bit PCM instead of 32-bit float.
+        #[arg(long)]
+        pcm16: bool,
+    },
+    /// Narrate a project's segments (JSON: {project_id, segments: [{id, text, voice?, speed?}]}).
+    Segments {
+        /// The JSON file.
+        file: PathBuf,
+        /// Media root: files go to {media_root}/projects/{project_id}/audio/{segment_id}.wav.
+        #[arg(long, env = "MEDIA_ROOT", default_value = "media")]
+        media_root: PathBuf,
+        /// Media URL prefix (for the urls printed with each outcome).
+        #[arg(long, env = "MEDIA_URL", default_value = "/media/")]
+        media_url: String,
+        /// Worker threads (default: one per inference session).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
+    /// List the voices that are installed.
+    Voices {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the runtime, the model, its contract and what is available.
+    Info {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn config(cli: &Cli) -> EngineConfig {
+    let mut config = EngineConfig::default();
+    config.model_dir = cli.model_dir.clone();
+    if let Some(t) = cli.threads {
+        config.session.intra_threads = Some(t);
+    }
+    config
+}
+
+fn print_outcome(outcome: &Outcome) -> ExitCode {
+    println!("{}", outcome.to_json());
+    if outcome.success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = config(&cli);
+    match cli.command {
+        Command::Say {
+            text,
+            text_file,
+            voice,
+            speed,
+            output,
+            pcm16,
+        } => {
+            let text = match (text, text_file) {
+                (Some(t), _) => t,
+                (None, Some(path)) => match std::fs::read(&path) {
+                    Ok(bytes) => match String::from_utf8(bytes) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            return Ok(print_outcome(&Outcome::failure(format!(
+                                "text file {} is not valid UTF-8 (first bad byte at {}): save it as UTF-8",
+                                path.display(),
+                                e.utf8_error().valid_up_to()
+                            ))));
+                        }
+                    },
+                    Err(e) => {
+                        return Ok(print_outcome(&Outcome::failure(format!(
+                            "cannot read text file {}: {e}",
+                            path.display()
+                        ))));
+                    }
+                },
+                (None, None) => anyhow::bail!("give the text to speak, or --text-file FILE"),
+            };
+            let mut config = config;
+            if pcm16 {
+                config.options.format = tts_pipeline::SampleFormat::Pcm16;
+            }
+            let outcome = match Engine::open(&config) {
+                Ok(engine) => {
+                    Outcome::from(engine.generate_audio(&text, voice.as_deref(), speed, &output))
+                }
+                Err(e) => Outcome::failure(e.to_string()),
+            };
+            Ok(print_outcome(&outcome))
+        }
+        Command::Segments {
+            file,
+            media_root,
+            media_url,
+            workers,
+        } => {
+            let raw = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read segments file {}", file.display()))?;
+            let request: ProjectRequest = serde_json::from_str(&raw).with_context(|| {
+                format!(
+                    "{} is not a segments file: expected {{\"project_id\": ..., \"segments\": [{{\"id\", \"text\", \"voice\"?, \"speed\"?}}]}}",
+                    file.display()
+                )
+            })?;
+            let engine = match Engine::open(&config) {
+                Ok(engine) => engine,
+                Err(e) => {
+                    let failure = Outcome::failure(e.to_string());
+                    for seg in &request.segments {
+                        let out = tts_pipeline::SegmentOutcome {
+                            segment_id: seg.id.clone(),
+                            outcome: failure.clone(),
+                        };
+                        println!("{}", serde_json::to_string(&out)?);
+                    }
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let layout = tts_pipeline::MediaLayout::new(media_root, media_url);
+            let total = request.segments.len();
+            let tty = std::io::stderr().is_terminal();
+            let workers = workers.unwrap_or_else(|| engine.default_workers());
+            let outcomes = engine.generate_segments(&layout, &request, workers, |done, out| {
+                if tty {
+                    let width = 30;
+                    let filled = (done * width).checked_div(total).unwrap_or(width);
+                    let mut err = std::io::stderr().lock();
+                    let _ = write!(
+                        err,
+                        "\r[{}{}] {done}/{total} {}",
+                        "=".repeat(filled),
+                        " ".repeat(width - filled),
+                        out.segment_id
+                    );
+                    if done == total {
+                        let _ = writeln!(err);
+                    }
+                }
+            });
+            let mut failed = 0;
+            for out in &outcomes {
+                if !out.outcome.success {
+                    failed += 1;
+                }
+                println!("{}", serde_json::to_string(out)?);
+            }
+            if failed > 0 {
+                eprintln!("{failed} of {total} segments failed");
+                Ok(ExitCode::FAILURE)
+            } else {
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+        Command::Voices { json } => {
+            let voices = tts_pipeline::list_voices(&config)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&voices)?);
+            } else {
+                for v in &voices {
+                    println!("{:<14} {:<22} {}", v.id, v.language, v.gender);
+                }
+                eprintln!("{} voices", voices.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Info { json } => {
+            let info = tts_pipeline::engine_info(&config);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&info)?);
+            } else {
+                println!("{info}");
+            }
+            Ok(if info.model_available {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The `kokoro` program end to end. The real-model test skips loudly without the model files,
+//! unless `KOKORO_REQUIRE_MODEL=1`.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn kokoro(args: &[&str], model_dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kokoro"))
+        .arg("--model-dir")
+        .arg(model_dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn model_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("KOKORO_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"));
+    if dir.join("manifest.json").is_file() {
+        return Some(dir);
+    }
+    if std::env::var("KOKORO_REQUIRE_MODEL").is_ok_and(|v| v == "1") {
+        panic!(
+            "KOKORO_REQUIRE_MODEL=1 but {} has no manifest.json: run `cargo xtask fetch-model`",
+            dir.display()
+        );
+    }
+    eprintln!(
+        "\n==========================================================\n\
+         SKIPPED: CLI real-model test: no model in {}\n\
+         Run `cargo xtask fetch-model`.\n\
+         ==========================================================\n",
+        dir.display()
+    );
+    None
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn missing_model_is_a_json_failure_and_a_non_zero_status() {
+    let empty = tempfile::tempdir().unwrap();
+    let wav = empty.path().join("x.wav");
+    let out = kokoro(
+        &["say", "Hello.", "-o", wav.to_str().unwrap()],
+        empty.path(),
+    );
+    assert!(!out.status.success());
+    let v = &json_lines(&out)[0];
+    assert_eq!(v["success"], false);
+    assert!(v["error"].as_str().unwrap().contains("fetch-model"), "{v}");
+    assert!(!wav.exists());
+}
+
+#[test]
+fn invalid_utf8_text_file_is_a_clear_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.txt");
+    std::fs::write(&file, b"caf\xe9 au lait").unwrap();
+    let out = kokoro(&["say", "--text-file", file.to_str().unwrap()], dir.path());
+    assert!(!out.status.success());
+    let v = &json_lines(&out)[0];
+    assert!(v["error"].as_str().unwrap().contains("UTF-8"), "{v}");
+}
+
+#[test]
+fn info_reports_what_is_missing() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = kokoro(&["info", "--json"], empty.path());
+    assert!(!out.status.success());
+    let v = &json_lines_pretty(&out);
+    assert_eq!(v["model_available"], false);
+}
+
+fn json_lines_pretty(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn say_segments_and_voices_on_the_real_model() {
+    let Some(models) = model_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("cli.wav");
+    let out = kokoro(
+        &[
+            "say",
+            "Command line speech.",
+            "--voice",
+            "bm_george",
+            "-o",
+            wav.to_str().unwrap(),
+        ],
+        &models,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = &json_lines(&out)[0];
+    assert_eq!(v["success"], true);
+    assert_eq!(v["sample_rate"], 24_000);
+    assert_eq!(v["voice"], "bm_george");
+    assert!(wav.is_file());
+
+    let story = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sample-story.json");
+    let media = dir.path().join("media");
+    let out = kokoro(
+        &[
+            "segments",
+            story.to_str().unwrap(),
+            "--media-root",
+            media.to_str().unwrap(),
+        ],
+        &models,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 5);
+    for l in &lines {
+        assert_eq!(l["success"], true, "{l}");
+        let id = l["segment_id"].as_str().unwrap();
+        assert!(
+            media
+                .join(format!("projects/demo-lighthouse/audio/{id}.wav"))
+                .is_file()
+        );
+    }
+
+    let out = kokoro(&["voices", "--json"], &models);
+    assert!(out.status.success());
+    let voices = json_lines_pretty(&out);
+    assert!(voices.as_array().unwrap().len() >= 7);
+}

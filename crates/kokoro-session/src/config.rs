@@ -1,0 +1,166 @@
+//! [`SessionConfig`]: where the files are and how the session runs.
+
+use std::path::PathBuf;
+
+/// Where ONNX Runtime executes the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Execution {
+    /// ONNX Runtime's default CPU execution provider.
+    #[default]
+    Cpu,
+    /// NVIDIA CUDA. Needs this crate's `cuda` feature and a CUDA build of ONNX Runtime.
+    ///
+    /// If registering the provider fails, loading fails with
+    /// [`ErrorKind::ExecutionProvider`](crate::ErrorKind::ExecutionProvider), unless
+    /// `fallback_to_cpu` is set: then a warning is logged and the session runs on the CPU.
+    Cuda {
+        /// CUDA device ordinal (0 for the first GPU).
+        device_id: i32,
+        /// Continue on the CPU (with a warning) when CUDA cannot be used.
+        fallback_to_cpu: bool,
+    },
+}
+
+/// ONNX Runtime graph optimization level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum GraphOptimization {
+    /// No graph optimization.
+    Disable,
+    /// Semantics-preserving rewrites only (constant folding, redundant node removal).
+    Basic,
+    /// Basic plus complex node fusions.
+    Extended,
+    /// Every optimization ONNX Runtime has (its own default).
+    #[default]
+    All,
+}
+
+/// How to find and load the model. `SessionConfig::default()` discovers everything.
+///
+/// Every field is optional; `None` means "discover it" (see [`locate_model`](crate::locate_model)
+/// and [`locate_runtime`](crate::locate_runtime) for the search order).
+///
+/// ```
+/// use kokoro_session::{Execution, SessionConfig};
+///
+/// let cfg = SessionConfig::new()
+///     .with_model_dir("models")
+///     .with_intra_threads(2)
+///     .with_execution(Execution::Cpu);
+/// assert_eq!(cfg.intra_threads, Some(2));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// Model directory; `None`: env `KOKORO_MODEL_DIR`, else `./models`.
+    pub model_dir: Option<PathBuf>,
+    /// The `.onnx` file itself; `None`: from the manifest or the known file names in the model dir.
+    pub model_path: Option<PathBuf>,
+    /// The ONNX Runtime shared library; `None`: `ORT_DYLIB_PATH`, the manifest, the model dir, the system.
+    pub runtime_library: Option<PathBuf>,
+    /// ONNX Runtime intra-op threads; `None`: [`std::thread::available_parallelism`].
+    pub intra_threads: Option<usize>,
+    /// Execution provider.
+    pub execution: Execution,
+    /// Graph optimization level.
+    pub graph_optimization: GraphOptimization,
+}
+
+impl SessionConfig {
+    /// The default configuration: discover everything, CPU, all optimizations.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the model directory.
+    #[must_use]
+    pub fn with_model_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.model_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets the model file.
+    #[must_use]
+    pub fn with_model_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.model_path = Some(path.into());
+        self
+    }
+
+    /// Sets the ONNX Runtime shared library.
+    #[must_use]
+    pub fn with_runtime_library(mut self, path: impl Into<PathBuf>) -> Self {
+        self.runtime_library = Some(path.into());
+        self
+    }
+
+    /// Sets the number of intra-op threads (0 is treated as 1).
+    #[must_use]
+    pub fn with_intra_threads(mut self, threads: usize) -> Self {
+        self.intra_threads = Some(threads);
+        self
+    }
+
+    /// Sets the execution provider.
+    #[must_use]
+    pub fn with_execution(mut self, execution: Execution) -> Self {
+        self.execution = execution;
+        self
+    }
+
+    /// Sets the graph optimization level.
+    #[must_use]
+    pub fn with_graph_optimization(mut self, level: GraphOptimization) -> Self {
+        self.graph_optimization = level;
+        self
+    }
+
+    /// The intra-op thread count this config resolves to (at least 1).
+    pub fn resolved_intra_threads(&self) -> usize {
+        self.intra_threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_discover_everything_on_cpu() {
+        let cfg = SessionConfig::default();
+        assert_eq!(cfg.model_dir, None);
+        assert_eq!(cfg.model_path, None);
+        assert_eq!(cfg.runtime_library, None);
+        assert_eq!(cfg.execution, Execution::Cpu);
+        assert_eq!(cfg.graph_optimization, GraphOptimization::All);
+        assert!(cfg.resolved_intra_threads() >= 1);
+    }
+
+    #[test]
+    fn setters_set() {
+        let cfg = SessionConfig::new()
+            .with_model_dir("/m")
+            .with_model_path("/m/x.onnx")
+            .with_runtime_library("/r/libonnxruntime.so")
+            .with_intra_threads(0)
+            .with_execution(Execution::Cuda {
+                device_id: 1,
+                fallback_to_cpu: true,
+            })
+            .with_graph_optimization(GraphOptimization::Basic);
+        assert_eq!(cfg.model_dir, Some(PathBuf::from("/m")));
+        assert_eq!(cfg.model_path, Some(PathBuf::from("/m/x.onnx")));
+        assert_eq!(
+            cfg.runtime_library,
+            Some(PathBuf::from("/r/libonnxruntime.so"))
+        );
+        assert_eq!(cfg.resolved_intra_threads(), 1);
+        assert!(matches!(
+            cfg.execution,
+            Execution::Cuda { device_id: 1, .. }
+        ));
+        assert_eq!(cfg.graph_optimization, GraphOptimization::Basic);
+    }
+}

@@ -1,0 +1,658 @@
+//! [`KokoroSession`]: one loaded model, safe to share between threads; [`shared_session`].
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+
+use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
+use ort::session::{Session, SessionInputValue, SessionOutputs};
+use ort::value::{Outlet, Tensor, TensorElementType, ValueType};
+
+use crate::config::{Execution, GraphOptimization, SessionConfig};
+use crate::contract::{Contract, ModelInfo, SpeedType, TensorDesc, TokenType};
+use crate::discovery::{locate_model, lookup_runtime};
+use crate::error::{ErrorKind, FETCH_HINT, Result, SessionError};
+use crate::runtime::{RuntimeInfo, init_with};
+
+/// Most phoneme tokens one call accepts (PL-BERT has 512 positions, two go to padding).
+pub const MAX_TOKENS: usize = 510;
+/// Length of a style vector (one row of a voice pack).
+pub const STYLE_DIM: usize = 256;
+/// Sample rate of the audio every Kokoro model produces, in Hz.
+pub const SAMPLE_RATE: u32 = 24_000;
+/// Audio samples per duration frame, for exports that output durations.
+pub const SAMPLES_PER_FRAME: usize = 600;
+
+static LOADS: AtomicUsize = AtomicUsize::new(0);
+
+/// How many sessions this process has loaded so far (each successful
+/// [`KokoroSession::load`], including the ones [`shared_session`] makes). For tests and metrics.
+pub fn load_count() -> usize {
+    LOADS.load(Ordering::SeqCst)
+}
+
+/// The result of one [`KokoroSession::run`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inference {
+    /// Mono float samples at [`SAMPLE_RATE`], exactly as the model produced them (not normalized).
+    pub audio: Vec<f32>,
+    /// Per-token durations in frames of [`SAMPLES_PER_FRAME`] samples (including the two padding
+    /// tokens), when the export outputs them; converted to `f32` whatever their declared type.
+    pub durations: Option<Vec<f32>>,
+}
+
+impl Inference {
+    /// Length of the audio in seconds.
+    pub fn duration_secs(&self) -> f64 {
+        self.audio.len() as f64 / f64::from(SAMPLE_RATE)
+    }
+}
+
+/// One loaded Kokoro model. `Send + Sync`: share it with `Arc`; calls to [`run`](Self::run) are
+/// serialized by an internal mutex (ONNX Runtime parallelizes inside one call with its intra-op
+/// threads). For throughput on many cores, load several sessions with few threads each.
+pub struct KokoroSession {
+    session: Mutex<Session>,
+    info: ModelInfo,
+    contract: Contract,
+    model_path: PathBuf,
+    runtime: RuntimeInfo,
+}
+
+impl fmt::Debug for KokoroSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KokoroSession")
+            .field("model_path", &self.model_path)
+            .field("contract", &self.contract)
+            .field("runtime", &self.runtime.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn element_name(ty: TensorElementType) -> String {
+    use TensorElementType as T;
+    match ty {
+        T::Float32 => "float32",
+        T::Float16 => "float16",
+        T::Float64 => "float64",
+        T::Bfloat16 => "bfloat16",
+        T::Int8 => "int8",
+        T::Int16 => "int16",
+        T::Int32 => "int32",
+        T::Int64 => "int64",
+        T::Uint8 => "uint8",
+        T::Uint16 => "uint16",
+        T::Uint32 => "uint32",
+        T::Uint64 => "uint64",
+        T::Bool => "bool",
+        T::String => "string",
+        other => return other.to_string(),
+    }
+    .to_owned()
+}
+
+fn describe(outlet: &Outlet) -> TensorDesc {
+    let (dtype, shape) = match outlet.dtype() {
+        ValueType::Tensor { ty, shape, .. } => (element_name(*ty), shape.to_vec()),
+        ValueType::Sequence(_) => ("sequence".to_owned(), Vec::new()),
+        ValueType::Map { .. } => ("map".to_owned(), Vec::new()),
+        ValueType::Optional(_) => ("optional".to_owned(), Vec::new()),
+    };
+    TensorDesc::new(outlet.name(), dtype, shape)
+}
+
+fn runtime_error(what: &str, e: impl fmt::Display) -> SessionError {
+    SessionError::new(
+        ErrorKind::Runtime,
+        format!("onnx runtime could not {what}: {e}"),
+    )
+}
+
+fn optimization_level(level: GraphOptimization) -> GraphOptimizationLevel {
+    match level {
+        GraphOptimization::Disable => GraphOptimizationLevel::Disable,
+        GraphOptimization::Basic => GraphOptimizationLevel::Level1,
+        GraphOptimization::Extended => GraphOptimizationLevel::Level2,
+        GraphOptimization::All => GraphOptimizationLevel::All,
+    }
+}
+
+#[cfg(feature = "cuda")]
+fn apply_execution(builder: SessionBuilder, execution: Execution) -> Result<SessionBuilder> {
+    match execution {
+        Execution::Cpu => Ok(builder),
+        Execution::Cuda {
+            device_id,
+            fallback_to_cpu,
+        } => {
+            let cuda = ort::ep::CUDA::default()
+                .with_device_id(device_id)
+                .build()
+                .error_on_failure();
+            match builder.with_execution_providers([cuda]) {
+                Ok(builder) => {
+                    tracing::debug!(device_id, "registered the cuda execution provider");
+                    Ok(builder)
+                }
+                Err(e) if fallback_to_cpu => {
+                    tracing::warn!(
+                        device_id,
+                        "cuda is unavailable ({e}); running on the cpu instead"
+                    );
+                    Ok(e.recover())
+                }
+                Err(e) => Err(SessionError::new(
+                    ErrorKind::ExecutionProvider,
+                    format!(
+                        "cuda device {device_id} could not be used ({e}): install a cuda build of onnx runtime \
+                         (onnxruntime-gpu) with matching cuda/cudnn libraries, or use `Execution::Cpu`"
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "cuda"))]
+fn apply_execution(builder: SessionBuilder, execution: Execution) -> Result<SessionBuilder> {
+    match execution {
+        Execution::Cpu => Ok(builder),
+        Execution::Cuda {
+            fallback_to_cpu: true,
+            ..
+        } => {
+            tracing::warn!(
+                "cuda was requested but kokoro-session was built without its `cuda` feature; running on the cpu"
+            );
+            Ok(builder)
+        }
+        Execution::Cuda { .. } => Err(SessionError::new(
+            ErrorKind::ExecutionProvider,
+            "cuda was requested but kokoro-session was built without its `cuda` feature: rebuild with \
+             `--features kokoro-session/cuda`, or use `Execution::Cpu`",
+        )),
+    }
+}
+
+impl KokoroSession {
+    /// Finds the model and the runtime (see [`locate_model`] and
+    /// [`locate_runtime`](crate::locate_runtime)), opens the runtime if this process has not yet
+    /// (see [`init_runtime`](crate::init_runtime)), loads a new session and reads its contract.
+    ///
+    /// Always loads a fresh session (for pools); use [`shared_session`] for one per process.
+    ///
+    /// Errors: model/runtime missing or incompatible, [`ErrorKind::ModelCorrupt`] if ONNX Runtime
+    /// rejects the file, [`ErrorKind::UnsupportedContract`], [`ErrorKind::ExecutionProvider`].
+    pub fn load(cfg: &SessionConfig) -> Result<Self> {
+        let model_path = locate_model(cfg)?;
+        let lookup = lookup_runtime(cfg)?;
+        let (runtime, env) = init_with(&lookup.path, &lookup.searched)?;
+        let threads = cfg.resolved_intra_threads();
+
+        let builder =
+            Session::builder(&env).map_err(|e| runtime_error("create session options", e))?;
+        let builder = builder
+            .with_optimization_level(optimization_level(cfg.graph_optimization))
+            .map_err(|e| runtime_error("set the graph optimization level", e))?
+            .with_intra_threads(threads)
+            .map_err(|e| runtime_error("set the intra-op thread count", e))?;
+        let mut builder = apply_execution(builder, cfg.execution)?;
+        let session = builder.commit_from_file(&model_path).map_err(|e| {
+            let kind = if e.code() == ort::ErrorCode::NoSuchFile {
+                ErrorKind::ModelMissing
+            } else {
+                ErrorKind::ModelCorrupt
+            };
+            SessionError::with_source(
+                kind,
+                format!(
+                    "onnx runtime could not load the model {} ({e}): the file may be truncated or not an onnx \
+                     model; {FETCH_HINT} to fetch it again",
+                    model_path.display()
+                ),
+                e,
+            )
+        })?;
+
+        let info = ModelInfo {
+            inputs: session.inputs().iter().map(describe).collect(),
+            outputs: session.outputs().iter().map(describe).collect(),
+        };
+        let contract = Contract::from_info(&info)
+            .map_err(|e| SessionError::new(e.kind(), format!("{}: {e}", model_path.display())))?;
+        LOADS.fetch_add(1, Ordering::SeqCst);
+        tracing::debug!(
+            model = %model_path.display(),
+            threads,
+            contract = ?contract,
+            "kokoro session loaded"
+        );
+        Ok(Self {
+            session: Mutex::new(session),
+            info,
+            contract,
+            model_path,
+            runtime,
+        })
+    }
+
+    /// The model's declared inputs and outputs.
+    pub fn model_info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// The names and types [`run`](Self::run) uses.
+    pub fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
+    /// The model file this session was loaded from.
+    pub fn model_path(&self) -> &Path {
+        &self.model_path
+    }
+
+    /// The ONNX Runtime library in use.
+    pub fn runtime(&self) -> &RuntimeInfo {
+        &self.runtime
+    }
+
+    /// Synthesizes one chunk.
+    ///
+    /// * `ids`: phoneme token ids **without** padding, 1 to [`MAX_TOKENS`] of them; the session
+    ///   adds the `0` padding at both ends.
+    /// * `style`: one style row of [`STYLE_DIM`] finite floats.
+    /// * `speed`: finite and > 0 (1.0 is normal). Models whose speed input is an integer get it
+    ///   rounded to the nearest integer, at least 1 (see [`SpeedType`]).
+    ///
+    /// Token ids are fed as int64 or int32, as the model declares. Invalid arguments fail with
+    /// [`ErrorKind::InvalidInput`] before anything runs; an ONNX Runtime failure or non-finite
+    /// or empty audio fails with [`ErrorKind::Inference`].
+    pub fn run(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Inference> {
+        let prepared = prepare(&self.contract, ids, style, speed)?;
+        let inputs = prepared.into_inputs(&self.contract)?;
+
+        let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        let outputs = session.run(inputs).map_err(|e| {
+            SessionError::with_source(
+                ErrorKind::Inference,
+                format!(
+                    "inference failed for {} tokens with {}: {e}",
+                    ids.len(),
+                    self.model_path.display()
+                ),
+                e,
+            )
+        })?;
+        let audio = extract_audio(&outputs, &self.contract.audio_output)?;
+        let durations = match &self.contract.durations_output {
+            Some(name) => Some(extract_durations(&outputs, name)?),
+            None => None,
+        };
+        drop(outputs);
+        drop(session);
+
+        if audio.is_empty() {
+            return Err(SessionError::new(
+                ErrorKind::Inference,
+                format!("the model produced no audio for {} tokens", ids.len()),
+            ));
+        }
+        if let Some(i) = audio.iter().position(|s| !s.is_finite()) {
+            return Err(SessionError::new(
+                ErrorKind::Inference,
+                format!(
+                    "the model produced a non-finite sample ({}) at index {i} of {}: the model file may be corrupt; \
+                     {FETCH_HINT}",
+                    audio.get(i).copied().unwrap_or(f32::NAN),
+                    audio.len()
+                ),
+            ));
+        }
+        Ok(Inference { audio, durations })
+    }
+}
+
+fn inference_error(message: String) -> SessionError {
+    SessionError::new(ErrorKind::Inference, message)
+}
+
+fn extract_audio(outputs: &SessionOutputs<'_>, name: &str) -> Result<Vec<f32>> {
+    let value = outputs
+        .get(name)
+        .ok_or_else(|| inference_error(format!("the model returned no `{name}` output")))?;
+    let (_, data) = value
+        .try_extract_tensor::<f32>()
+        .map_err(|e| inference_error(format!("output `{name}` is not a float32 tensor: {e}")))?;
+    Ok(data.to_vec())
+}
+
+fn extract_durations(outputs: &SessionOutputs<'_>, name: &str) -> Result<Vec<f32>> {
+    let value = outputs
+        .get(name)
+        .ok_or_else(|| inference_error(format!("the model returned no `{name}` output")))?;
+    let bad =
+        |e: ort::Error| inference_error(format!("cannot read durations output `{name}`: {e}"));
+    // Durations are small frame counts: the conversions to f32 are exact in practice.
+    #[allow(clippy::cast_precision_loss)]
+    let durations = match value.dtype().tensor_type() {
+        Some(TensorElementType::Float32) => {
+            value.try_extract_tensor::<f32>().map_err(bad)?.1.to_vec()
+        }
+        Some(TensorElementType::Float64) => value
+            .try_extract_tensor::<f64>()
+            .map_err(bad)?
+            .1
+            .iter()
+            .map(|&d| d as f32)
+            .collect(),
+        Some(TensorElementType::Int64) => value
+            .try_extract_tensor::<i64>()
+            .map_err(bad)?
+            .1
+            .iter()
+            .map(|&d| d as f32)
+            .collect(),
+        Some(TensorElementType::Int32) => value
+            .try_extract_tensor::<i32>()
+            .map_err(bad)?
+            .1
+            .iter()
+            .map(|&d| d as f32)
+            .collect(),
+        other => {
+            return Err(inference_error(format!(
+                "durations output `{name}` has unsupported type {other:?}"
+            )));
+        }
+    };
+    Ok(durations)
+}
+
+/// Token ids with padding, in the dtype the model wants.
+#[derive(Debug, Clone, PartialEq)]
+enum TokenData {
+    I64(Vec<i64>),
+    I32(Vec<i32>),
+}
+
+/// The speed value in the dtype the model wants.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SpeedData {
+    F32(f32),
+    I32(i32),
+    I64(i64),
+}
+
+/// Validated, converted inputs for one run.
+#[derive(Debug, Clone, PartialEq)]
+struct Prepared {
+    tokens: TokenData,
+    style: Vec<f32>,
+    speed: SpeedData,
+}
+
+fn prepare(contract: &Contract, ids: &[i64], style: &[f32], speed: f32) -> Result<Prepared> {
+    if ids.is_empty() {
+        return Err(SessionError::invalid_input(
+            "no phoneme tokens to synthesize: pass at least one token id",
+        ));
+    }
+    if ids.len() > MAX_TOKENS {
+        return Err(SessionError::invalid_input(format!(
+            "{} phoneme tokens exceed the model's limit of {MAX_TOKENS}: split the text into smaller chunks",
+            ids.len()
+        )));
+    }
+    if let Some(bad) = ids.iter().find(|&&id| id < 0) {
+        return Err(SessionError::invalid_input(format!(
+            "token id {bad} is negative"
+        )));
+    }
+    if style.len() != STYLE_DIM {
+        return Err(SessionError::invalid_input(format!(
+            "style vector has {} values, expected {STYLE_DIM} (one row of a voice pack)",
+            style.len()
+        )));
+    }
+    if let Some(i) = style.iter().position(|v| !v.is_finite()) {
+        return Err(SessionError::invalid_input(format!(
+            "style vector value {i} is not finite: the voice pack may be corrupt"
+        )));
+    }
+    if !speed.is_finite() || speed <= 0.0 {
+        return Err(SessionError::invalid_input(format!(
+            "speed {speed} is invalid: use a finite value greater than 0 (1.0 is normal)"
+        )));
+    }
+
+    let padded = std::iter::once(0)
+        .chain(ids.iter().copied())
+        .chain(std::iter::once(0));
+    let tokens = match contract.token_type {
+        TokenType::Int64 => TokenData::I64(padded.collect()),
+        TokenType::Int32 => TokenData::I32(
+            padded
+                .map(|id| {
+                    i32::try_from(id).map_err(|_| {
+                        SessionError::invalid_input(format!(
+                            "token id {id} does not fit the model's int32 tokens"
+                        ))
+                    })
+                })
+                .collect::<Result<_>>()?,
+        ),
+    };
+    let speed = match contract.speed_type {
+        SpeedType::Float32 => SpeedData::F32(speed),
+        SpeedType::Int32 | SpeedType::Int64 => {
+            // Finite and positive, so the rounded value is >= 0; clamp to a sane integer range.
+            #[allow(clippy::cast_possible_truncation)]
+            let rounded = speed.round().clamp(1.0, 1_000.0) as i32;
+            #[allow(clippy::cast_precision_loss)]
+            if (rounded as f32 - speed).abs() > f32::EPSILON {
+                tracing::debug!(speed, rounded, "the model takes an integer speed; rounded");
+            }
+            match contract.speed_type {
+                SpeedType::Int64 => SpeedData::I64(i64::from(rounded)),
+                _ => SpeedData::I32(rounded),
+            }
+        }
+    };
+    Ok(Prepared {
+        tokens,
+        style: style.to_vec(),
+        speed,
+    })
+}
+
+type Inputs = Vec<(Cow<'static, str>, SessionInputValue<'static>)>;
+
+impl Prepared {
+    fn into_inputs(self, contract: &Contract) -> Result<Inputs> {
+        let tensor_error =
+            |e: ort::Error| inference_error(format!("could not build an input tensor: {e}"));
+        let tokens: SessionInputValue<'static> = match self.tokens {
+            TokenData::I64(v) => Tensor::from_array(([1, v.len()], v))
+                .map_err(tensor_error)?
+                .into(),
+            TokenData::I32(v) => Tensor::from_array(([1, v.len()], v))
+                .map_err(tensor_error)?
+                .into(),
+        };
+        let style: SessionInputValue<'static> = Tensor::from_array(([1, STYLE_DIM], self.style))
+            .map_err(tensor_error)?
+            .into();
+        let speed: SessionInputValue<'static> = match self.speed {
+            SpeedData::F32(s) => Tensor::from_array(([1], vec![s]))
+                .map_err(tensor_error)?
+                .into(),
+            SpeedData::I32(s) => Tensor::from_array(([1], vec![s]))
+                .map_err(tensor_error)?
+                .into(),
+            SpeedData::I64(s) => Tensor::from_array(([1], vec![s]))
+                .map_err(tensor_error)?
+                .into(),
+        };
+        Ok(vec![
+            (Cow::Owned(contract.token_input.clone()), tokens),
+            (Cow::Owned(contract.style_input.clone()), style),
+            (Cow::Owned(contract.speed_input.clone()), speed),
+        ])
+    }
+}
+
+type Slot = Arc<Mutex<Option<Arc<KokoroSession>>>>;
+
+static SHARED: LazyLock<Mutex<HashMap<PathBuf, Slot>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The process-wide session for the model `cfg` resolves to, loaded on first use.
+///
+/// There is one session per canonical model path: concurrent first calls load it exactly once
+/// (the others wait for it), later calls return the same `Arc`. The first call's thread count
+/// and execution provider win; later configs for the same model only select it. A failed load
+/// is not cached: the next call tries again.
+pub fn shared_session(cfg: &SessionConfig) -> Result<Arc<KokoroSession>> {
+    let model = locate_model(cfg)?;
+    let key = model.canonicalize().unwrap_or(model);
+    let slot = Arc::clone(lock(&SHARED).entry(key.clone()).or_default());
+    let mut slot = lock(&slot);
+    if let Some(session) = slot.as_ref() {
+        return Ok(Arc::clone(session));
+    }
+    let session = Arc::new(KokoroSession::load(&cfg.clone().with_model_path(key))?);
+    *slot = Some(Arc::clone(&session));
+    Ok(session)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn contract(token_type: TokenType, speed_type: SpeedType) -> Contract {
+        Contract {
+            token_input: "tokens".into(),
+            token_type,
+            style_input: "style".into(),
+            speed_input: "speed".into(),
+            speed_type,
+            audio_output: "audio".into(),
+            durations_output: None,
+        }
+    }
+
+    fn style() -> Vec<f32> {
+        vec![0.5; STYLE_DIM]
+    }
+
+    #[test]
+    fn invalid_inputs_are_rejected() {
+        let c = contract(TokenType::Int64, SpeedType::Float32);
+        let too_many = vec![1; MAX_TOKENS + 1];
+        let mut nan_style = style();
+        nan_style[3] = f32::NAN;
+        let cases: Vec<(&[i64], Vec<f32>, f32, &str)> = vec![
+            (&[], style(), 1.0, "no phoneme tokens"),
+            (&too_many, style(), 1.0, "511 phoneme tokens"),
+            (&[1, -2], style(), 1.0, "negative"),
+            (&[1], vec![0.0; 255], 1.0, "255 values"),
+            (&[1], nan_style, 1.0, "not finite"),
+            (&[1], style(), f32::NAN, "speed"),
+            (&[1], style(), f32::INFINITY, "speed"),
+            (&[1], style(), 0.0, "speed"),
+            (&[1], style(), -1.0, "speed"),
+        ];
+        for (ids, style, speed, needle) in cases {
+            let err = prepare(&c, ids, &style, speed).unwrap_err();
+            assert!(err.is_invalid_input(), "{err}");
+            assert!(err.to_string().contains(needle), "{needle:?} not in {err}");
+        }
+        assert!(prepare(&c, &[1; MAX_TOKENS], &style(), 1.0).is_ok());
+    }
+
+    #[test]
+    fn int32_tokens_reject_ids_that_do_not_fit() {
+        let c = contract(TokenType::Int32, SpeedType::Float32);
+        let err = prepare(&c, &[1, i64::from(i32::MAX) + 1], &style(), 1.0).unwrap_err();
+        assert!(err.is_invalid_input());
+    }
+
+    #[test]
+    fn int_speed_is_rounded_with_a_floor_of_one() {
+        let c = contract(TokenType::Int64, SpeedType::Int32);
+        assert_eq!(
+            prepare(&c, &[1], &style(), 1.3).unwrap().speed,
+            SpeedData::I32(1)
+        );
+        assert_eq!(
+            prepare(&c, &[1], &style(), 1.6).unwrap().speed,
+            SpeedData::I32(2)
+        );
+        assert_eq!(
+            prepare(&c, &[1], &style(), 0.2).unwrap().speed,
+            SpeedData::I32(1)
+        );
+        let c = contract(TokenType::Int64, SpeedType::Int64);
+        assert_eq!(
+            prepare(&c, &[1], &style(), 2.4).unwrap().speed,
+            SpeedData::I64(2)
+        );
+        let c = contract(TokenType::Int64, SpeedType::Float32);
+        assert_eq!(
+            prepare(&c, &[1], &style(), 1.3).unwrap().speed,
+            SpeedData::F32(1.3)
+        );
+    }
+
+    #[test]
+    fn inference_duration() {
+        let inf = Inference {
+            audio: vec![0.0; 36_000],
+            durations: None,
+        };
+        assert!((inf.duration_secs() - 1.5).abs() < 1e-9);
+    }
+
+    proptest! {
+        #[test]
+        fn padding_wraps_ids_in_zeros(ids in proptest::collection::vec(0i64..200, 1..=MAX_TOKENS), int32 in any::<bool>()) {
+            let token_type = if int32 { TokenType::Int32 } else { TokenType::Int64 };
+            let p = prepare(&contract(token_type, SpeedType::Float32), &ids, &style(), 1.0).unwrap();
+            let padded: Vec<i64> = match p.tokens {
+                TokenData::I64(v) => v,
+                TokenData::I32(v) => v.into_iter().map(i64::from).collect(),
+            };
+            prop_assert_eq!(padded.len(), ids.len() + 2);
+            prop_assert_eq!(padded.first(), Some(&0));
+            prop_assert_eq!(padded.last(), Some(&0));
+            prop_assert_eq!(&padded[1..=ids.len()], &ids[..]);
+            prop_assert_eq!(p.style.len(), STYLE_DIM);
+        }
+
+        #[test]
+        fn int_speed_is_nearest_integer_at_least_one(speed in 0.01f32..100.0) {
+            let p = prepare(&contract(TokenType::Int64, SpeedType::Int32), &[5], &style(), speed).unwrap();
+            let SpeedData::I32(s) = p.speed else { panic!("expected an int32 speed") };
+            prop_assert!(s >= 1);
+            if speed >= 0.5 {
+                prop_assert!((s as f32 - speed).abs() <= 0.5 + 1e-4);
+            } else {
+                prop_assert_eq!(s, 1);
+            }
+        }
+
+        #[test]
+        fn float_speed_passes_through(speed in 0.01f32..10.0) {
+            let p = prepare(&contract(TokenType::Int64, SpeedType::Float32), &[5], &style(), speed).unwrap();
+            prop_assert_eq!(p.speed, SpeedData::F32(speed));
+        }
+    }
+}

@@ -1,0 +1,440 @@
+//! Loads the tiny ONNX fixtures of `fixtures/onnx/` through the real `ort` + ONNX Runtime path.
+//!
+//! The runtime is found through `ORT_DYLIB_PATH`, else `<workspace>/models/onnxruntime/libonnxruntime.so*`
+//! (installed by `cargo xtask fetch-model`). Without one, the tests that need it print a loud
+//! `SKIPPED:` line and pass, unless `KOKORO_REQUIRE_RUNTIME=1`, in which case they fail.
+//!
+//! ONNX Runtime can be opened only once per process, so the "broken runtime" cases run in a child
+//! process: `bad_runtime_in_a_fresh_process` re-runs this test binary with only
+//! `child_bad_runtime` selected and `KOKORO_SESSION_CHILD=1` set.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Barrier, Mutex, MutexGuard};
+
+use kokoro_session::{
+    ErrorKind, Execution, KokoroSession, STYLE_DIM, SessionConfig, SpeedType, TokenType,
+    init_runtime, load_count, newest_runtime_in, runtime_info, shared_session,
+};
+
+const CHILD_ENV: &str = "KOKORO_SESSION_CHILD";
+const CHILD_OK: &str = "CHILD-OK: bad runtimes gave errors, no panic";
+
+/// Tests that load sessions run one at a time, so `load_count` deltas are exact.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    workspace_root().join("fixtures/onnx").join(name)
+}
+
+/// The ONNX Runtime library to test with, or `None` (after a loud skip message) if there is none.
+/// Panics (fails the calling test) when `KOKORO_REQUIRE_RUNTIME=1` and there is none.
+#[allow(clippy::panic)]
+fn runtime(test: &str) -> Option<PathBuf> {
+    let from_env = std::env::var_os("ORT_DYLIB_PATH")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_file());
+    let found =
+        from_env.or_else(|| newest_runtime_in(&workspace_root().join("models/onnxruntime")));
+    if found.is_none() {
+        let msg = format!(
+            "no onnx runtime library: set ORT_DYLIB_PATH or run `cargo xtask fetch-model` (looked in ORT_DYLIB_PATH and {})",
+            workspace_root().join("models/onnxruntime").display()
+        );
+        if std::env::var("KOKORO_REQUIRE_RUNTIME").as_deref() == Ok("1") {
+            panic!("KOKORO_REQUIRE_RUNTIME=1 but {msg}");
+        }
+        eprintln!("\n==================== SKIPPED: {test}: {msg} ====================\n");
+    }
+    found
+}
+
+fn cfg(model: impl Into<PathBuf>, runtime: &Path) -> SessionConfig {
+    SessionConfig::new()
+        .with_model_path(model)
+        .with_runtime_library(runtime)
+        .with_intra_threads(1)
+}
+
+/// A deterministic, non-constant style row.
+fn style() -> Vec<f32> {
+    (0..STYLE_DIM).map(|i| i as f32 / 256.0).collect()
+}
+
+fn mean(v: &[f32]) -> f32 {
+    v.iter().sum::<f32>() / v.len() as f32
+}
+
+fn padded(ids: &[i64]) -> Vec<f32> {
+    std::iter::once(0)
+        .chain(ids.iter().copied())
+        .chain(std::iter::once(0))
+        .map(|id| id as f32)
+        .collect()
+}
+
+fn assert_close(actual: &[f32], expected: &[f32]) {
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "lengths differ: {actual:?} vs {expected:?}"
+    );
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= 1e-5,
+            "sample {i}: {a} != {e} ({actual:?} vs {expected:?})"
+        );
+    }
+}
+
+#[test]
+fn tiny_kokoro_contract_and_output() {
+    let Some(rt) = runtime("tiny_kokoro_contract_and_output") else {
+        return;
+    };
+    let _g = serial();
+    let session = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &rt)).unwrap();
+    let c = session.contract();
+    assert_eq!(c.token_input, "tokens");
+    assert_eq!(c.token_type, TokenType::Int64);
+    assert_eq!(c.style_input, "style");
+    assert_eq!(c.speed_input, "speed");
+    assert_eq!(c.speed_type, SpeedType::Float32);
+    assert_eq!(c.audio_output, "audio");
+    assert_eq!(c.durations_output, None);
+    let info = session.model_info();
+    let tokens = info.input("tokens").unwrap();
+    assert_eq!(
+        (tokens.dtype.as_str(), tokens.shape.as_slice()),
+        ("int64", &[1, -1][..])
+    );
+    assert_eq!(info.input("style").unwrap().shape, vec![1, 256]);
+    assert_eq!(info.input("speed").unwrap().dtype, "float32");
+    assert_eq!(info.output("audio").unwrap().dtype, "float32");
+    assert_eq!(session.model_path(), fixture("tiny-kokoro.onnx"));
+
+    let ids = [5_i64, 10, 177];
+    let style = style();
+    let out = session.run(&ids, &style, 1.25).unwrap();
+    let m = mean(&style);
+    let expected: Vec<f32> = padded(&ids).iter().map(|t| t * 0.001 * 1.25 + m).collect();
+    assert_close(&out.audio, &expected);
+    assert_eq!(out.durations, None);
+
+    // Validation happens before the model runs.
+    assert!(
+        session
+            .run(&[], &style, 1.0)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    assert!(
+        session
+            .run(&ids, &style[..10], 1.0)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    assert!(
+        session
+            .run(&ids, &style, f32::NAN)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    assert!(
+        session
+            .run(&[1; 511], &style, 1.0)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+}
+
+#[test]
+fn non_finite_audio_is_an_inference_error() {
+    let Some(rt) = runtime("non_finite_audio_is_an_inference_error") else {
+        return;
+    };
+    let _g = serial();
+    let session = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &rt)).unwrap();
+    // Finite style values whose mean overflows f32 make the fixture output +inf.
+    let err = session
+        .run(&[1, 2], &vec![f32::MAX; STYLE_DIM], 1.0)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Inference, "{err}");
+    assert!(err.to_string().contains("non-finite"), "{err}");
+}
+
+#[test]
+fn transformersjs_contract_and_output() {
+    let Some(rt) = runtime("transformersjs_contract_and_output") else {
+        return;
+    };
+    let _g = serial();
+    let session = KokoroSession::load(&cfg(fixture("tiny-transformersjs.onnx"), &rt)).unwrap();
+    let c = session.contract();
+    assert_eq!(c.token_input, "input_ids");
+    assert_eq!(c.token_type, TokenType::Int64);
+    assert_eq!(c.audio_output, "waveform");
+    assert_eq!(c.speed_type, SpeedType::Float32);
+    assert_eq!(
+        session.model_info().output("waveform").unwrap().shape,
+        vec![1, -1]
+    );
+
+    let ids = [3_i64, 50, 100, 2];
+    let style = style();
+    let out = session.run(&ids, &style, 0.8).unwrap();
+    let m = mean(&style);
+    let expected: Vec<f32> = padded(&ids).iter().map(|t| t * 0.002 * 0.8 - m).collect();
+    assert_close(&out.audio, &expected);
+}
+
+#[test]
+fn int_speed_contract_rounds_speed_and_reads_durations() {
+    let Some(rt) = runtime("int_speed_contract_rounds_speed_and_reads_durations") else {
+        return;
+    };
+    let _g = serial();
+    let session = KokoroSession::load(&cfg(fixture("tiny-int-speed.onnx"), &rt)).unwrap();
+    let c = session.contract();
+    assert_eq!(c.token_input, "input_ids");
+    assert_eq!(c.token_type, TokenType::Int32);
+    assert_eq!(c.speed_type, SpeedType::Int32);
+    assert_eq!(c.audio_output, "waveform");
+    assert_eq!(c.durations_output.as_deref(), Some("duration"));
+    assert_eq!(
+        session.model_info().output("duration").unwrap().dtype,
+        "int64"
+    );
+
+    let ids = [7_i64, 1, 42];
+    let style = style();
+    let m = mean(&style);
+    for (speed, as_int) in [(1.6_f32, 2.0_f32), (1.3, 1.0), (0.4, 1.0), (3.0, 3.0)] {
+        let out = session.run(&ids, &style, speed).unwrap();
+        let expected: Vec<f32> = padded(&ids)
+            .iter()
+            .map(|t| t * 0.001 * as_int + m)
+            .collect();
+        assert_close(&out.audio, &expected);
+        let durations: Vec<f32> = padded(&ids).iter().map(|t| t * as_int).collect();
+        assert_eq!(
+            out.durations.as_deref(),
+            Some(&durations[..]),
+            "speed {speed}"
+        );
+    }
+}
+
+#[test]
+fn wrong_inputs_are_an_unsupported_contract() {
+    let Some(rt) = runtime("wrong_inputs_are_an_unsupported_contract") else {
+        return;
+    };
+    let _g = serial();
+    let before = load_count();
+    let err = KokoroSession::load(&cfg(fixture("tiny-wrong-inputs.onnx"), &rt)).unwrap_err();
+    assert!(err.is_unsupported_contract(), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("foo"), "{msg}");
+    assert!(msg.contains("tiny-wrong-inputs.onnx"), "{msg}");
+    assert_eq!(load_count(), before, "a rejected model is not a load");
+}
+
+#[test]
+fn corrupt_model_is_model_corrupt() {
+    let Some(rt) = runtime("corrupt_model_is_model_corrupt") else {
+        return;
+    };
+    let _g = serial();
+    let mut file = tempfile::Builder::new().suffix(".onnx").tempfile().unwrap();
+    // xorshift bytes: deterministic garbage.
+    let mut x: u32 = 0x9E37_79B9;
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x.to_le_bytes()[0]
+        })
+        .collect();
+    file.write_all(&bytes).unwrap();
+    file.flush().unwrap();
+    let err = KokoroSession::load(&cfg(file.path(), &rt)).unwrap_err();
+    assert!(err.is_model_corrupt(), "{err:?}");
+    assert!(
+        err.to_string().contains(&file.path().display().to_string()),
+        "{err}"
+    );
+    assert!(err.to_string().contains("cargo xtask fetch-model"), "{err}");
+}
+
+/// Needs no runtime: a runtime path that does not exist is caught before ONNX Runtime is touched,
+/// whether or not this process already opened one.
+#[test]
+fn missing_runtime_path_is_runtime_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gone = tmp.path().join("onnxruntime/libonnxruntime.so.1.32.0");
+    let err = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &gone)).unwrap_err();
+    assert!(err.is_runtime_missing(), "{err:?}");
+    assert!(
+        err.to_string().contains(&gone.display().to_string()),
+        "{err}"
+    );
+    assert!(err.to_string().contains("cargo xtask fetch-model"), "{err}");
+    assert!(init_runtime(&gone).unwrap_err().is_runtime_missing());
+}
+
+/// Needs no runtime. Runs `child_bad_runtime` in a fresh process, where ONNX Runtime was never
+/// opened, so the real `ort::init_from` failure paths are exercised.
+#[test]
+fn bad_runtime_in_a_fresh_process() {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "child_bad_runtime",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(CHILD_OK),
+        "child did not run its checks:\n{stdout}\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Only does something in the child process started by `bad_runtime_in_a_fresh_process`.
+#[test]
+fn child_bad_runtime() {
+    if std::env::var_os(CHILD_ENV).is_none() {
+        return;
+    }
+    assert!(
+        runtime_info().is_none(),
+        "the child must start without a runtime"
+    );
+
+    // A bare name the system loader cannot find.
+    let err = init_runtime(Path::new("libonnxruntime-kokoro-does-not-exist.so")).unwrap_err();
+    assert!(err.is_runtime_missing(), "{err:?}");
+    assert!(err.to_string().contains("cargo xtask fetch-model"), "{err}");
+
+    // A file that is not a shared library.
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = tmp.path().join("libonnxruntime.so.1.32.0");
+    std::fs::write(&fake, b"definitely not an ELF file").unwrap();
+    let err = init_runtime(&fake).unwrap_err();
+    assert!(err.is_runtime_incompatible(), "{err:?}");
+    assert!(
+        err.to_string().contains(&fake.display().to_string()),
+        "{err}"
+    );
+
+    // Loading a session through the same broken runtime is an error too, not a panic.
+    let err = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &fake)).unwrap_err();
+    assert!(err.is_setup_problem(), "{err:?}");
+    assert!(
+        runtime_info().is_none(),
+        "failed inits leave nothing behind"
+    );
+    println!("{CHILD_OK}");
+}
+
+#[test]
+fn shared_session_loads_once_across_threads() {
+    let Some(rt) = runtime("shared_session_loads_once_across_threads") else {
+        return;
+    };
+    let _g = serial();
+    // A private copy, so no other test shares this model path.
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("kokoro-v1.0.onnx");
+    std::fs::copy(fixture("tiny-kokoro.onnx"), &model).unwrap();
+    // Discovery by model dir and known file name.
+    let config = SessionConfig::new()
+        .with_model_dir(tmp.path())
+        .with_runtime_library(&rt)
+        .with_intra_threads(1);
+
+    let before = load_count();
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let barrier = Arc::clone(&barrier);
+            let config = config.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let session = shared_session(&config).unwrap();
+                let out = session.run(&[i + 1], &style(), 1.0).unwrap();
+                assert_eq!(out.audio.len(), 3);
+                session
+            })
+        })
+        .collect();
+    let sessions: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(
+        load_count() - before,
+        1,
+        "exactly one load for 8 concurrent first calls"
+    );
+    for s in &sessions {
+        assert!(Arc::ptr_eq(s, &sessions[0]));
+    }
+    // Later calls, even with another spelling of the path, reuse it.
+    let again = shared_session(
+        &SessionConfig::new()
+            .with_model_path(&model)
+            .with_runtime_library(&rt),
+    )
+    .unwrap();
+    assert!(Arc::ptr_eq(&again, &sessions[0]));
+    assert_eq!(load_count() - before, 1);
+}
+
+/// With a CPU-only runtime (or without the `cuda` feature) CUDA cannot be registered: that is an
+/// `ExecutionProvider` error, or a warning and a CPU session with `fallback_to_cpu`.
+#[test]
+fn cuda_request_errors_or_falls_back() {
+    let Some(rt) = runtime("cuda_request_errors_or_falls_back") else {
+        return;
+    };
+    let _g = serial();
+    let strict = cfg(fixture("tiny-kokoro.onnx"), &rt).with_execution(Execution::Cuda {
+        device_id: 0,
+        fallback_to_cpu: false,
+    });
+    let result = KokoroSession::load(&strict);
+    // Without the feature, CUDA can never be registered.
+    #[cfg(not(feature = "cuda"))]
+    assert_eq!(
+        result.map(|_| ()).unwrap_err().kind(),
+        ErrorKind::ExecutionProvider
+    );
+    // With it, only a CUDA build of ONNX Runtime on a GPU machine succeeds.
+    #[cfg(feature = "cuda")]
+    if let Err(err) = result {
+        assert_eq!(err.kind(), ErrorKind::ExecutionProvider, "{err}");
+    }
+    let lenient = strict.with_execution(Execution::Cuda {
+        device_id: 0,
+        fallback_to_cpu: true,
+    });
+    let session = KokoroSession::load(&lenient).unwrap();
+    let out = session.run(&[4], &style(), 1.0).unwrap();
+    assert_eq!(out.audio.len(), 3);
+}

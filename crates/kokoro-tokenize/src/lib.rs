@@ -1,0 +1,47 @@
+//! English text -> Kokoro phonemes -> token ids, split into pieces the model accepts.
+//!
+//! Kokoro-82M does not read letters: it reads *phoneme token ids*, at most [`MAX_TOKENS`] (510)
+//! per call. This crate gets from story text to those ids in three steps:
+//!
+//! 1. **Phonemize** ([`Phonemizer`]): [`MisakiPhonemizer`] runs misaki-rs, the G2P Kokoro v1.0
+//!    was trained with (`"Hello world."` -> `həlˈO wˈɜɹld.`), in American or British English
+//!    ([`Dialect::for_voice`] picks it from a voice id). Words misaki cannot pronounce are
+//!    left out with a warning, or handed to a [`misaki_rs::Fallback`] you provide.
+//! 2. **Encode** ([`Vocab`]): each phoneme symbol becomes an id of the model's vocabulary
+//!    ([`Vocab::v1_0`] or [`Vocab::v0_19`]); symbols outside it are dropped, never sent.
+//! 3. **Split** ([`Tokenizer::tokenize`]): one [`Piece`] per sentence; a sentence over 510
+//!    tokens is split at clause punctuation, then between words, then (one enormous word) into
+//!    chunks. Each piece says what ended it ([`Pause`]) so the audio can be joined with the
+//!    right silence. No text is dropped, and every piece holds 1..=510 ids.
+//!
+//! Ids come without padding: the caller wraps them as `[0, ids.., 0]` for the model.
+//!
+//! ```
+//! use kokoro_tokenize::{Dialect, Tokenizer, Vocab};
+//!
+//! let tokenizer = Tokenizer::new(Vocab::v1_0());
+//! let pieces = tokenizer.tokenize("Hello world. How are you?", Dialect::for_voice("af_bella"))?;
+//! for piece in &pieces {
+//!     println!("{:?} -> {} -> {:?} ({:?})", piece.text, piece.phonemes, piece.ids, piece.pause_after);
+//! }
+//! assert_eq!(pieces.len(), 2);
+//! # Ok::<(), kokoro_tokenize::TokenizeError>(())
+//! ```
+//!
+//! Any [`Phonemizer`] can replace misaki ([`Tokenizer::with_phonemizer`]), e.g. in tests or to
+//! run espeak-ng for the v0.19 model.
+
+mod error;
+mod phonemizer;
+mod split;
+mod tokenizer;
+mod vocab;
+
+pub use error::{ErrorKind, TokenizeError};
+pub use phonemizer::{Dialect, MisakiPhonemizer, Phonemizer, UNKNOWN_MARKER};
+pub use tokenizer::{MAX_TOKENS, Pause, Piece, Tokenizer};
+pub use vocab::{Encoded, Vocab, VocabVersion};
+
+/// misaki-rs, re-exported so that a [`misaki_rs::Fallback`] can be implemented without
+/// depending on it directly.
+pub use misaki_rs;

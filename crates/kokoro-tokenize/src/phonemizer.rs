@@ -1,0 +1,327 @@
+//! Grapheme-to-phoneme conversion: the [`Phonemizer`] trait and its misaki implementation.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use misaki_rs::fallback::FallbackError;
+use misaki_rs::{Fallback, G2P, Language};
+
+use crate::TokenizeError;
+
+/// The marker misaki-rs puts where it cannot pronounce a word.
+pub const UNKNOWN_MARKER: char = '❓';
+
+/// English dialect of the phonemes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Dialect {
+    /// American English (`en-us`).
+    #[default]
+    Us,
+    /// British English (`en-gb`).
+    Gb,
+}
+
+impl Dialect {
+    /// The dialect a Kokoro voice speaks: ids starting with `b` (`bf_emma`, `bm_george`) are
+    /// British, every other id is American.
+    pub fn for_voice(id: &str) -> Self {
+        if id.starts_with('b') {
+            Self::Gb
+        } else {
+            Self::Us
+        }
+    }
+
+    fn language(self) -> Language {
+        match self {
+            Self::Us => Language::EnglishUS,
+            Self::Gb => Language::EnglishGB,
+        }
+    }
+}
+
+/// Turns text into a phoneme string (one `char` per phoneme symbol, words separated by spaces,
+/// punctuation kept).
+///
+/// Implementations must not panic. Symbols the vocabulary lacks are dropped later by the
+/// [`crate::Tokenizer`], with a warning.
+pub trait Phonemizer: Send + Sync {
+    /// Phonemizes `text` in `dialect`.
+    fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError>;
+}
+
+type FallbackFactory = dyn Fn(Dialect) -> Option<Box<dyn Fallback>> + Send + Sync;
+
+/// The misaki-rs G2P (Kokoro v1.0's own phoneme set), built lazily once per dialect.
+///
+/// Building one dialect's G2P loads the embedded lexicons and tagger (about 0.15-0.25 s);
+/// it happens on the first call for that dialect, then the G2P is shared by all threads.
+/// Words misaki cannot pronounce (names outside its lexicon, emoji) come out as
+/// [`UNKNOWN_MARKER`]; this phonemizer removes the marker and logs a warning naming the words,
+/// so it never reaches the model. Pass a [`Fallback`] to pronounce such words instead.
+pub struct MisakiPhonemizer {
+    us: OnceLock<G2P>,
+    gb: OnceLock<G2P>,
+    fallback: Option<Box<FallbackFactory>>,
+}
+
+impl MisakiPhonemizer {
+    /// A phonemizer without fallback: unknown words are left out (with a warning).
+    pub fn new() -> Self {
+        Self {
+            us: OnceLock::new(),
+            gb: OnceLock::new(),
+            fallback: None,
+        }
+    }
+
+    /// A phonemizer that asks `fallback` for words outside misaki's lexicon, in both dialects.
+    ///
+    /// An error from the fallback fails the phonemization ([`crate::ErrorKind::Phonemizer`]).
+    pub fn with_fallback(fallback: Box<dyn Fallback>) -> Self {
+        let shared: Arc<dyn Fallback> = Arc::from(fallback);
+        Self::with_fallback_factory(move |_| {
+            Some(Box::new(SharedFallback(Arc::clone(&shared))) as Box<dyn Fallback>)
+        })
+    }
+
+    /// A phonemizer whose fallback depends on the dialect (e.g. espeak-ng `en-us` / `en`):
+    /// `make` is called once per dialect, when that dialect's G2P is first built.
+    pub fn with_fallback_factory(
+        make: impl Fn(Dialect) -> Option<Box<dyn Fallback>> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            fallback: Some(Box::new(make)),
+            ..Self::new()
+        }
+    }
+
+    fn g2p(&self, dialect: Dialect) -> &G2P {
+        let cell = match dialect {
+            Dialect::Us => &self.us,
+            Dialect::Gb => &self.gb,
+        };
+        cell.get_or_init(|| {
+            let started = Instant::now();
+            let fallback = self.fallback.as_ref().and_then(|make| make(dialect));
+            let g2p = G2P::with_fallback(dialect.language(), fallback);
+            tracing::debug!(?dialect, elapsed = ?started.elapsed(), "built misaki G2P");
+            g2p
+        })
+    }
+}
+
+impl Default for MisakiPhonemizer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MisakiPhonemizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MisakiPhonemizer")
+            .field("us_loaded", &self.us.get().is_some())
+            .field("gb_loaded", &self.gb.get().is_some())
+            .field("fallback", &self.fallback.is_some())
+            .finish()
+    }
+}
+
+impl Phonemizer for MisakiPhonemizer {
+    fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
+        let g2p = self.g2p(dialect);
+        // misaki-rs indexes and unwraps internally; never let a bug there take the engine down.
+        let result = catch_unwind(AssertUnwindSafe(|| g2p.g2p(text))).map_err(|_| {
+            TokenizeError::phonemizer(format!(
+                "misaki-rs panicked on {text:?}: report it upstream, or rephrase the text"
+            ))
+        })?;
+        let (phonemes, tokens) = result.map_err(|e| {
+            TokenizeError::phonemizer_with_source(format!("misaki-rs failed on {text:?}"), e)
+        })?;
+        if !phonemes.contains(UNKNOWN_MARKER) {
+            return Ok(phonemes);
+        }
+        let unknown: Vec<&str> = tokens
+            .iter()
+            .filter(|t| {
+                t.phonemes
+                    .as_deref()
+                    .is_none_or(|p| p.contains(UNKNOWN_MARKER))
+            })
+            .map(|t| t.text.as_str())
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        tracing::warn!(
+            ?dialect,
+            words = ?unknown,
+            "misaki cannot pronounce these words: they are left out of the speech \
+             (use `[word](/phonemes/)` markup or a fallback)"
+        );
+        Ok(remove_unknown_markers(&phonemes))
+    }
+}
+
+/// Removes [`UNKNOWN_MARKER`]s and the extra spaces they leave.
+fn remove_unknown_markers(phonemes: &str) -> String {
+    let without = phonemes.replace(UNKNOWN_MARKER, " ");
+    let mut out = String::with_capacity(without.len());
+    for word in without.split(' ').filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Lets one boxed fallback serve the G2Ps of both dialects.
+struct SharedFallback(Arc<dyn Fallback>);
+
+impl Fallback for SharedFallback {
+    fn phonemize(&self, word: &str) -> Result<String, FallbackError> {
+        self.0.phonemize(word)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialect_for_voice() {
+        assert_eq!(Dialect::for_voice("bf_emma"), Dialect::Gb);
+        assert_eq!(Dialect::for_voice("bm_george"), Dialect::Gb);
+        assert_eq!(Dialect::for_voice("af_bella"), Dialect::Us);
+        assert_eq!(Dialect::for_voice("am_adam"), Dialect::Us);
+        assert_eq!(Dialect::for_voice(""), Dialect::Us);
+        assert_eq!(Dialect::default(), Dialect::Us);
+    }
+
+    #[test]
+    fn unknown_markers_are_removed_with_their_spaces() {
+        assert_eq!(
+            remove_unknown_markers("mˈɪstəɹ ❓ mˈɛt ❓ æt."),
+            "mˈɪstəɹ mˈɛt æt."
+        );
+        assert_eq!(remove_unknown_markers("❓ ❓"), "");
+        assert_eq!(remove_unknown_markers("a❓b"), "a b");
+    }
+
+    #[test]
+    fn phonemizer_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<MisakiPhonemizer>();
+    }
+}
+
+/// A few checks against the real misaki-rs G2P (compiled in: no model files needed).
+#[cfg(test)]
+mod misaki_tests {
+    use super::*;
+    use crate::{Tokenizer, Vocab};
+
+    fn shared() -> &'static Tokenizer {
+        static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
+        TOKENIZER.get_or_init(|| Tokenizer::new(Vocab::v1_0()))
+    }
+
+    #[test]
+    fn hello_world() {
+        let t = shared();
+        let phonemes = t.phonemize("Hello world.", Dialect::Us).unwrap();
+        assert!(phonemes.contains("həlˈO wˈɜɹld"), "{phonemes}");
+        let pieces = t.tokenize("Hello world.", Dialect::Us).unwrap();
+        assert_eq!(pieces.len(), 1);
+        let ids = &pieces[0].ids;
+        assert_eq!(ids.len(), pieces[0].phonemes.chars().count());
+        // No padding at either end: the first and last ids are `h` and `.`.
+        assert_eq!(ids.first().copied(), t.vocab().id('h'));
+        assert_eq!(ids.last().copied(), t.vocab().id('.'));
+        assert!(!ids.contains(&0));
+    }
+
+    #[test]
+    fn common_sentence_is_fully_known() {
+        let phonemes = shared()
+            .phonemize("The quick brown fox.", Dialect::Us)
+            .unwrap();
+        assert!(!phonemes.contains(UNKNOWN_MARKER), "{phonemes}");
+        assert_eq!(phonemes, "ðə kwˈɪk bɹˈWn fˈɑks.");
+    }
+
+    #[test]
+    fn british_differs_from_american() {
+        let t = shared();
+        let us = t.phonemize("tomato", Dialect::Us).unwrap();
+        let gb = t.phonemize("tomato", Dialect::Gb).unwrap();
+        assert_eq!(us, "təmˈATO");
+        assert_eq!(gb, "təmˈɑːtQ");
+    }
+
+    #[test]
+    fn unknown_words_never_reach_the_model() {
+        let t = shared();
+        let pieces = t.tokenize("Mr. Alvarez met Mia. 😀", Dialect::Us).unwrap();
+        assert_eq!(pieces.len(), 1);
+        assert!(!pieces[0].phonemes.contains(UNKNOWN_MARKER));
+        assert!(
+            pieces[0].phonemes.starts_with("mˈɪstəɹ mˈɛt"),
+            "{}",
+            pieces[0].phonemes
+        );
+        let err = t.tokenize("😀 🎉", Dialect::Us).err();
+        assert!(
+            err.as_ref().is_some_and(|e| e.is_nothing_to_say()),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn markup_overrides_and_fallback_are_used() {
+        let t = shared();
+        let phonemes = t.phonemize("Hi [Kokoro](/kˈOkəɹO/).", Dialect::Us).unwrap();
+        assert!(phonemes.contains("kˈOkəɹO"), "{phonemes}");
+
+        struct Fixed;
+        impl Fallback for Fixed {
+            fn phonemize(&self, word: &str) -> Result<String, FallbackError> {
+                match word {
+                    "Alvarez" => Ok("ˈælvəɹɛz".to_owned()),
+                    _ => Err(FallbackError::NoPhonemes {
+                        word: word.to_owned(),
+                    }),
+                }
+            }
+        }
+        let with_fallback = MisakiPhonemizer::with_fallback(Box::new(Fixed));
+        let phonemes = with_fallback
+            .phonemize("Alvarez met me.", Dialect::Gb)
+            .unwrap();
+        assert!(phonemes.starts_with("ˈælvəɹɛz mˈɛt"), "{phonemes}");
+        let err = with_fallback.phonemize("Okafor met me.", Dialect::Gb).err();
+        assert!(
+            err.as_ref().is_some_and(TokenizeError::is_phonemizer),
+            "{err:?}"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn real_g2p_never_panics_or_overflows(text in "\\PC{0,120}|[a-zA-Z0-9 .,!?'\"$%:;()\\[\\]/-]{0,160}") {
+            match shared().tokenize(&text, Dialect::Us) {
+                Ok(pieces) => {
+                    for piece in &pieces {
+                        proptest::prop_assert!((1..=crate::MAX_TOKENS).contains(&piece.ids.len()));
+                        proptest::prop_assert!(!piece.phonemes.contains(UNKNOWN_MARKER));
+                    }
+                }
+                Err(e) => proptest::prop_assert!(e.is_empty_text() || e.is_nothing_to_say(), "{e}"),
+            }
+        }
+    }
+}

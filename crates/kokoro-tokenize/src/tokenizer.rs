@@ -1,0 +1,598 @@
+//! Text -> pieces of at most [`MAX_TOKENS`] token ids.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::split;
+use crate::{Dialect, MisakiPhonemizer, Phonemizer, TokenizeError, Vocab};
+
+/// The most phoneme tokens one model call takes (PL-BERT has 512 positions, two are padding).
+pub const MAX_TOKENS: usize = 510;
+
+/// What ended a [`Piece`]; the pipeline maps it to the silence it inserts after the piece.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pause {
+    /// The end of a sentence (`.`, `!`, `?`, `…`, or a paragraph break).
+    Sentence,
+    /// The end of a clause (`,`, `;`, `:`, a dash) in a sentence too long for one piece.
+    Clause,
+    /// A forced split between words (or inside a very long word).
+    Word,
+    /// The last piece of the text.
+    None,
+}
+
+/// One model call's worth of text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// The source text of this piece.
+    pub text: String,
+    /// The phonemes sent, exactly the symbols of `ids`.
+    pub phonemes: String,
+    /// Token ids, without padding: between 1 and [`MAX_TOKENS`] of them.
+    pub ids: Vec<i64>,
+    /// What ended this piece.
+    pub pause_after: Pause,
+}
+
+/// Text -> phonemes -> token ids, split into pieces the model accepts.
+///
+/// Send + Sync: share one tokenizer between threads.
+pub struct Tokenizer {
+    phonemizer: Box<dyn Phonemizer>,
+    vocab: Vocab,
+}
+
+impl fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokenizer")
+            .field("vocab", &self.vocab.version())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A span of source text with its phonemes (already restricted to the vocabulary).
+struct Unit {
+    range: Range<usize>,
+    phonemes: String,
+    len: usize,
+    pause_after: Pause,
+}
+
+impl Tokenizer {
+    /// A tokenizer using misaki-rs (built lazily on first use) and `vocab`.
+    pub fn new(vocab: Vocab) -> Self {
+        Self::with_phonemizer(Box::new(MisakiPhonemizer::new()), vocab)
+    }
+
+    /// A tokenizer using any phonemizer and `vocab`.
+    pub fn with_phonemizer(phonemizer: Box<dyn Phonemizer>, vocab: Vocab) -> Self {
+        Self { phonemizer, vocab }
+    }
+
+    /// The vocabulary ids are drawn from.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// Phonemizes the whole `text` in one call, keeping only symbols of the vocabulary
+    /// (others are dropped with a warning).
+    pub fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
+        if text.trim().is_empty() {
+            return Err(TokenizeError::empty_text());
+        }
+        Ok(self.phonemes_of(text, dialect, true)?.0)
+    }
+
+    /// Splits `text` into [`Piece`]s of 1..=[`MAX_TOKENS`] ids each, in order.
+    ///
+    /// One piece per sentence when it fits; a longer sentence is split at clause punctuation,
+    /// then between words, and a word longer than [`MAX_TOKENS`] symbols is cut into chunks.
+    /// No text is dropped; sentences with nothing speakable (only punctuation or emoji) are
+    /// skipped. Errors: [`crate::ErrorKind::EmptyText`] for empty or whitespace-only text,
+    /// [`crate::ErrorKind::NothingToSay`] when no sentence is speakable.
+    pub fn tokenize(&self, text: &str, dialect: Dialect) -> Result<Vec<Piece>, TokenizeError> {
+        if text.trim().is_empty() {
+            return Err(TokenizeError::empty_text());
+        }
+        let mut pieces = Vec::new();
+        for range in split::sentences(text) {
+            let sentence = text.get(range).unwrap_or_default();
+            self.sentence_pieces(sentence, dialect, &mut pieces)?;
+        }
+        match pieces.last_mut() {
+            Some(last) => last.pause_after = Pause::None,
+            None => return Err(TokenizeError::nothing_to_say(text)),
+        }
+        Ok(pieces)
+    }
+
+    /// Phonemizes `text` and keeps vocabulary symbols only, with runs of whitespace collapsed
+    /// to one space. Returns the phonemes and their symbol count.
+    fn phonemes_of(
+        &self,
+        text: &str,
+        dialect: Dialect,
+        warn: bool,
+    ) -> Result<(String, usize), TokenizeError> {
+        let raw = self.phonemizer.phonemize(text, dialect)?;
+        let mut kept = String::with_capacity(raw.len());
+        let mut len = 0;
+        let mut dropped = Vec::new();
+        let mut dropped_words = Vec::new();
+        for word in raw.split_whitespace() {
+            let before = dropped.len();
+            let mut first = true;
+            for c in word.chars() {
+                if self.vocab.id(c).is_none() {
+                    dropped.push(c);
+                    continue;
+                }
+                if first && len > 0 {
+                    kept.push(' ');
+                    len += 1;
+                }
+                first = false;
+                kept.push(c);
+                len += 1;
+            }
+            if dropped.len() > before {
+                dropped_words.push(word);
+            }
+        }
+        if !dropped.is_empty() {
+            if warn {
+                tracing::warn!(
+                    ?dropped,
+                    words = ?dropped_words,
+                    ?text,
+                    "phonemes outside the {:?} vocabulary are left out",
+                    self.vocab.version()
+                );
+            } else {
+                tracing::debug!(?dropped, words = ?dropped_words, "dropped phonemes");
+            }
+        }
+        Ok((kept, len))
+    }
+
+    fn sentence_pieces(
+        &self,
+        sentence: &str,
+        dialect: Dialect,
+        out: &mut Vec<Piece>,
+    ) -> Result<(), TokenizeError> {
+        let (phonemes, len) = self.phonemes_of(sentence, dialect, true)?;
+        if !speakable(&phonemes) {
+            tracing::debug!(?sentence, "skipping a sentence with nothing speakable");
+            return Ok(());
+        }
+        if len <= MAX_TOKENS {
+            self.push(out, sentence.to_owned(), phonemes, Pause::Sentence);
+            return Ok(());
+        }
+        let clauses = split::clauses(sentence);
+        if clauses.len() > 1 {
+            self.pack(
+                sentence,
+                clauses,
+                Pause::Clause,
+                Pause::Sentence,
+                dialect,
+                out,
+            )
+        } else {
+            let words = split::words(sentence);
+            self.pack(sentence, words, Pause::Word, Pause::Sentence, dialect, out)
+        }
+    }
+
+    /// Greedily packs consecutive parts of `text` into pieces of at most [`MAX_TOKENS`] ids.
+    /// Parts too long alone are split further: clauses into words, words into chunks.
+    fn pack(
+        &self,
+        text: &str,
+        parts: Vec<Range<usize>>,
+        between: Pause,
+        end: Pause,
+        dialect: Dialect,
+        out: &mut Vec<Piece>,
+    ) -> Result<(), TokenizeError> {
+        let count = parts.len();
+        let emitted_before = out.len();
+        let mut group: Vec<Unit> = Vec::new();
+        let mut group_len = 0;
+        for (index, range) in parts.into_iter().enumerate() {
+            let pause_after = if index + 1 == count { end } else { between };
+            let part = text.get(range.clone()).unwrap_or_default();
+            let (phonemes, len) = self.phonemes_of(part, dialect, false)?;
+            if !speakable(&phonemes) {
+                // Punctuation only: the pause it marks moves to what comes before it.
+                if let Some(previous) = group.last_mut() {
+                    previous.pause_after = pause_after;
+                } else if out.len() > emitted_before
+                    && let Some(previous) = out.last_mut()
+                {
+                    previous.pause_after = pause_after;
+                }
+                continue;
+            }
+            let unit = Unit {
+                range,
+                phonemes,
+                len,
+                pause_after,
+            };
+            if !group.is_empty() && group_len + 1 + unit.len > MAX_TOKENS {
+                self.flush(text, std::mem::take(&mut group), dialect, out)?;
+                group_len = 0;
+            }
+            if unit.len > MAX_TOKENS {
+                if between == Pause::Clause {
+                    let words = split::words(part);
+                    self.pack(part, words, Pause::Word, pause_after, dialect, out)?;
+                } else {
+                    self.push_chunks(part, &unit.phonemes, pause_after, out);
+                }
+                continue;
+            }
+            group_len += usize::from(!group.is_empty()) + unit.len;
+            group.push(unit);
+        }
+        self.flush(text, group, dialect, out)
+    }
+
+    /// Emits a group of units as one piece: the group re-phonemized as a whole (for context)
+    /// when that still fits, else the units' phonemes joined by spaces (known to fit).
+    fn flush(
+        &self,
+        text: &str,
+        group: Vec<Unit>,
+        dialect: Dialect,
+        out: &mut Vec<Piece>,
+    ) -> Result<(), TokenizeError> {
+        let (Some(first), Some(last)) = (group.first(), group.last()) else {
+            return Ok(());
+        };
+        let pause = last.pause_after;
+        let source = text
+            .get(first.range.start..last.range.end)
+            .unwrap_or_default();
+        if group.len() == 1 {
+            let phonemes = group.into_iter().map(|u| u.phonemes).collect();
+            self.push(out, source.to_owned(), phonemes, pause);
+            return Ok(());
+        }
+        let (whole, len) = self.phonemes_of(source, dialect, false)?;
+        let phonemes = if (1..=MAX_TOKENS).contains(&len) && speakable(&whole) {
+            whole
+        } else {
+            let parts: Vec<String> = group.into_iter().map(|u| u.phonemes).collect();
+            parts.join(" ")
+        };
+        self.push(out, source.to_owned(), phonemes, pause);
+        Ok(())
+    }
+
+    /// Cuts one over-long word into [`MAX_TOKENS`]-symbol chunks; the source text is shared
+    /// out between the chunks in proportion.
+    fn push_chunks(&self, word: &str, phonemes: &str, pause: Pause, out: &mut Vec<Piece>) {
+        let symbols: Vec<char> = phonemes.chars().collect();
+        let source: Vec<char> = word.chars().collect();
+        let chunks = symbols.len().div_ceil(MAX_TOKENS);
+        tracing::warn!(
+            symbols = symbols.len(),
+            chunks,
+            "a single word is longer than {MAX_TOKENS} phonemes: it is cut into chunks"
+        );
+        for (index, chunk) in symbols.chunks(MAX_TOKENS).enumerate() {
+            let from = source.len() * index / chunks;
+            let to = source.len() * (index + 1) / chunks;
+            let text: String = source.get(from..to).unwrap_or_default().iter().collect();
+            let pause_after = if index + 1 == chunks {
+                pause
+            } else {
+                Pause::Word
+            };
+            self.push(out, text, chunk.iter().collect(), pause_after);
+        }
+    }
+
+    fn push(&self, out: &mut Vec<Piece>, text: String, phonemes: String, pause_after: Pause) {
+        let phonemes = phonemes.trim().to_owned();
+        let ids = self.vocab.encode(&phonemes).ids;
+        if ids.is_empty() || ids.len() > MAX_TOKENS {
+            // Unreachable by construction; never send an empty or over-long piece.
+            tracing::error!(
+                len = ids.len(),
+                ?text,
+                "internal error: piece of invalid length skipped"
+            );
+            return;
+        }
+        out.push(Piece {
+            text,
+            phonemes,
+            ids,
+            pause_after,
+        });
+    }
+}
+
+/// True when the phonemes hold something to pronounce, not only punctuation, spaces, stress
+/// or intonation marks.
+fn speakable(phonemes: &str) -> bool {
+    phonemes
+        .chars()
+        .any(|c| c.is_alphabetic() && !matches!(c, 'ˈ' | 'ˌ' | 'ː' | 'ˑ'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    /// Maps each word to its ASCII letters, lowercase (`g` -> IPA `ɡ`, which v1.0 has), keeps
+    /// `. , ! ? ; : — …`, drops everything else.
+    struct Letters;
+
+    fn letters(text: &str) -> String {
+        text.chars()
+            .filter(char::is_ascii_alphabetic)
+            .map(|c| match c.to_ascii_lowercase() {
+                'g' => 'ɡ',
+                c => c,
+            })
+            .collect()
+    }
+
+    /// The letters of fake phonemes (what `letters` produced).
+    fn spoken_letters(phonemes: &str) -> String {
+        phonemes
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic() || *c == 'ɡ')
+            .collect()
+    }
+
+    impl Phonemizer for Letters {
+        fn phonemize(&self, text: &str, _: Dialect) -> Result<String, TokenizeError> {
+            let words: Vec<String> = text
+                .split_whitespace()
+                .map(|w| {
+                    w.chars()
+                        .filter_map(|c| match c {
+                            '.' | ',' | '!' | '?' | ';' | ':' | '—' | '…' => {
+                                Some(c.to_string())
+                            }
+                            c if c.is_ascii_alphabetic() => Some(letters(&c.to_string())),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .collect();
+            Ok(words.join(" "))
+        }
+    }
+
+    struct Failing;
+
+    impl Phonemizer for Failing {
+        fn phonemize(&self, _: &str, _: Dialect) -> Result<String, TokenizeError> {
+            Err(TokenizeError::phonemizer("always fails"))
+        }
+    }
+
+    fn fake() -> Tokenizer {
+        Tokenizer::with_phonemizer(Box::new(Letters), Vocab::v1_0())
+    }
+
+    fn check_pieces(tokenizer: &Tokenizer, pieces: &[Piece]) {
+        for piece in pieces {
+            assert!(
+                (1..=MAX_TOKENS).contains(&piece.ids.len()),
+                "{} ids",
+                piece.ids.len()
+            );
+            assert_eq!(tokenizer.vocab().decode(&piece.ids), piece.phonemes);
+            assert!(!piece.ids.contains(&0), "padding inside a piece");
+        }
+        let pauses: Vec<Pause> = pieces.iter().map(|p| p.pause_after).collect();
+        assert_eq!(pauses.last(), Some(&Pause::None));
+        assert!(!pauses[..pauses.len() - 1].contains(&Pause::None));
+    }
+
+    #[test]
+    fn empty_and_whitespace_text_is_an_error() {
+        let t = fake();
+        for text in ["", "   ", "\n\t \u{3000}"] {
+            assert!(
+                t.tokenize(text, Dialect::Us)
+                    .is_err_and(|e| e.is_empty_text())
+            );
+            assert!(
+                t.phonemize(text, Dialect::Us)
+                    .is_err_and(|e| e.is_empty_text())
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_speakable_is_an_error() {
+        let t = fake();
+        for text in ["...", "!!! ?", "😀 🎉", "— … ,"] {
+            let err = t.tokenize(text, Dialect::Us).err();
+            assert!(
+                err.as_ref().is_some_and(TokenizeError::is_nothing_to_say),
+                "{text}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn phonemizer_errors_propagate() {
+        let t = Tokenizer::with_phonemizer(Box::new(Failing), Vocab::v1_0());
+        assert!(
+            t.tokenize("Hello.", Dialect::Us)
+                .is_err_and(|e| e.is_phonemizer())
+        );
+    }
+
+    #[test]
+    fn one_piece_per_sentence_and_unspeakable_sentences_are_skipped() {
+        let t = fake();
+        let pieces = t
+            .tokenize("Hello there, world. 😀! Mr. Big is here? Yes", Dialect::Us)
+            .unwrap();
+        check_pieces(&t, &pieces);
+        let texts: Vec<&str> = pieces.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, ["Hello there, world.", "Mr. Big is here?", "Yes"]);
+        assert_eq!(pieces[0].phonemes, "hello there, world.");
+        assert_eq!(pieces[1].phonemes, "mr. biɡ is here?");
+        let pauses: Vec<Pause> = pieces.iter().map(|p| p.pause_after).collect();
+        assert_eq!(pauses, [Pause::Sentence, Pause::Sentence, Pause::None]);
+    }
+
+    #[test]
+    fn long_sentence_splits_at_clauses_and_packs_them() {
+        let t = fake();
+        // Four clauses of 200 letters (plus spaces): two fit in one piece, three do not.
+        let clause = ["abcd"; 40].join(" ");
+        let text = format!("{clause}, {clause}; {clause}: {clause}. End.");
+        let pieces = t.tokenize(&text, Dialect::Us).unwrap();
+        check_pieces(&t, &pieces);
+        let pauses: Vec<Pause> = pieces.iter().map(|p| p.pause_after).collect();
+        assert_eq!(pauses, [Pause::Clause, Pause::Sentence, Pause::None]);
+        assert_eq!(pieces[0].text, format!("{clause}, {clause};"));
+        assert_eq!(pieces[1].text, format!("{clause}: {clause}."));
+        assert_eq!(pieces[2].text, "End.");
+    }
+
+    #[test]
+    fn long_clause_splits_between_words() {
+        let t = fake();
+        let text = ["word"; 300].join(" "); // 1499 symbols, no punctuation
+        let pieces = t.tokenize(&text, Dialect::Us).unwrap();
+        check_pieces(&t, &pieces);
+        assert_eq!(pieces.len(), 3);
+        assert!(pieces[..2].iter().all(|p| p.pause_after == Pause::Word));
+        let words: usize = pieces.iter().map(|p| p.text.split(' ').count()).sum();
+        assert_eq!(words, 300);
+        // Greedy packing: 102 words of 5 symbols (with the space) fill 509 <= 510.
+        assert_eq!(pieces[0].ids.len(), 102 * 5 - 1);
+    }
+
+    #[test]
+    fn huge_word_is_cut_into_chunks_without_loss() {
+        let t = fake();
+        let word = "abcdefghij".repeat(500); // 5,000 letters
+        let text = format!("Before it, {word} after. Done.");
+        let pieces = t.tokenize(&text, Dialect::Us).unwrap();
+        check_pieces(&t, &pieces);
+        let all: String = pieces.iter().map(|p| p.phonemes.as_str()).collect();
+        assert_eq!(spoken_letters(&all), letters(&text));
+        // "Before it," | 10 chunks of the word (9 x 510 + 410 symbols) | "after." | "Done."
+        assert_eq!(pieces.len(), 13);
+        let chunks = &pieces[1..11];
+        assert_eq!(
+            chunks.iter().map(|p| p.text.as_str()).collect::<String>(),
+            word
+        );
+        assert!(chunks[..9].iter().all(|p| p.ids.len() == MAX_TOKENS));
+        assert_eq!(chunks[9].ids.len(), 5000 - 9 * MAX_TOKENS);
+        let pauses: Vec<Pause> = pieces.iter().map(|p| p.pause_after).collect();
+        assert_eq!(pauses[0], Pause::Clause);
+        assert!(pauses[1..11].iter().all(|p| *p == Pause::Word));
+        assert_eq!(pauses[11..], [Pause::Sentence, Pause::None]);
+        assert_eq!(pieces.last().map(|p| p.text.as_str()), Some("Done."));
+    }
+
+    #[test]
+    fn symbols_outside_the_vocab_are_dropped() {
+        struct Raw;
+        impl Phonemizer for Raw {
+            fn phonemize(&self, _: &str, _: Dialect) -> Result<String, TokenizeError> {
+                Ok("hə❓ ❓ ɡg  wˈɜɹld \u{200d}!".to_owned())
+            }
+        }
+        let t = Tokenizer::with_phonemizer(Box::new(Raw), Vocab::v1_0());
+        assert_eq!(t.phonemize("x", Dialect::Us).unwrap(), "hə ɡ wˈɜɹld !");
+        let pieces = t.tokenize("x", Dialect::Us).unwrap();
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(pieces[0].phonemes, "hə ɡ wˈɜɹld !");
+    }
+
+    #[test]
+    fn tokenizer_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Tokenizer>();
+    }
+
+    /// Words of 1-12 letters (sometimes 300-1,200) joined by assorted punctuation.
+    fn story() -> impl Strategy<Value = String> {
+        let word = prop_oneof![
+            20 => "[a-zA-Z]{1,12}",
+            1 => "[a-z]{300,1200}",
+            2 => "\\PC{1,8}",
+        ];
+        let sep = prop_oneof![
+            Just(" "),
+            Just(". "),
+            Just(", "),
+            Just("! "),
+            Just("; "),
+            Just("\n\n"),
+            Just("... "),
+            Just(" — "),
+            Just("—"),
+            Just(" Mr. "),
+            Just("? "),
+            Just(" 3.5 "),
+        ];
+        prop::collection::vec((word, sep), 0..400)
+            .prop_map(|parts| parts.into_iter().map(|(w, s)| format!("{w}{s}")).collect())
+    }
+
+    fn shared_fake() -> &'static Tokenizer {
+        static FAKE: OnceLock<Tokenizer> = OnceLock::new();
+        FAKE.get_or_init(fake)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn no_letter_is_lost_and_pieces_fit(text in story()) {
+            let t = shared_fake();
+            match t.tokenize(&text, Dialect::Us) {
+                Ok(pieces) => {
+                    for piece in &pieces {
+                        prop_assert!((1..=MAX_TOKENS).contains(&piece.ids.len()));
+                        prop_assert_eq!(t.vocab().decode(&piece.ids), piece.phonemes.clone());
+                    }
+                    let spoken: String = pieces.iter().map(|p| p.phonemes.as_str()).collect();
+                    prop_assert_eq!(spoken_letters(&spoken), letters(&text));
+                    let source: String = pieces.iter().map(|p| p.text.as_str()).collect();
+                    prop_assert_eq!(letters(&source), letters(&text));
+                }
+                Err(e) => {
+                    prop_assert!(letters(&text).is_empty(), "{e}");
+                    prop_assert!(e.is_empty_text() || e.is_nothing_to_say());
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_unicode_never_panics(text in "\\PC{0,300}|.{0,300}") {
+            let t = shared_fake();
+            if let Ok(pieces) = t.tokenize(&text, Dialect::Gb) {
+                prop_assert!(!pieces.is_empty());
+                for piece in &pieces {
+                    prop_assert!((1..=MAX_TOKENS).contains(&piece.ids.len()));
+                }
+                let spoken: String = pieces.iter().map(|p| p.phonemes.as_str()).collect();
+                prop_assert_eq!(spoken_letters(&spoken), letters(&text));
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Many segments of one project at once: the `segments` job.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Engine;
+use crate::outcome::Outcome;
+
+/// A project's segments to narrate, as the API layer sends them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectRequest {
+    /// The project id (a UUID or slug).
+    pub project_id: String,
+    /// The segments, in story order.
+    pub segments: Vec<SegmentRequest>,
+}
+
+/// One segment of a story.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentRequest {
+    /// The segment id (a UUID or slug); it names the WAV file.
+    pub id: String,
+    /// The text to speak.
+    pub text: String,
+    /// The voice (default: the engine's default voice).
+    #[serde(default)]
+    pub voice: Option<String>,
+    /// The speed (default 1.0).
+    #[serde(default)]
+    pub speed: Option<f32>,
+}
+
+/// The outcome of one segment: its id and the usual [`Outcome`] fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentOutcome {
+    /// The segment's id.
+    pub segment_id: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+impl Engine {
+    /// Generates every segment of `request` at its deterministic path under `layout`, using up to
+    /// `workers` threads (at least 1), and returns one outcome per segment in the request's order.
+    ///
+    /// A failing segment never stops the others. `on_done` is called once per finished segment
+    /// (from worker threads) with the number finished so far: use it for progress.
+    pub fn generate_segments<F>(
+        &self,
+        layout: &wav_store::MediaLayout,
+        request: &ProjectRequest,
+        workers: usize,
+        on_done: F,
+    ) -> Vec<SegmentOutcome>
+    where
+        F: Fn(usize, &SegmentOutcome) + Sync,
+    {
+        let total = request.segments.len();
+        let results: Mutex<Vec<Option<SegmentOutcome>>> = Mutex::new(vec![None; total]);
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let workers = workers.clamp(1, total.max(1));
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(seg) = request.segments.get(i) else {
+                            break;
+                        };
+                        let result = self.generate_segment(
+                            layout,
+                            &request.project_id,
+                            &seg.id,
+                            &seg.text,
+                            seg.voice.as_deref(),
+                            seg.speed.unwrap_or(1.0),
+                        );
+                        let out = SegmentOutcome {
+                            segment_id: seg.id.clone(),
+                            outcome: Outcome::from(result),
+                        };
+                        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        on_done(finished, &out);
+                        if let Ok(mut slots) = results.lock()
+                            && let Some(slot) = slots.get_mut(i)
+                        {
+                            *slot = Some(out);
+                        }
+                    }
+                });
+            }
+        });
+        let slots = results
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slots
+            .into_iter()
+            .zip(&request.segments)
+            .map(|(slot, seg)| {
+                slot.unwrap_or_else(|| SegmentOutcome {
+                    segment_id: seg.id.clone(),
+                    outcome: Outcome::failure(
+                        "segment was not processed: a worker thread stopped early",
+                    ),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,114 @@
+//! The pipeline's error type.
+
+use std::fmt;
+
+/// What went wrong, coarsely; match on it instead of parsing messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The text was empty or only whitespace.
+    EmptyText,
+    /// The text is longer than the engine accepts in one call.
+    TextTooLong,
+    /// The text contained nothing that can be spoken.
+    NothingToSay,
+    /// The speed was NaN or infinite.
+    InvalidSpeed,
+    /// The voice could not be used (an empty catalog, a malformed blend, a corrupt pack).
+    Voice,
+    /// Text to phonemes to ids failed.
+    Tokenize,
+    /// The ONNX Runtime library is missing, unloadable or too old.
+    RuntimeMissing,
+    /// The model files are missing or corrupt.
+    ModelMissing,
+    /// Inference failed or returned unusable audio.
+    Inference,
+    /// Audio processing failed (non-finite samples, bad join).
+    Audio,
+    /// A project or segment id is not safe to use in a path.
+    InvalidId,
+    /// Writing or reading the WAV file failed.
+    Storage,
+    /// The engine's configuration is unusable.
+    Config,
+}
+
+/// The error of every fallible pipeline call.
+///
+/// Opaque on purpose: ask [`Error::kind`] or the `is_*` queries; the message is for people.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// A new error of `kind` with a message that says what to do.
+    pub fn new(kind: ErrorKind, message: impl fmt::Display) -> Self {
+        Self {
+            kind,
+            message: message.to_string(),
+            source: None,
+        }
+    }
+
+    /// An error of `kind` whose message is `source`'s message, keeping `source` as the cause.
+    pub fn wrap<E>(kind: ErrorKind, source: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        // The message carries the whole chain, so that a JSON outcome says why (e.g. the I/O error).
+        let mut message = source.to_string();
+        let mut cause = std::error::Error::source(&source);
+        while let Some(c) = cause {
+            let text = c.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            cause = c.source();
+        }
+        Self {
+            kind,
+            message,
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// True when the caller's input (text, speed, voice spec, ids) was at fault.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::EmptyText
+                | ErrorKind::TextTooLong
+                | ErrorKind::NothingToSay
+                | ErrorKind::InvalidSpeed
+                | ErrorKind::InvalidId
+        )
+    }
+
+    /// True when the model files or the runtime library are missing or unusable.
+    pub fn is_setup_missing(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::RuntimeMissing | ErrorKind::ModelMissing
+        )
+    }
+
+    /// True when writing or reading the output file failed.
+    pub fn is_storage(&self) -> bool {
+        matches!(self.kind, ErrorKind::Storage)
+    }
+}
+
+/// The pipeline's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,84 @@
+//! # tts-pipeline
+//!
+//! The Kokoro text-to-speech engine, composed: text, a voice and a speed in; a peak-normalized
+//! 24 kHz mono WAV file out, written atomically, with its duration.
+//!
+//! ```text
+//! text ──► Frontend (kokoro-tokenize: normalize, G2P, ids, split ≤ 510 tokens)
+//!      ──► Voices (kokoro-voices: validate with fallback, style row per piece)
+//!      ──► Synthesizer (kokoro-session: ONNX Runtime, one shared session)
+//!      ──► audio-dsp (trim, join with pauses by punctuation, normalize to -1 dBFS)
+//!      ──► wav-store (atomic write, read back the duration)
+//! ```
+//!
+//! The three stages meet through the narrow traits in [`traits`], so the engine can be tested
+//! with fakes and no model. [`Engine::open`] wires the real parts:
+//!
+//! ```no_run
+//! use tts_pipeline::{Engine, EngineConfig, Outcome};
+//!
+//! let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
+//! let done = engine.generate_audio("Hello world.", Some("af_bella"), 1.0, "hello.wav".as_ref())?;
+//! println!("{} s at {}", done.duration, done.audio_path.display());
+//! // Or, for callers that must never handle an error value:
+//! let outcome = Outcome::from(engine.generate_audio("Hi.", None, 1.0, "hi.wav".as_ref()));
+//! println!("{}", outcome.to_json()); // {"success":true,"audio_path":"hi.wav",...}
+//! # Ok::<(), tts_pipeline::Error>(())
+//! ```
+//!
+//! The `kokoro` binary (`src/bin/kokoro.rs`) is the command-line face of the same engine.
+
+mod batch;
+mod engine;
+mod error;
+mod outcome;
+mod real;
+pub mod traits;
+
+pub use batch::{ProjectRequest, SegmentOutcome, SegmentRequest};
+pub use engine::{
+    DEFAULT_MAX_TEXT_BYTES, Engine, EngineOptions, Generated, MAX_SPEED, MIN_SPEED, Synthesized,
+    validate_speed, validate_text,
+};
+pub use error::{Error, ErrorKind, Result};
+pub use outcome::Outcome;
+pub use real::{
+    CatalogVoices, EngineConfig, EngineInfo, LazySession, TokenizerFrontend, VoiceSummary,
+    engine_info, list_voices,
+};
+pub use wav_store::{MediaLayout, SampleFormat};
+
+/// Generates `text` with the default engine (model directory from `KOKORO_MODEL_DIR`, else
+/// `./models`) and returns an [`Outcome`]; never fails and never panics.
+///
+/// The engine is opened once per process and reused; if opening fails the outcome says why and a
+/// later call tries again.
+pub fn generate_audio(
+    text: &str,
+    voice: Option<&str>,
+    speed: f32,
+    output: &std::path::Path,
+) -> Outcome {
+    static ENGINE: std::sync::Mutex<Option<std::sync::Arc<Engine>>> = std::sync::Mutex::new(None);
+    let engine = {
+        let mut slot = match ENGINE.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        match slot.as_ref() {
+            Some(e) => std::sync::Arc::clone(e),
+            None => match Engine::open(&EngineConfig::default()) {
+                Ok(e) => {
+                    let e = std::sync::Arc::new(e);
+                    *slot = Some(std::sync::Arc::clone(&e));
+                    e
+                }
+                Err(e) => return Outcome::failure(e.to_string()),
+            },
+        }
+    };
+    Outcome::from(engine.generate_audio(text, voice, speed, output))
+}
+
+#[cfg(test)]
+mod tests;

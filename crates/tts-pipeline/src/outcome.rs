@@ -1,0 +1,67 @@
+//! Serializable outcomes for callers that must never catch anything (the API layer, the CLI).
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Generated;
+use crate::error::Result;
+
+/// The result of one generation in the shape the API layer expects:
+/// `{"success": true, "audio_path": ..., "duration": ..., "sample_rate": 24000, "voice": ...}` or
+/// `{"success": false, "error": "..."}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Whether the audio was written.
+    pub success: bool,
+    /// Where the WAV file is (success only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub audio_path: Option<String>,
+    /// Its duration in seconds (success only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub duration: Option<f64>,
+    /// Its sample rate (success only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sample_rate: Option<u32>,
+    /// The voice actually used (success only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub voice: Option<String>,
+    /// What went wrong and what to do (failure only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    /// A failure outcome with `message`.
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self {
+            success: false,
+            audio_path: None,
+            duration: None,
+            sample_rate: None,
+            voice: None,
+            error: Some(message.into()),
+        }
+    }
+
+    /// One line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!(r#"{{"success":false,"error":"cannot serialize outcome: {e}"}}"#)
+        })
+    }
+}
+
+impl From<Result<Generated>> for Outcome {
+    fn from(result: Result<Generated>) -> Self {
+        match result {
+            Ok(g) => Self {
+                success: true,
+                audio_path: Some(g.audio_path.display().to_string()),
+                duration: Some(g.duration),
+                sample_rate: Some(g.sample_rate),
+                voice: Some(g.voice),
+                error: None,
+            },
+            Err(e) => Self::failure(e.to_string()),
+        }
+    }
+}

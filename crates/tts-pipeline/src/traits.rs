@@ -1,0 +1,68 @@
+//! The narrow traits the pipeline composes. Each has a real implementation in another crate of the
+//! workspace (see [`crate::real`]) and fakes in the unit tests, so the pipeline is testable without
+//! the model.
+
+use crate::error::Result;
+
+/// How long the pause after a piece of text should be, from the punctuation that ended it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Pause {
+    /// After `.`, `!`, `?`.
+    Sentence,
+    /// After `,`, `;`, `:` or a dash.
+    Clause,
+    /// A forced split between words of an over-long clause.
+    Word,
+    /// The last piece: nothing follows.
+    None,
+}
+
+/// One piece of text ready for one inference call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextPiece {
+    /// The source text of the piece (for logs and errors).
+    pub text: String,
+    /// Phoneme token ids without padding; 1 to 510 of them.
+    pub ids: Vec<i64>,
+    /// The pause that follows the piece.
+    pub pause_after: Pause,
+}
+
+/// Text to pieces of token ids (the real one is `kokoro_tokenize::Tokenizer`).
+pub trait Frontend: Send + Sync {
+    /// Splits and tokenizes `text` for `voice` (whose id picks the dialect).
+    fn pieces(&self, text: &str, voice: &str) -> Result<Vec<TextPiece>>;
+
+    /// A short description for `info` (front end and fallbacks in use).
+    fn describe(&self) -> String {
+        String::from("custom front end")
+    }
+}
+
+/// A voice after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoiceChoice {
+    /// The voice (or blend spec) that will be used.
+    pub voice: String,
+    /// True when the requested voice was unknown, empty or absent and a fallback was chosen.
+    pub fell_back: bool,
+}
+
+/// Voices: validation with fallback and style vectors (the real one is `kokoro_voices::VoiceCatalog`).
+pub trait Voices: Send + Sync {
+    /// Validates `requested`, falling back to a default voice when it is unknown, empty or absent.
+    fn resolve(&self, requested: Option<&str>) -> Result<VoiceChoice>;
+    /// The 256-float style vector of `voice` for a piece of `n_tokens` phoneme tokens.
+    fn style(&self, voice: &str, n_tokens: usize) -> Result<Vec<f32>>;
+}
+
+/// Token ids and a style to audio (the real one wraps `kokoro_session::KokoroSession`).
+pub trait Synthesizer: Send + Sync {
+    /// Synthesizes one piece: `ids` without padding, a 256-float `style`, a speed in 0.5..=2.0.
+    fn synthesize(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>>;
+    /// The sample rate of the audio it returns.
+    fn sample_rate(&self) -> u32 {
+        24_000
+    }
+}

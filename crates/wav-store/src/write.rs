@@ -1,0 +1,324 @@
+//! Atomic WAV writing.
+
+use crate::{SAMPLE_RATE, WavError, WavErrorKind, WavInfo};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How samples are stored in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SampleFormat {
+    /// 32-bit IEEE float, samples stored exactly (the default).
+    #[default]
+    Float32,
+    /// 16-bit signed PCM: samples are clamped to [-1, 1], scaled by 32768,
+    /// rounded and clamped to the `i16` range.
+    Pcm16,
+}
+
+impl SampleFormat {
+    /// Bits per stored sample (32 or 16).
+    #[must_use]
+    pub fn bits_per_sample(self) -> u16 {
+        match self {
+            Self::Float32 => 32,
+            Self::Pcm16 => 16,
+        }
+    }
+}
+
+/// Options for [`write_wav`]. The default is 24 kHz ([`SAMPLE_RATE`]),
+/// 32-bit float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WavOptions {
+    /// Samples per second; must not be 0.
+    pub sample_rate: u32,
+    /// Storage format.
+    pub format: SampleFormat,
+}
+
+impl Default for WavOptions {
+    fn default() -> Self {
+        Self {
+            sample_rate: SAMPLE_RATE,
+            format: SampleFormat::Float32,
+        }
+    }
+}
+
+/// Converts a sample to 16-bit PCM: clamp to [-1, 1], scale by 32768, round,
+/// clamp to the `i16` range (so 1.0 becomes 32767 and -1.0 becomes -32768).
+pub(crate) fn to_pcm16(x: f32) -> i16 {
+    (x.clamp(-1.0, 1.0) * 32768.0)
+        .round()
+        .clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16
+}
+
+/// Writes `samples` as a mono WAV file at `path`, atomically.
+///
+/// Parent directories are created. The audio goes to a uniquely named
+/// temporary file in the same directory (`.{file_name}.{pid}.{n}.tmp`), which
+/// is flushed, fsynced and then renamed over `path`; readers therefore see
+/// either the previous file or the complete new one, never a partial file. On
+/// any failure the temporary file is removed and an existing file at `path`
+/// is left untouched.
+///
+/// # Errors
+///
+/// - [`WavErrorKind::InvalidSampleRate`] if `options.sample_rate` is 0;
+/// - [`WavErrorKind::Empty`] if `samples` is empty;
+/// - [`WavErrorKind::NonFinite`] naming the first NaN or infinite sample;
+/// - [`WavErrorKind::IsDirectory`] if `path` is an existing directory;
+/// - [`WavErrorKind::InvalidPath`] if `path` has no file name;
+/// - [`WavErrorKind::Io`] if creating, writing, syncing or renaming fails.
+pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<WavInfo, WavError> {
+    if options.sample_rate == 0 {
+        return Err(WavError::new(
+            WavErrorKind::InvalidSampleRate,
+            format!(
+                "cannot write {}: sample rate is 0; use {SAMPLE_RATE} for Kokoro audio",
+                path.display()
+            ),
+        ));
+    }
+    if samples.is_empty() {
+        return Err(WavError::new(
+            WavErrorKind::Empty,
+            format!(
+                "cannot write {}: no samples; synthesis produced no audio for this segment",
+                path.display()
+            ),
+        ));
+    }
+    if let Some(index) = samples.iter().position(|x| !x.is_finite()) {
+        return Err(WavError::new(
+            WavErrorKind::NonFinite { index },
+            format!(
+                "cannot write {}: sample {index} is not finite; the synthesized audio is broken",
+                path.display()
+            ),
+        ));
+    }
+    if path.is_dir() {
+        return Err(is_directory(path));
+    }
+    let Some(file_name) = path.file_name() else {
+        return Err(WavError::new(
+            WavErrorKind::InvalidPath,
+            format!(
+                "cannot write {}: the path has no file name; pass a path ending in `name.wav`",
+                path.display()
+            ),
+        ));
+    };
+    let dir = path.parent().unwrap_or(Path::new(""));
+    if !dir.as_os_str().is_empty() {
+        fs::create_dir_all(dir).map_err(|e| {
+            io_error(
+                format!(
+                    "cannot create directory {} for {}",
+                    dir.display(),
+                    path.display()
+                ),
+                e,
+            )
+        })?;
+    }
+
+    let (tmp_path, file) = create_temp(dir, &file_name.to_string_lossy()).map_err(|e| {
+        io_error(
+            format!("cannot create a temporary file next to {}", path.display()),
+            e,
+        )
+    })?;
+    let guard = TempGuard(Some(tmp_path));
+    let tmp = guard.path();
+
+    write_samples(file, samples, options)
+        .map_err(|e| io_error(format!("cannot write audio to {}", tmp.display()), e))?;
+    fs::rename(tmp, path).map_err(|e| {
+        if e.kind() == io::ErrorKind::IsADirectory || path.is_dir() {
+            is_directory(path).with_source(e)
+        } else {
+            io_error(
+                format!(
+                    "cannot move {} into place at {}",
+                    tmp.display(),
+                    path.display()
+                ),
+                e,
+            )
+        }
+    })?;
+    guard.disarm();
+    sync_dir(dir);
+
+    let info = WavInfo::new(options.sample_rate, 1, samples.len() as u64, options.format);
+    tracing::debug!(path = %path.display(), frames = info.frames, format = ?info.format, "wrote wav");
+    Ok(info)
+}
+
+fn write_samples(file: File, samples: &[f32], options: &WavOptions) -> Result<(), HoundOrIo> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: options.sample_rate,
+        bits_per_sample: options.format.bits_per_sample(),
+        sample_format: match options.format {
+            SampleFormat::Float32 => hound::SampleFormat::Float,
+            SampleFormat::Pcm16 => hound::SampleFormat::Int,
+        },
+    };
+    let mut out = BufWriter::new(file);
+    let mut writer = hound::WavWriter::new(&mut out, spec)?;
+    match options.format {
+        SampleFormat::Float32 => {
+            for &x in samples {
+                writer.write_sample(x)?;
+            }
+        }
+        SampleFormat::Pcm16 => {
+            for &x in samples {
+                writer.write_sample(to_pcm16(x))?;
+            }
+        }
+    }
+    writer.finalize()?;
+    let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// Either kind of failure while writing; both become [`WavErrorKind::Io`].
+#[derive(Debug, thiserror::Error)]
+enum HoundOrIo {
+    #[error(transparent)]
+    Hound(#[from] hound::Error),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Creates a new, uniquely named temporary file in `dir`.
+fn create_temp(dir: &Path, file_name: &str) -> io::Result<(PathBuf, File)> {
+    let pid = std::process::id();
+    let mut attempts = 0;
+    loop {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{file_name}.{pid}.{n}.tmp"));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            // A stale file left by a crashed process that had the same pid.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 16 => attempts += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Removes the temporary file on drop unless disarmed.
+struct TempGuard(Option<PathBuf>);
+
+impl TempGuard {
+    fn path(&self) -> &Path {
+        self.0.as_deref().unwrap_or(Path::new(""))
+    }
+
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take()
+            && let Err(e) = fs::remove_file(&path)
+            && e.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove temporary wav file");
+        }
+    }
+}
+
+/// Best effort: persist the rename itself (a directory fsync; Unix only).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+            tracing::debug!(dir = %dir.display(), error = %e, "directory fsync failed");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+fn is_directory(path: &Path) -> WavError {
+    WavError::new(
+        WavErrorKind::IsDirectory,
+        format!(
+            "cannot write {}: it is a directory; pass the path of a `.wav` file",
+            path.display()
+        ),
+    )
+}
+
+fn io_error(context: String, source: impl Into<HoundOrIo>) -> WavError {
+    match source.into() {
+        HoundOrIo::Io(e) => WavError::new(
+            WavErrorKind::Io,
+            format!("{context}: check that the directory exists, is writable and has free space"),
+        )
+        .with_source(e),
+        HoundOrIo::Hound(e) => {
+            WavError::new(WavErrorKind::Io, format!("{context}: wav encoder failed")).with_source(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcm16_conversion() {
+        assert_eq!(to_pcm16(0.0), 0);
+        assert_eq!(to_pcm16(1.0), i16::MAX);
+        assert_eq!(to_pcm16(-1.0), i16::MIN);
+        assert_eq!(to_pcm16(7.5), i16::MAX);
+        assert_eq!(to_pcm16(-7.5), i16::MIN);
+        assert_eq!(to_pcm16(0.5), 16_384);
+        // 0.1 * 32768 = 3276.8 rounds up.
+        assert_eq!(to_pcm16(0.1), 3_277);
+    }
+
+    #[test]
+    fn temp_guard_removes_file_unless_disarmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, _) = create_temp(dir.path(), "x.wav").unwrap();
+        let (b, _) = create_temp(dir.path(), "x.wav").unwrap();
+        assert_ne!(a, b);
+        assert!(
+            a.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".x.wav.")
+        );
+        drop(TempGuard(Some(a.clone())));
+        assert!(!a.exists());
+        TempGuard(Some(b.clone())).disarm();
+        assert!(b.exists());
+    }
+
+    #[test]
+    fn defaults() {
+        let o = WavOptions::default();
+        assert_eq!(o.sample_rate, 24_000);
+        assert_eq!(o.format, SampleFormat::Float32);
+        assert_eq!(SampleFormat::default(), SampleFormat::Float32);
+    }
+}

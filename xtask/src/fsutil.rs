@@ -1,0 +1,366 @@
+//! Hashing and verified, atomic file writes.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+
+/// What a file is expected to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expect<'a> {
+    /// Lowercase hex sha256.
+    pub sha256: &'a str,
+    /// Exact size in bytes, where known.
+    pub bytes: Option<u64>,
+}
+
+impl From<crate::pins::Pin> for Expect<'static> {
+    fn from(pin: crate::pins::Pin) -> Self {
+        Expect {
+            sha256: pin.sha256,
+            bytes: Some(pin.bytes),
+        }
+    }
+}
+
+/// Lowercase hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// A writer that hashes and counts what passes through it.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Flushes and returns the inner writer, the hex sha256 and the byte count.
+    pub fn finish(mut self) -> io::Result<(W, String, u64)> {
+        self.inner.flush()?;
+        Ok((self.inner, hex(&self.hasher.finalize()), self.bytes))
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        let written = buf.get(..n).unwrap_or(buf);
+        self.hasher.update(written);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Hex sha256 and size of a file.
+pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+        bytes += n as u64;
+    }
+    Ok((hex(&hasher.finalize()), bytes))
+}
+
+/// The state of a file on disk compared to what it should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// Present with the expected content.
+    Ok,
+    /// Not there.
+    Missing,
+    /// Present with other content (`sha256` is empty when the size alone ruled it out).
+    Mismatch {
+        /// Actual digest, or empty when the size differed.
+        sha256: String,
+        /// Actual size.
+        bytes: u64,
+    },
+}
+
+/// Compares a file with what it should be; the size is checked first so a wrong-sized file is not hashed.
+pub fn check_file(path: &Path, expect: Expect<'_>) -> io::Result<Check> {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Check::Missing),
+        Err(e) => return Err(e),
+    };
+    if expect.bytes.is_some_and(|b| b != meta.len()) {
+        return Ok(Check::Mismatch {
+            sha256: String::new(),
+            bytes: meta.len(),
+        });
+    }
+    let (sha256, bytes) = sha256_file(path)?;
+    if sha256 == expect.sha256 && expect.bytes.is_none_or(|b| b == bytes) {
+        Ok(Check::Ok)
+    } else {
+        Ok(Check::Mismatch { sha256, bytes })
+    }
+}
+
+/// Checks a file against its expected digest and size; on a mismatch the file is deleted and an error returned.
+pub fn verify_or_delete(path: &Path, expect: Expect<'_>) -> Result<()> {
+    match check_file(path, expect).with_context(|| format!("cannot read {}", path.display()))? {
+        Check::Ok => Ok(()),
+        Check::Missing => bail!("{} is missing", path.display()),
+        Check::Mismatch { sha256, bytes } => {
+            let removed = fs::remove_file(path);
+            let what = if sha256.is_empty() {
+                format!(
+                    "{bytes} bytes, expected {}",
+                    expect.bytes.unwrap_or_default()
+                )
+            } else {
+                format!("sha256 {sha256}, expected {}", expect.sha256)
+            };
+            match removed {
+                Ok(()) => bail!(
+                    "{} does not match its pin ({what}); the file was deleted: the download is corrupt or the upstream file changed",
+                    path.display()
+                ),
+                Err(e) => bail!(
+                    "{} does not match its pin ({what}) and could not be deleted ({e}): delete it by hand",
+                    path.display()
+                ),
+            }
+        }
+    }
+}
+
+/// `<path>.part`: where a file is written before it is verified and renamed.
+pub fn part_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    path.with_file_name(name)
+}
+
+/// Writes `dest` through `fill` into `<dest>.part`, checks the result against `expect` (when pinned),
+/// then renames it into place. Never leaves a partial or unverified file under `dest`.
+/// Returns the digest and size written.
+pub fn write_verified(
+    dest: &Path,
+    expect: Option<Expect<'_>>,
+    fill: impl FnOnce(&mut HashingWriter<io::BufWriter<File>>) -> Result<()>,
+) -> Result<(String, u64)> {
+    if let Some(dir) = dest.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let part = part_path(dest);
+    let file = File::create(&part).with_context(|| format!("cannot create {}", part.display()))?;
+    let mut writer = HashingWriter::new(io::BufWriter::with_capacity(1 << 20, file));
+    let filled = fill(&mut writer);
+    let finished = writer.finish();
+    let (sha256, bytes) = match (filled, finished) {
+        (Ok(()), Ok((_, sha256, bytes))) => (sha256, bytes),
+        (Err(e), _) => {
+            let _ = fs::remove_file(&part);
+            return Err(e);
+        }
+        (Ok(()), Err(e)) => {
+            let _ = fs::remove_file(&part);
+            return Err(e).with_context(|| format!("cannot write {}", part.display()));
+        }
+    };
+    if let Some(expect) = expect {
+        let size_ok = expect.bytes.is_none_or(|b| b == bytes);
+        if sha256 != expect.sha256 || !size_ok {
+            let _ = fs::remove_file(&part);
+            bail!(
+                "{} does not match its pin (sha256 {sha256}, {bytes} bytes; expected {}{}): nothing was kept; \
+                 the download is corrupt or the upstream file changed",
+                dest.display(),
+                expect.sha256,
+                expect
+                    .bytes
+                    .map(|b| format!(", {b} bytes"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    fs::rename(&part, dest)
+        .with_context(|| format!("cannot rename {} to {}", part.display(), dest.display()))?;
+    Ok((sha256, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // FIPS 180-2 test vectors.
+    const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    #[test]
+    fn sha256_of_known_vectors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("abc");
+        fs::write(&p, b"abc").unwrap();
+        assert_eq!(sha256_file(&p).unwrap(), (ABC.to_string(), 3));
+        fs::write(&p, b"").unwrap();
+        assert_eq!(sha256_file(&p).unwrap(), (EMPTY.to_string(), 0));
+    }
+
+    #[test]
+    fn matching_file_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        fs::write(&p, b"abc").unwrap();
+        let expect = Expect {
+            sha256: ABC,
+            bytes: Some(3),
+        };
+        verify_or_delete(&p, expect).unwrap();
+        assert!(p.exists());
+        assert_eq!(check_file(&p, expect).unwrap(), Check::Ok);
+    }
+
+    #[test]
+    fn mismatching_file_is_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        fs::write(&p, b"abd").unwrap();
+        let err = verify_or_delete(
+            &p,
+            Expect {
+                sha256: ABC,
+                bytes: Some(3),
+            },
+        )
+        .unwrap_err();
+        assert!(!p.exists(), "a mismatching file must be deleted");
+        assert!(err.to_string().contains("does not match its pin"), "{err}");
+    }
+
+    #[test]
+    fn wrong_size_is_deleted_without_hashing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        fs::write(&p, b"abcd").unwrap();
+        let expect = Expect {
+            sha256: ABC,
+            bytes: Some(3),
+        };
+        assert_eq!(
+            check_file(&p, expect).unwrap(),
+            Check::Mismatch {
+                sha256: String::new(),
+                bytes: 4
+            }
+        );
+        assert!(verify_or_delete(&p, expect).is_err());
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn missing_file_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("absent");
+        assert_eq!(
+            check_file(
+                &p,
+                Expect {
+                    sha256: ABC,
+                    bytes: None
+                }
+            )
+            .unwrap(),
+            Check::Missing
+        );
+    }
+
+    #[test]
+    fn write_verified_renames_on_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("sub/out.bin");
+        let got = write_verified(
+            &dest,
+            Some(Expect {
+                sha256: ABC,
+                bytes: Some(3),
+            }),
+            |w| {
+                w.write_all(b"ab")?;
+                w.write_all(b"c")?;
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(got, (ABC.to_string(), 3));
+        assert_eq!(fs::read(&dest).unwrap(), b"abc");
+        assert!(!part_path(&dest).exists());
+    }
+
+    #[test]
+    fn write_verified_leaves_nothing_on_mismatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.bin");
+        let err = write_verified(
+            &dest,
+            Some(Expect {
+                sha256: ABC,
+                bytes: None,
+            }),
+            |w| Ok(w.write_all(b"xyz")?),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("does not match its pin"), "{err}");
+        assert!(!dest.exists());
+        assert!(!part_path(&dest).exists());
+    }
+
+    #[test]
+    fn write_verified_unpinned_records_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.bin");
+        let got = write_verified(&dest, None, |w| Ok(w.write_all(b"")?)).unwrap();
+        assert_eq!(got, (EMPTY.to_string(), 0));
+        assert!(dest.exists());
+    }
+
+    #[test]
+    fn failed_fill_removes_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.bin");
+        let err = write_verified(&dest, None, |w| {
+            w.write_all(b"partial")?;
+            bail!("network went away")
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("network went away"));
+        assert!(!dest.exists());
+        assert!(!part_path(&dest).exists());
+    }
+}

