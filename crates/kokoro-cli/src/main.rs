@@ -53,6 +53,9 @@ enum Command {
         /// Write 16-bit PCM instead of 32-bit float.
         #[arg(long)]
         pcm16: bool,
+        /// The text is Kokoro phonemes (misaki symbols), spoken as given, without G2P.
+        #[arg(long)]
+        phonemes: bool,
     },
     /// Narrate a project's segments (JSON: {project_id, segments: [{id, text, voice?, speed?}]}).
     Segments {
@@ -137,6 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             speed,
             output,
             pcm16,
+            phonemes,
         } => {
             let text = match (text, text_file) {
                 (Some(t), _) => t,
@@ -165,6 +169,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config.options.format = tts_pipeline::SampleFormat::Pcm16;
             }
             let outcome = match Engine::open(&config) {
+                Ok(engine) if phonemes => Outcome::from(engine.generate_audio_from_phonemes(
+                    &text,
+                    voice.as_deref(),
+                    speed,
+                    &output,
+                )),
                 Ok(engine) => {
                     Outcome::from(engine.generate_audio(&text, voice.as_deref(), speed, &output))
                 }

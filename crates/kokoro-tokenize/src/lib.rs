@@ -38,7 +38,9 @@ mod tokenizer;
 mod vocab;
 
 pub use error::{ErrorKind, TokenizeError};
-pub use phonemizer::{Dialect, MisakiPhonemizer, Phonemizer, UNKNOWN_MARKER};
+pub use phonemizer::{
+    Dialect, MisakiPhonemizer, PassthroughPhonemizer, Phonemizer, UNKNOWN_MARKER,
+};
 pub use tokenizer::{MAX_TOKENS, Pause, Piece, Tokenizer};
 pub use vocab::{Encoded, Vocab, VocabVersion};
 

@@ -54,6 +54,19 @@ pub trait Phonemizer: Send + Sync {
 
 type FallbackFactory = dyn Fn(Dialect) -> Option<Box<dyn Fallback>> + Send + Sync;
 
+/// A phonemizer whose input already is phonemes: it returns the text unchanged.
+///
+/// For speaking given phonemes (`kokoro say --phonemes`, reference checks): the tokenizer still
+/// splits at the phonemes' punctuation and drops symbols outside the vocabulary.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PassthroughPhonemizer;
+
+impl Phonemizer for PassthroughPhonemizer {
+    fn phonemize(&self, text: &str, _dialect: Dialect) -> Result<String, TokenizeError> {
+        Ok(text.to_owned())
+    }
+}
+
 /// The misaki-rs G2P (Kokoro v1.0's own phoneme set), built lazily once per dialect.
 ///
 /// Building one dialect's G2P loads the embedded lexicons and tagger (about 0.15-0.25 s);

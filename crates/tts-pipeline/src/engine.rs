@@ -94,6 +94,7 @@ pub struct Synthesized {
 /// safe to call from many threads at once.
 pub struct Engine {
     frontend: Arc<dyn Frontend>,
+    phoneme_frontend: Option<Arc<dyn Frontend>>,
     voices: Arc<dyn Voices>,
     synth: Arc<dyn Synthesizer>,
     options: EngineOptions,
@@ -157,6 +158,7 @@ impl Engine {
     ) -> Self {
         Self {
             frontend,
+            phoneme_frontend: None,
             voices,
             synth,
             options: EngineOptions::default(),
@@ -167,6 +169,13 @@ impl Engine {
     #[must_use]
     pub fn with_options(mut self, options: EngineOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Adds the front end used by [`Engine::synthesize_phonemes`]: it takes phonemes, not text.
+    #[must_use]
+    pub fn with_phoneme_frontend(mut self, frontend: Arc<dyn Frontend>) -> Self {
+        self.phoneme_frontend = Some(frontend);
         self
     }
 
@@ -185,10 +194,37 @@ impl Engine {
     /// `voice` is validated with fallback (`None`, empty or unknown ids use the default voice);
     /// `speed` must be finite and is clamped to 0.5..=2.0.
     pub fn synthesize(&self, text: &str, voice: Option<&str>, speed: f32) -> Result<Synthesized> {
+        self.synthesize_with(self.frontend.as_ref(), text, voice, speed)
+    }
+
+    /// Like [`Engine::synthesize`], but `phonemes` are Kokoro phonemes (misaki symbols), spoken as
+    /// given: no normalization, no G2P. Symbols outside the vocabulary are dropped.
+    pub fn synthesize_phonemes(
+        &self,
+        phonemes: &str,
+        voice: Option<&str>,
+        speed: f32,
+    ) -> Result<Synthesized> {
+        let frontend = self.phoneme_frontend.as_deref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                "this engine has no phoneme front end: build it with `Engine::open` or `with_phoneme_frontend`",
+            )
+        })?;
+        self.synthesize_with(frontend, phonemes, voice, speed)
+    }
+
+    fn synthesize_with(
+        &self,
+        frontend: &dyn Frontend,
+        text: &str,
+        voice: Option<&str>,
+        speed: f32,
+    ) -> Result<Synthesized> {
         validate_text(text, self.options.max_text_bytes)?;
         let speed = validate_speed(speed)?;
         let choice = self.voices.resolve(voice)?;
-        let pieces = self.frontend.pieces(text, &choice.voice)?;
+        let pieces = frontend.pieces(text, &choice.voice)?;
         if pieces.is_empty() {
             return Err(Error::new(
                 ErrorKind::NothingToSay,
@@ -275,6 +311,24 @@ impl Engine {
         output: &Path,
     ) -> Result<Generated> {
         let audio = self.synthesize(text, voice, speed)?;
+        self.save(audio, output)
+    }
+
+    /// Like [`Engine::generate_audio`], but speaks the given Kokoro `phonemes` (see
+    /// [`Engine::synthesize_phonemes`]).
+    pub fn generate_audio_from_phonemes(
+        &self,
+        phonemes: &str,
+        voice: Option<&str>,
+        speed: f32,
+        output: &Path,
+    ) -> Result<Generated> {
+        let audio = self.synthesize_phonemes(phonemes, voice, speed)?;
+        self.save(audio, output)
+    }
+
+    /// Writes synthesized audio atomically to `output` and reads its duration back.
+    pub fn save(&self, audio: Synthesized, output: &Path) -> Result<Generated> {
         let options = wav_store::WavOptions {
             sample_rate: audio.sample_rate,
             format: self.options.format,

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use serde::Serialize;
 
 use kokoro_session::{KokoroSession, Manifest, SessionConfig};
-use kokoro_tokenize::{Dialect, Tokenizer, Vocab};
+use kokoro_tokenize::{Dialect, PassthroughPhonemizer, Tokenizer, Vocab};
 use kokoro_voices::VoiceCatalog;
 
 use crate::engine::{Engine, EngineOptions};
@@ -136,11 +136,16 @@ impl Engine {
         let catalog =
             VoiceCatalog::open(&voices_path).map_err(|e| Error::wrap(ErrorKind::Voice, e))?;
         let vocab = load_vocab(&dir, manifest.as_ref())?;
+        let phoneme_frontend = TokenizerFrontend(Tokenizer::with_phonemizer(
+            Box::new(PassthroughPhonemizer),
+            vocab.clone(),
+        ));
         let engine = Engine::new(
             Arc::new(TokenizerFrontend(Tokenizer::new(vocab))),
             Arc::new(CatalogVoices(catalog)),
             Arc::new(LazySession::new(session_config)),
         )
+        .with_phoneme_frontend(Arc::new(phoneme_frontend))
         .with_options(config.options.clone());
         Ok(engine)
     }
