@@ -5,6 +5,7 @@
 //! - `verify-model` re-hashes what the manifest lists.
 //! - `ci`, `test-integration` and `demo` are thin wrappers around cargo that print what they run.
 
+mod bench;
 mod fetch;
 mod fsutil;
 mod manifest;
@@ -39,6 +40,12 @@ commands:
       fetch-model, then the real-model integration tests (tts-pipeline real_model, kokoro-cli cli, kokoro-session fixtures)
   demo
       fetch-model, then synthesize fixtures/sample-story.json into media/ with the kokoro CLI
+  bench [--floor] [--memory] [--batch SxT,...] [--iterations N] [--cold-runs N]
+        [--threads T] [--graph-opt all|extended|basic|disable] [--no-memory-pattern] [--no-arena] [--no-spinning]
+      real-model performance on fixtures/bench/ (release builds): median wall time, real-time factor,
+      share of time inside session.run, cold start of `kokoro say`, peak memory; --floor adds a bare
+      ONNX Runtime loop on the same calls, --memory RSS after 10 and 200 generations, --batch the
+      50-segment story on pools of S sessions x T threads. See docs/PERFORMANCE.md.
   help
       this text
 ";
@@ -59,6 +66,7 @@ enum Cmd {
     Ci,
     TestIntegration,
     Demo,
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +105,9 @@ fn parse(args: &[String]) -> Result<Cmd> {
     let Some((command, rest)) = args.split_first() else {
         return Ok(Cmd::Help);
     };
+    if command == "bench" && !rest.iter().any(|a| a == "-h" || a == "--help") {
+        return bench::parse(rest).map(Cmd::Bench);
+    }
     let mut variant = Variant::default();
     let mut dir = None;
     let mut force = false;
@@ -257,6 +268,7 @@ fn run(cmd: Cmd) -> Result<()> {
                 &[("KOKORO_REQUIRE_RUNTIME", "1")],
             )
         }
+        Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
         Cmd::Demo => {
             fetch_default()?;
             cargo(

@@ -22,9 +22,31 @@ struct Cli {
     /// Directory of the model files (model, voices, config, runtime, manifest.json).
     #[arg(long, global = true, env = "KOKORO_MODEL_DIR")]
     model_dir: Option<PathBuf>,
-    /// ONNX Runtime intra-op threads per session (default: all cores for one session).
+    /// A user lexicon: one `word phonemes` per line (`#` comments), applied before the
+    /// built-in lexicon (e.g. a project's character names).
+    #[arg(long, global = true, env = "KOKORO_LEXICON")]
+    lexicon: Option<PathBuf>,
+    /// ONNX Runtime intra-op threads per session (default: the cores, at most 4, for the single
+    /// session of `say`; 1 for each session of the `segments` pool).
     #[arg(long, global = true)]
     threads: Option<usize>,
+    /// Sessions in the `segments` pool (default: cores / threads, capped by free memory).
+    #[arg(long, global = true)]
+    sessions: Option<usize>,
+    /// Run on an NVIDIA GPU through ONNX Runtime's CUDA provider (needs a build with
+    /// `--features cuda` and a CUDA build of ONNX Runtime; see docs/PERFORMANCE.md).
+    #[arg(long, global = true)]
+    cuda: bool,
+    /// With --cuda: fall back to the CPU (with a warning) when CUDA cannot be used, instead of failing.
+    #[arg(long, global = true, requires = "cuda")]
+    cuda_fallback: bool,
+    /// Load the ONNX session only when the first generation needs it, instead of in the
+    /// background from the start (for measuring cold start).
+    #[arg(long, global = true, hide = true)]
+    defer_session_load: bool,
+    /// With --cuda: the CUDA device ordinal.
+    #[arg(long, global = true, default_value_t = 0, requires = "cuda")]
+    cuda_device: i32,
     /// More logging on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -67,7 +89,7 @@ enum Command {
         /// Media URL prefix (for the urls printed with each outcome).
         #[arg(long, env = "MEDIA_URL", default_value = "/media/")]
         media_url: String,
-        /// Worker threads (default: one per inference session).
+        /// Worker threads (default: one per session of the pool, see --sessions).
         #[arg(long)]
         workers: Option<usize>,
     },
@@ -115,8 +137,14 @@ fn init_logging(verbose: u8) {
 fn config(cli: &Cli) -> EngineConfig {
     let mut config = EngineConfig::default();
     config.model_dir = cli.model_dir.clone();
+    config.lexicon = cli.lexicon.clone();
     if let Some(t) = cli.threads {
         config.session.intra_threads = Some(t);
+    }
+    config.sessions = cli.sessions;
+    config.defer_session_load = cli.defer_session_load;
+    if cli.cuda {
+        config.use_cuda(cli.cuda_device, cli.cuda_fallback);
     }
     config
 }
@@ -196,6 +224,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     file.display()
                 )
             })?;
+            // The segments run on the pool: do not preload the single session of `say`.
+            let mut config = config;
+            config.defer_session_load = true;
             let engine = match Engine::open(&config) {
                 Ok(engine) => engine,
                 Err(e) => {

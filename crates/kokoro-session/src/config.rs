@@ -51,7 +51,7 @@ pub enum GraphOptimization {
 ///     .with_execution(Execution::Cpu);
 /// assert_eq!(cfg.intra_threads, Some(2));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionConfig {
     /// Model directory; `None`: env `KOKORO_MODEL_DIR`, else `./models`.
     pub model_dir: Option<PathBuf>,
@@ -59,12 +59,46 @@ pub struct SessionConfig {
     pub model_path: Option<PathBuf>,
     /// The ONNX Runtime shared library; `None`: `ORT_DYLIB_PATH`, the manifest, the model dir, the system.
     pub runtime_library: Option<PathBuf>,
-    /// ONNX Runtime intra-op threads; `None`: [`std::thread::available_parallelism`].
+    /// ONNX Runtime intra-op threads; `None`: the cores ([`std::thread::available_parallelism`]),
+    /// at most [`DEFAULT_MAX_INTRA_THREADS`].
     pub intra_threads: Option<usize>,
     /// Execution provider.
     pub execution: Execution,
-    /// Graph optimization level.
+    /// Graph optimization level (default [`GraphOptimization::All`], chosen by measurement: see
+    /// `docs/PERFORMANCE.md`).
     pub graph_optimization: GraphOptimization,
+    /// ONNX Runtime's memory pattern optimization (plans buffers from the previous run's shapes).
+    /// Default `true`.
+    pub memory_pattern: bool,
+    /// ONNX Runtime's CPU memory arena (keeps freed buffers for reuse instead of returning them to
+    /// the system allocator). Default `true`.
+    pub cpu_arena: bool,
+    /// Let idle intra-op threads spin briefly before sleeping. Spinning trades CPU time for latency;
+    /// it only matters with more than one intra-op thread. Default `true`.
+    pub intra_spinning: bool,
+}
+
+/// The most intra-op threads a session gets when [`SessionConfig::intra_threads`] is `None`.
+///
+/// One session with every core of a big machine is far slower than several small sessions
+/// (measured on 16 cores: 1 session x 16 threads took about 9 times as long as 16 x 1), so a
+/// single session never takes more than this by default.
+pub const DEFAULT_MAX_INTRA_THREADS: usize = 4;
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            model_dir: None,
+            model_path: None,
+            runtime_library: None,
+            intra_threads: None,
+            execution: Execution::Cpu,
+            graph_optimization: GraphOptimization::All,
+            memory_pattern: true,
+            cpu_arena: true,
+            intra_spinning: true,
+        }
+    }
 }
 
 impl SessionConfig {
@@ -115,12 +149,39 @@ impl SessionConfig {
         self
     }
 
-    /// The intra-op thread count this config resolves to (at least 1).
+    /// Turns ONNX Runtime's memory pattern optimization on or off.
+    #[must_use]
+    pub fn with_memory_pattern(mut self, enable: bool) -> Self {
+        self.memory_pattern = enable;
+        self
+    }
+
+    /// Turns ONNX Runtime's CPU memory arena on or off.
+    #[must_use]
+    pub fn with_cpu_arena(mut self, enable: bool) -> Self {
+        self.cpu_arena = enable;
+        self
+    }
+
+    /// Lets idle intra-op threads spin before sleeping (or not).
+    #[must_use]
+    pub fn with_intra_spinning(mut self, enable: bool) -> Self {
+        self.intra_spinning = enable;
+        self
+    }
+
+    /// The intra-op thread count this config resolves to (at least 1): the explicit count, else
+    /// the cores, at most [`DEFAULT_MAX_INTRA_THREADS`].
     pub fn resolved_intra_threads(&self) -> usize {
         self.intra_threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .unwrap_or_else(|| available_cores().min(DEFAULT_MAX_INTRA_THREADS))
             .max(1)
     }
+}
+
+/// The cores this process may use ([`std::thread::available_parallelism`], at least 1).
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 #[cfg(test)]
@@ -135,7 +196,10 @@ mod tests {
         assert_eq!(cfg.runtime_library, None);
         assert_eq!(cfg.execution, Execution::Cpu);
         assert_eq!(cfg.graph_optimization, GraphOptimization::All);
-        assert!(cfg.resolved_intra_threads() >= 1);
+        assert!(cfg.memory_pattern && cfg.cpu_arena && cfg.intra_spinning);
+        let threads = cfg.resolved_intra_threads();
+        assert!((1..=DEFAULT_MAX_INTRA_THREADS).contains(&threads));
+        assert!(threads <= available_cores());
     }
 
     #[test]
@@ -149,7 +213,10 @@ mod tests {
                 device_id: 1,
                 fallback_to_cpu: true,
             })
-            .with_graph_optimization(GraphOptimization::Basic);
+            .with_graph_optimization(GraphOptimization::Basic)
+            .with_memory_pattern(false)
+            .with_cpu_arena(false)
+            .with_intra_spinning(false);
         assert_eq!(cfg.model_dir, Some(PathBuf::from("/m")));
         assert_eq!(cfg.model_path, Some(PathBuf::from("/m/x.onnx")));
         assert_eq!(
@@ -162,5 +229,6 @@ mod tests {
             Execution::Cuda { device_id: 1, .. }
         ));
         assert_eq!(cfg.graph_optimization, GraphOptimization::Basic);
+        assert!(!cfg.memory_pattern && !cfg.cpu_arena && !cfg.intra_spinning);
     }
 }

@@ -15,6 +15,9 @@
 //!    [`Contract`] (input/output names and dtypes differ between exports);
 //!    [`KokoroSession::run`] pads the ids, builds tensors of the declared types and returns an
 //!    [`Inference`]. [`shared_session`] keeps one session per model per process.
+//! 4. **Throughput**: [`SessionPool`] holds several sessions of few threads each, loaded lazily
+//!    ([`default_pool_layout`] sizes it from the cores and memory). [`KokoroSession::stats`],
+//!    [`SessionPool::stats`] and [`process_stats`] count the time spent inside ONNX Runtime.
 //!
 //! Discovery order:
 //! * model dir: [`SessionConfig::model_dir`], else env `KOKORO_MODEL_DIR`, else `./models`;
@@ -54,10 +57,13 @@ mod config;
 mod contract;
 mod discovery;
 mod error;
+mod pool;
 mod runtime;
 mod session;
 
-pub use config::{Execution, GraphOptimization, SessionConfig};
+pub use config::{
+    DEFAULT_MAX_INTRA_THREADS, Execution, GraphOptimization, SessionConfig, available_cores,
+};
 pub use contract::{Contract, ModelInfo, SpeedType, TensorDesc, TokenType};
 pub use discovery::{
     DEFAULT_MODEL_DIR, ENV_MODEL_DIR, ENV_ORT_DYLIB_PATH, KNOWN_MODEL_FILES, MANIFEST_FILE,
@@ -65,10 +71,14 @@ pub use discovery::{
     model_dir, newest_runtime_in, system_runtime_name,
 };
 pub use error::{ErrorKind, Result, SessionError};
+pub use pool::{
+    DEFAULT_POOL_THREADS, PoolLayout, SESSION_MEMORY_ESTIMATE, SessionPool, default_pool_layout,
+    memory_available, pool_layout,
+};
 pub use runtime::{RuntimeInfo, init_runtime, runtime_info};
 pub use session::{
-    Inference, KokoroSession, MAX_TOKENS, SAMPLE_RATE, SAMPLES_PER_FRAME, STYLE_DIM, load_count,
-    shared_session,
+    Inference, KokoroSession, MAX_TOKENS, SAMPLE_RATE, SAMPLES_PER_FRAME, STYLE_DIM, SessionStats,
+    load_count, process_stats, shared_session,
 };
 
 #[cfg(test)]
@@ -80,5 +90,6 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<KokoroSession>();
         assert_send_sync::<std::sync::Arc<KokoroSession>>();
+        assert_send_sync::<SessionPool>();
     }
 }

@@ -4,8 +4,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::{Session, SessionInputValue, SessionOutputs};
@@ -27,6 +28,83 @@ pub const SAMPLE_RATE: u32 = 24_000;
 pub const SAMPLES_PER_FRAME: usize = 600;
 
 static LOADS: AtomicUsize = AtomicUsize::new(0);
+static PROCESS_STATS: Counters = Counters::new();
+
+/// Cumulative run counters (lock-free; one set per session and one for the process).
+#[derive(Debug)]
+struct Counters {
+    runs: AtomicU64,
+    inference_nanos: AtomicU64,
+    call_nanos: AtomicU64,
+}
+
+impl Counters {
+    const fn new() -> Self {
+        Self {
+            runs: AtomicU64::new(0),
+            inference_nanos: AtomicU64::new(0),
+            call_nanos: AtomicU64::new(0),
+        }
+    }
+
+    fn add(&self, inference: Duration, call: Duration) {
+        let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.runs.fetch_add(1, Ordering::Relaxed);
+        self.inference_nanos
+            .fetch_add(nanos(inference), Ordering::Relaxed);
+        self.call_nanos.fetch_add(nanos(call), Ordering::Relaxed);
+    }
+
+    fn snapshot(&self) -> SessionStats {
+        SessionStats {
+            runs: self.runs.load(Ordering::Relaxed),
+            inference: Duration::from_nanos(self.inference_nanos.load(Ordering::Relaxed)),
+            calls: Duration::from_nanos(self.call_nanos.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// Cumulative timings of successful [`KokoroSession::run`] calls.
+///
+/// `inference` is the time spent inside ONNX Runtime's `Session::run` alone; `calls` is the whole
+/// of `KokoroSession::run` (input checks, tensor building, waiting for the session's lock, copying
+/// the audio out). Their difference is this crate's own overhead plus lock waits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Successful runs.
+    pub runs: u64,
+    /// Total time inside ONNX Runtime's `Session::run`.
+    pub inference: Duration,
+    /// Total time of the `KokoroSession::run` calls.
+    pub calls: Duration,
+}
+
+impl SessionStats {
+    /// The counters accumulated since `earlier` (a snapshot taken before), saturating at zero.
+    #[must_use]
+    pub fn since(&self, earlier: &SessionStats) -> SessionStats {
+        SessionStats {
+            runs: self.runs.saturating_sub(earlier.runs),
+            inference: self.inference.saturating_sub(earlier.inference),
+            calls: self.calls.saturating_sub(earlier.calls),
+        }
+    }
+
+    /// Adds `other`'s counters to these.
+    #[must_use]
+    pub fn plus(&self, other: &SessionStats) -> SessionStats {
+        SessionStats {
+            runs: self.runs.saturating_add(other.runs),
+            inference: self.inference.saturating_add(other.inference),
+            calls: self.calls.saturating_add(other.calls),
+        }
+    }
+}
+
+/// The run counters of every session of this process together.
+pub fn process_stats() -> SessionStats {
+    PROCESS_STATS.snapshot()
+}
 
 /// How many sessions this process has loaded so far (each successful
 /// [`KokoroSession::load`], including the ones [`shared_session`] makes). For tests and metrics.
@@ -56,6 +134,8 @@ impl Inference {
 /// threads). For throughput on many cores, load several sessions with few threads each.
 pub struct KokoroSession {
     session: Mutex<Session>,
+    counters: Counters,
+    threads: usize,
     info: ModelInfo,
     contract: Contract,
     model_path: PathBuf,
@@ -120,10 +200,28 @@ fn optimization_level(level: GraphOptimization) -> GraphOptimizationLevel {
     }
 }
 
+/// The CPU execution provider with the arena setting (ONNX Runtime appends it anyway; registering
+/// it explicitly is how the arena is turned off).
+fn cpu_provider(cpu_arena: bool) -> ort::ep::ExecutionProviderDispatch {
+    ort::ep::CPU::default()
+        .with_arena_allocator(cpu_arena)
+        .build()
+}
+
+fn apply_cpu(builder: SessionBuilder, cpu_arena: bool) -> Result<SessionBuilder> {
+    builder
+        .with_execution_providers([cpu_provider(cpu_arena)])
+        .map_err(|e| runtime_error("set the cpu memory arena option", e))
+}
+
 #[cfg(feature = "cuda")]
-fn apply_execution(builder: SessionBuilder, execution: Execution) -> Result<SessionBuilder> {
+fn apply_execution(
+    builder: SessionBuilder,
+    execution: Execution,
+    cpu_arena: bool,
+) -> Result<SessionBuilder> {
     match execution {
-        Execution::Cpu => Ok(builder),
+        Execution::Cpu => apply_cpu(builder, cpu_arena),
         Execution::Cuda {
             device_id,
             fallback_to_cpu,
@@ -132,7 +230,7 @@ fn apply_execution(builder: SessionBuilder, execution: Execution) -> Result<Sess
                 .with_device_id(device_id)
                 .build()
                 .error_on_failure();
-            match builder.with_execution_providers([cuda]) {
+            match builder.with_execution_providers([cuda, cpu_provider(cpu_arena)]) {
                 Ok(builder) => {
                     tracing::debug!(device_id, "registered the cuda execution provider");
                     Ok(builder)
@@ -142,7 +240,7 @@ fn apply_execution(builder: SessionBuilder, execution: Execution) -> Result<Sess
                         device_id,
                         "cuda is unavailable ({e}); running on the cpu instead"
                     );
-                    Ok(e.recover())
+                    apply_cpu(e.recover(), cpu_arena)
                 }
                 Err(e) => Err(SessionError::new(
                     ErrorKind::ExecutionProvider,
@@ -157,9 +255,13 @@ fn apply_execution(builder: SessionBuilder, execution: Execution) -> Result<Sess
 }
 
 #[cfg(not(feature = "cuda"))]
-fn apply_execution(builder: SessionBuilder, execution: Execution) -> Result<SessionBuilder> {
+fn apply_execution(
+    builder: SessionBuilder,
+    execution: Execution,
+    cpu_arena: bool,
+) -> Result<SessionBuilder> {
     match execution {
-        Execution::Cpu => Ok(builder),
+        Execution::Cpu => apply_cpu(builder, cpu_arena),
         Execution::Cuda {
             fallback_to_cpu: true,
             ..
@@ -167,7 +269,7 @@ fn apply_execution(builder: SessionBuilder, execution: Execution) -> Result<Sess
             tracing::warn!(
                 "cuda was requested but kokoro-session was built without its `cuda` feature; running on the cpu"
             );
-            Ok(builder)
+            apply_cpu(builder, cpu_arena)
         }
         Execution::Cuda { .. } => Err(SessionError::new(
             ErrorKind::ExecutionProvider,
@@ -198,8 +300,12 @@ impl KokoroSession {
             .with_optimization_level(optimization_level(cfg.graph_optimization))
             .map_err(|e| runtime_error("set the graph optimization level", e))?
             .with_intra_threads(threads)
-            .map_err(|e| runtime_error("set the intra-op thread count", e))?;
-        let mut builder = apply_execution(builder, cfg.execution)?;
+            .map_err(|e| runtime_error("set the intra-op thread count", e))?
+            .with_memory_pattern(cfg.memory_pattern)
+            .map_err(|e| runtime_error("set the memory pattern option", e))?
+            .with_intra_op_spinning(cfg.intra_spinning)
+            .map_err(|e| runtime_error("set the intra-op spinning option", e))?;
+        let mut builder = apply_execution(builder, cfg.execution, cfg.cpu_arena)?;
         let session = builder.commit_from_file(&model_path).map_err(|e| {
             let kind = if e.code() == ort::ErrorCode::NoSuchFile {
                 ErrorKind::ModelMissing
@@ -232,6 +338,8 @@ impl KokoroSession {
         );
         Ok(Self {
             session: Mutex::new(session),
+            counters: Counters::new(),
+            threads,
             info,
             contract,
             model_path,
@@ -259,6 +367,16 @@ impl KokoroSession {
         &self.runtime
     }
 
+    /// The intra-op thread count this session was loaded with.
+    pub fn intra_threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Cumulative timings of this session's successful runs (see [`process_stats`] for all of them).
+    pub fn stats(&self) -> SessionStats {
+        self.counters.snapshot()
+    }
+
     /// Synthesizes one chunk.
     ///
     /// * `ids`: phoneme token ids **without** padding, 1 to [`MAX_TOKENS`] of them; the session
@@ -271,11 +389,15 @@ impl KokoroSession {
     /// [`ErrorKind::InvalidInput`] before anything runs; an ONNX Runtime failure or non-finite
     /// or empty audio fails with [`ErrorKind::Inference`].
     pub fn run(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Inference> {
+        let call_start = Instant::now();
         let prepared = prepare(&self.contract, ids, style, speed)?;
         let inputs = prepared.into_inputs(&self.contract)?;
 
         let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
-        let outputs = session.run(inputs).map_err(|e| {
+        let run_start = Instant::now();
+        let result = session.run(inputs);
+        let inference = run_start.elapsed();
+        let outputs = result.map_err(|e| {
             SessionError::with_source(
                 ErrorKind::Inference,
                 format!(
@@ -311,6 +433,9 @@ impl KokoroSession {
                 ),
             ));
         }
+        let call = call_start.elapsed();
+        self.counters.add(inference, call);
+        PROCESS_STATS.add(inference, call);
         Ok(Inference { audio, durations })
     }
 }

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier, Mutex, MutexGuard};
 
 use kokoro_session::{
-    ErrorKind, Execution, KokoroSession, STYLE_DIM, SessionConfig, SpeedType, TokenType,
-    init_runtime, load_count, newest_runtime_in, runtime_info, shared_session,
+    ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout, STYLE_DIM, SessionConfig,
+    SessionPool, SpeedType, TokenType, init_runtime, load_count, newest_runtime_in, process_stats,
+    runtime_info, shared_session,
 };
 
 const CHILD_ENV: &str = "KOKORO_SESSION_CHILD";
@@ -437,4 +438,99 @@ fn cuda_request_errors_or_falls_back() {
     let session = KokoroSession::load(&lenient).unwrap();
     let out = session.run(&[4], &style(), 1.0).unwrap();
     assert_eq!(out.audio.len(), 3);
+}
+
+#[test]
+fn pool_grows_only_under_concurrency_and_never_past_its_size() {
+    let Some(rt) = runtime("pool_grows_only_under_concurrency_and_never_past_its_size") else {
+        return;
+    };
+    let _g = serial();
+    let pool = SessionPool::with_layout(
+        cfg(fixture("tiny-kokoro.onnx"), &rt),
+        PoolLayout {
+            sessions: 2,
+            threads: 1,
+        },
+    );
+    assert_eq!(pool.loaded(), 0, "nothing is loaded before the first run");
+    let style = style();
+    let m = mean(&style);
+    let ids = [7_i64, 8];
+    let expected: Vec<f32> = padded(&ids).iter().map(|t| t * 0.001 + m).collect();
+
+    // One caller at a time: one session is enough.
+    for _ in 0..3 {
+        assert_close(&pool.run(&ids, &style, 1.0).unwrap().audio, &expected);
+    }
+    assert_eq!(pool.loaded(), 1);
+
+    // Six callers at once: the pool grows, but to its size at most.
+    let before = load_count();
+    let barrier = Barrier::new(6);
+    std::thread::scope(|s| {
+        for _ in 0..6 {
+            s.spawn(|| {
+                barrier.wait();
+                for _ in 0..20 {
+                    assert_close(&pool.run(&ids, &style, 1.0).unwrap().audio, &expected);
+                }
+            });
+        }
+    });
+    assert!(pool.loaded() <= 2, "{} sessions loaded", pool.loaded());
+    assert_eq!(load_count() - before, pool.loaded() - 1);
+    let stats = pool.stats();
+    assert_eq!(stats.runs, 3 + 6 * 20);
+    assert!(stats.inference <= stats.calls, "{stats:?}");
+}
+
+#[test]
+fn stats_count_successful_runs_only() {
+    let Some(rt) = runtime("stats_count_successful_runs_only") else {
+        return;
+    };
+    let _g = serial();
+    let session = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &rt)).unwrap();
+    let process_before = process_stats();
+    assert_eq!(session.stats().runs, 0);
+    session.run(&[1, 2, 3], &style(), 1.0).unwrap();
+    session.run(&[4], &style(), 1.0).unwrap();
+    assert!(session.run(&[], &style(), 1.0).is_err());
+    let stats = session.stats();
+    assert_eq!(stats.runs, 2);
+    assert!(stats.inference > std::time::Duration::ZERO);
+    assert!(stats.inference <= stats.calls, "{stats:?}");
+    let process = process_stats().since(&process_before);
+    assert_eq!(process.runs, 2);
+}
+
+#[test]
+fn every_session_option_loads_and_gives_the_same_audio() {
+    let Some(rt) = runtime("every_session_option_loads_and_gives_the_same_audio") else {
+        return;
+    };
+    let _g = serial();
+    let ids = [3_i64, 1, 4, 1, 5];
+    let style = style();
+    let base = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &rt))
+        .unwrap()
+        .run(&ids, &style, 1.0)
+        .unwrap()
+        .audio;
+    for level in [
+        GraphOptimization::Disable,
+        GraphOptimization::Basic,
+        GraphOptimization::Extended,
+    ] {
+        let c = cfg(fixture("tiny-kokoro.onnx"), &rt)
+            .with_graph_optimization(level)
+            .with_memory_pattern(false)
+            .with_cpu_arena(false)
+            .with_intra_spinning(false)
+            .with_intra_threads(2);
+        let session = KokoroSession::load(&c).unwrap();
+        assert_eq!(session.intra_threads(), 2);
+        assert_close(&session.run(&ids, &style, 1.0).unwrap().audio, &base);
+    }
 }

@@ -3,25 +3,73 @@
 //! ```text
 //! cargo run -p kokoro-tokenize --example phonemize -- "Hello world. How are you?"
 //! cargo run -p kokoro-tokenize --example phonemize -- --voice bf_emma "A tomato, please."
+//! cargo run -p kokoro-tokenize --example phonemize -- --lines sentences.txt > phonemes.txt
 //! ```
+//!
+//! `--lines FILE` prints the phonemes of each non-empty line of FILE, one line each (what
+//! `scripts/eval_pronunciation.sh` compares with misaki's reference). `--lexicon FILE` loads a
+//! user lexicon; `--no-espeak` uses only the built-in fallback.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use kokoro_tokenize::{Dialect, Tokenizer, Vocab};
+use kokoro_tokenize::{Dialect, Tokenizer, TokenizerOptions, Vocab};
+
+fn take_option(args: &mut Vec<String>, name: &str) -> Option<String> {
+    let at = args.iter().position(|a| a == name)?;
+    let value = args.get(at + 1).cloned()?;
+    args.drain(at..=at + 1);
+    Some(value)
+}
+
+fn take_flag(args: &mut Vec<String>, name: &str) -> bool {
+    let Some(at) = args.iter().position(|a| a == name) else {
+        return false;
+    };
+    args.remove(at);
+    true
+}
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut voice = String::from("af_heart");
-    if let Some(at) = args.iter().position(|a| a == "--voice")
-        && let Some(id) = args.get(at + 1).cloned()
-    {
-        voice = id;
-        args.drain(at..=at + 1);
-    }
+    let voice = take_option(&mut args, "--voice").unwrap_or_else(|| String::from("af_heart"));
+    let lines = take_option(&mut args, "--lines");
+    let lexicon = take_option(&mut args, "--lexicon");
+    let no_espeak = take_flag(&mut args, "--no-espeak");
     let text = args.join(" ");
     let dialect = Dialect::for_voice(&voice);
-    let tokenizer = Tokenizer::new(Vocab::v1_0());
+    let mut options = TokenizerOptions::default().espeak(!no_espeak);
+    if let Some(path) = lexicon {
+        options = options.lexicon_file(path);
+    }
+    let tokenizer = match Tokenizer::with_options(Vocab::v1_0(), options) {
+        Ok(t) => t,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("{}", tokenizer.describe());
+
+    if let Some(path) = lines {
+        let content = match std::fs::read_to_string(&path) {
+            Ok(c) => c,
+            Err(err) => {
+                eprintln!("error: cannot read {path}: {err}");
+                return ExitCode::FAILURE;
+            }
+        };
+        for line in content.lines().filter(|l| !l.trim().is_empty()) {
+            match tokenizer.phonemize(line.trim(), dialect) {
+                Ok(p) => println!("{p}"),
+                Err(err) => {
+                    eprintln!("error on {line:?}: {err}");
+                    println!();
+                }
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
 
     // The first call builds misaki's G2P for the dialect; time it separately.
     let started = Instant::now();

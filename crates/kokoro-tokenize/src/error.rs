@@ -15,6 +15,8 @@ pub enum ErrorKind {
     Phonemizer,
     /// A vocabulary (`config.json`) could not be parsed or is malformed.
     InvalidVocab,
+    /// A user lexicon could not be read or holds a malformed line.
+    Lexicon,
 }
 
 /// The error type of `kokoro-tokenize`.
@@ -42,6 +44,12 @@ pub(crate) enum Repr {
     },
     #[error("invalid vocabulary: {0}")]
     InvalidVocab(String),
+    #[error("invalid user lexicon: {message}")]
+    Lexicon {
+        message: String,
+        #[source]
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    },
 }
 
 impl TokenizeError {
@@ -52,6 +60,7 @@ impl TokenizeError {
             Repr::NothingToSay { .. } => ErrorKind::NothingToSay,
             Repr::Phonemizer { .. } => ErrorKind::Phonemizer,
             Repr::InvalidVocab(_) => ErrorKind::InvalidVocab,
+            Repr::Lexicon { .. } => ErrorKind::Lexicon,
         }
     }
 
@@ -73,6 +82,11 @@ impl TokenizeError {
     /// True when a vocabulary could not be loaded.
     pub fn is_invalid_vocab(&self) -> bool {
         self.kind() == ErrorKind::InvalidVocab
+    }
+
+    /// True when a user lexicon could not be loaded.
+    pub fn is_lexicon(&self) -> bool {
+        self.kind() == ErrorKind::Lexicon
     }
 
     /// A phonemizer failure, for implementors of [`crate::Phonemizer`].
@@ -111,6 +125,25 @@ impl TokenizeError {
         Repr::NothingToSay { preview }.into()
     }
 
+    pub(crate) fn lexicon(message: impl Into<String>) -> Self {
+        Repr::Lexicon {
+            message: message.into(),
+            source: None,
+        }
+        .into()
+    }
+
+    pub(crate) fn lexicon_with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
+        Repr::Lexicon {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+        .into()
+    }
+
     pub(crate) fn invalid_vocab(message: impl Into<String>) -> Self {
         Repr::InvalidVocab(message.into()).into()
     }
@@ -130,6 +163,7 @@ mod tests {
             ),
             (TokenizeError::phonemizer("boom"), ErrorKind::Phonemizer),
             (TokenizeError::invalid_vocab("bad"), ErrorKind::InvalidVocab),
+            (TokenizeError::lexicon("bad line"), ErrorKind::Lexicon),
         ];
         for (err, kind) in cases {
             assert_eq!(err.kind(), kind);
@@ -137,6 +171,7 @@ mod tests {
             assert_eq!(err.is_nothing_to_say(), kind == ErrorKind::NothingToSay);
             assert_eq!(err.is_phonemizer(), kind == ErrorKind::Phonemizer);
             assert_eq!(err.is_invalid_vocab(), kind == ErrorKind::InvalidVocab);
+            assert_eq!(err.is_lexicon(), kind == ErrorKind::Lexicon);
             let msg = err.to_string();
             assert!(msg.starts_with(|c: char| c.is_lowercase()), "{msg}");
         }

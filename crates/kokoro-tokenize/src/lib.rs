@@ -5,8 +5,12 @@
 //!
 //! 1. **Phonemize** ([`Phonemizer`]): [`MisakiPhonemizer`] runs misaki-rs, the G2P Kokoro v1.0
 //!    was trained with (`"Hello world."` -> `həlˈO wˈɜɹld.`), in American or British English
-//!    ([`Dialect::for_voice`] picks it from a voice id). Words misaki cannot pronounce are
-//!    left out with a warning, or handed to a [`misaki_rs::Fallback`] you provide.
+//!    ([`Dialect::for_voice`] picks it from a voice id). Before G2P, a [`UserLexicon`] turns
+//!    a project's names into `[word](/phonemes/)` markup and [`normalize`] writes numbers,
+//!    money, times, dates and abbreviations out as words. Words outside misaki's lexicon go
+//!    to a [`FallbackChain`]: espeak-ng run as a separate program when installed
+//!    ([`EspeakFallback`], cached), then built-in [`LetterToSound`] rules. See
+//!    `docs/PRONUNCIATION.md`.
 //! 2. **Encode** ([`Vocab`]): each phoneme symbol becomes an id of the model's vocabulary
 //!    ([`Vocab::v1_0`] or [`Vocab::v0_19`]); symbols outside it are dropped, never sent.
 //! 3. **Split** ([`Tokenizer::tokenize`]): one [`Piece`] per sentence; a sentence over 510
@@ -32,16 +36,25 @@
 //! run espeak-ng for the v0.19 model.
 
 mod error;
+mod fallback;
+mod lexicon;
+mod normalize;
+mod numbers;
 mod phonemizer;
 mod split;
 mod tokenizer;
 mod vocab;
 
 pub use error::{ErrorKind, TokenizeError};
+pub use fallback::{
+    ESPEAK_PROGRAM, EspeakFallback, FallbackChain, LetterToSound, espeak_to_misaki, espeak_version,
+};
+pub use lexicon::UserLexicon;
+pub use normalize::normalize;
 pub use phonemizer::{
     Dialect, MisakiPhonemizer, PassthroughPhonemizer, Phonemizer, UNKNOWN_MARKER,
 };
-pub use tokenizer::{MAX_TOKENS, Pause, Piece, Tokenizer};
+pub use tokenizer::{MAX_TOKENS, Pause, Piece, Tokenizer, TokenizerOptions};
 pub use vocab::{Encoded, Vocab, VocabVersion};
 
 /// misaki-rs, re-exported so that a [`misaki_rs::Fallback`] can be implemented without

@@ -8,7 +8,8 @@ use std::time::Instant;
 use misaki_rs::fallback::FallbackError;
 use misaki_rs::{Fallback, G2P, Language};
 
-use crate::TokenizeError;
+use crate::fallback::{FallbackChain, espeak_version};
+use crate::{TokenizeError, UserLexicon, normalize};
 
 /// The marker misaki-rs puts where it cannot pronounce a word.
 pub const UNKNOWN_MARKER: char = '❓';
@@ -50,6 +51,11 @@ impl Dialect {
 pub trait Phonemizer: Send + Sync {
     /// Phonemizes `text` in `dialect`.
     fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError>;
+
+    /// One line saying what this phonemizer is (shown by `kokoro info`).
+    fn describe(&self) -> String {
+        String::from("custom phonemizer")
+    }
 }
 
 type FallbackFactory = dyn Fn(Dialect) -> Option<Box<dyn Fallback>> + Send + Sync;
@@ -65,28 +71,69 @@ impl Phonemizer for PassthroughPhonemizer {
     fn phonemize(&self, text: &str, _dialect: Dialect) -> Result<String, TokenizeError> {
         Ok(text.to_owned())
     }
+
+    fn describe(&self) -> String {
+        String::from("given phonemes, passed through")
+    }
 }
 
-/// The misaki-rs G2P (Kokoro v1.0's own phoneme set), built lazily once per dialect.
+/// The misaki-rs G2P (Kokoro v1.0's own phoneme set), built lazily once per dialect, behind
+/// text normalization, a user lexicon and a fallback chain for words outside misaki's lexicon.
 ///
 /// Building one dialect's G2P loads the embedded lexicons and tagger (about 0.15-0.25 s);
 /// it happens on the first call for that dialect, then the G2P is shared by all threads.
-/// Words misaki cannot pronounce (names outside its lexicon, emoji) come out as
-/// [`UNKNOWN_MARKER`]; this phonemizer removes the marker and logs a warning naming the words,
-/// so it never reaches the model. Pass a [`Fallback`] to pronounce such words instead.
+///
+/// Each call: user-lexicon words become `[word](/phonemes/)` markup ([`UserLexicon::apply`]),
+/// numbers, money, times and abbreviations become words ([`normalize`]), then misaki
+/// phonemizes; words outside its lexicon go to the fallback ([`MisakiPhonemizer::new`]: espeak-ng
+/// when installed, then built-in letter-to-sound rules). Whatever still comes out as
+/// [`UNKNOWN_MARKER`] (emoji, other scripts) is removed, never sent to the model.
 pub struct MisakiPhonemizer {
     us: OnceLock<G2P>,
     gb: OnceLock<G2P>,
     fallback: Option<Box<FallbackFactory>>,
+    fallback_name: String,
+    normalize: bool,
+    lexicon: Option<Arc<UserLexicon>>,
 }
 
 impl MisakiPhonemizer {
-    /// A phonemizer without fallback: unknown words are left out (with a warning).
+    /// The full front end: normalization on, and the fallback chain espeak-ng (when the program
+    /// is installed) then built-in letter-to-sound rules.
     pub fn new() -> Self {
+        Self::with_fallback_chain(true)
+    }
+
+    /// Normalization on, and the fallback chain with espeak-ng only when `use_espeak` (and it
+    /// is installed); `false` gives a deterministic front end that needs nothing installed.
+    pub fn with_fallback_chain(use_espeak: bool) -> Self {
+        let espeak = if use_espeak { espeak_version() } else { None };
+        let name = match espeak {
+            Some(version) => format!(
+                "espeak-ng subprocess ({version}), cached, then built-in letter-to-sound rules"
+            ),
+            None if use_espeak => {
+                "built-in letter-to-sound rules (espeak-ng not found on PATH)".to_owned()
+            }
+            None => "built-in letter-to-sound rules".to_owned(),
+        };
+        let mut phonemizer = Self::with_fallback_factory(move |dialect| {
+            Some(Box::new(FallbackChain::new(dialect, use_espeak)) as Box<dyn Fallback>)
+        });
+        phonemizer.fallback_name = name;
+        phonemizer
+    }
+
+    /// misaki alone, with normalization: words outside its lexicon are left out, with a
+    /// warning.
+    pub fn without_fallback() -> Self {
         Self {
             us: OnceLock::new(),
             gb: OnceLock::new(),
             fallback: None,
+            fallback_name: "none (unknown words are left out)".to_owned(),
+            normalize: true,
+            lexicon: None,
         }
     }
 
@@ -107,8 +154,21 @@ impl MisakiPhonemizer {
     ) -> Self {
         Self {
             fallback: Some(Box::new(make)),
-            ..Self::new()
+            fallback_name: "custom".to_owned(),
+            ..Self::without_fallback()
         }
+    }
+
+    /// Applies `lexicon` before misaki's own lexicon.
+    pub fn with_lexicon(mut self, lexicon: UserLexicon) -> Self {
+        self.lexicon = (!lexicon.is_empty()).then(|| Arc::new(lexicon));
+        self
+    }
+
+    /// Turns text normalization ([`normalize`]) on or off (on by default).
+    pub fn with_normalization(mut self, on: bool) -> Self {
+        self.normalize = on;
+        self
     }
 
     fn g2p(&self, dialect: Dialect) -> &G2P {
@@ -120,9 +180,22 @@ impl MisakiPhonemizer {
             let started = Instant::now();
             let fallback = self.fallback.as_ref().and_then(|make| make(dialect));
             let g2p = G2P::with_fallback(dialect.language(), fallback);
-            tracing::debug!(?dialect, elapsed = ?started.elapsed(), "built misaki G2P");
+            tracing::debug!(?dialect, elapsed = ?started.elapsed(), fallback = %self.fallback_name, "built misaki G2P");
             g2p
         })
+    }
+
+    /// What misaki receives for `text`: lexicon markup applied, then normalized.
+    pub fn prepare(&self, text: &str, dialect: Dialect) -> String {
+        let text = match &self.lexicon {
+            Some(lexicon) => lexicon.apply(text),
+            None => text.to_owned(),
+        };
+        if self.normalize {
+            normalize(&text, dialect)
+        } else {
+            text
+        }
     }
 }
 
@@ -137,13 +210,77 @@ impl fmt::Debug for MisakiPhonemizer {
         f.debug_struct("MisakiPhonemizer")
             .field("us_loaded", &self.us.get().is_some())
             .field("gb_loaded", &self.gb.get().is_some())
-            .field("fallback", &self.fallback.is_some())
+            .field("fallback", &self.fallback_name)
+            .field("normalize", &self.normalize)
+            .field(
+                "lexicon_words",
+                &self.lexicon.as_ref().map_or(0, |l| l.len()),
+            )
             .finish()
     }
 }
 
 impl Phonemizer for MisakiPhonemizer {
+    fn describe(&self) -> String {
+        format!(
+            "misaki-rs G2P (US and GB English lexicons), text normalization {}, user lexicon: {}, \
+             fallback for unknown words: {}",
+            if self.normalize { "on" } else { "off" },
+            match &self.lexicon {
+                Some(l) => format!("{} words", l.len()),
+                None => "none".to_owned(),
+            },
+            self.fallback_name
+        )
+    }
+
     fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
+        let prepared = self.prepare(text, dialect);
+        let spans = crate::normalize::markup_spans(&prepared);
+        if spans.len() <= 1 {
+            return self.phonemize_prepared(&prepared, dialect);
+        }
+        // misaki-rs 0.8.0 honours only the first `[word](/phonemes/)` of a text: phonemize
+        // each markup on its own and the text between them separately.
+        let mut out = String::new();
+        let mut at = 0;
+        let mut parts: Vec<(&str, bool)> = Vec::new();
+        for span in &spans {
+            parts.push((prepared.get(at..span.start).unwrap_or(""), false));
+            parts.push((prepared.get(span.clone()).unwrap_or(""), true));
+            at = span.end;
+        }
+        parts.push((prepared.get(at..).unwrap_or(""), false));
+        for (part, is_markup) in parts {
+            if part.trim().is_empty() {
+                if !part.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+                continue;
+            }
+            if !is_markup && part.starts_with(char::is_whitespace) && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            let given = part
+                .split_once("](/")
+                .and_then(|(_, rest)| rest.strip_suffix(')'))
+                .map(|ps| ps.trim_end_matches('/'))
+                .filter(|ps| is_markup && !ps.is_empty());
+            match given {
+                Some(phonemes) => out.push_str(phonemes),
+                None => out.push_str(self.phonemize_prepared(part.trim(), dialect)?.trim()),
+            }
+            if !is_markup && part.ends_with(char::is_whitespace) {
+                out.push(' ');
+            }
+        }
+        Ok(out.trim().to_owned())
+    }
+}
+
+impl MisakiPhonemizer {
+    /// Runs misaki on already prepared text (lexicon applied, normalized).
+    fn phonemize_prepared(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
         let g2p = self.g2p(dialect);
         // misaki-rs indexes and unwraps internally; never let a bug there take the engine down.
         let result = catch_unwind(AssertUnwindSafe(|| g2p.g2p(text))).map_err(|_| {
@@ -167,12 +304,16 @@ impl Phonemizer for MisakiPhonemizer {
             .map(|t| t.text.as_str())
             .filter(|t| !t.trim().is_empty())
             .collect();
-        tracing::warn!(
-            ?dialect,
-            words = ?unknown,
-            "misaki cannot pronounce these words: they are left out of the speech \
-             (use `[word](/phonemes/)` markup or a fallback)"
-        );
+        if unknown.iter().any(|w| w.chars().any(char::is_alphabetic)) {
+            tracing::warn!(
+                ?dialect,
+                words = ?unknown,
+                "misaki cannot pronounce these words: they are left out of the speech \
+                 (use `[word](/phonemes/)` markup or a user lexicon)"
+            );
+        } else {
+            tracing::debug!(?dialect, symbols = ?unknown, "unpronounceable symbols left out");
+        }
         Ok(remove_unknown_markers(&phonemes))
     }
 }
@@ -234,11 +375,15 @@ mod tests {
 #[cfg(test)]
 mod misaki_tests {
     use super::*;
-    use crate::{Tokenizer, Vocab};
+    use crate::{LetterToSound, Tokenizer, TokenizerOptions, UserLexicon, Vocab};
 
     fn shared() -> &'static Tokenizer {
         static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
-        TOKENIZER.get_or_init(|| Tokenizer::new(Vocab::v1_0()))
+        // Deterministic: the built-in fallback only, whether or not espeak-ng is installed.
+        TOKENIZER.get_or_init(|| {
+            Tokenizer::with_options(Vocab::v1_0(), TokenizerOptions::default().espeak(false))
+                .unwrap()
+        })
     }
 
     #[test]
@@ -280,8 +425,12 @@ mod misaki_tests {
         let pieces = t.tokenize("Mr. Alvarez met Mia. 😀", Dialect::Us).unwrap();
         assert_eq!(pieces.len(), 1);
         assert!(!pieces[0].phonemes.contains(UNKNOWN_MARKER));
-        assert!(
-            pieces[0].phonemes.starts_with("mˈɪstəɹ mˈɛt"),
+        // Names outside the lexicon are spoken by the fallback, not dropped.
+        let alvarez = LetterToSound::new(Dialect::Us).word("Alvarez").unwrap();
+        let mia = LetterToSound::new(Dialect::Us).word("Mia").unwrap();
+        assert_eq!(
+            pieces[0].phonemes,
+            format!("mˈɪstəɹ {alvarez} mˈɛt {mia}."),
             "{}",
             pieces[0].phonemes
         );
@@ -321,8 +470,68 @@ mod misaki_tests {
         );
     }
 
+    #[test]
+    fn markup_is_spoken_end_to_end() {
+        let t = shared();
+        let pieces = t
+            .tokenize("We met [Kokoro](/kˈOkəɹO/) at 7:00.", Dialect::Us)
+            .unwrap();
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(pieces[0].phonemes, "wˌi mˈɛt kˈOkəɹO æt sˈɛvən əklˈɑk.");
+        assert_eq!(t.vocab().decode(&pieces[0].ids), pieces[0].phonemes);
+    }
+
+    #[test]
+    fn user_lexicon_comes_before_the_built_in_one() {
+        let mut lexicon = UserLexicon::new();
+        lexicon.insert("Okafor", "Okˈɑfɔɹ");
+        lexicon.insert("read", "ɹˈɛd");
+        let t = Tokenizer::with_options(
+            Vocab::v1_0(),
+            TokenizerOptions::default().espeak(false).lexicon(lexicon),
+        )
+        .unwrap();
+        assert!(
+            t.describe().contains("user lexicon: 2 words"),
+            "{}",
+            t.describe()
+        );
+        let phonemes = t
+            .phonemize("OKAFOR read Okafor's note.", Dialect::Gb)
+            .unwrap();
+        assert_eq!(phonemes, "Okˈɑfɔɹ ɹˈɛd Okˈɑfɔɹz nˈQt.");
+        // A symbol outside the vocabulary ("@") is refused with a message naming it.
+        let mut bad = UserLexicon::new();
+        bad.insert("Okafor", "Ok@fɔɹ");
+        let err =
+            Tokenizer::with_options(Vocab::v1_0(), TokenizerOptions::default().lexicon(bad)).err();
+        assert!(
+            err.as_ref()
+                .is_some_and(|e| e.is_lexicon() && e.to_string().contains("'@'")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn describe_names_the_fallback() {
+        let d = shared().describe();
+        assert!(
+            d.contains("letter-to-sound") && !d.contains("espeak-ng subprocess"),
+            "{d}"
+        );
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn no_word_with_letters_is_dropped(word in "[A-Z]?[a-z]{2,12}") {
+            let phonemes = shared().phonemize(&format!("{word} came."), Dialect::Us).unwrap();
+            // Something is said for the word before "came".
+            let words: Vec<&str> = phonemes.split_whitespace().collect();
+            proptest::prop_assert!(words.len() >= 2, "{} -> {}", word, phonemes);
+            proptest::prop_assert!(!phonemes.contains(UNKNOWN_MARKER));
+        }
 
         #[test]
         fn real_g2p_never_panics_or_overflows(text in "\\PC{0,120}|[a-zA-Z0-9 .,!?'\"$%:;()\\[\\]/-]{0,160}") {

@@ -2,9 +2,63 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::path::PathBuf;
 
 use crate::split;
-use crate::{Dialect, MisakiPhonemizer, Phonemizer, TokenizeError, Vocab};
+use crate::{Dialect, MisakiPhonemizer, Phonemizer, TokenizeError, UserLexicon, Vocab};
+
+/// How [`Tokenizer::with_options`] builds its misaki front end.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TokenizerOptions {
+    /// Ask espeak-ng (run as a separate program, when installed) for words outside misaki's
+    /// lexicon before the built-in letter-to-sound rules. Default: true, unless the
+    /// environment variable `KOKORO_NO_ESPEAK` is set (to anything but `0`).
+    pub espeak: bool,
+    /// Normalize numbers, money, times and abbreviations to words. Default: true.
+    pub normalize: bool,
+    /// A user lexicon file (`word phonemes` per line) applied before misaki's lexicon.
+    pub lexicon_file: Option<PathBuf>,
+    /// User lexicon entries given directly (merged with the file's; these win).
+    pub lexicon: Option<UserLexicon>,
+}
+
+impl Default for TokenizerOptions {
+    fn default() -> Self {
+        Self {
+            espeak: std::env::var_os("KOKORO_NO_ESPEAK").is_none_or(|v| v == "0"),
+            normalize: true,
+            lexicon_file: None,
+            lexicon: None,
+        }
+    }
+}
+
+impl TokenizerOptions {
+    /// Sets [`TokenizerOptions::espeak`].
+    pub fn espeak(mut self, on: bool) -> Self {
+        self.espeak = on;
+        self
+    }
+
+    /// Sets [`TokenizerOptions::normalize`].
+    pub fn normalize(mut self, on: bool) -> Self {
+        self.normalize = on;
+        self
+    }
+
+    /// Sets [`TokenizerOptions::lexicon_file`].
+    pub fn lexicon_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.lexicon_file = Some(path.into());
+        self
+    }
+
+    /// Sets [`TokenizerOptions::lexicon`].
+    pub fn lexicon(mut self, lexicon: UserLexicon) -> Self {
+        self.lexicon = Some(lexicon);
+        self
+    }
+}
 
 /// The most phoneme tokens one model call takes (PL-BERT has 512 positions, two are padding).
 pub const MAX_TOKENS: usize = 510;
@@ -60,9 +114,54 @@ struct Unit {
 }
 
 impl Tokenizer {
-    /// A tokenizer using misaki-rs (built lazily on first use) and `vocab`.
+    /// A tokenizer using misaki-rs (built lazily on first use) and `vocab`, with the default
+    /// [`TokenizerOptions`]: normalization, espeak-ng when installed, letter-to-sound rules.
     pub fn new(vocab: Vocab) -> Self {
         Self::with_phonemizer(Box::new(MisakiPhonemizer::new()), vocab)
+    }
+
+    /// A misaki tokenizer built from `options`. Errors: [`crate::ErrorKind::Lexicon`] when the
+    /// lexicon file cannot be read or parsed.
+    pub fn with_options(vocab: Vocab, options: TokenizerOptions) -> Result<Self, TokenizeError> {
+        let mut lexicon = match &options.lexicon_file {
+            Some(path) => UserLexicon::load(path)?,
+            None => UserLexicon::new(),
+        };
+        if let Some(extra) = &options.lexicon {
+            lexicon.extend(extra);
+        }
+        for (word, phonemes) in lexicon.iter() {
+            // misaki ignores markup whose phonemes it does not know: refuse them up front.
+            let unknown: Vec<char> = phonemes
+                .chars()
+                .filter(|&c| vocab.id(c).is_none() || c.is_ascii_punctuation())
+                .collect();
+            if !unknown.is_empty() {
+                return Err(TokenizeError::lexicon(format!(
+                    "the phonemes {phonemes:?} of {word:?} hold symbols outside the Kokoro \
+                     vocabulary: {}; write misaki symbols (see docs/PRONUNCIATION.md)",
+                    unknown
+                        .iter()
+                        .map(|c| format!("{c:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        let phonemizer = MisakiPhonemizer::with_fallback_chain(options.espeak)
+            .with_normalization(options.normalize)
+            .with_lexicon(lexicon);
+        tracing::debug!(front_end = %phonemizer.describe(), "tokenizer ready");
+        Ok(Self::with_phonemizer(Box::new(phonemizer), vocab))
+    }
+
+    /// One line saying how text becomes phonemes (phonemizer, fallback, lexicon, vocabulary).
+    pub fn describe(&self) -> String {
+        format!(
+            "{}; vocab {:?}",
+            self.phonemizer.describe(),
+            self.vocab.version()
+        )
     }
 
     /// A tokenizer using any phonemizer and `vocab`.

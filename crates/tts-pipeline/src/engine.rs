@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::traits::{Frontend, Pause, Synthesizer, Voices};
+use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
 
 /// The slowest speed the engine uses; slower requests are clamped to it.
 pub const MIN_SPEED: f32 = 0.5;
@@ -98,6 +98,7 @@ pub struct Engine {
     voices: Arc<dyn Voices>,
     synth: Arc<dyn Synthesizer>,
     options: EngineOptions,
+    workers: usize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -162,6 +163,7 @@ impl Engine {
             voices,
             synth,
             options: EngineOptions::default(),
+            workers: 1,
         }
     }
 
@@ -177,6 +179,20 @@ impl Engine {
     pub fn with_phoneme_frontend(mut self, frontend: Arc<dyn Frontend>) -> Self {
         self.phoneme_frontend = Some(frontend);
         self
+    }
+
+    /// Sets how many segments [`Engine::generate_segments`] callers should run at once by default
+    /// (see [`Engine::default_workers`]); at least 1.
+    #[must_use]
+    pub fn with_default_workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// How many segments to generate at once by default: 1 for an engine built by hand, the
+    /// session pool's size for one built by `Engine::open`.
+    pub fn default_workers(&self) -> usize {
+        self.workers
     }
 
     /// The options in use.
@@ -205,13 +221,17 @@ impl Engine {
         voice: Option<&str>,
         speed: f32,
     ) -> Result<Synthesized> {
-        let frontend = self.phoneme_frontend.as_deref().ok_or_else(|| {
+        let frontend = self.phoneme_frontend()?;
+        self.synthesize_with(frontend, phonemes, voice, speed)
+    }
+
+    fn phoneme_frontend(&self) -> Result<&dyn Frontend> {
+        self.phoneme_frontend.as_deref().ok_or_else(|| {
             Error::new(
                 ErrorKind::Config,
                 "this engine has no phoneme front end: build it with `Engine::open` or `with_phoneme_frontend`",
             )
-        })?;
-        self.synthesize_with(frontend, phonemes, voice, speed)
+        })
     }
 
     fn synthesize_with(
@@ -221,16 +241,7 @@ impl Engine {
         voice: Option<&str>,
         speed: f32,
     ) -> Result<Synthesized> {
-        validate_text(text, self.options.max_text_bytes)?;
-        let speed = validate_speed(speed)?;
-        let choice = self.voices.resolve(voice)?;
-        let pieces = frontend.pieces(text, &choice.voice)?;
-        if pieces.is_empty() {
-            return Err(Error::new(
-                ErrorKind::NothingToSay,
-                "the text holds nothing that can be spoken: give it some words",
-            ));
-        }
+        let (speed, choice, pieces) = self.prepare(frontend, text, voice, speed)?;
         let rate = self.synth.sample_rate();
         let opts = &self.options;
         let margin = audio_dsp::pause_samples(opts.edge_margin, rate);
@@ -239,23 +250,7 @@ impl Engine {
         let mut chunks: Vec<Vec<f32>> = Vec::with_capacity(pieces.len());
         let mut pauses: Vec<usize> = Vec::with_capacity(pieces.len());
         let mut prev_pause = Pause::None;
-        for (i, piece) in pieces.iter().enumerate() {
-            let style = self.voices.style(&choice.voice, piece.ids.len())?;
-            let audio = self.synth.synthesize(&piece.ids, &style, speed)?;
-            if let Some(pos) = audio.iter().position(|s| !s.is_finite()) {
-                return Err(Error::new(
-                    ErrorKind::Inference,
-                    format!(
-                        "the model returned a non-finite sample at {pos} for piece {i}: check the model file with `cargo xtask verify-model`"
-                    ),
-                ));
-            }
-            // Keep a few milliseconds of the model's own onset/decay; the pauses below are ours.
-            let trimmed = audio_dsp::trim_silence(&audio, opts.silence_threshold, fade.min(margin));
-            if trimmed.is_empty() {
-                tracing::debug!(piece = i, text = %piece.text, "piece produced only silence");
-                continue;
-            }
+        self.for_each_chunk(&pieces, &choice.voice, speed, |trimmed, pause_after| {
             if !chunks.is_empty() {
                 pauses.push(audio_dsp::pause_samples(
                     self.pause_seconds(prev_pause),
@@ -263,13 +258,11 @@ impl Engine {
                 ));
             }
             chunks.push(trimmed.to_vec());
-            prev_pause = piece.pause_after;
-        }
+            prev_pause = pause_after;
+            Ok(())
+        })?;
         if chunks.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Inference,
-                "the model produced only silence for this text: check the model and voice files with `cargo xtask verify-model`",
-            ));
+            return Err(only_silence());
         }
         let views: Vec<&[f32]> = chunks.iter().map(Vec::as_slice).collect();
         let joined = audio_dsp::join_with_pauses(&views, &pauses, fade)
@@ -291,6 +284,61 @@ impl Engine {
         })
     }
 
+    /// Validates the request and splits the text: the steps before any inference.
+    fn prepare(
+        &self,
+        frontend: &dyn Frontend,
+        text: &str,
+        voice: Option<&str>,
+        speed: f32,
+    ) -> Result<(f32, VoiceChoice, Vec<TextPiece>)> {
+        validate_text(text, self.options.max_text_bytes)?;
+        let speed = validate_speed(speed)?;
+        let choice = self.voices.resolve(voice)?;
+        let pieces = frontend.pieces(text, &choice.voice)?;
+        if pieces.is_empty() {
+            return Err(Error::new(
+                ErrorKind::NothingToSay,
+                "the text holds nothing that can be spoken: give it some words",
+            ));
+        }
+        Ok((speed, choice, pieces))
+    }
+
+    /// Synthesizes every piece in order and hands `sink` its audio, trimmed of silence (keeping a
+    /// few milliseconds of the model's own onset and decay), with the pause that follows it.
+    /// Pieces that are only silence are skipped. At most one piece's audio is held at a time.
+    fn for_each_chunk(
+        &self,
+        pieces: &[TextPiece],
+        voice: &str,
+        speed: f32,
+        mut sink: impl FnMut(&[f32], Pause) -> Result<()>,
+    ) -> Result<()> {
+        let opts = &self.options;
+        let margin = audio_dsp::pause_samples(opts.edge_margin, self.synth.sample_rate());
+        let keep = audio_dsp::DEFAULT_FADE_SAMPLES.min(margin);
+        for (i, piece) in pieces.iter().enumerate() {
+            let style = self.voices.style(voice, piece.ids.len())?;
+            let audio = self.synth.synthesize(&piece.ids, &style, speed)?;
+            if let Some(pos) = audio.iter().position(|s| !s.is_finite()) {
+                return Err(Error::new(
+                    ErrorKind::Inference,
+                    format!(
+                        "the model returned a non-finite sample at {pos} for piece {i}: check the model file with `cargo xtask verify-model`"
+                    ),
+                ));
+            }
+            let trimmed = audio_dsp::trim_silence(&audio, opts.silence_threshold, keep);
+            if trimmed.is_empty() {
+                tracing::debug!(piece = i, text = %piece.text, "piece produced only silence");
+                continue;
+            }
+            sink(trimmed, piece.pause_after)?;
+        }
+        Ok(())
+    }
+
     fn pause_seconds(&self, pause: Pause) -> f32 {
         match pause {
             Pause::Sentence => self.options.sentence_pause,
@@ -303,6 +351,12 @@ impl Engine {
     ///
     /// A failure at any step leaves an existing file at `output` untouched. The duration is read
     /// back from the written file.
+    ///
+    /// Memory stays bounded by the longest piece, not the whole text: each piece's audio is
+    /// trimmed, faded and joined straight into a scratch file next to `output` while the peak is
+    /// tracked; a second pass streams it back, scales it to the target peak and writes the final
+    /// temporary file, which is decoded and renamed over `output`. The samples equal those of
+    /// [`Engine::synthesize`] for the same request.
     pub fn generate_audio(
         &self,
         text: &str,
@@ -310,8 +364,7 @@ impl Engine {
         speed: f32,
         output: &Path,
     ) -> Result<Generated> {
-        let audio = self.synthesize(text, voice, speed)?;
-        self.save(audio, output)
+        self.generate_with(self.frontend.as_ref(), text, voice, speed, output)
     }
 
     /// Like [`Engine::generate_audio`], but speaks the given Kokoro `phonemes` (see
@@ -323,8 +376,79 @@ impl Engine {
         speed: f32,
         output: &Path,
     ) -> Result<Generated> {
-        let audio = self.synthesize_phonemes(phonemes, voice, speed)?;
-        self.save(audio, output)
+        let frontend = self.phoneme_frontend()?;
+        self.generate_with(frontend, phonemes, voice, speed, output)
+    }
+
+    /// The streaming implementation of [`Engine::generate_audio`].
+    fn generate_with(
+        &self,
+        frontend: &dyn Frontend,
+        text: &str,
+        voice: Option<&str>,
+        speed: f32,
+        output: &Path,
+    ) -> Result<Generated> {
+        let (speed, choice, pieces) = self.prepare(frontend, text, voice, speed)?;
+        let opts = &self.options;
+        let rate = self.synth.sample_rate();
+        let target = peak_target(opts.target_dbfs)?;
+        let wav_options = wav_store::WavOptions {
+            sample_rate: rate,
+            format: opts.format,
+        };
+        // Both temporary files are made before any inference, so that an unusable output path
+        // fails fast; each removes itself on any error below.
+        let mut writer =
+            wav_store::WavStreamWriter::create(output, &wav_options).map_err(storage)?;
+        let spool = wav_store::SampleSpool::create_next_to(output).map_err(storage)?;
+
+        // Pass 1: pieces, trimmed, faded, with pauses and edge margins, into the spool.
+        let margin = audio_dsp::pause_samples(opts.edge_margin, rate);
+        let mut joiner = StreamJoiner::new(spool, audio_dsp::DEFAULT_FADE_SAMPLES);
+        joiner.silence(margin)?;
+        self.for_each_chunk(&pieces, &choice.voice, speed, |trimmed, pause_after| {
+            let pause = audio_dsp::pause_samples(self.pause_seconds(joiner.prev_pause), rate);
+            joiner.push(trimmed, pause, pause_after)
+        })?;
+        if !joiner.has_audio() {
+            return Err(only_silence());
+        }
+        let (spool, peak) = joiner.finish(margin)?;
+
+        // Pass 2: scale to the target peak (as `audio_dsp::normalize_peak` does) into the WAV.
+        let mut reader = spool.into_reader().map_err(storage)?;
+        let mut block = Vec::with_capacity(STREAM_BLOCK);
+        while reader
+            .read_block(&mut block, STREAM_BLOCK)
+            .map_err(storage)?
+            > 0
+        {
+            if peak > 0.0 {
+                for x in &mut block {
+                    *x = (f64::from(*x) / peak * target) as f32;
+                }
+            }
+            writer.write(&block).map_err(storage)?;
+        }
+        drop(reader);
+        let info = writer.commit().map_err(storage)?;
+        tracing::info!(
+            path = %output.display(),
+            duration = info.duration_seconds,
+            voice = %choice.voice,
+            pieces = pieces.len(),
+            "audio written"
+        );
+        Ok(Generated {
+            audio_path: output.to_path_buf(),
+            duration: info.duration_seconds,
+            sample_rate: info.sample_rate,
+            voice: choice.voice,
+            voice_fell_back: choice.fell_back,
+            speed,
+            pieces: pieces.len(),
+        })
     }
 
     /// Writes synthesized audio atomically to `output` and reads its duration back.
@@ -370,5 +494,118 @@ impl Engine {
             .audio_path(project_id, segment_id)
             .map_err(|e| Error::wrap(ErrorKind::InvalidId, e))?;
         self.generate_audio(text, voice, speed, &path)
+    }
+}
+
+/// Samples per block in the streaming passes.
+const STREAM_BLOCK: usize = 16 * 1024;
+
+fn storage(e: wav_store::WavError) -> Error {
+    Error::wrap(ErrorKind::Storage, e)
+}
+
+fn only_silence() -> Error {
+    Error::new(
+        ErrorKind::Inference,
+        "the model produced only silence for this text: check the model and voice files with `cargo xtask verify-model`",
+    )
+}
+
+/// The amplitude of a peak level in dBFS, in f64 as `audio_dsp::normalize_peak` computes it.
+fn peak_target(dbfs: f32) -> Result<f64> {
+    if !dbfs.is_finite() || dbfs > 0.0 {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "peak target {dbfs} dBFS is invalid: use a finite level at or below 0 dBFS (the default is {})",
+                audio_dsp::DEFAULT_TARGET_DBFS
+            ),
+        ));
+    }
+    Ok(10f64.powf(f64::from(dbfs) / 20.0))
+}
+
+/// `audio_dsp::join_with_pauses`, one chunk at a time into a spool.
+///
+/// A chunk fades in unless it is the first and fades out unless it is the last; whether it is the
+/// last is known only when the next one arrives, so one chunk is held back.
+struct StreamJoiner {
+    spool: wav_store::SampleSpool,
+    fade: usize,
+    /// The chunk held back, and whether it is the first.
+    pending: Option<(Vec<f32>, bool)>,
+    /// The pause that ended the last chunk pushed.
+    prev_pause: Pause,
+    peak: f64,
+}
+
+impl StreamJoiner {
+    fn new(spool: wav_store::SampleSpool, fade: usize) -> Self {
+        Self {
+            spool,
+            fade,
+            pending: None,
+            prev_pause: Pause::None,
+            peak: 0.0,
+        }
+    }
+
+    fn has_audio(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Adds `chunk`; `pause` is the silence between the previous chunk and this one.
+    fn push(&mut self, chunk: &[f32], pause: usize, pause_after: Pause) -> Result<()> {
+        let first = match self.pending.take() {
+            Some((prev, prev_first)) => {
+                self.emit(&prev, !prev_first, true)?;
+                self.silence(pause)?;
+                false
+            }
+            None => true,
+        };
+        self.pending = Some((chunk.to_vec(), first));
+        self.prev_pause = pause_after;
+        Ok(())
+    }
+
+    /// Writes the last chunk (not faded out) and the trailing margin; returns the spool and the
+    /// peak of everything written.
+    fn finish(mut self, margin: usize) -> Result<(wav_store::SampleSpool, f64)> {
+        if let Some((last, first)) = self.pending.take() {
+            self.emit(&last, !first, false)?;
+        }
+        self.silence(margin)?;
+        Ok((self.spool, self.peak))
+    }
+
+    fn emit(&mut self, chunk: &[f32], fade_in: bool, fade_out: bool) -> Result<()> {
+        // join_with_pauses fades a chunk in when one precedes it and out when one follows it;
+        // empty neighbours give exactly those fades and nothing else.
+        let empty: &[f32] = &[];
+        let chunks: &[&[f32]] = match (fade_in, fade_out) {
+            (true, true) => &[empty, chunk, empty],
+            (true, false) => &[empty, chunk],
+            (false, true) => &[chunk, empty],
+            (false, false) => &[chunk],
+        };
+        let pauses = vec![0; chunks.len() - 1];
+        let faded = audio_dsp::join_with_pauses(chunks, &pauses, self.fade)
+            .map_err(|e| Error::wrap(ErrorKind::Audio, e))?;
+        self.peak = faded
+            .iter()
+            .fold(self.peak, |acc, &x| acc.max(f64::from(x).abs()));
+        self.spool.push(&faded).map_err(storage)
+    }
+
+    fn silence(&mut self, n: usize) -> Result<()> {
+        const ZEROS: [f32; 4096] = [0.0; 4096];
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(ZEROS.len());
+            self.spool.push(&ZEROS[..k]).map_err(storage)?;
+            left -= k;
+        }
+        Ok(())
     }
 }

@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
-use kokoro_session::{KokoroSession, Manifest, SessionConfig};
+use kokoro_session::{
+    KokoroSession, Manifest, PoolLayout, SessionConfig, SessionPool, SessionStats,
+};
 use kokoro_tokenize::{Dialect, PassthroughPhonemizer, Tokenizer, Vocab};
 use kokoro_voices::VoiceCatalog;
 
@@ -24,9 +26,23 @@ pub struct EngineConfig {
     /// A voice directory or NPZ archive overriding the manifest's.
     pub voices: Option<PathBuf>,
     /// ONNX Runtime settings (runtime library, model path, threads, execution provider).
+    ///
+    /// `session.intra_threads` is the thread count of every session: the single session of
+    /// `generate_audio` (default: the cores, at most 4) and each session of the
+    /// `generate_segments` pool (default 1).
     pub session: SessionConfig,
+    /// Sessions in the pool that `generate_segments` runs on; `None`: one per core (divided by
+    /// the threads per session), capped by the memory available (see [`EngineConfig::pool_layout`]).
+    pub sessions: Option<usize>,
+    /// When true, [`Engine::open`] loads nothing: the ONNX session loads on the first generation.
+    /// Default false: `open` starts loading the single session on a background thread, so that it
+    /// overlaps the G2P lexicon load and the voice pack read of the first generation (cold start).
+    pub defer_session_load: bool,
     /// Audio behaviour.
     pub options: EngineOptions,
+    /// A user lexicon file (`word phonemes` per line, `#` comments) applied before misaki's
+    /// lexicon, e.g. a StoryFlow project's character names; `None`: `KOKORO_LEXICON`, if set.
+    pub lexicon: Option<PathBuf>,
 }
 
 impl EngineConfig {
@@ -44,6 +60,24 @@ impl EngineConfig {
             .clone()
             .or_else(|| std::env::var_os("KOKORO_MODEL_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("models"))
+    }
+
+    /// Runs inference on CUDA device `device_id` (ONNX Runtime's CUDA execution provider). Needs
+    /// `kokoro-session`'s `cuda` feature and a CUDA build of ONNX Runtime; when the provider cannot
+    /// be registered, loading fails with a message that says so, unless `fallback_to_cpu` is set:
+    /// then a warning is logged and the CPU is used.
+    pub fn use_cuda(&mut self, device_id: i32, fallback_to_cpu: bool) {
+        self.session.execution = kokoro_session::Execution::Cuda {
+            device_id,
+            fallback_to_cpu,
+        };
+    }
+
+    /// The pool `generate_segments` uses: [`EngineConfig::sessions`] sessions of
+    /// `session.intra_threads` threads, defaults from [`kokoro_session::default_pool_layout`].
+    /// Its `sessions` is also the default number of worker threads for a batch.
+    pub fn pool_layout(&self) -> PoolLayout {
+        kokoro_session::default_pool_layout(self.sessions, self.session.intra_threads)
     }
 
     fn session_config(&self) -> SessionConfig {
@@ -123,9 +157,11 @@ fn load_vocab(dir: &Path, manifest: Option<&Manifest>) -> Result<Vocab> {
 impl Engine {
     /// Opens the real engine: finds the model, voices and vocabulary from `config` and wires them.
     ///
-    /// Cheap: it checks that the files exist and lists the voices; the ONNX session and the G2P
-    /// lexicons load lazily on the first generation. Missing files are an error that names what is
-    /// missing, where the engine looked and the command that fixes it.
+    /// Cheap: it checks that the files exist and lists the voices, then returns; the ONNX session
+    /// starts loading on a background thread (unless [`EngineConfig::defer_session_load`]) and the
+    /// G2P lexicons load on the first generation, in parallel with it. The session pool of
+    /// `generate_segments` loads lazily, one session per busy worker. Missing files are an error
+    /// that names what is missing, where the engine looked and the command that fixes it.
     pub fn open(config: &EngineConfig) -> Result<Engine> {
         let dir = config.resolved_model_dir();
         let manifest = Manifest::load(&dir).map_err(|e| Error::wrap(ErrorKind::ModelMissing, e))?;
@@ -140,20 +176,34 @@ impl Engine {
             Box::new(PassthroughPhonemizer),
             vocab.clone(),
         ));
+        let synth = Arc::new(LazySession::new(session_config).with_pool(config.pool_layout()));
         let engine = Engine::new(
-            Arc::new(TokenizerFrontend(Tokenizer::new(vocab))),
+            Arc::new(TokenizerFrontend(text_tokenizer(config, vocab)?)),
             Arc::new(CatalogVoices(catalog)),
-            Arc::new(LazySession::new(session_config)),
+            Arc::clone(&synth) as Arc<dyn Synthesizer>,
         )
         .with_phoneme_frontend(Arc::new(phoneme_frontend))
-        .with_options(config.options.clone());
+        .with_options(config.options.clone())
+        .with_default_workers(config.pool_layout().sessions);
+        if !config.defer_session_load {
+            synth.preload_in_background();
+        }
         Ok(engine)
     }
+}
 
-    /// How many segments to generate at once by default.
-    pub fn default_workers(&self) -> usize {
-        1
+/// The text tokenizer: misaki with normalization, the espeak-ng/letter-to-sound fallback chain
+/// and the user lexicon of `config.lexicon` (else `KOKORO_LEXICON`).
+fn text_tokenizer(config: &EngineConfig, vocab: Vocab) -> Result<Tokenizer> {
+    let mut options = kokoro_tokenize::TokenizerOptions::default();
+    let lexicon = config
+        .lexicon
+        .clone()
+        .or_else(|| std::env::var_os("KOKORO_LEXICON").map(PathBuf::from));
+    if let Some(path) = lexicon {
+        options = options.lexicon_file(path);
     }
+    Tokenizer::with_options(vocab, options).map_err(|e| Error::wrap(ErrorKind::Tokenize, e))
 }
 
 /// [`Frontend`] over `kokoro_tokenize::Tokenizer`.
@@ -191,10 +241,7 @@ impl Frontend for TokenizerFrontend {
     }
 
     fn describe(&self) -> String {
-        format!(
-            "misaki-rs G2P (US and GB English lexicons), vocab {:?}",
-            self.0.vocab().version()
-        )
+        self.0.describe()
     }
 }
 
@@ -222,10 +269,13 @@ impl Voices for CatalogVoices {
     }
 }
 
-/// [`Synthesizer`] that loads the process-wide shared session on first use.
+/// [`Synthesizer`] that loads the process-wide shared session on first use and, when built
+/// [`with_pool`](Self::with_pool), runs the workers of `Engine::generate_segments` on a
+/// [`SessionPool`] instead.
 pub struct LazySession {
     config: SessionConfig,
     session: OnceLock<Arc<KokoroSession>>,
+    pool: Option<SessionPool>,
 }
 
 impl LazySession {
@@ -234,7 +284,50 @@ impl LazySession {
         Self {
             config,
             session: OnceLock::new(),
+            pool: None,
         }
+    }
+
+    /// Adds a pool laid out as `layout` (loaded lazily, one session per concurrently busy worker)
+    /// for the worker threads of `Engine::generate_segments`; every other call keeps using the
+    /// single shared session.
+    #[must_use]
+    pub fn with_pool(mut self, layout: PoolLayout) -> Self {
+        self.pool = Some(SessionPool::with_layout(self.config.clone(), layout));
+        self
+    }
+
+    /// Starts loading the single session on a background thread and returns at once. A failure
+    /// is only logged (debug): the next generation loads again and reports it. Two loads never
+    /// overlap: a generation that needs the session meanwhile waits for this one.
+    pub fn preload_in_background(self: &Arc<Self>) {
+        let me = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("kokoro-preload".into())
+            .spawn(move || {
+                if let Err(e) = me.session() {
+                    tracing::debug!("background session load failed (retried on use): {e}");
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::debug!("no background session load: cannot spawn a thread: {e}");
+        }
+    }
+
+    /// The batch pool, if there is one.
+    pub fn pool(&self) -> Option<&SessionPool> {
+        self.pool.as_ref()
+    }
+
+    /// Run counters of the single session and the pool together (zero for what is not loaded).
+    pub fn stats(&self) -> SessionStats {
+        let single = self.session.get().map(|s| s.stats()).unwrap_or_default();
+        let pool = self
+            .pool
+            .as_ref()
+            .map(SessionPool::stats)
+            .unwrap_or_default();
+        single.plus(&pool)
     }
 
     /// The session, loading it (once per process and model path) if needed.
@@ -248,9 +341,9 @@ impl LazySession {
 }
 
 fn session_error(e: kokoro_session::SessionError) -> Error {
-    let kind = if e.is_runtime_missing() {
+    let kind = if e.is_runtime_missing() || e.is_runtime_incompatible() {
         ErrorKind::RuntimeMissing
-    } else if e.is_model_missing() {
+    } else if e.is_model_missing() || e.is_model_corrupt() || e.is_unsupported_contract() {
         ErrorKind::ModelMissing
     } else {
         ErrorKind::Inference
@@ -260,6 +353,12 @@ fn session_error(e: kokoro_session::SessionError) -> Error {
 
 impl Synthesizer for LazySession {
     fn synthesize(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>> {
+        if let Some(pool) = &self.pool
+            && crate::batch::on_batch_worker()
+        {
+            let out = pool.run(ids, style, speed).map_err(session_error)?;
+            return Ok(out.audio);
+        }
         let session = self.session()?;
         let out = session.run(ids, style, speed).map_err(session_error)?;
         Ok(out.audio)

@@ -7,11 +7,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
 use crate::{Engine, EngineOptions, ErrorKind, Outcome, ProjectRequest, SegmentRequest};
 
-/// Splits at `.` and `,`; one id per letter.
+/// Splits at `.` and `,`; one id per letter; fails on `#`.
 struct FakeFrontend;
 
 impl Frontend for FakeFrontend {
     fn pieces(&self, text: &str, _voice: &str) -> crate::Result<Vec<TextPiece>> {
+        if text.contains('#') {
+            return Err(crate::Error::new(
+                ErrorKind::Tokenize,
+                "fake front end refuses `#`",
+            ));
+        }
         let mut out = Vec::new();
         let mut current = String::new();
         for c in text.chars() {
@@ -54,7 +60,11 @@ struct FakeVoices;
 impl Voices for FakeVoices {
     fn resolve(&self, requested: Option<&str>) -> crate::Result<VoiceChoice> {
         match requested {
-            Some(v @ ("af_bella" | "am_adam")) => Ok(VoiceChoice {
+            Some(v) if v.contains(':') => Err(crate::Error::new(
+                ErrorKind::Voice,
+                format!("fake voices refuse the blend {v:?}"),
+            )),
+            Some(v @ ("af_bella" | "am_adam" | "am_broken")) => Ok(VoiceChoice {
                 voice: v.to_string(),
                 fell_back: false,
             }),
@@ -66,32 +76,92 @@ impl Voices for FakeVoices {
     }
 
     fn style(&self, voice: &str, n_tokens: usize) -> crate::Result<Vec<f32>> {
+        if voice == "am_broken" {
+            return Err(crate::Error::new(
+                ErrorKind::Voice,
+                "fake voice pack am_broken is corrupt",
+            ));
+        }
         let base = if voice == "am_adam" { 0.2 } else { 0.1 };
         Ok(vec![base + n_tokens as f32 * 1e-4; 256])
     }
 }
 
-/// 600 samples per token at speed 1, a tone whose amplitude comes from the style; can be told to fail.
-#[derive(Default)]
+/// `per_token` samples per token at speed 1 (600 by default), a tone whose amplitude comes from
+/// the style; pieces starting with `q` are silent. Can be told to fail or return NaN at the n-th
+/// call, and records what it saw.
 struct FakeSynth {
     calls: AtomicUsize,
+    per_token: usize,
     fail: bool,
+    fail_at: Option<usize>,
+    nan_at: Option<usize>,
+    /// The most ids one call received.
+    max_ids: AtomicUsize,
+    /// When set: the largest total size of spool files found in this directory at a call.
+    watch_dir: Option<std::path::PathBuf>,
+    max_spool_bytes: AtomicUsize,
+}
+
+impl Default for FakeSynth {
+    fn default() -> Self {
+        Self {
+            calls: AtomicUsize::new(0),
+            per_token: 600,
+            fail: false,
+            fail_at: None,
+            nan_at: None,
+            max_ids: AtomicUsize::new(0),
+            watch_dir: None,
+            max_spool_bytes: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// The id the fake front end gives `q`: pieces starting with it are silent.
+const SILENT_ID: i64 = 14;
+
+fn spool_bytes(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().contains(".spool."))
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len() as usize)
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 impl Synthesizer for FakeSynth {
     fn synthesize(&self, ids: &[i64], style: &[f32], speed: f32) -> crate::Result<Vec<f32>> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        if self.fail {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        self.max_ids.fetch_max(ids.len(), Ordering::SeqCst);
+        if let Some(dir) = &self.watch_dir {
+            self.max_spool_bytes
+                .fetch_max(spool_bytes(dir), Ordering::SeqCst);
+        }
+        if self.fail || self.fail_at == Some(call) {
             return Err(crate::Error::new(
                 ErrorKind::Inference,
                 "fake inference failure",
             ));
         }
-        let n = (ids.len() as f32 * 600.0 / speed) as usize;
+        let n = (ids.len() as f32 * self.per_token as f32 / speed) as usize;
+        if ids.first() == Some(&SILENT_ID) {
+            return Ok(vec![0.0; n]);
+        }
         let amp = style.first().copied().unwrap_or(0.1);
-        Ok((0..n)
+        let mut audio: Vec<f32> = (0..n)
             .map(|i| amp * (i as f32 * 0.05).sin() + if i % 7 == 0 { 0.02 } else { 0.0 })
-            .collect())
+            .collect();
+        if self.nan_at == Some(call)
+            && let Some(x) = audio.get_mut(n / 2)
+        {
+            *x = f32::NAN;
+        }
+        Ok(audio)
     }
 }
 
@@ -326,4 +396,385 @@ fn eight_threads_by_25_generations_on_one_engine() {
         }
     });
     assert_eq!(synth.calls.load(Ordering::SeqCst), 8 * 25 * 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reliability (issue 5): streaming equals in-memory, bounded memory, nothing lost, races.
+// ---------------------------------------------------------------------------------------------
+
+fn dir_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Texts whose pieces are silent at the start, in the middle and at the end (pieces starting
+/// with `q`), a single piece, clause and sentence pauses.
+const STREAM_TEXTS: &[&str] = &[
+    "Hello world.",
+    "One piece only",
+    "qqq. Hello there, world. qq, again and again. The end",
+    "First, second, third. qq",
+    "Mixed. Sentences, and clauses; q. Then more.",
+];
+
+#[test]
+fn streamed_file_equals_in_memory_synthesis() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "A sentence of a story, with a clause. ".repeat(40);
+    let texts = STREAM_TEXTS
+        .iter()
+        .copied()
+        .chain(std::iter::once(long.as_str()));
+    for format in [
+        wav_store::SampleFormat::Float32,
+        wav_store::SampleFormat::Pcm16,
+    ] {
+        let e = engine().with_options(EngineOptions {
+            format,
+            ..EngineOptions::default()
+        });
+        for (i, text) in texts.clone().enumerate() {
+            for speed in [1.0, 1.7] {
+                let memory = e.synthesize(text, Some("am_adam"), speed).unwrap();
+                let streamed = dir.path().join(format!("{format:?}-{i}-{speed}.wav"));
+                let g = e
+                    .generate_audio(text, Some("am_adam"), speed, &streamed)
+                    .unwrap();
+                assert_eq!(g.pieces, memory.pieces);
+                let (_, samples) = read(&streamed);
+                if format == wav_store::SampleFormat::Float32 {
+                    assert_eq!(samples.len(), memory.samples.len(), "{text:?}");
+                    let worst = samples
+                        .iter()
+                        .zip(&memory.samples)
+                        .map(|(a, b)| (a - b).abs())
+                        .fold(0.0f32, f32::max);
+                    assert!(worst <= 1e-7, "{text:?}: differs by {worst}");
+                }
+                // The same samples through the in-memory writer give the same bytes.
+                let saved = dir.path().join(format!("{format:?}-{i}-{speed}-saved.wav"));
+                e.save(memory, &saved).unwrap();
+                assert_eq!(
+                    std::fs::read(&saved).unwrap(),
+                    std::fs::read(&streamed).unwrap(),
+                    "{format:?} {text:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        dir_names(dir.path()).iter().all(|n| n.ends_with(".wav")),
+        "no stray temporary files"
+    );
+}
+
+/// About 1 MB of prose: sentences and clauses of ordinary words.
+fn megabyte_of_prose() -> String {
+    let sentences = [
+        "The old lighthouse keeper climbed the stairs, counting every step as he went. ",
+        "Below him the sea rolled in, grey and patient; it had waited for centuries. ",
+        "Nobody in the village remembered when the lamp had last gone dark. ",
+        "She opened the letter slowly, afraid of what the careful handwriting would say. ",
+    ];
+    let mut text = String::with_capacity(1 << 20);
+    let mut i = 0;
+    while text.len() < 1_000_000 {
+        text.push_str(sentences[i % sentences.len()]);
+        i += 1;
+    }
+    text
+}
+
+#[test]
+fn a_megabyte_of_prose_streams_piece_by_piece_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("long.wav");
+    let synth = Arc::new(FakeSynth {
+        per_token: 3,
+        watch_dir: Some(dir.path().to_path_buf()),
+        ..FakeSynth::default()
+    });
+    // Short pauses keep the file small; the structure (pieces, pauses, margins) is unchanged.
+    let options = EngineOptions {
+        sentence_pause: 0.002,
+        clause_pause: 0.001,
+        word_pause: 0.0005,
+        edge_margin: 0.005,
+        ..EngineOptions::default()
+    };
+    let e = engine_with(Arc::clone(&synth)).with_options(options);
+    let text = megabyte_of_prose();
+    let g = e.generate_audio(&text, None, 1.0, &out).unwrap();
+
+    let pieces = synth.calls.load(Ordering::SeqCst);
+    assert_eq!(g.pieces, pieces);
+    assert!(pieces > 10_000, "split into {pieces} pieces");
+    assert!(synth.max_ids.load(Ordering::SeqCst) < 100);
+    let info = wav_store::validate_wav(&out).unwrap();
+    let file_bytes = info.frames as usize * 4;
+    assert!(file_bytes > 4_000_000, "{file_bytes} bytes of audio");
+    // The engine does not accumulate the audio: by the last inference call nearly all of it is
+    // already on disk in the spool (an in-memory join would leave no spool at all).
+    let spooled = synth.max_spool_bytes.load(Ordering::SeqCst);
+    assert!(
+        spooled > file_bytes * 9 / 10,
+        "only {spooled} of {file_bytes} bytes were spooled before the last piece"
+    );
+    assert_eq!(dir_names(dir.path()), ["long.wav"]);
+}
+
+/// A name, an engine, text, voice, speed and the error kind expected.
+type FaultCase<'a> = (&'a str, Engine, &'a str, Option<&'a str>, f32, ErrorKind);
+
+/// A good file, then a failure at every step of a re-generation: each error has its kind, and
+/// the good file is byte for byte what it was, with no temporary file left beside it.
+#[test]
+fn a_failed_regeneration_at_any_step_keeps_the_good_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("seg.wav");
+    engine()
+        .generate_audio("The good version, kept.", None, 1.0, &out)
+        .unwrap();
+    let good = std::fs::read(&out).unwrap();
+    let failing = |synth: FakeSynth| engine_with(Arc::new(synth));
+    let text = "Alpha one. Beta two, gamma three. Delta four.";
+    let cases: Vec<FaultCase<'_>> = vec![
+        ("empty text", engine(), "", None, 1.0, ErrorKind::EmptyText),
+        (
+            "blank text",
+            engine(),
+            " \n\t",
+            None,
+            1.0,
+            ErrorKind::EmptyText,
+        ),
+        (
+            "NaN speed",
+            engine(),
+            text,
+            None,
+            f32::NAN,
+            ErrorKind::InvalidSpeed,
+        ),
+        (
+            "infinite speed",
+            engine(),
+            text,
+            None,
+            f32::INFINITY,
+            ErrorKind::InvalidSpeed,
+        ),
+        (
+            "bad blend",
+            engine(),
+            text,
+            Some("af_bella:abc"),
+            1.0,
+            ErrorKind::Voice,
+        ),
+        (
+            "front end",
+            engine(),
+            "Tokens # fail.",
+            None,
+            1.0,
+            ErrorKind::Tokenize,
+        ),
+        (
+            "nothing to say",
+            engine(),
+            "... !!",
+            None,
+            1.0,
+            ErrorKind::NothingToSay,
+        ),
+        (
+            "style",
+            engine(),
+            text,
+            Some("am_broken"),
+            1.0,
+            ErrorKind::Voice,
+        ),
+        (
+            "first inference",
+            failing(FakeSynth {
+                fail_at: Some(0),
+                ..FakeSynth::default()
+            }),
+            text,
+            None,
+            1.0,
+            ErrorKind::Inference,
+        ),
+        (
+            "late inference (audio already spooled)",
+            failing(FakeSynth {
+                fail_at: Some(3),
+                ..FakeSynth::default()
+            }),
+            text,
+            None,
+            1.0,
+            ErrorKind::Inference,
+        ),
+        (
+            "NaN audio",
+            failing(FakeSynth {
+                nan_at: Some(2),
+                ..FakeSynth::default()
+            }),
+            text,
+            None,
+            1.0,
+            ErrorKind::Inference,
+        ),
+        (
+            "only silence",
+            engine(),
+            "qq. qqq, qa.",
+            None,
+            1.0,
+            ErrorKind::Inference,
+        ),
+        (
+            "bad peak target",
+            engine().with_options(EngineOptions {
+                target_dbfs: 3.0,
+                ..EngineOptions::default()
+            }),
+            text,
+            None,
+            1.0,
+            ErrorKind::Config,
+        ),
+    ];
+    let n = cases.len();
+    for (name, e, text, voice, speed, kind) in cases {
+        let err = e.generate_audio(text, voice, speed, &out).unwrap_err();
+        assert_eq!(err.kind(), kind, "{name}: {err}");
+        assert!(!err.to_string().is_empty());
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            good,
+            "{name}: good file changed"
+        );
+        assert_eq!(dir_names(dir.path()), ["seg.wav"], "{name}: stray files");
+    }
+    assert_eq!(n, 13);
+}
+
+#[test]
+fn unusable_output_paths_are_storage_errors_that_touch_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let synth = Arc::new(FakeSynth::default());
+    let e = engine_with(Arc::clone(&synth));
+    // A directory as the output path.
+    let sub = dir.path().join("a-dir.wav");
+    std::fs::create_dir(&sub).unwrap();
+    let err = e.generate_audio("Hello.", None, 1.0, &sub).unwrap_err();
+    assert!(err.is_storage(), "{err}");
+    assert!(err.to_string().contains("directory"), "{err}");
+    assert!(sub.is_dir());
+    // A regular file as the parent directory: not writable even for root (chmod is not).
+    let plain = dir.path().join("plain-file");
+    std::fs::write(&plain, b"keep me").unwrap();
+    let err = e
+        .generate_audio("Hello.", None, 1.0, &plain.join("x.wav"))
+        .unwrap_err();
+    assert!(err.is_storage(), "{err}");
+    assert_eq!(std::fs::read(&plain).unwrap(), b"keep me");
+    // /proc does not take new files.
+    let err = e
+        .generate_audio("Hello.", None, 1.0, Path::new("/proc/kokoro-test.wav"))
+        .unwrap_err();
+    assert!(err.is_storage(), "{err}");
+    // Paths are checked before any inference is spent.
+    assert_eq!(synth.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(dir_names(dir.path()), ["a-dir.wav", "plain-file"]);
+}
+
+#[test]
+fn odd_text_is_spoken_or_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine();
+    let out = dir.path().join("odd.wav");
+    // Control characters around words: spoken.
+    let g = e
+        .generate_audio("\u{0}Hel\u{7}lo\u{1b}[31m there.\r\n", None, 1.0, &out)
+        .unwrap();
+    assert!(g.duration > 0.0);
+    // Emoji only and punctuation only: nothing to say, and no file.
+    let none = dir.path().join("none.wav");
+    for text in ["😀🎉🚀", "\u{200b}\u{feff}…"] {
+        let err = e.generate_audio(text, None, 1.0, &none).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NothingToSay, "{text:?}");
+        assert!(err.is_invalid_input());
+    }
+    assert!(!none.exists());
+    // A single 5,000-character word.
+    let word = "a".repeat(5_000);
+    assert!(e.generate_audio(&word, None, 1.0, &out).is_ok());
+}
+
+#[test]
+fn two_generations_racing_to_one_path_leave_one_complete_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("race.wav");
+    let e = engine();
+    let texts = [
+        "The first contender, short.",
+        "The second contender speaks a good deal longer, with clauses, and more.",
+    ];
+    let expected: Vec<Vec<u8>> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let p = dir.path().join(format!("expected-{i}.wav"));
+            e.generate_audio(t, None, 1.0, &p).unwrap();
+            std::fs::read(&p).unwrap()
+        })
+        .collect();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let seen = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let writers: Vec<_> = texts
+            .iter()
+            .map(|text| {
+                let e = &e;
+                let out = &out;
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        e.generate_audio(text, None, 1.0, out).unwrap();
+                    }
+                })
+            })
+            .collect();
+        // A reader never sees a partial file: every time it exists it is one of the two.
+        s.spawn(|| {
+            while !done.load(Ordering::SeqCst) {
+                if let Ok(bytes) = std::fs::read(&out) {
+                    assert!(
+                        expected.contains(&bytes),
+                        "a reader saw a partial or mixed file"
+                    );
+                    seen.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        for w in writers {
+            w.join().unwrap();
+        }
+        done.store(true, Ordering::SeqCst);
+    });
+    assert!(seen.load(Ordering::SeqCst) > 0);
+    assert!(expected.contains(&std::fs::read(&out).unwrap()));
+    assert_eq!(
+        dir_names(dir.path()),
+        ["expected-0.wav", "expected-1.wav", "race.wav"]
+    );
 }

@@ -38,11 +38,13 @@
 mod error;
 mod layout;
 mod read;
+mod stream;
 mod write;
 
 pub use error::{WavError, WavErrorKind};
 pub use layout::{MAX_ID_LEN, MediaLayout, validate_id};
 pub use read::{WavInfo, read_wav, validate_wav, wav_duration};
+pub use stream::{SampleSpool, SpoolReader, WavStreamWriter};
 pub use write::{SampleFormat, WavOptions, write_wav};
 
 /// Kokoro's output sample rate, 24 kHz; the default of [`WavOptions`].

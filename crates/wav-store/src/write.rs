@@ -137,20 +137,7 @@ pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<W
 
     write_samples(file, samples, options)
         .map_err(|e| io_error(format!("cannot write audio to {}", tmp.display()), e))?;
-    fs::rename(tmp, path).map_err(|e| {
-        if e.kind() == io::ErrorKind::IsADirectory || path.is_dir() {
-            is_directory(path).with_source(e)
-        } else {
-            io_error(
-                format!(
-                    "cannot move {} into place at {}",
-                    tmp.display(),
-                    path.display()
-                ),
-                e,
-            )
-        }
-    })?;
+    rename_into_place(tmp, path)?;
     guard.disarm();
     sync_dir(dir);
 
@@ -191,7 +178,7 @@ fn write_samples(file: File, samples: &[f32], options: &WavOptions) -> Result<()
 
 /// Either kind of failure while writing; both become [`WavErrorKind::Io`].
 #[derive(Debug, thiserror::Error)]
-enum HoundOrIo {
+pub(crate) enum HoundOrIo {
     #[error(transparent)]
     Hound(#[from] hound::Error),
     #[error(transparent)]
@@ -201,7 +188,7 @@ enum HoundOrIo {
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Creates a new, uniquely named temporary file in `dir`.
-fn create_temp(dir: &Path, file_name: &str) -> io::Result<(PathBuf, File)> {
+pub(crate) fn create_temp(dir: &Path, file_name: &str) -> io::Result<(PathBuf, File)> {
     let pid = std::process::id();
     let mut attempts = 0;
     loop {
@@ -217,14 +204,14 @@ fn create_temp(dir: &Path, file_name: &str) -> io::Result<(PathBuf, File)> {
 }
 
 /// Removes the temporary file on drop unless disarmed.
-struct TempGuard(Option<PathBuf>);
+pub(crate) struct TempGuard(pub(crate) Option<PathBuf>);
 
 impl TempGuard {
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.0.as_deref().unwrap_or(Path::new(""))
     }
 
-    fn disarm(mut self) {
+    pub(crate) fn disarm(mut self) {
         self.0 = None;
     }
 }
@@ -241,7 +228,7 @@ impl Drop for TempGuard {
 }
 
 /// Best effort: persist the rename itself (a directory fsync; Unix only).
-fn sync_dir(dir: &Path) {
+pub(crate) fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     {
         let dir = if dir.as_os_str().is_empty() {
@@ -257,7 +244,7 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
-fn is_directory(path: &Path) -> WavError {
+pub(crate) fn is_directory(path: &Path) -> WavError {
     WavError::new(
         WavErrorKind::IsDirectory,
         format!(
@@ -267,7 +254,7 @@ fn is_directory(path: &Path) -> WavError {
     )
 }
 
-fn io_error(context: String, source: impl Into<HoundOrIo>) -> WavError {
+pub(crate) fn io_error(context: String, source: impl Into<HoundOrIo>) -> WavError {
     match source.into() {
         HoundOrIo::Io(e) => WavError::new(
             WavErrorKind::Io,
@@ -278,6 +265,24 @@ fn io_error(context: String, source: impl Into<HoundOrIo>) -> WavError {
             WavError::new(WavErrorKind::Io, format!("{context}: wav encoder failed")).with_source(e)
         }
     }
+}
+
+/// Renames the finished temporary file `tmp` over `path` (same directory, so atomic).
+pub(crate) fn rename_into_place(tmp: &Path, path: &Path) -> Result<(), WavError> {
+    fs::rename(tmp, path).map_err(|e| {
+        if e.kind() == io::ErrorKind::IsADirectory || path.is_dir() {
+            is_directory(path).with_source(e)
+        } else {
+            io_error(
+                format!(
+                    "cannot move {} into place at {}",
+                    tmp.display(),
+                    path.display()
+                ),
+                e,
+            )
+        }
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,592 @@
+//! Text normalization: numbers, money, times, dates, ranges, symbols and abbreviations become
+//! the words a narrator says, before G2P.
+//!
+//! misaki reads most numbers itself, but gets some wrong (`"7:00"` -> "seven zero zero",
+//! `"5-12"` as one word, `"1990s"` -> "nineteen ninety ess", `"St."` dropped). This pass
+//! writes them all out as words so that no ASCII digit reaches G2P, and leaves misaki
+//! `[text](/phonemes/)` markup untouched.
+
+use std::sync::OnceLock;
+
+use regex::{Captures, Regex};
+
+use crate::Dialect;
+use crate::numbers::{cardinal, digits, integer, ordinal, plural, year};
+
+/// A number with optional thousands separators.
+const NUM: &str = r"\d{1,3}(?:,\d{3})+|\d+";
+
+/// Normalizes `text` for speaking in `dialect`: digits, currency, times, dates, ranges,
+/// percent, degrees and common abbreviations are written out as words; misaki markup
+/// (`[word](/phonemes/)`) is kept as it is.
+///
+/// ```
+/// use kokoro_tokenize::{normalize, Dialect};
+/// assert_eq!(normalize("At 7:00 it cost $12.50.", Dialect::Us),
+///            "At seven o'clock it cost twelve dollars and fifty cents.");
+/// ```
+pub fn normalize(text: &str, dialect: Dialect) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for span in markup_spans(text) {
+        out.push_str(&normalize_plain(
+            text.get(at..span.start).unwrap_or(""),
+            dialect,
+        ));
+        out.push_str(text.get(span.clone()).unwrap_or(""));
+        at = span.end;
+    }
+    out.push_str(&normalize_plain(text.get(at..).unwrap_or(""), dialect));
+    out
+}
+
+/// Byte ranges of `[text](/phonemes/)` (or any `[text](...)`) markup.
+pub(crate) fn markup_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    static MARKUP: OnceLock<Option<Regex>> = OnceLock::new();
+    let Some(re) = MARKUP
+        .get_or_init(|| Regex::new(r"\[[^\[\]]+\]\([^()]*\)").ok())
+        .as_ref()
+    else {
+        return Vec::new();
+    };
+    re.find_iter(text).map(|m| m.range()).collect()
+}
+
+type Rule = fn(&Captures<'_>, Dialect, bool) -> String;
+
+struct Compiled {
+    re: Regex,
+    rule: Rule,
+}
+
+fn rules() -> &'static [Compiled] {
+    static RULES: OnceLock<Vec<Compiled>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let table: Vec<(String, Rule)> = vec![
+            (r"--+".to_owned(), |_, _, _| "—".to_owned()),
+            (
+                r"\b(Ave|Rd|Blvd|Mt|Ft|Jr|Sr|Capt|Lt|Sgt|Gen|Col|Gov|Sen|Rev|Hon|Fr|vs|etc|approx|Approx)\.".to_owned(),
+                abbreviation,
+            ),
+            (r"\b(?:([A-Z][a-z]+)\s+)?St\.(\s+[A-Z])?".to_owned(), saint_or_street),
+            (r"\b(?:e\.g|E\.g)\.".to_owned(), |_, _, end| period("for example", end)),
+            (r"\b(?:i\.e|I\.e)\.".to_owned(), |_, _, end| period("that is", end)),
+            (r"\b(No|no|Nos)\.\s?(\d)".to_owned(), |c, _, _| {
+                format!("number {}", group(c, 2))
+            }),
+            (r"#\s?(\d)".to_owned(), |c, _, _| format!("number {}", group(c, 1))),
+            (r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b".to_owned(), date),
+            (r"\b(\d{4})-(\d{2})-(\d{2})\b".to_owned(), iso_date),
+            (
+                format!(r"([$£€¥])\s?({NUM})(?:\.(\d+))?(?:\s?(thousand|million|billion|trillion)\b)?"),
+                currency,
+            ),
+            (format!(r"\b({NUM})\s?¢"), |c, _, _| {
+                let n = group(c, 1).replace(',', "");
+                let one = n == "1";
+                format!("{} {}", integer(&n), if one { "cent" } else { "cents" })
+            }),
+            (
+                r"\b([01]?\d|2[0-3]):([0-5]\d)\b(\s*[AaPp]\.?\s?[Mm]\b)?".to_owned(),
+                time,
+            ),
+            (r#"\b(\d{1,2})['’′]\s?(\d{1,2})(?:"|”|″|'')"#.to_owned(), |c, _, _| {
+                format!("{} foot {}", integer(group(c, 1)), integer(group(c, 2)))
+            }),
+            (r"\b\d{3}-\d{3}-\d{4}\b|\b\d{3}-\d{4}\b".to_owned(), phone),
+            (r"\b(\d{1,4})\s?[-–]\s?(\d{1,4})\b".to_owned(), range),
+            (r"(?:^|[\s(])[-−](\d)".to_owned(), |c, _, _| {
+                let whole = group(c, 0);
+                let lead: String = whole.chars().take_while(|ch| ch.is_whitespace() || *ch == '(').collect();
+                format!("{lead}minus {}", group(c, 1))
+            }),
+            (r"['’](\d0)s\b".to_owned(), |c, _, _| plural(&integer(group(c, 1)))),
+            (r"\b(\d{1,3}0)s\b".to_owned(), |c, _, _| {
+                let n = group(c, 1);
+                let words = match n.parse::<u64>() {
+                    Ok(v) if n.len() == 4 => year(v),
+                    _ => integer(n),
+                };
+                plural(&words)
+            }),
+            (r"\b(\d+)\s?(?i:st|nd|rd|th)\b".to_owned(), |c, _, _| {
+                match group(c, 1).parse::<u64>() {
+                    Ok(n) => ordinal(n),
+                    Err(_) => digits(group(c, 1)),
+                }
+            }),
+            (format!(r"({NUM}(?:\.\d+)?)\s?%"), |c, _, _| {
+                format!("{} percent", decimal_words(group(c, 1)))
+            }),
+            (format!(r"({NUM}(?:\.\d+)?)\s?°\s?([CcFf])\b"), |c, _, _| {
+                let scale = if group(c, 2).eq_ignore_ascii_case("c") {
+                    "Celsius"
+                } else {
+                    "Fahrenheit"
+                };
+                format!("{} degrees {scale}", decimal_words(group(c, 1)))
+            }),
+            (format!(r"({NUM}(?:\.\d+)?)\s?°"), |c, _, _| {
+                format!("{} degrees", decimal_words(group(c, 1)))
+            }),
+            (r"\b(\d{1,2})/(\d{1,2})\b".to_owned(), fraction),
+            (format!(r"({NUM})\.(\d+)\b"), |c, _, _| {
+                decimal_words(&format!("{}.{}", group(c, 1), group(c, 2)))
+            }),
+            (r"\b\d{1,3}(?:,\d{3})+\b".to_owned(), |c, _, _| {
+                integer(&group(c, 0).replace(',', ""))
+            }),
+            (r"\d+".to_owned(), |c, _, _| {
+                let n = group(c, 0);
+                match n.parse::<u64>() {
+                    Ok(v) if n.len() == 4 && (1100..2100).contains(&v) => year(v),
+                    _ => integer(n),
+                }
+            }),
+        ];
+        table
+            .into_iter()
+            .filter_map(|(pattern, rule)| match Regex::new(&pattern) {
+                Ok(re) => Some(Compiled { re, rule }),
+                Err(err) => {
+                    tracing::error!(%pattern, %err, "internal error: normalization rule skipped");
+                    None
+                }
+            })
+            .collect()
+    })
+}
+
+fn group<'t>(c: &Captures<'t>, i: usize) -> &'t str {
+    c.get(i).map_or("", |m| m.as_str())
+}
+
+fn period(words: &str, end: bool) -> String {
+    if end {
+        format!("{words}.")
+    } else {
+        words.to_owned()
+    }
+}
+
+fn normalize_plain(text: &str, dialect: Dialect) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let mut current = text.to_owned();
+    for rule in rules() {
+        if !rule.re.is_match(&current) {
+            continue;
+        }
+        let len = current.trim_end().len();
+        let mut out = String::with_capacity(current.len() + 16);
+        let mut last = 0;
+        for caps in rule.re.captures_iter(&current) {
+            let Some(whole) = caps.get(0) else { continue };
+            out.push_str(current.get(last..whole.start()).unwrap_or(""));
+            let at_end = whole.end() >= len;
+            let words = (rule.rule)(&caps, dialect, at_end);
+            // Keep words apart from letters they now touch ("3D" -> "three D").
+            let digit_edges = (
+                whole.as_str().starts_with(|c: char| c.is_ascii_digit()),
+                whole.as_str().ends_with(|c: char| c.is_ascii_digit()),
+            );
+            if digit_edges.0
+                && out.chars().last().is_some_and(char::is_alphanumeric)
+                && words.chars().next().is_some_and(char::is_alphanumeric)
+            {
+                out.push(' ');
+            }
+            out.push_str(&words);
+            if current
+                .get(whole.end()..)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(char::is_alphanumeric)
+                && digit_edges.1
+                && words.chars().last().is_some_and(char::is_alphanumeric)
+            {
+                out.push(' ');
+            }
+            last = whole.end();
+        }
+        out.push_str(current.get(last..).unwrap_or(""));
+        current = out;
+    }
+    current
+}
+
+/// `"37.5"` -> `"thirty seven point five"`, `"3,500"` -> `"three thousand five hundred"`.
+fn decimal_words(number: &str) -> String {
+    let number = number.replace(',', "");
+    match number.split_once('.') {
+        Some((whole, fraction)) if !fraction.is_empty() => {
+            let whole = if whole.is_empty() { "0" } else { whole };
+            format!("{} point {}", integer(whole), digits(fraction))
+        }
+        _ => integer(number.trim_end_matches('.')),
+    }
+}
+
+fn abbreviation(c: &Captures<'_>, _: Dialect, end: bool) -> String {
+    let words = match group(c, 1) {
+        "Ave" => "Avenue",
+        "Rd" => "Road",
+        "Blvd" => "Boulevard",
+        "Mt" => "Mount",
+        "Ft" => "Fort",
+        "Jr" => "Junior",
+        "Sr" => "Senior",
+        "Capt" => "Captain",
+        "Lt" => "Lieutenant",
+        "Sgt" => "Sergeant",
+        "Gen" => "General",
+        "Col" => "Colonel",
+        "Gov" => "Governor",
+        "Sen" => "Senator",
+        "Rev" => "Reverend",
+        "Hon" => "Honorable",
+        "Fr" => "Father",
+        "vs" => "versus",
+        "etc" => "et cetera",
+        _ => "approximately",
+    };
+    period(words, end)
+}
+
+/// `St. Paul` -> "Saint Paul", `Baker St.` -> "Baker Street".
+fn saint_or_street(c: &Captures<'_>, _: Dialect, end: bool) -> String {
+    let before = c
+        .get(1)
+        .map(|m| format!("{} ", m.as_str()))
+        .unwrap_or_default();
+    match c.get(2) {
+        Some(next) => format!("{before}Saint{}", next.as_str()),
+        None if before.is_empty() => period("Street", end),
+        None => period(&format!("{before}Street"), end),
+    }
+}
+
+/// `2021-03-04` -> "March fourth, twenty twenty one".
+fn iso_date(c: &Captures<'_>, dialect: Dialect, _: bool) -> String {
+    let y: u64 = group(c, 1).parse().unwrap_or(0);
+    let m: u64 = group(c, 2).parse().unwrap_or(0);
+    let d: u64 = group(c, 3).parse().unwrap_or(0);
+    match m.checked_sub(1).and_then(|i| MONTHS.get(i as usize)) {
+        Some(name) if (1..=31).contains(&d) => match dialect {
+            Dialect::Us => format!("{name} {}, {}", ordinal(d), year(y)),
+            Dialect::Gb => format!("the {} of {name}, {}", ordinal(d), year(y)),
+        },
+        _ => format!(
+            "{} {} {}",
+            year(y),
+            digits(group(c, 2)),
+            digits(group(c, 3))
+        ),
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// `3/4/2021`: month first in American English, day first in British (swapped when the
+/// first number cannot be a month).
+fn date(c: &Captures<'_>, dialect: Dialect, _: bool) -> String {
+    let a: u64 = group(c, 1).parse().unwrap_or(0);
+    let b: u64 = group(c, 2).parse().unwrap_or(0);
+    let y = group(c, 3);
+    let (mut month, mut day) = match dialect {
+        Dialect::Us => (a, b),
+        Dialect::Gb => (b, a),
+    };
+    if month > 12 && day <= 12 {
+        std::mem::swap(&mut month, &mut day);
+    }
+    let year_words = match y.parse::<u64>() {
+        Ok(v) if y.len() == 4 => year(v),
+        _ => integer(y),
+    };
+    let Some(name) = month
+        .checked_sub(1)
+        .and_then(|m| MONTHS.get(m as usize))
+        .filter(|_| (1..=31).contains(&day))
+    else {
+        return format!(
+            "{} {} {}",
+            integer(group(c, 1)),
+            integer(group(c, 2)),
+            year_words
+        );
+    };
+    match dialect {
+        Dialect::Us => format!("{name} {}, {year_words}", ordinal(day)),
+        Dialect::Gb => format!("the {} of {name}, {year_words}", ordinal(day)),
+    }
+}
+
+fn currency(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+    let (unit, units, sub, subs) = match group(c, 1) {
+        "$" => ("dollar", "dollars", "cent", "cents"),
+        "£" => ("pound", "pounds", "penny", "pence"),
+        "€" => ("euro", "euros", "cent", "cents"),
+        _ => ("yen", "yen", "sen", "sen"),
+    };
+    let whole = group(c, 2).replace(',', "");
+    let fraction = group(c, 3);
+    let scale = group(c, 4);
+    if !scale.is_empty() {
+        let number = if fraction.is_empty() {
+            integer(&whole)
+        } else {
+            decimal_words(&format!("{whole}.{fraction}"))
+        };
+        return format!("{number} {scale} {units}");
+    }
+    let main = if whole == "1" { unit } else { units };
+    let cents: Option<u64> = match fraction.len() {
+        0 => None,
+        1 => fraction.parse::<u64>().ok().map(|d| d * 10),
+        2 => fraction.parse().ok(),
+        // "$3.14159": not money, read the number.
+        _ => return format!("{} {units}", decimal_words(&format!("{whole}.{fraction}"))),
+    };
+    match cents {
+        None | Some(0) => format!("{} {main}", integer(&whole)),
+        Some(cents) => {
+            let small = if cents == 1 { sub } else { subs };
+            if whole.trim_start_matches('0').is_empty() {
+                format!("{} {small}", cardinal(cents))
+            } else {
+                format!("{} {main} and {} {small}", integer(&whole), cardinal(cents))
+            }
+        }
+    }
+}
+
+/// `6:15` -> "six fifteen", `7:00` -> "seven o'clock" ("seven" before a.m./p.m.),
+/// `6:05` -> "six oh five".
+fn time(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+    let hour = integer(group(c, 1).trim_start_matches('0'));
+    let hour = if hour.is_empty() { cardinal(0) } else { hour };
+    let minutes: u64 = group(c, 2).parse().unwrap_or(0);
+    let suffix = group(c, 3);
+    let mut out = hour;
+    if minutes == 0 {
+        if suffix.is_empty() {
+            out.push_str(" o'clock");
+        }
+    } else if minutes < 10 {
+        out.push_str(" oh ");
+        out.push_str(&cardinal(minutes));
+    } else {
+        out.push(' ');
+        out.push_str(&cardinal(minutes));
+    }
+    out.push_str(suffix);
+    out
+}
+
+/// `555-1234` -> digit by digit, groups apart.
+fn phone(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+    group(c, 0)
+        .split('-')
+        .map(digits)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `5-12` -> "five to twelve"; `1990-1995` -> years.
+fn range(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+    let (a, b) = (group(c, 1), group(c, 2));
+    let read = |s: &str| match s.parse::<u64>() {
+        Ok(v) if s.len() == 4 && (1100..2100).contains(&v) => year(v),
+        _ => integer(s),
+    };
+    format!("{} to {}", read(a), read(b))
+}
+
+/// `1/2` -> "one half", `3/4` -> "three quarters", `2/3` -> "two thirds".
+fn fraction(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+    let num: u64 = group(c, 1).parse().unwrap_or(0);
+    let den: u64 = group(c, 2).parse().unwrap_or(0);
+    let denominator = match den {
+        0 => return format!("{} over zero", cardinal(num)),
+        1 => return cardinal(num),
+        2 => "half".to_owned(),
+        4 => "quarter".to_owned(),
+        d => ordinal(d),
+    };
+    let denominator = if num == 1 {
+        denominator
+    } else if denominator == "half" {
+        "halves".to_owned()
+    } else {
+        format!("{denominator}s")
+    };
+    format!("{} {denominator}", cardinal(num))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn us(text: &str) -> String {
+        normalize(text, Dialect::Us)
+    }
+
+    #[test]
+    fn numbers_of_every_kind() {
+        let cases = [
+            (
+                "He lived at 214 Baker St.",
+                "He lived at two hundred fourteen Baker Street.",
+            ),
+            (
+                "She came 3rd, he came 19th.",
+                "She came third, he came nineteenth.",
+            ),
+            (
+                "In 1987 and 2024.",
+                "In nineteen eighty seven and twenty twenty four.",
+            ),
+            (
+                "It was 37.5 or 3.14.",
+                "It was thirty seven point five or three point one four.",
+            ),
+            (
+                "About 3,500 people.",
+                "About three thousand five hundred people.",
+            ),
+            ("Only 98% of them.", "Only ninety eight percent of them."),
+            ("It cost $12.50.", "It cost twelve dollars and fifty cents."),
+            ("It cost £3 or €40.", "It cost three pounds or forty euros."),
+            ("Just $0.99 or £1.", "Just ninety nine cents or one pound."),
+            (
+                "It cost $2.5 million.",
+                "It cost two point five million dollars.",
+            ),
+            ("At 6:15 and 7:00.", "At six fifteen and seven o'clock."),
+            ("At 10 p.m. or 8 a.m.", "At ten p.m. or eight a.m."),
+            (
+                "At 7:00 a.m. or 6:05 pm.",
+                "At seven a.m. or six oh five pm.",
+            ),
+            ("Read chapters 5-12.", "Read chapters five to twelve."),
+            (
+                "From 1990–1995.",
+                "From nineteen ninety to nineteen ninety five.",
+            ),
+            ("Call 555-1234.", "Call five five five, one two three four."),
+            (
+                "In the 1990s and the '80s.",
+                "In the nineteen nineties and the eighties.",
+            ),
+            ("It was -5 out.", "It was minus five out."),
+            ("Add 1/2 or 3/4 cup.", "Add one half or three quarters cup."),
+            (
+                "Bake at 180°C.",
+                "Bake at one hundred eighty degrees Celsius.",
+            ),
+            ("Room #4, No. 7.", "Room number four, number seven."),
+            (
+                "A 3D film in 1080p.",
+                "A three D film in one thousand eighty p.",
+            ),
+            ("St. Paul met Dr. Who.", "Saint Paul met Dr. Who."),
+            (
+                "Then St. Ives, then Main St. and home.",
+                "Then Saint Ives, then Main Street and home.",
+            ),
+            ("On 2021-03-04.", "On March fourth, twenty twenty one."),
+            ("Wait -- what?", "Wait — what?"),
+            ("He was 5'10\" tall.", "He was five foot ten tall."),
+            ("Apples, pears, etc.", "Apples, pears, et cetera."),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(us(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn dates_follow_the_dialect() {
+        assert_eq!(us("On 3/4/2021."), "On March fourth, twenty twenty one.");
+        assert_eq!(
+            normalize("On 3/4/2021.", Dialect::Gb),
+            "On the third of April, twenty twenty one."
+        );
+    }
+
+    #[test]
+    fn markup_is_left_alone() {
+        assert_eq!(
+            us("[Room 101](/ɹˈum/) is 101."),
+            "[Room 101](/ɹˈum/) is one hundred one."
+        );
+    }
+
+    fn numeric() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[0-9]{1,20}",
+            "[0-9]{1,3}(,[0-9]{3}){1,4}",
+            "[0-9]{1,6}\\.[0-9]{1,6}",
+            "[$£€¥][0-9]{1,7}(\\.[0-9]{1,3})?( million)?",
+            "[0-9]{1,2}:[0-9]{2}( ?[ap]\\.?m\\.?)?",
+            "[0-9]{1,3}(\\.[0-9])? ?%",
+            "[0-9]{1,4}(st|nd|rd|th|s)",
+            "[0-9]{1,4} ?[-–] ?[0-9]{1,4}",
+            "[0-9]{1,2}/[0-9]{1,2}(/[0-9]{2,4})?",
+            "-[0-9]{1,3}",
+            "#[0-9]{1,3}",
+            "[0-9]{1,3}°[CF]?",
+        ];
+        let sep = prop_oneof![
+            Just(" "),
+            Just(", "),
+            Just(". "),
+            Just(" and "),
+            Just("-"),
+            Just("")
+        ];
+        prop::collection::vec((piece, sep), 1..8)
+            .prop_map(|parts| parts.into_iter().map(|(p, s)| format!("{p}{s}")).collect())
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(text in "\\PC{0,200}|[0-9$£€%:.,/ #°'-]{0,80}") {
+            let _ = normalize(&text, Dialect::Us);
+            let _ = normalize(&text, Dialect::Gb);
+        }
+
+        #[test]
+        fn no_digit_survives(text in numeric()) {
+            for dialect in [Dialect::Us, Dialect::Gb] {
+                let out = normalize(&text, dialect);
+                prop_assert!(!out.chars().any(|c| c.is_ascii_digit()), "{:?} -> {:?}", text, out);
+            }
+        }
+
+        #[test]
+        fn idempotent(text in numeric()) {
+            let once = normalize(&text, Dialect::Us);
+            prop_assert_eq!(normalize(&once, Dialect::Us), once.clone());
+        }
+
+        #[test]
+        fn plain_words_are_unchanged(text in "[a-zA-Z ,;!?]{0,80}") {
+            prop_assert_eq!(normalize(&text, Dialect::Us), text);
+        }
+    }
+}

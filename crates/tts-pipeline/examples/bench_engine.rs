@@ -1,0 +1,248 @@
+//! The engine side of `cargo xtask bench` (built in release by the xtask).
+//!
+//! ```text
+//! cargo run --release -p tts-pipeline --example bench_engine -- [--model-dir models] \
+//!     [--corpus fixtures/bench/corpus.json] [--iterations 5] [--calls-out calls.json] \
+//!     [--memory 10,200] [--batch fixtures/bench/story-50.json] \
+//!     [--threads T] [--sessions N] [--graph-opt all|extended|basic|disable] \
+//!     [--no-memory-pattern] [--no-arena] [--no-spinning]
+//! ```
+//!
+//! * default: after one warm-up pass, times `generate_audio` over every corpus segment
+//!   (`--iterations` passes) and reports the median wall time, the real-time factor and the share of
+//!   the time spent inside ONNX Runtime's `Session::run` (from `kokoro_session::process_stats`);
+//!   `--calls-out` records the token ids, style rows and speeds fed to the model, for the floor;
+//! * `--memory A,B`: resident memory (VmRSS) after A and after B generations in this process, and
+//!   the peak (VmHWM);
+//! * `--batch FILE`: one `generate_segments` run over FILE with the pool (`--sessions`, `--threads`).
+//!
+//! Prints one JSON object on stdout.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark driver: failing loudly is fine
+
+use std::error::Error;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use kokoro_session::GraphOptimization;
+use serde_json::{Value, json};
+use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// `VmRSS` / `VmHWM` of this process in MiB.
+fn status_mib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+struct Args {
+    model_dir: PathBuf,
+    corpus: PathBuf,
+    iterations: usize,
+    calls_out: Option<PathBuf>,
+    memory: Option<(usize, usize)>,
+    batch: Option<PathBuf>,
+    config: EngineConfig,
+}
+
+fn parse() -> Result<Args, Box<dyn Error>> {
+    let mut a = Args {
+        model_dir: PathBuf::from("models"),
+        corpus: PathBuf::from("fixtures/bench/corpus.json"),
+        iterations: 5,
+        calls_out: None,
+        memory: None,
+        batch: None,
+        config: EngineConfig::default(),
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--model-dir" => a.model_dir = value()?.into(),
+            "--corpus" => a.corpus = value()?.into(),
+            "--iterations" => a.iterations = value()?.parse()?,
+            "--calls-out" => a.calls_out = Some(value()?.into()),
+            "--batch" => a.batch = Some(value()?.into()),
+            "--memory" => {
+                let v = value()?;
+                let (x, y) = v.split_once(',').ok_or("--memory A,B")?;
+                a.memory = Some((x.parse()?, y.parse()?));
+            }
+            "--threads" => a.config.session.intra_threads = Some(value()?.parse()?),
+            "--sessions" => a.config.sessions = Some(value()?.parse()?),
+            "--graph-opt" => {
+                a.config.session.graph_optimization = match value()?.as_str() {
+                    "all" => GraphOptimization::All,
+                    "extended" => GraphOptimization::Extended,
+                    "basic" => GraphOptimization::Basic,
+                    "disable" => GraphOptimization::Disable,
+                    other => return Err(format!("bad --graph-opt {other}").into()),
+                }
+            }
+            "--no-memory-pattern" => a.config.session.memory_pattern = false,
+            "--no-arena" => a.config.session.cpu_arena = false,
+            "--no-spinning" => a.config.session.intra_spinning = false,
+            "--bench" => {}
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    a.config.model_dir = Some(a.model_dir.clone());
+    // The batch job runs on the pool only, as `kokoro segments` does.
+    a.config.defer_session_load = a.batch.is_some();
+    Ok(a)
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args = parse()?;
+    let corpus: ProjectRequest = serde_json::from_str(&std::fs::read_to_string(&args.corpus)?)?;
+    let tmp = tempfile::tempdir()?;
+    let open_start = Instant::now();
+    let engine = Engine::open(&args.config)?;
+    let open_s = open_start.elapsed().as_secs_f64();
+    let mut report = serde_json::Map::new();
+    report.insert("open_s".into(), json!(open_s));
+    report.insert(
+        "threads".into(),
+        json!(args.config.session.resolved_intra_threads()),
+    );
+
+    if let Some(batch) = &args.batch {
+        let request: ProjectRequest = serde_json::from_str(&std::fs::read_to_string(batch)?)?;
+        let layout = args.config.pool_layout();
+        let media = MediaLayout::new(tmp.path(), "/media/");
+        let start = Instant::now();
+        let outcomes = engine.generate_segments(&media, &request, layout.sessions, |_, _| {});
+        let wall = start.elapsed().as_secs_f64();
+        let failed = outcomes.iter().filter(|o| !o.outcome.success).count();
+        let audio: f64 = outcomes.iter().filter_map(|o| o.outcome.duration).sum();
+        report.insert(
+            "batch".into(),
+            json!({
+                "segments": request.segments.len(),
+                "failed": failed,
+                "sessions": layout.sessions,
+                "threads_per_session": layout.threads,
+                "sessions_loaded": kokoro_session::load_count(),
+                "wall_s": wall,
+                "audio_s": audio,
+                "rtf": wall / audio,
+                "vmhwm_mib": status_mib("VmHWM:"),
+            }),
+        );
+        println!("{}", Value::Object(report));
+        return Ok(());
+    }
+
+    let pass = |tag: &str| -> Result<(f64, f64, kokoro_session::SessionStats), Box<dyn Error>> {
+        let before = kokoro_session::process_stats();
+        let start = Instant::now();
+        let mut audio = 0.0;
+        for seg in &corpus.segments {
+            let out = tmp.path().join(format!("{tag}-{}.wav", seg.id));
+            let g = engine.generate_audio(
+                &seg.text,
+                seg.voice.as_deref(),
+                seg.speed.unwrap_or(1.0),
+                &out,
+            )?;
+            audio += g.duration;
+        }
+        let wall = start.elapsed().as_secs_f64();
+        Ok((wall, audio, kokoro_session::process_stats().since(&before)))
+    };
+
+    if let Some((first, second)) = args.memory {
+        let mut done = 0;
+        let mut rss = Vec::new();
+        let mut i = 0usize;
+        while done < second {
+            let seg = &corpus.segments[i % corpus.segments.len()];
+            let out = tmp.path().join("memory.wav");
+            engine.generate_audio(
+                &seg.text,
+                seg.voice.as_deref(),
+                seg.speed.unwrap_or(1.0),
+                &out,
+            )?;
+            done += 1;
+            i += 1;
+            if done == first || done == second {
+                rss.push(json!({"generations": done, "vmrss_mib": status_mib("VmRSS:")}));
+            }
+        }
+        report.insert(
+            "memory".into(),
+            json!({"after": rss, "vmhwm_mib": status_mib("VmHWM:")}),
+        );
+        println!("{}", Value::Object(report));
+        return Ok(());
+    }
+
+    let first_start = Instant::now();
+    let (warm_wall, _, _) = pass("warmup")?;
+    let first_s = first_start.elapsed().as_secs_f64();
+    let mut walls = Vec::new();
+    let mut shares = Vec::new();
+    let mut audio_s = 0.0;
+    let mut runs = 0;
+    for i in 0..args.iterations.max(1) {
+        let (wall, audio, stats) = pass(&format!("it{i}"))?;
+        walls.push(wall);
+        shares.push(stats.inference.as_secs_f64() / wall);
+        audio_s = audio;
+        runs = stats.runs;
+    }
+    let wall = median(walls.clone());
+    let share = median(shares);
+    report.insert(
+        "engine".into(),
+        json!({
+            "segments": corpus.segments.len(),
+            "model_calls_per_pass": runs,
+            "iterations": walls.len(),
+            "warmup_pass_s": warm_wall,
+            "first_pass_incl_load_s": first_s,
+            "median_wall_s": wall,
+            "walls_s": walls,
+            "audio_s": audio_s,
+            "rtf": wall / audio_s,
+            "inside_session_run_share": share,
+            "outside_session_run_share": 1.0 - share,
+            "vmhwm_mib": status_mib("VmHWM:"),
+        }),
+    );
+
+    if let Some(path) = &args.calls_out {
+        let voices = kokoro_voices::VoiceCatalog::open(args.model_dir.join("voices"))?;
+        let mut calls = Vec::new();
+        for seg in &corpus.segments {
+            let choice = voices.resolve(seg.voice.as_deref())?;
+            let pack = voices.voice(&choice.spec)?;
+            for piece in engine.frontend().pieces(&seg.text, &choice.spec)? {
+                calls.push(json!({
+                    "ids": piece.ids,
+                    "style": pack.style_for_tokens(piece.ids.len()),
+                    "speed": tts_pipeline::validate_speed(seg.speed.unwrap_or(1.0))?,
+                }));
+            }
+        }
+        if calls.len() as u64 != runs {
+            return Err(format!(
+                "recorded {} calls but the engine made {runs} model calls per pass",
+                calls.len()
+            )
+            .into());
+        }
+        std::fs::write(path, serde_json::to_string(&calls)?)?;
+    }
+    println!("{}", Value::Object(report));
+    Ok(())
+}

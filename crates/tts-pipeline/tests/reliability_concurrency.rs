@@ -1,0 +1,59 @@
+//! 8 threads x 25 generations on one real engine (issue 5): all succeed, every file is valid, the
+//! model is loaded once. Its own test binary, so that `load_count` sees only this test's loads.
+//!
+//! Skips loudly without the model, unless `KOKORO_REQUIRE_MODEL=1`.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
+
+use std::path::{Path, PathBuf};
+
+use tts_pipeline::{Engine, EngineConfig};
+
+fn model_dir() -> PathBuf {
+    std::env::var_os("KOKORO_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"))
+}
+
+#[test]
+fn eight_threads_by_25_generations_on_one_real_engine() {
+    let engine = match Engine::open(&EngineConfig::with_model_dir(model_dir())) {
+        Ok(e) => e,
+        Err(e) if std::env::var("KOKORO_REQUIRE_MODEL").is_ok_and(|v| v == "1") => {
+            panic!("KOKORO_REQUIRE_MODEL=1 but the model is not usable: {e}")
+        }
+        Err(e) => {
+            eprintln!("\n=====\nSKIPPED: real-model concurrency test: {e}\n=====\n");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let texts = ["Yes.", "No.", "Go on.", "Hi there."];
+    let voices = ["af_bella", "am_adam", "af_heart", "bf_emma"];
+    let started = std::time::Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let engine = &engine;
+            let dir = dir.path();
+            s.spawn(move || {
+                for i in 0..25 {
+                    let out = dir.join(format!("t{t}-{i}.wav"));
+                    let text = texts[(t + i) % texts.len()];
+                    let voice = voices[t % voices.len()];
+                    let g = engine
+                        .generate_audio(text, Some(voice), 1.0, &out)
+                        .unwrap_or_else(|e| panic!("thread {t} generation {i}: {e}"));
+                    assert_eq!(g.voice, voice);
+                    let info = wav_store::validate_wav(&out).unwrap();
+                    assert!(info.duration_seconds > 0.2, "{}", info.duration_seconds);
+                }
+            });
+        }
+    });
+    eprintln!(
+        "200 generations in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 200);
+    assert_eq!(kokoro_session::load_count(), 1);
+}

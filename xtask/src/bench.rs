@@ -1,0 +1,348 @@
+//! `cargo xtask bench`: end-to-end performance on the real model.
+//!
+//! Builds the release `kokoro` binary and the two bench drivers (the `bench_engine` example of
+//! tts-pipeline, the `bench_floor` example of kokoro-session), runs them on `fixtures/bench/`, and
+//! prints one JSON object (stdout) and a short table (stderr).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BenchArgs {
+    /// Also run the bare ONNX Runtime loop on the same calls.
+    pub floor: bool,
+    /// Also measure resident memory after 10 and 200 generations.
+    pub memory: bool,
+    /// Pool layouts (`SESSIONSxTHREADS`) to run the 50-segment story with.
+    pub batch: Vec<(usize, usize)>,
+    /// Timed passes over the corpus.
+    pub iterations: usize,
+    /// Cold-start runs of `kokoro say`.
+    pub cold_runs: usize,
+    /// Extra arguments for both drivers (`--threads T`, `--graph-opt X`, `--no-arena`, ...).
+    pub session_args: Vec<String>,
+}
+
+/// Parses the arguments after `bench`.
+pub fn parse(args: &[String]) -> Result<BenchArgs> {
+    let mut b = BenchArgs {
+        iterations: 5,
+        cold_runs: 5,
+        ..BenchArgs::default()
+    };
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        let mut value = || -> Result<String> {
+            i += 1;
+            args.get(i)
+                .cloned()
+                .with_context(|| format!("{arg} needs a value (see `cargo xtask help`)"))
+        };
+        match arg.as_str() {
+            "--floor" => b.floor = true,
+            "--memory" => b.memory = true,
+            "--iterations" => b.iterations = value()?.parse().context("--iterations N")?,
+            "--cold-runs" => b.cold_runs = value()?.parse().context("--cold-runs N")?,
+            "--batch" => {
+                for layout in value()?.split(',') {
+                    let (s, t) = layout
+                        .split_once('x')
+                        .with_context(|| format!("--batch wants SESSIONSxTHREADS, got {layout}"))?;
+                    b.batch.push((s.parse()?, t.parse()?));
+                }
+            }
+            "--threads" | "--graph-opt" => {
+                let v = value()?;
+                b.session_args.extend([arg.clone(), v]);
+            }
+            "--no-memory-pattern" | "--no-arena" | "--no-spinning" => {
+                b.session_args.push(arg.clone());
+            }
+            other => bail!("unexpected argument `{other}` for `bench` (see `cargo xtask help`)"),
+        }
+        i += 1;
+    }
+    Ok(b)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// Runs `program args` in `root` and parses the JSON object it prints last on stdout.
+fn run_json(root: &Path, program: &Path, args: &[String]) -> Result<Value> {
+    eprintln!("xtask: $ {} {}", program.display(), args.join(" "));
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(root)
+        .output()
+        .with_context(|| format!("cannot run {}", program.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} failed ({}): {}",
+            program.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last)
+        .with_context(|| format!("{} printed no JSON: {stdout}", program.display()))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Process start to WAV written, for one sentence with the release `kokoro say`.
+fn cold_start(root: &Path, kokoro: &Path, runs: usize) -> Result<Value> {
+    let tmp = tempfile_dir(root)?;
+    let out = tmp.join("cold.wav");
+    let mut times = Vec::new();
+    for _ in 0..runs.max(1) {
+        let _ = std::fs::remove_file(&out);
+        let start = Instant::now();
+        let status = Command::new(kokoro)
+            .args(["--model-dir", "models", "say", "Hello world.", "-o"])
+            .arg(&out)
+            .current_dir(root)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .with_context(|| format!("cannot run {}", kokoro.display()))?;
+        let secs = start.elapsed().as_secs_f64();
+        if !status.success() || !out.exists() {
+            bail!("`kokoro say` failed ({status}) during the cold-start runs");
+        }
+        times.push(secs);
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(json!({"runs_s": times.clone(), "median_s": median(times)}))
+}
+
+fn tempfile_dir(root: &Path) -> Result<PathBuf> {
+    let dir = target_dir(root)
+        .join("bench")
+        .join(format!("cold-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
+
+fn num(v: &Value, path: &[&str]) -> f64 {
+    let mut v = v;
+    for p in path {
+        v = &v[*p];
+    }
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+/// Runs the benchmark and prints the report.
+pub fn run(root: &Path, args: &BenchArgs, cargo: &dyn Fn(&[&str]) -> Result<()>) -> Result<()> {
+    cargo(&["build", "--release", "-p", "kokoro-cli", "--bin", "kokoro"])?;
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "tts-pipeline",
+        "--example",
+        "bench_engine",
+    ])?;
+    if args.floor {
+        cargo(&[
+            "build",
+            "--release",
+            "-p",
+            "kokoro-session",
+            "--example",
+            "bench_floor",
+        ])?;
+    }
+    let release = target_dir(root).join("release");
+    let engine_bin = release.join("examples").join("bench_engine");
+    let bench_dir = target_dir(root).join("bench");
+    std::fs::create_dir_all(&bench_dir)?;
+    let calls = bench_dir.join("calls.json");
+
+    let mut report = serde_json::Map::new();
+    let mut engine_args: Vec<String> = vec![
+        "--iterations".into(),
+        args.iterations.to_string(),
+        "--calls-out".into(),
+        calls.display().to_string(),
+    ];
+    engine_args.extend(args.session_args.iter().cloned());
+    let engine = run_json(root, &engine_bin, &engine_args)?;
+    let threads = engine["threads"].as_u64().unwrap_or(1);
+    report.insert("engine".into(), engine["engine"].clone());
+    report.insert("threads".into(), json!(threads));
+
+    if args.floor {
+        let mut floor_args = vec![
+            calls.display().to_string(),
+            "--iterations".into(),
+            args.iterations.to_string(),
+            "--threads".into(),
+            threads.to_string(),
+        ];
+        let mut rest = args.session_args.iter();
+        while let Some(a) = rest.next() {
+            if a == "--threads" {
+                rest.next(); // already passed: the engine's resolved count
+            } else {
+                floor_args.push(a.clone());
+            }
+        }
+        let floor = run_json(
+            root,
+            &release.join("examples").join("bench_floor"),
+            &floor_args,
+        )?;
+        let engine_wall = num(&report["engine"], &["median_wall_s"]);
+        let floor_wall = num(&floor, &["floor", "median_wall_s"]);
+        report.insert("floor".into(), floor["floor"].clone());
+        report.insert(
+            "engine_over_floor".into(),
+            json!(engine_wall / floor_wall - 1.0),
+        );
+    }
+
+    report.insert(
+        "cold_start".into(),
+        cold_start(root, &release.join("kokoro"), args.cold_runs)?,
+    );
+
+    if args.memory {
+        let mut a = vec![
+            "--memory".to_string(),
+            "10,200".to_string(),
+            "--corpus".to_string(),
+            "fixtures/bench/memory.json".to_string(),
+        ];
+        a.extend(args.session_args.iter().cloned());
+        let m = run_json(root, &engine_bin, &a)?;
+        report.insert("memory".into(), m["memory"].clone());
+    }
+
+    let mut batches = Vec::new();
+    for (sessions, threads) in &args.batch {
+        let a = vec![
+            "--batch".to_string(),
+            "fixtures/bench/story-50.json".to_string(),
+            "--sessions".to_string(),
+            sessions.to_string(),
+            "--threads".to_string(),
+            threads.to_string(),
+        ];
+        batches.push(run_json(root, &engine_bin, &a)?["batch"].clone());
+    }
+    if !batches.is_empty() {
+        report.insert("batch".into(), Value::Array(batches));
+    }
+
+    let report = Value::Object(report);
+    println!("{report}");
+    print_table(&report);
+    Ok(())
+}
+
+fn print_table(r: &Value) {
+    let e = &r["engine"];
+    eprintln!("\n{:<44} {:>12}", "metric", "value");
+    let row = |name: &str, v: f64, unit: &str| eprintln!("{name:<44} {v:>10.3} {unit}");
+    row(
+        "engine: median wall, corpus pass",
+        num(e, &["median_wall_s"]),
+        "s",
+    );
+    row("engine: audio per pass", num(e, &["audio_s"]), "s");
+    row(
+        "engine: real-time factor (wall / audio)",
+        num(e, &["rtf"]),
+        "",
+    );
+    row(
+        "engine: share of wall inside session.run",
+        100.0 * num(e, &["inside_session_run_share"]),
+        "%",
+    );
+    row("engine: peak RSS (VmHWM)", num(e, &["vmhwm_mib"]), "MiB");
+    if r.get("floor").is_some() {
+        row(
+            "floor: median wall, same calls",
+            num(r, &["floor", "median_wall_s"]),
+            "s",
+        );
+        row(
+            "engine over floor",
+            100.0 * num(r, &["engine_over_floor"]),
+            "%",
+        );
+    }
+    row(
+        "cold start: `kokoro say` one sentence (median)",
+        num(r, &["cold_start", "median_s"]),
+        "s",
+    );
+    if let Some(after) = r["memory"]["after"].as_array() {
+        for a in after {
+            row(
+                &format!("memory: VmRSS after {} generations", a["generations"]),
+                num(a, &["vmrss_mib"]),
+                "MiB",
+            );
+        }
+    }
+    if let Some(batches) = r["batch"].as_array() {
+        for b in batches {
+            row(
+                &format!(
+                    "batch: 50 segments, {} x {} threads",
+                    b["sessions"], b["threads_per_session"]
+                ),
+                num(b, &["wall_s"]),
+                "s",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn defaults_and_options() {
+        let d = parse(&[]).unwrap();
+        assert_eq!(
+            (d.iterations, d.cold_runs, d.floor, d.memory),
+            (5, 5, false, false)
+        );
+        let b = parse(&args(
+            "--floor --memory --batch 1x2,2x1 --iterations 3 --threads 2 --no-arena",
+        ))
+        .unwrap();
+        assert!(b.floor && b.memory);
+        assert_eq!(b.batch, vec![(1, 2), (2, 1)]);
+        assert_eq!(b.iterations, 3);
+        assert_eq!(b.session_args, args("--threads 2 --no-arena"));
+    }
+
+    #[test]
+    fn bad_arguments_are_rejected() {
+        for bad in ["--batch 2", "--batch axb", "--iterations", "--bogus"] {
+            assert!(parse(&args(bad)).is_err(), "{bad}");
+        }
+    }
+}
