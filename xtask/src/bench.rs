@@ -60,7 +60,7 @@ pub fn parse(args: &[String]) -> Result<BenchArgs> {
                 let v = value()?;
                 b.session_args.extend([arg.clone(), v]);
             }
-            "--no-memory-pattern" | "--no-arena" | "--no-spinning" => {
+            "--memory-pattern" | "--no-memory-pattern" | "--no-arena" | "--no-spinning" => {
                 b.session_args.push(arg.clone());
             }
             other => bail!("unexpected argument `{other}` for `bench` (see `cargo xtask help`)"),

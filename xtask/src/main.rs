@@ -41,7 +41,7 @@ commands:
   demo
       fetch-model, then synthesize fixtures/sample-story.json into media/ with the kokoro CLI
   bench [--floor] [--memory] [--batch SxT,...] [--iterations N] [--cold-runs N]
-        [--threads T] [--graph-opt all|extended|basic|disable] [--no-memory-pattern] [--no-arena] [--no-spinning]
+        [--threads T] [--graph-opt all|extended|basic|disable] [--memory-pattern] [--no-arena] [--no-spinning]
       real-model performance on fixtures/bench/ (release builds): median wall time, real-time factor,
       share of time inside session.run, cold start of `kokoro say`, peak memory; --floor adds a bare
       ONNX Runtime loop on the same calls, --memory RSS after 10 and 200 generations, --batch the

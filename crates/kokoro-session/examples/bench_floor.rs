@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p kokoro-session --example bench_floor -- CALLS.json \
 //!     [--iterations N] [--threads T] [--graph-opt all|extended|basic|disable] \
-//!     [--no-memory-pattern] [--no-arena] [--no-spinning]
+//!     [--memory-pattern|--no-memory-pattern] [--no-arena] [--no-spinning]
 //! ```
 //!
 //! `CALLS.json` is written by `tts-pipeline`'s `bench_engine` example (`--calls-out`): the exact
@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut iterations = 5usize;
     let mut threads = kokoro_session::SessionConfig::new().resolved_intra_threads();
     let mut opt = GraphOptimizationLevel::All;
-    let (mut mem_pattern, mut arena, mut spinning) = (true, true, true);
+    let (mut mem_pattern, mut arena, mut spinning) = (false, true, true);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -57,6 +57,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 }
             }
             "--no-memory-pattern" => mem_pattern = false,
+            "--memory-pattern" => mem_pattern = true,
             "--no-arena" => arena = false,
             "--no-spinning" => spinning = false,
             "--bench" => {}

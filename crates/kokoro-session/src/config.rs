@@ -68,7 +68,8 @@ pub struct SessionConfig {
     /// `docs/PERFORMANCE.md`).
     pub graph_optimization: GraphOptimization,
     /// ONNX Runtime's memory pattern optimization (plans buffers from the previous run's shapes).
-    /// Default `true`.
+    /// Default `false`, chosen by measurement: with Kokoro's variable input lengths it was no
+    /// faster on the bench corpus and cost about 150 MiB more peak memory (`docs/PERFORMANCE.md`).
     pub memory_pattern: bool,
     /// ONNX Runtime's CPU memory arena (keeps freed buffers for reuse instead of returning them to
     /// the system allocator). Default `true`.
@@ -94,7 +95,7 @@ impl Default for SessionConfig {
             intra_threads: None,
             execution: Execution::Cpu,
             graph_optimization: GraphOptimization::All,
-            memory_pattern: true,
+            memory_pattern: false,
             cpu_arena: true,
             intra_spinning: true,
         }
@@ -196,7 +197,7 @@ mod tests {
         assert_eq!(cfg.runtime_library, None);
         assert_eq!(cfg.execution, Execution::Cpu);
         assert_eq!(cfg.graph_optimization, GraphOptimization::All);
-        assert!(cfg.memory_pattern && cfg.cpu_arena && cfg.intra_spinning);
+        assert!(!cfg.memory_pattern && cfg.cpu_arena && cfg.intra_spinning);
         let threads = cfg.resolved_intra_threads();
         assert!((1..=DEFAULT_MAX_INTRA_THREADS).contains(&threads));
         assert!(threads <= available_cores());

@@ -5,7 +5,7 @@
 //!     [--corpus fixtures/bench/corpus.json] [--iterations 5] [--calls-out calls.json] \
 //!     [--memory 10,200] [--batch fixtures/bench/story-50.json] \
 //!     [--threads T] [--sessions N] [--graph-opt all|extended|basic|disable] \
-//!     [--no-memory-pattern] [--no-arena] [--no-spinning]
+//!     [--memory-pattern|--no-memory-pattern] [--no-arena] [--no-spinning]
 //! ```
 //!
 //! * default: after one warm-up pass, times `generate_audio` over every corpus segment
@@ -88,6 +88,7 @@ fn parse() -> Result<Args, Box<dyn Error>> {
                 }
             }
             "--no-memory-pattern" => a.config.session.memory_pattern = false,
+            "--memory-pattern" => a.config.session.memory_pattern = true,
             "--no-arena" => a.config.session.cpu_arena = false,
             "--no-spinning" => a.config.session.intra_spinning = false,
             "--bench" => {}
