@@ -43,8 +43,8 @@ pub use engine::{
 pub use error::{Error, ErrorKind, Result};
 pub use outcome::Outcome;
 pub use real::{
-    CatalogVoices, EngineConfig, EngineInfo, LazySession, TokenizerFrontend, VoiceSummary,
-    engine_info, list_voices,
+    CatalogVoices, EngineConfig, EngineInfo, LazySession, PhonemeFrontend, TokenizerFrontend,
+    VoiceSummary, engine_info, list_voices,
 };
 pub use wav_store::{MediaLayout, SampleFormat};
 

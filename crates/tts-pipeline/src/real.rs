@@ -172,7 +172,7 @@ impl Engine {
         let catalog =
             VoiceCatalog::open(&voices_path).map_err(|e| Error::wrap(ErrorKind::Voice, e))?;
         let vocab = load_vocab(&dir, manifest.as_ref())?;
-        let phoneme_frontend = TokenizerFrontend(Tokenizer::with_phonemizer(
+        let phoneme_frontend = PhonemeFrontend(Tokenizer::with_phonemizer(
             Box::new(PassthroughPhonemizer),
             vocab.clone(),
         ));
@@ -211,9 +211,19 @@ pub struct TokenizerFrontend(pub Tokenizer);
 
 impl Frontend for TokenizerFrontend {
     fn pieces(&self, text: &str, voice: &str) -> Result<Vec<TextPiece>> {
+        Self::pieces_of(&self.0, text, voice)
+    }
+
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+}
+
+impl TokenizerFrontend {
+    /// `tokenizer`'s pieces of `text` for `voice` (whose first id picks the dialect).
+    fn pieces_of(tokenizer: &Tokenizer, text: &str, voice: &str) -> Result<Vec<TextPiece>> {
         let first = voice.split([':', ',']).next().unwrap_or(voice);
-        let pieces = self
-            .0
+        let pieces = tokenizer
             .tokenize(text, Dialect::for_voice(first))
             .map_err(|e| {
                 let kind = if e.is_nothing_to_say() {
@@ -239,9 +249,29 @@ impl Frontend for TokenizerFrontend {
             })
             .collect())
     }
+}
+
+/// [`Frontend`] for given phonemes: the whole input is one inference when it fits in 510 ids, as
+/// Kokoro's reference pipeline does with one line; longer input is split like text (sentence,
+/// clause, word).
+pub struct PhonemeFrontend(pub Tokenizer);
+
+impl Frontend for PhonemeFrontend {
+    fn pieces(&self, text: &str, voice: &str) -> Result<Vec<TextPiece>> {
+        let phonemes = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let ids = self.0.vocab().encode(&phonemes).ids;
+        if (1..=kokoro_tokenize::MAX_TOKENS).contains(&ids.len()) {
+            return Ok(vec![TextPiece {
+                text: phonemes,
+                ids,
+                pause_after: Pause::None,
+            }]);
+        }
+        TokenizerFrontend::pieces_of(&self.0, text, voice)
+    }
 
     fn describe(&self) -> String {
-        self.0.describe()
+        "given phonemes (no G2P)".to_string()
     }
 }
 
@@ -479,5 +509,45 @@ impl fmt::Display for EngineInfo {
         writeln!(f, "front end:  {}", self.frontend)?;
         writeln!(f, "contract:   {}", show(&self.contract))?;
         write!(f, "available:  {}", self.model_available)
+    }
+}
+
+#[cfg(test)]
+mod phoneme_frontend_tests {
+    use super::*;
+
+    fn frontend() -> PhonemeFrontend {
+        PhonemeFrontend(Tokenizer::with_phonemizer(
+            Box::new(PassthroughPhonemizer),
+            Vocab::v1_0(),
+        ))
+    }
+
+    #[test]
+    fn a_line_that_fits_is_one_piece_even_with_inner_sentences() {
+        let text = "“wˌɛɹ dˈɪd ju fˈInd ðɪs kˈi?” ˈæskt θˈiO. hˈOldɪŋ ɪt.";
+        let pieces = frontend().pieces(text, "af_heart").unwrap();
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(pieces[0].ids, Vocab::v1_0().encode(text).ids);
+        assert_eq!(pieces[0].pause_after, Pause::None);
+    }
+
+    #[test]
+    fn a_long_input_is_split_under_the_limit_without_loss() {
+        let sentence = "ðə fˈɪʃəɹmən pˈʊʃt hɪz bˈOt. ";
+        let text = sentence.repeat(60);
+        let pieces = frontend().pieces(&text, "af_heart").unwrap();
+        assert!(pieces.len() > 1);
+        assert!(pieces.iter().all(|p| (1..=510).contains(&p.ids.len())));
+        // Every symbol but the spaces between pieces arrives, in order.
+        let space = Vocab::v1_0().id(' ').unwrap();
+        let non_space = |ids: &[i64]| {
+            ids.iter()
+                .copied()
+                .filter(|&i| i != space)
+                .collect::<Vec<_>>()
+        };
+        let got: Vec<i64> = pieces.iter().flat_map(|p| non_space(&p.ids)).collect();
+        assert_eq!(got, non_space(&Vocab::v1_0().encode(&text).ids));
     }
 }
