@@ -7,42 +7,11 @@
 //! f32 samples next to the target, for a first pass whose result must be read back (e.g. to
 //! normalize by a peak known only at the end).
 
-use crate::write::{HoundOrIo, TempGuard, create_temp, io_error, is_directory, sync_dir, to_pcm16};
+use crate::write::{HoundOrIo, TempGuard, create_temp, io_error, prepare, sync_dir, to_pcm16};
 use crate::{SAMPLE_RATE, SampleFormat, WavError, WavErrorKind, WavInfo, WavOptions};
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-
-/// Checks `path` as an output path and creates its parent directory; returns that directory and
-/// the file name.
-fn prepare(path: &Path) -> Result<(PathBuf, String), WavError> {
-    if path.is_dir() {
-        return Err(is_directory(path));
-    }
-    let Some(file_name) = path.file_name() else {
-        return Err(WavError::new(
-            WavErrorKind::InvalidPath,
-            format!(
-                "cannot write {}: the path has no file name; pass a path ending in `name.wav`",
-                path.display()
-            ),
-        ));
-    };
-    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-    if !dir.as_os_str().is_empty() {
-        fs::create_dir_all(&dir).map_err(|e| {
-            io_error(
-                format!(
-                    "cannot create directory {} for {}",
-                    dir.display(),
-                    path.display()
-                ),
-                e,
-            )
-        })?;
-    }
-    Ok((dir, file_name.to_string_lossy().into_owned()))
-}
 
 /// A mono WAV file written block by block and put in place atomically.
 ///
@@ -400,6 +369,7 @@ fn spool_error(guard: &TempGuard, e: io::Error) -> WavError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn entries(dir: &Path) -> usize {
         fs::read_dir(dir).unwrap().count()

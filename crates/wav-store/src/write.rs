@@ -100,33 +100,9 @@ pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<W
             ),
         ));
     }
-    if path.is_dir() {
-        return Err(is_directory(path));
-    }
-    let Some(file_name) = path.file_name() else {
-        return Err(WavError::new(
-            WavErrorKind::InvalidPath,
-            format!(
-                "cannot write {}: the path has no file name; pass a path ending in `name.wav`",
-                path.display()
-            ),
-        ));
-    };
-    let dir = path.parent().unwrap_or(Path::new(""));
-    if !dir.as_os_str().is_empty() {
-        fs::create_dir_all(dir).map_err(|e| {
-            io_error(
-                format!(
-                    "cannot create directory {} for {}",
-                    dir.display(),
-                    path.display()
-                ),
-                e,
-            )
-        })?;
-    }
+    let (dir, file_name) = prepare(path)?;
 
-    let (tmp_path, file) = create_temp(dir, &file_name.to_string_lossy()).map_err(|e| {
+    let (tmp_path, file) = create_temp(&dir, &file_name).map_err(|e| {
         io_error(
             format!("cannot create a temporary file next to {}", path.display()),
             e,
@@ -139,7 +115,7 @@ pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<W
         .map_err(|e| io_error(format!("cannot write audio to {}", tmp.display()), e))?;
     rename_into_place(tmp, path)?;
     guard.disarm();
-    sync_dir(dir);
+    sync_dir(&dir);
 
     let info = WavInfo::new(options.sample_rate, 1, samples.len() as u64, options.format);
     tracing::debug!(path = %path.display(), frames = info.frames, format = ?info.format, "wrote wav");
@@ -265,6 +241,37 @@ pub(crate) fn io_error(context: String, source: impl Into<HoundOrIo>) -> WavErro
             WavError::new(WavErrorKind::Io, format!("{context}: wav encoder failed")).with_source(e)
         }
     }
+}
+
+/// Checks `path` as an output path and creates its parent directory; returns that directory and
+/// the file name.
+pub(crate) fn prepare(path: &Path) -> Result<(PathBuf, String), WavError> {
+    if path.is_dir() {
+        return Err(is_directory(path));
+    }
+    let Some(file_name) = path.file_name() else {
+        return Err(WavError::new(
+            WavErrorKind::InvalidPath,
+            format!(
+                "cannot write {}: the path has no file name; pass a path ending in `name.wav`",
+                path.display()
+            ),
+        ));
+    };
+    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    if !dir.as_os_str().is_empty() {
+        fs::create_dir_all(&dir).map_err(|e| {
+            io_error(
+                format!(
+                    "cannot create directory {} for {}",
+                    dir.display(),
+                    path.display()
+                ),
+                e,
+            )
+        })?;
+    }
+    Ok((dir, file_name.to_string_lossy().into_owned()))
 }
 
 /// Renames the finished temporary file `tmp` over `path` (same directory, so atomic).
