@@ -7,8 +7,11 @@
 //! f32 samples next to the target, for a first pass whose result must be read back (e.g. to
 //! normalize by a peak known only at the end).
 
-use crate::write::{HoundOrIo, TempGuard, create_temp, io_error, prepare, sync_dir, to_pcm16};
-use crate::{SAMPLE_RATE, SampleFormat, WavError, WavErrorKind, WavInfo, WavOptions};
+use crate::write::{
+    HoundOrIo, TempGuard, check_sample_rate, create_temp, create_temp_for, hound_spec, io_error,
+    prepare, sync_dir, to_pcm16,
+};
+use crate::{SampleFormat, WavError, WavErrorKind, WavInfo, WavOptions};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -66,34 +69,11 @@ impl WavStreamWriter {
     /// [`WavErrorKind::InvalidPath`] or [`WavErrorKind::Io`], as for
     /// [`write_wav`](crate::write_wav).
     pub fn create(path: &Path, options: &WavOptions) -> Result<Self, WavError> {
-        if options.sample_rate == 0 {
-            return Err(WavError::new(
-                WavErrorKind::InvalidSampleRate,
-                format!(
-                    "cannot write {}: sample rate is 0; use {SAMPLE_RATE} for Kokoro audio",
-                    path.display()
-                ),
-            ));
-        }
-        let (dir, file_name) = prepare(path)?;
-        let (tmp_path, file) = create_temp(&dir, &file_name).map_err(|e| {
-            io_error(
-                format!("cannot create a temporary file next to {}", path.display()),
-                e,
-            )
-        })?;
-        let guard = TempGuard(Some(tmp_path));
+        check_sample_rate(path, options)?;
+        let (dir, guard, file) = create_temp_for(path)?;
         let context = || format!("cannot write audio to {}", guard.path().display());
         let sync_handle = file.try_clone().map_err(|e| io_error(context(), e))?;
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: options.sample_rate,
-            bits_per_sample: options.format.bits_per_sample(),
-            sample_format: match options.format {
-                SampleFormat::Float32 => hound::SampleFormat::Float,
-                SampleFormat::Pcm16 => hound::SampleFormat::Int,
-            },
-        };
+        let spec = hound_spec(options);
         let writer = hound::WavWriter::new(BufWriter::new(file), spec)
             .map_err(|e| io_error(context(), e))?;
         Ok(Self {

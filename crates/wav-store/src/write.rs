@@ -73,15 +73,7 @@ pub(crate) fn to_pcm16(x: f32) -> i16 {
 /// - [`WavErrorKind::InvalidPath`] if `path` has no file name;
 /// - [`WavErrorKind::Io`] if creating, writing, syncing or renaming fails.
 pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<WavInfo, WavError> {
-    if options.sample_rate == 0 {
-        return Err(WavError::new(
-            WavErrorKind::InvalidSampleRate,
-            format!(
-                "cannot write {}: sample rate is 0; use {SAMPLE_RATE} for Kokoro audio",
-                path.display()
-            ),
-        ));
-    }
+    check_sample_rate(path, options)?;
     if samples.is_empty() {
         return Err(WavError::new(
             WavErrorKind::Empty,
@@ -100,15 +92,7 @@ pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<W
             ),
         ));
     }
-    let (dir, file_name) = prepare(path)?;
-
-    let (tmp_path, file) = create_temp(&dir, &file_name).map_err(|e| {
-        io_error(
-            format!("cannot create a temporary file next to {}", path.display()),
-            e,
-        )
-    })?;
-    let guard = TempGuard(Some(tmp_path));
+    let (dir, guard, file) = create_temp_for(path)?;
     let tmp = guard.path();
 
     write_samples(file, samples, options)
@@ -123,15 +107,7 @@ pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<W
 }
 
 fn write_samples(file: File, samples: &[f32], options: &WavOptions) -> Result<(), HoundOrIo> {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: options.sample_rate,
-        bits_per_sample: options.format.bits_per_sample(),
-        sample_format: match options.format {
-            SampleFormat::Float32 => hound::SampleFormat::Float,
-            SampleFormat::Pcm16 => hound::SampleFormat::Int,
-        },
-    };
+    let spec = hound_spec(options);
     let mut out = BufWriter::new(file);
     let mut writer = hound::WavWriter::new(&mut out, spec)?;
     match options.format {
@@ -241,6 +217,46 @@ pub(crate) fn io_error(context: String, source: impl Into<HoundOrIo>) -> WavErro
             WavError::new(WavErrorKind::Io, format!("{context}: wav encoder failed")).with_source(e)
         }
     }
+}
+
+/// Rejects a sample rate of 0 for a write to `path`.
+pub(crate) fn check_sample_rate(path: &Path, options: &WavOptions) -> Result<(), WavError> {
+    if options.sample_rate == 0 {
+        return Err(WavError::new(
+            WavErrorKind::InvalidSampleRate,
+            format!(
+                "cannot write {}: sample rate is 0; use {SAMPLE_RATE} for Kokoro audio",
+                path.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The hound header of a mono file in `options`' rate and format.
+pub(crate) fn hound_spec(options: &WavOptions) -> hound::WavSpec {
+    hound::WavSpec {
+        channels: 1,
+        sample_rate: options.sample_rate,
+        bits_per_sample: options.format.bits_per_sample(),
+        sample_format: match options.format {
+            SampleFormat::Float32 => hound::SampleFormat::Float,
+            SampleFormat::Pcm16 => hound::SampleFormat::Int,
+        },
+    }
+}
+
+/// Checks `path` as an output path ([`prepare`]) and opens a uniquely named temporary file next
+/// to it, guarded so that it is removed unless the caller disarms the guard after the rename.
+pub(crate) fn create_temp_for(path: &Path) -> Result<(PathBuf, TempGuard, File), WavError> {
+    let (dir, file_name) = prepare(path)?;
+    let (tmp_path, file) = create_temp(&dir, &file_name).map_err(|e| {
+        io_error(
+            format!("cannot create a temporary file next to {}", path.display()),
+            e,
+        )
+    })?;
+    Ok((dir, TempGuard(Some(tmp_path)), file))
 }
 
 /// Checks `path` as an output path and creates its parent directory; returns that directory and
