@@ -26,6 +26,10 @@ pub struct BenchArgs {
     pub cold_runs: usize,
     /// Extra arguments for both drivers (`--threads T`, `--graph-opt X`, `--no-arena`, ...).
     pub session_args: Vec<String>,
+    /// Caller threads for the `--callers N` comparison (1 caller vs N vs `generate_segments`).
+    pub callers: Option<usize>,
+    /// Caller counts for the pool-memory runs (one process each).
+    pub pool_memory: Vec<usize>,
 }
 
 /// Parses the arguments after `bench`.
@@ -48,6 +52,13 @@ pub fn parse(args: &[String]) -> Result<BenchArgs> {
             "--memory" => b.memory = true,
             "--iterations" => b.iterations = value()?.parse().context("--iterations N")?,
             "--cold-runs" => b.cold_runs = value()?.parse().context("--cold-runs N")?,
+            "--callers" => b.callers = Some(value()?.parse().context("--callers N")?),
+            "--pool-memory" => {
+                for k in value()?.split(',') {
+                    b.pool_memory
+                        .push(k.parse().context("--pool-memory K,K,...")?);
+                }
+            }
             "--batch" => {
                 for layout in value()?.split(',') {
                     let (s, t) = layout
@@ -60,7 +71,11 @@ pub fn parse(args: &[String]) -> Result<BenchArgs> {
                 let v = value()?;
                 b.session_args.extend([arg.clone(), v]);
             }
-            "--memory-pattern" | "--no-memory-pattern" | "--no-arena" | "--no-spinning" => {
+            "--memory-pattern"
+            | "--no-memory-pattern"
+            | "--no-arena"
+            | "--no-spinning"
+            | "--no-arena-shrinkage" => {
                 b.session_args.push(arg.clone());
             }
             other => bail!("unexpected argument `{other}` for `bench` (see `cargo xtask help`)"),
@@ -103,29 +118,102 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Process start to WAV written, for one sentence with the release `kokoro say`.
-fn cold_start(root: &Path, kokoro: &Path, runs: usize) -> Result<Value> {
+/// The sentence of the cold-start runs.
+const COLD_TEXT: &str = "Hello world.";
+
+/// Runs `cmd` once: its wall time in seconds and, where GNU time is installed, its peak resident
+/// memory in MiB.
+fn timed(cmd: &mut Command, dir: &Path) -> Result<(f64, Option<f64>)> {
+    let gnu_time = Path::new("/usr/bin/time");
+    let rss_file = dir.join("maxrss.txt");
+    let mut run = if gnu_time.exists() {
+        let mut c = Command::new(gnu_time);
+        c.args(["-f", "%M", "-o"])
+            .arg(&rss_file)
+            .arg(cmd.get_program());
+        c.args(cmd.get_args());
+        if let Some(d) = cmd.get_current_dir() {
+            c.current_dir(d);
+        }
+        c
+    } else {
+        std::mem::replace(cmd, Command::new("true"))
+    };
+    let start = Instant::now();
+    let status = run
+        .stdout(std::process::Stdio::null())
+        .status()
+        .context("cannot run the cold-start program")?;
+    let secs = start.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("a cold-start run failed ({status})");
+    }
+    let rss = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .map(|kib| kib / 1024.0);
+    Ok((secs, rss))
+}
+
+/// Process start to WAV written, for one sentence with the release `kokoro say`, in turns with the
+/// bare-ORT floor (`bench_floor --cold`: create the session, run the same tokens once).
+fn cold_start(root: &Path, release: &Path, runs: usize, threads: u64) -> Result<Value> {
     let tmp = tempfile_dir(root)?;
     let out = tmp.join("cold.wav");
-    let mut times = Vec::new();
+    let corpus = tmp.join("cold-corpus.json");
+    let calls = tmp.join("cold-calls.json");
+    std::fs::write(
+        &corpus,
+        json!({"project_id": "cold", "segments": [{"id": "cold", "text": COLD_TEXT, "voice": "af_bella"}]})
+            .to_string(),
+    )?;
+    run_json(
+        root,
+        &release.join("examples").join("bench_engine"),
+        &[
+            "--corpus".into(),
+            corpus.display().to_string(),
+            "--iterations".into(),
+            "1".into(),
+            "--calls-out".into(),
+            calls.display().to_string(),
+        ],
+    )?;
+    let (mut say, mut floor) = (Vec::new(), Vec::new());
     for _ in 0..runs.max(1) {
         let _ = std::fs::remove_file(&out);
-        let start = Instant::now();
-        let status = Command::new(kokoro)
-            .args(["--model-dir", "models", "say", "Hello world.", "-o"])
+        let mut cmd = Command::new(release.join("kokoro"));
+        cmd.args(["--model-dir", "models", "say", COLD_TEXT, "-o"])
             .arg(&out)
-            .current_dir(root)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .with_context(|| format!("cannot run {}", kokoro.display()))?;
-        let secs = start.elapsed().as_secs_f64();
-        if !status.success() || !out.exists() {
-            bail!("`kokoro say` failed ({status}) during the cold-start runs");
+            .current_dir(root);
+        say.push(timed(&mut cmd, &tmp)?);
+        if !out.exists() {
+            bail!("`kokoro say` wrote no file during the cold-start runs");
         }
-        times.push(secs);
+        let mut cmd = Command::new(release.join("examples").join("bench_floor"));
+        cmd.arg(&calls)
+            .args(["--cold", "--threads", &threads.to_string()])
+            .current_dir(root);
+        floor.push(timed(&mut cmd, &tmp)?);
     }
     let _ = std::fs::remove_dir_all(&tmp);
-    Ok(json!({"runs_s": times.clone(), "median_s": median(times)}))
+    let walls = |v: &[(f64, Option<f64>)]| v.iter().map(|r| r.0).collect::<Vec<_>>();
+    let rss = |v: &[(f64, Option<f64>)]| v.iter().filter_map(|r| r.1).collect::<Vec<_>>();
+    let (say_wall, floor_wall) = (median(walls(&say)), median(walls(&floor)));
+    let (say_rss, floor_rss) = (median(rss(&say)), median(rss(&floor)));
+    Ok(json!({
+        "text": COLD_TEXT,
+        "runs_s": walls(&say),
+        "median_s": say_wall,
+        "peak_rss_mib": rss(&say),
+        "median_peak_rss_mib": say_rss,
+        "floor_runs_s": walls(&floor),
+        "floor_median_s": floor_wall,
+        "floor_peak_rss_mib": rss(&floor),
+        "floor_median_peak_rss_mib": floor_rss,
+        "say_over_floor_wall": say_wall / floor_wall,
+        "say_over_floor_rss": say_rss / floor_rss,
+    }))
 }
 
 fn tempfile_dir(root: &Path) -> Result<PathBuf> {
@@ -155,16 +243,14 @@ pub fn run(root: &Path, args: &BenchArgs, cargo: &dyn Fn(&[&str]) -> Result<()>)
         "--example",
         "bench_engine",
     ])?;
-    if args.floor {
-        cargo(&[
-            "build",
-            "--release",
-            "-p",
-            "kokoro-session",
-            "--example",
-            "bench_floor",
-        ])?;
-    }
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "kokoro-session",
+        "--example",
+        "bench_floor",
+    ])?;
     let release = target_dir(root).join("release");
     let engine_bin = release.join("examples").join("bench_engine");
     let bench_dir = target_dir(root).join("bench");
@@ -216,8 +302,39 @@ pub fn run(root: &Path, args: &BenchArgs, cargo: &dyn Fn(&[&str]) -> Result<()>)
 
     report.insert(
         "cold_start".into(),
-        cold_start(root, &release.join("kokoro"), args.cold_runs)?,
+        cold_start(root, &release, args.cold_runs, threads)?,
     );
+
+    if let Some(n) = args.callers {
+        let mut a = vec![
+            "--callers".to_string(),
+            n.to_string(),
+            "--iterations".to_string(),
+            args.iterations.to_string(),
+        ];
+        a.extend(args.session_args.iter().cloned());
+        report.insert(
+            "callers".into(),
+            run_json(root, &engine_bin, &a)?["callers"].clone(),
+        );
+    }
+
+    let mut pools = Vec::new();
+    for k in &args.pool_memory {
+        let mut a = vec![
+            "--pool-memory".to_string(),
+            k.to_string(),
+            "--corpus".to_string(),
+            "fixtures/bench/memory.json".to_string(),
+            "--sessions".to_string(),
+            (*k).max(1).to_string(),
+        ];
+        a.extend(args.session_args.iter().cloned());
+        pools.push(run_json(root, &engine_bin, &a)?["pool_memory"].clone());
+    }
+    if !pools.is_empty() {
+        report.insert("pool_memory".into(), Value::Array(pools));
+    }
 
     if args.memory {
         let mut a = vec![
@@ -286,11 +403,78 @@ fn print_table(r: &Value) {
             "%",
         );
     }
+    let c = &r["cold_start"];
     row(
-        "cold start: `kokoro say` one sentence (median)",
-        num(r, &["cold_start", "median_s"]),
+        "cold start: `kokoro say` (median)",
+        num(c, &["median_s"]),
         "s",
     );
+    row(
+        "cold start: bare-ORT floor (median)",
+        num(c, &["floor_median_s"]),
+        "s",
+    );
+    row(
+        "cold start: say / floor, wall",
+        num(c, &["say_over_floor_wall"]),
+        "x",
+    );
+    row(
+        "cold start: `kokoro say` peak RSS",
+        num(c, &["median_peak_rss_mib"]),
+        "MiB",
+    );
+    row(
+        "cold start: floor peak RSS",
+        num(c, &["floor_median_peak_rss_mib"]),
+        "MiB",
+    );
+    row(
+        "cold start: say / floor, peak RSS",
+        num(c, &["say_over_floor_rss"]),
+        "x",
+    );
+    let k = &r["callers"];
+    if k.is_object() {
+        let n = k["callers"].as_u64().unwrap_or(0);
+        row(
+            "callers: 1 thread (median)",
+            num(k, &["one_caller_median_s"]),
+            "s",
+        );
+        row(
+            &format!("callers: {n} threads (median)"),
+            num(k, &["n_callers_median_s"]),
+            "s",
+        );
+        row(
+            "callers: generate_segments (median)",
+            num(k, &["generate_segments_median_s"]),
+            "s",
+        );
+        row(
+            &format!("callers: {n} over 1, speed-up"),
+            num(k, &["n_callers_speedup_over_one"]),
+            "x",
+        );
+        row(
+            &format!("callers: {n} vs generate_segments, throughput"),
+            num(k, &["n_callers_throughput_vs_generate_segments"]),
+            "x",
+        );
+    }
+    if let Some(pools) = r["pool_memory"].as_array() {
+        for p in pools {
+            row(
+                &format!(
+                    "pool memory: {} callers, {} sessions, peak RSS",
+                    p["callers"], p["sessions_loaded"]
+                ),
+                num(p, &["vmhwm_mib"]),
+                "MiB",
+            );
+        }
+    }
     if let Some(after) = r["memory"]["after"].as_array() {
         for a in after {
             row(
@@ -337,11 +521,20 @@ mod tests {
         assert_eq!(b.batch, vec![(1, 2), (2, 1)]);
         assert_eq!(b.iterations, 3);
         assert_eq!(b.session_args, args("--threads 2 --no-arena"));
+        let c = parse(&args("--callers 2 --pool-memory 1,2,4")).unwrap();
+        assert_eq!((c.callers, c.pool_memory), (Some(2), vec![1, 2, 4]));
     }
 
     #[test]
     fn bad_arguments_are_rejected() {
-        for bad in ["--batch 2", "--batch axb", "--iterations", "--bogus"] {
+        for bad in [
+            "--batch 2",
+            "--batch axb",
+            "--iterations",
+            "--bogus",
+            "--callers x",
+            "--pool-memory 1,a",
+        ] {
             assert!(parse(&args(bad)).is_err(), "{bad}");
         }
     }

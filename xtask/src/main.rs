@@ -40,12 +40,16 @@ commands:
       fetch-model, then the real-model integration tests (tts-pipeline real_model, kokoro-cli cli, kokoro-session fixtures)
   demo
       fetch-model, then synthesize fixtures/sample-story.json into media/ with the kokoro CLI
-  bench [--floor] [--memory] [--batch SxT,...] [--iterations N] [--cold-runs N]
+  bench [--floor] [--memory] [--batch SxT,...] [--iterations N] [--cold-runs N] [--callers N]
+        [--pool-memory K,K,...]
         [--threads T] [--graph-opt all|extended|basic|disable] [--memory-pattern] [--no-arena] [--no-spinning]
       real-model performance on fixtures/bench/ (release builds): median wall time, real-time factor,
-      share of time inside session.run, cold start of `kokoro say`, peak memory; --floor adds a bare
-      ONNX Runtime loop on the same calls, --memory RSS after 10 and 200 generations, --batch the
-      50-segment story on pools of S sessions x T threads. See docs/PERFORMANCE.md.
+      share of time inside session.run, cold start of `kokoro say` next to the bare-ORT cold floor
+      (wall and peak RSS), peak memory; --floor adds a bare ONNX Runtime loop on the same calls,
+      --memory RSS after 10 and 200 generations, --batch the 50-segment story on pools of S sessions
+      x T threads, --callers N threads of the caller's own on one Engine vs 1 thread vs
+      generate_segments, --pool-memory the peak RSS of K concurrent callers (one process each).
+      See docs/PERFORMANCE.md.
   help
       this text
 ";

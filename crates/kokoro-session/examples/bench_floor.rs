@@ -12,6 +12,10 @@
 //! builds the session with the same options, and times `[0, ids.., 0]` + style + speed through
 //! `Session::run` only, copying the audio out as the engine does. It prints one JSON object:
 //! the median wall time of one pass over the calls, and the time inside `Session::run`.
+//!
+//! With `--cold` it is the cold-start floor instead: open the runtime, create the session from the
+//! model file and run the first call once, then exit (the xtask times the whole process and reads
+//! its peak memory, next to a cold `kokoro say` of the same text).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark driver: failing loudly is fine
 
@@ -42,6 +46,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut threads = kokoro_session::SessionConfig::new().resolved_intra_threads();
     let mut opt = GraphOptimizationLevel::All;
     let (mut mem_pattern, mut arena, mut spinning) = (false, true, true);
+    let mut cold = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -60,6 +65,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--memory-pattern" => mem_pattern = true,
             "--no-arena" => arena = false,
             "--no-spinning" => spinning = false,
+            "--cold" => cold = true,
             "--bench" => {}
             path => calls_path = Some(path.to_owned()),
         }
@@ -81,6 +87,23 @@ fn main() -> Result<(), Box<dyn Error>> {
         .with_execution_providers([ort::ep::CPU::default().with_arena_allocator(arena).build()])?
         .commit_from_file(locate_model(&cfg)?)?;
     let load_secs = load_start.elapsed().as_secs_f64();
+    if cold {
+        let c = calls.first().ok_or("the calls file is empty")?;
+        let mut tokens = vec![0];
+        tokens.extend_from_slice(&c.ids);
+        tokens.push(0);
+        let out = session.run(ort::inputs![
+            "tokens" => Tensor::from_array(([1, tokens.len()], tokens))?,
+            "style" => Tensor::from_array(([1, c.style.len()], c.style.clone()))?,
+            "speed" => Tensor::from_array(([1], vec![c.speed]))?,
+        ])?;
+        let samples = out["audio"].try_extract_tensor::<f32>()?.1.len();
+        println!(
+            "{}",
+            serde_json::json!({"cold": {"load_s": load_secs, "samples": samples}})
+        );
+        return Ok(());
+    }
 
     let mut pass = || -> Result<(Duration, Duration, usize), Box<dyn Error>> {
         let start = Instant::now();

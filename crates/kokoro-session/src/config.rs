@@ -77,6 +77,11 @@ pub struct SessionConfig {
     /// Let idle intra-op threads spin briefly before sleeping. Spinning trades CPU time for latency;
     /// it only matters with more than one intra-op thread. Default `true`.
     pub intra_spinning: bool,
+    /// Give the CPU arena's unused memory back to the system after every run (ONNX Runtime's
+    /// `memory.enable_memory_arena_shrinkage`). Default `true`: a session then holds its
+    /// activations only while it runs, so the sessions of a pool that are idle cost almost nothing,
+    /// at a cost measured as noise (`docs/PERFORMANCE.md`).
+    pub shrink_arena: bool,
 }
 
 /// The most intra-op threads a session gets when [`SessionConfig::intra_threads`] is `None`.
@@ -98,6 +103,7 @@ impl Default for SessionConfig {
             memory_pattern: false,
             cpu_arena: true,
             intra_spinning: true,
+            shrink_arena: true,
         }
     }
 }
@@ -168,6 +174,13 @@ impl SessionConfig {
     #[must_use]
     pub fn with_intra_spinning(mut self, enable: bool) -> Self {
         self.intra_spinning = enable;
+        self
+    }
+
+    /// Turns the arena shrinkage after every run on or off (see [`SessionConfig::shrink_arena`]).
+    #[must_use]
+    pub fn with_arena_shrinkage(mut self, enable: bool) -> Self {
+        self.shrink_arena = enable;
         self
     }
 

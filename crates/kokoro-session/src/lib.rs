@@ -57,6 +57,7 @@ mod config;
 mod contract;
 mod discovery;
 mod error;
+mod onnx_weights;
 mod pool;
 mod runtime;
 mod session;
@@ -73,12 +74,12 @@ pub use discovery::{
 pub use error::{ErrorKind, Result, SessionError};
 pub use pool::{
     DEFAULT_POOL_THREADS, PoolLayout, SESSION_MEMORY_ESTIMATE, SessionPool, default_pool_layout,
-    memory_available, pool_layout,
+    pool_layout,
 };
 pub use runtime::{RuntimeInfo, init_runtime, runtime_info};
 pub use session::{
     Inference, KokoroSession, MAX_TOKENS, SAMPLE_RATE, SAMPLES_PER_FRAME, STYLE_DIM, SessionStats,
-    load_count, process_stats, shared_session,
+    load_count, process_stats, shared_session, weights_load_count,
 };
 
 #[cfg(test)]

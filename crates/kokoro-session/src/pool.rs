@@ -1,33 +1,45 @@
-//! [`SessionPool`]: several sessions of one model, for throughput across cores.
+//! [`SessionPool`]: the sessions of one model that serve every caller, sharing the weights.
 //!
 //! One ONNX Runtime session runs one inference at a time, and one session with many intra-op
 //! threads scales badly (on 16 cores, 1 session x 16 threads took about 9 times as long as
-//! 16 sessions x 1 thread for the same sentences). A pool holds up to `size` independent sessions
-//! with few threads each; callers on many threads each get an idle one.
+//! 16 sessions x 1 thread for the same sentences), while a lone request is fastest on one session
+//! with a few threads. So the pool holds two kinds of session, all loaded lazily and all sharing
+//! one [`SharedWeights`]:
+//!
+//! * one **wide** session with the configured intra-op threads (default: the cores, at most
+//!   [`DEFAULT_MAX_INTRA_THREADS`](crate::DEFAULT_MAX_INTRA_THREADS)), for a caller that is alone;
+//! * up to [`PoolLayout::sessions`] **narrow** sessions of [`PoolLayout::threads`] threads each, for
+//!   callers that run concurrently.
+//!
+//! The policy (see [`SessionPool::run_among`]): a call made while it is the only caller takes the
+//! wide session; under concurrency every call takes a narrow session, loading one if all loaded
+//! ones are busy and fewer than `sessions` exist, else waiting for one. A pool whose narrow sessions
+//! would be as wide as the wide one, or that may hold only one narrow session, has a single kind.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::config::{SessionConfig, available_cores};
 use crate::error::Result;
 use crate::session::{Inference, KokoroSession, SessionStats};
 
-/// Intra-op threads per pooled session when none is configured.
+/// Intra-op threads per narrow pooled session when none is configured.
 ///
 /// Measured on the 2-core build machine (`docs/PERFORMANCE.md`): two 1-thread sessions finish a
 /// 50-segment story 1.24x sooner than one 2-thread session, and on 16 cores 16 x 1 beat 8 x 2 and 4 x 4.
 pub const DEFAULT_POOL_THREADS: usize = 1;
 
-/// Resident memory one more loaded session of the int8 Kokoro model may cost: measured peak
-/// growth was 410 to 470 MiB per extra session while synthesizing (VmHWM, `docs/PERFORMANCE.md`),
-/// rounded up; used to cap the default pool size by the memory available.
-pub const SESSION_MEMORY_ESTIMATE: u64 = 512 * 1024 * 1024;
+/// Resident memory one more session of the int8 Kokoro model may cost once the weights are shared:
+/// its activations and arena while synthesizing (measured in `docs/PERFORMANCE.md`), rounded up;
+/// used to cap the default pool size by the memory available.
+pub const SESSION_MEMORY_ESTIMATE: u64 = 128 * 1024 * 1024;
 
-/// How many sessions a pool has and how many intra-op threads each gets.
+/// How many narrow sessions a pool has and how many intra-op threads each gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolLayout {
-    /// Sessions in the pool (at least 1).
+    /// Narrow sessions in the pool (at least 1).
     pub sessions: usize,
-    /// Intra-op threads per session (at least 1).
+    /// Intra-op threads per narrow session (at least 1).
     pub threads: usize,
 }
 
@@ -74,31 +86,46 @@ pub fn default_pool_layout(sessions: Option<usize>, threads: Option<usize>) -> P
 }
 
 /// `MemAvailable` of `/proc/meminfo` in bytes; `None` where it cannot be read.
-pub fn memory_available() -> Option<u64> {
+pub(crate) fn memory_available() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     kib.checked_mul(1024)
 }
 
+/// Which kind of session a call runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Wide,
+    Narrow,
+}
+
 #[derive(Default)]
 struct State {
+    /// The wide session, once loaded.
+    wide: Option<Arc<KokoroSession>>,
+    wide_busy: bool,
+    wide_loading: bool,
+    /// Narrow sessions not running.
     idle: Vec<Arc<KokoroSession>>,
+    /// Every narrow session loaded.
     all: Vec<Arc<KokoroSession>>,
+    /// Narrow sessions being loaded.
     loading: usize,
 }
 
-/// Up to `size` sessions of one model, loaded lazily: a new one is loaded only when every loaded
-/// session is busy, so a single caller never loads more than one.
+/// The sessions of one model, loaded lazily and sharing its weights, that serve every caller.
 ///
-/// `Send + Sync`; [`run`](Self::run) takes an idle session (waiting for one when all `size` are
-/// busy), runs it and gives it back. A failed load is returned to the caller that needed it and
-/// not remembered: a later call tries again.
+/// `Send + Sync`: share it (or the engine that owns it) between threads. Every call checks out a
+/// session, runs it and gives it back. A failed load is returned to the caller that needed it and
+/// not remembered: a later call tries again. See the [module docs](self) for the policy.
 pub struct SessionPool {
-    config: SessionConfig,
+    wide_config: SessionConfig,
+    narrow_config: SessionConfig,
     size: usize,
     state: Mutex<State>,
     ready: Condvar,
+    in_flight: AtomicUsize,
 }
 
 impl std::fmt::Debug for SessionPool {
@@ -106,7 +133,8 @@ impl std::fmt::Debug for SessionPool {
         f.debug_struct("SessionPool")
             .field("size", &self.size)
             .field("loaded", &self.loaded())
-            .field("threads", &self.config.resolved_intra_threads())
+            .field("wide_threads", &self.wide_threads())
+            .field("threads", &self.threads())
             .finish_non_exhaustive()
     }
 }
@@ -114,111 +142,245 @@ impl std::fmt::Debug for SessionPool {
 /// Gives a checked-out session back to the pool when dropped.
 struct Lease<'a> {
     pool: &'a SessionPool,
-    session: Option<Arc<KokoroSession>>,
+    kind: Kind,
+    session: Arc<KokoroSession>,
 }
 
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
-        if let Some(session) = self.session.take() {
-            self.pool.lock().idle.push(session);
-            self.pool.ready.notify_one();
+        let mut state = self.pool.lock();
+        match self.kind {
+            Kind::Wide => state.wide_busy = false,
+            Kind::Narrow => state.idle.push(Arc::clone(&self.session)),
         }
+        drop(state);
+        self.pool.ready.notify_all();
+    }
+}
+
+/// Counts a call in flight while it lives.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
 impl SessionPool {
-    /// A pool of up to `size` sessions (0 counts as 1) loaded with `config`; nothing is loaded yet.
+    /// A pool of up to `size` narrow sessions (0 counts as 1) of `config`'s threads and no wide
+    /// session; nothing is loaded yet. See [`SessionPool::with_layout`] for the usual pool.
     pub fn new(config: SessionConfig, size: usize) -> Self {
-        Self {
+        let threads = config.resolved_intra_threads();
+        Self::with_layout(
             config,
-            size: size.max(1),
+            PoolLayout {
+                sessions: size,
+                threads,
+            },
+        )
+    }
+
+    /// A pool with one wide session of `config`'s intra-op threads
+    /// ([`SessionConfig::resolved_intra_threads`]) for lone callers, and `layout.sessions` narrow
+    /// sessions of `layout.threads` threads for concurrent ones; nothing is loaded yet.
+    pub fn with_layout(config: SessionConfig, layout: PoolLayout) -> Self {
+        let narrow_config = config.clone().with_intra_threads(layout.threads.max(1));
+        let wide_config = config
+            .clone()
+            .with_intra_threads(config.resolved_intra_threads());
+        Self {
+            wide_config,
+            narrow_config,
+            size: layout.sessions.max(1),
             state: Mutex::new(State::default()),
             ready: Condvar::new(),
+            in_flight: AtomicUsize::new(0),
         }
     }
 
-    /// A pool laid out as `layout`: `layout.sessions` sessions of `layout.threads` threads.
-    pub fn with_layout(config: SessionConfig, layout: PoolLayout) -> Self {
-        Self::new(config.with_intra_threads(layout.threads), layout.sessions)
-    }
-
-    /// The most sessions this pool loads.
+    /// The most narrow sessions this pool loads.
     pub fn size(&self) -> usize {
         self.size
     }
 
-    /// Intra-op threads per session.
+    /// Intra-op threads per narrow session.
     pub fn threads(&self) -> usize {
-        self.config.resolved_intra_threads()
+        self.narrow_config.resolved_intra_threads()
     }
 
-    /// The sessions loaded so far.
+    /// Intra-op threads of the wide session (the one a lone caller gets).
+    pub fn wide_threads(&self) -> usize {
+        self.wide_config.resolved_intra_threads()
+    }
+
+    /// Whether this pool has two kinds of session (see the [module docs](self)).
+    fn has_wide(&self) -> bool {
+        self.size > 1 && self.wide_threads() > self.threads()
+    }
+
+    /// The sessions loaded so far, wide and narrow.
     pub fn loaded(&self) -> usize {
-        self.lock().all.len()
+        let state = self.lock();
+        state.all.len() + usize::from(state.wide.is_some())
     }
 
     /// The run counters of every loaded session together.
     pub fn stats(&self) -> SessionStats {
-        self.lock()
+        let state = self.lock();
+        state
             .all
             .iter()
+            .chain(state.wide.iter())
             .fold(SessionStats::default(), |acc, s| acc.plus(&s.stats()))
+    }
+
+    /// A loaded session, loading one (the wide one when the pool has one) if none is loaded yet:
+    /// for reading the model's contract. It is not checked out.
+    pub fn any_session(&self) -> Result<Arc<KokoroSession>> {
+        {
+            let state = self.lock();
+            if let Some(s) = state.wide.as_ref().or(state.all.first()) {
+                return Ok(Arc::clone(s));
+            }
+        }
+        let lease = self.checkout(self.kind_for(1))?;
+        Ok(Arc::clone(&lease.session))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Synthesizes one chunk on an idle session; same arguments and errors as
-    /// [`KokoroSession::run`], plus the load errors of [`KokoroSession::load`] when a session has
-    /// to be loaded.
+    /// Synthesizes one chunk; the number of concurrent callers is the number of `run` calls in
+    /// flight on this pool. Same as [`run_among`](Self::run_among) otherwise.
     pub fn run(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Inference> {
-        let lease = self.checkout()?;
-        match &lease.session {
-            Some(session) => session.run(ids, style, speed),
-            None => Err(crate::error::SessionError::new(
-                crate::error::ErrorKind::Runtime,
-                "the session pool lost a session: retry the call",
-            )),
+        self.run_among(ids, style, speed, 0)
+    }
+
+    /// Synthesizes one chunk on a session chosen for `callers`, the number of requests the caller
+    /// knows to be running at once, this one included (an engine counts its generations, which
+    /// spend part of their time outside the model); `0` means "count the calls in flight on this
+    /// pool". One caller gets the wide session, more get narrow ones.
+    ///
+    /// Same arguments and errors as [`KokoroSession::run`], plus the load errors of
+    /// [`KokoroSession::load`] when a session has to be loaded.
+    pub fn run_among(
+        &self,
+        ids: &[i64],
+        style: &[f32],
+        speed: f32,
+        callers: usize,
+    ) -> Result<Inference> {
+        let in_flight = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        let _counted = InFlight(&self.in_flight);
+        let callers = if callers == 0 { in_flight } else { callers };
+        let lease = self.checkout(self.kind_for(callers))?;
+        lease.session.run(ids, style, speed)
+    }
+
+    /// The kind of session a call among `callers` concurrent ones runs on.
+    fn kind_for(&self, callers: usize) -> Kind {
+        if self.has_wide() {
+            if callers <= 1 {
+                Kind::Wide
+            } else {
+                Kind::Narrow
+            }
+        } else if self.size == 1 {
+            Kind::Wide
+        } else {
+            Kind::Narrow
         }
     }
 
-    fn checkout(&self) -> Result<Lease<'_>> {
+    fn config(&self, kind: Kind) -> &SessionConfig {
+        match kind {
+            Kind::Wide => &self.wide_config,
+            Kind::Narrow => &self.narrow_config,
+        }
+    }
+
+    fn load(&self, kind: Kind) -> Result<Arc<KokoroSession>> {
+        let session = KokoroSession::load(self.config(kind))?;
+        tracing::debug!(
+            kind = ?kind,
+            threads = session.intra_threads(),
+            size = self.size,
+            "session pool grew"
+        );
+        Ok(Arc::new(session))
+    }
+
+    fn checkout(&self, kind: Kind) -> Result<Lease<'_>> {
         let mut state = self.lock();
         loop {
-            if let Some(session) = state.idle.pop() {
-                return Ok(Lease {
-                    pool: self,
-                    session: Some(session),
-                });
-            }
-            if state.all.len() + state.loading < self.size {
-                state.loading += 1;
-                drop(state);
-                let loaded = KokoroSession::load(&self.config);
-                let mut state = self.lock();
-                state.loading -= 1;
-                return match loaded {
-                    Ok(session) => {
-                        let session = Arc::new(session);
-                        state.all.push(Arc::clone(&session));
-                        tracing::debug!(
-                            loaded = state.all.len(),
-                            size = self.size,
-                            threads = session.intra_threads(),
-                            "session pool grew"
-                        );
-                        Ok(Lease {
+            match kind {
+                Kind::Wide => {
+                    if let Some(session) = state.wide.as_ref().filter(|_| !state.wide_busy) {
+                        let session = Arc::clone(session);
+                        state.wide_busy = true;
+                        return Ok(Lease {
                             pool: self,
-                            session: Some(session),
-                        })
+                            kind,
+                            session,
+                        });
                     }
-                    Err(e) => {
-                        // Another waiter may load (or wait for) a session instead.
-                        self.ready.notify_one();
-                        Err(e)
+                    if state.wide.is_none() && !state.wide_loading {
+                        state.wide_loading = true;
+                        drop(state);
+                        let loaded = self.load(kind);
+                        let mut state = self.lock();
+                        state.wide_loading = false;
+                        return match loaded {
+                            Ok(session) => {
+                                state.wide = Some(Arc::clone(&session));
+                                state.wide_busy = true;
+                                Ok(Lease {
+                                    pool: self,
+                                    kind,
+                                    session,
+                                })
+                            }
+                            Err(e) => {
+                                drop(state);
+                                self.ready.notify_all();
+                                Err(e)
+                            }
+                        };
                     }
-                };
+                }
+                Kind::Narrow => {
+                    if let Some(session) = state.idle.pop() {
+                        return Ok(Lease {
+                            pool: self,
+                            kind,
+                            session,
+                        });
+                    }
+                    if state.all.len() + state.loading < self.size {
+                        state.loading += 1;
+                        drop(state);
+                        let loaded = self.load(kind);
+                        let mut state = self.lock();
+                        state.loading -= 1;
+                        return match loaded {
+                            Ok(session) => {
+                                state.all.push(Arc::clone(&session));
+                                Ok(Lease {
+                                    pool: self,
+                                    kind,
+                                    session,
+                                })
+                            }
+                            Err(e) => {
+                                drop(state);
+                                self.ready.notify_all();
+                                Err(e)
+                            }
+                        };
+                    }
+                }
             }
             state = self
                 .ready
@@ -266,6 +428,38 @@ mod tests {
         );
     }
 
+    fn pool(config_threads: usize, sessions: usize, threads: usize) -> SessionPool {
+        SessionPool::with_layout(
+            SessionConfig::new()
+                .with_model_dir("/nonexistent/kokoro-models")
+                .with_intra_threads(config_threads),
+            PoolLayout { sessions, threads },
+        )
+    }
+
+    #[test]
+    fn a_lone_caller_gets_the_wide_session_and_concurrent_callers_narrow_ones() {
+        let p = pool(2, 2, 1);
+        assert_eq!((p.wide_threads(), p.threads()), (2, 1));
+        assert_eq!(p.kind_for(1), Kind::Wide);
+        assert_eq!(p.kind_for(0), Kind::Wide);
+        for callers in 2..10 {
+            assert_eq!(p.kind_for(callers), Kind::Narrow);
+        }
+    }
+
+    #[test]
+    fn a_pool_of_one_kind_uses_it_for_everyone() {
+        // Narrow sessions as wide as the wide one: only narrow sessions.
+        let same = pool(1, 4, 1);
+        assert_eq!(same.kind_for(1), Kind::Narrow);
+        assert_eq!(same.kind_for(4), Kind::Narrow);
+        // Room for one session only: the wide one, shared by everyone.
+        let one = pool(4, 1, 1);
+        assert_eq!(one.kind_for(1), Kind::Wide);
+        assert_eq!(one.kind_for(3), Kind::Wide);
+    }
+
     #[test]
     fn an_empty_pool_loads_nothing() {
         let pool = SessionPool::with_layout(
@@ -282,6 +476,10 @@ mod tests {
         let err = pool.run(&[1], &[0.0; 256], 1.0).unwrap_err();
         assert!(err.is_model_missing(), "{err}");
         assert_eq!(pool.loaded(), 0, "a failed load is not kept");
+        let err = pool.run_among(&[1], &[0.0; 256], 1.0, 5).unwrap_err();
+        assert!(err.is_model_missing(), "{err}");
+        assert!(pool.any_session().unwrap_err().is_model_missing());
+        assert_eq!(pool.loaded(), 0);
     }
 
     proptest! {

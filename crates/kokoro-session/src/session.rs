@@ -28,6 +28,7 @@ pub const SAMPLE_RATE: u32 = 24_000;
 pub const SAMPLES_PER_FRAME: usize = 600;
 
 static LOADS: AtomicUsize = AtomicUsize::new(0);
+static WEIGHT_LOADS: AtomicUsize = AtomicUsize::new(0);
 static PROCESS_STATS: Counters = Counters::new();
 
 /// Cumulative run counters (lock-free; one set per session and one for the process).
@@ -112,6 +113,115 @@ pub fn load_count() -> usize {
     LOADS.load(Ordering::SeqCst)
 }
 
+/// How many times this process has read a model's weights from its file. Every session of one
+/// model file shares one copy of its weights (see [`KokoroSession::load`]), so this stays at 1 per
+/// model however many sessions, pools and engines use it, while at least one of them is alive.
+pub fn weights_load_count() -> usize {
+    WEIGHT_LOADS.load(Ordering::SeqCst)
+}
+
+/// Initializers smaller than this stay inside each session's graph: they are shapes, scales and
+/// other small constants that ONNX Runtime may fold, and sharing them saves nothing.
+const SHARE_MIN_BYTES: usize = 1024;
+
+/// One model's weights, read once per process and shared by all its sessions: its large
+/// initializers as ONNX Runtime values (given to each session with `AddInitializer`, which uses
+/// them without copying), the model graph without their bytes, and ONNX Runtime's
+/// prepacked-weights container, so that the kernels' repacked forms are shared as well.
+struct SharedWeights {
+    /// The model graph, its large initializers replaced by references into the model file.
+    graph: Vec<u8>,
+    initializers: Vec<(String, Arc<ort::value::DynValue>)>,
+    prepacked: ort::session::builder::PrepackedWeights,
+}
+
+/// The live shared weights of each model file (weak: they go when the last session goes).
+static WEIGHTS: LazyLock<Mutex<HashMap<PathBuf, std::sync::Weak<SharedWeights>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// A float, uint8 or int8 tensor of `dims` from little-endian `raw` bytes; `None` for other types.
+fn weight_value(init: &crate::onnx_weights::RawInitializer<'_>) -> Option<ort::value::DynValue> {
+    let dims = init.dims.clone();
+    let value = match init.data_type {
+        1 => Tensor::from_array((
+            dims,
+            init.raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect::<Vec<f32>>(),
+        ))
+        .ok()?
+        .into_dyn(),
+        2 => Tensor::from_array((dims, init.raw.to_vec()))
+            .ok()?
+            .into_dyn(),
+        3 => Tensor::from_array((
+            dims,
+            init.raw
+                .iter()
+                .map(|&b| i8::from_le_bytes([b]))
+                .collect::<Vec<i8>>(),
+        ))
+        .ok()?
+        .into_dyn(),
+        _ => return None,
+    };
+    Some(value)
+}
+
+impl SharedWeights {
+    /// The shared weights of `model_path` (canonical), reading them if no live session has them.
+    /// `None` when the file cannot be read as an ONNX model by this crate's own reader: then the
+    /// session loads the file itself, and ONNX Runtime reports what is wrong with it.
+    fn for_model(model_path: &Path) -> Option<Arc<SharedWeights>> {
+        let mut map = lock(&WEIGHTS);
+        if let Some(live) = map.get(model_path).and_then(std::sync::Weak::upgrade) {
+            return Some(live);
+        }
+        let read = Self::read(model_path);
+        match &read {
+            Some(w) => {
+                map.insert(model_path.to_path_buf(), Arc::downgrade(w));
+            }
+            None => tracing::debug!(
+                model = %model_path.display(),
+                "the model's weights could not be read for sharing; the session loads them itself"
+            ),
+        }
+        read
+    }
+
+    fn read(model_path: &Path) -> Option<Arc<SharedWeights>> {
+        let bytes = std::fs::read(model_path).ok()?;
+        let location = model_path.file_name()?.to_str()?;
+        let mut initializers = Vec::new();
+        for init in crate::onnx_weights::raw_initializers(&bytes)? {
+            if init.raw.len() >= SHARE_MIN_BYTES
+                && let Some(value) = weight_value(&init)
+            {
+                initializers.push((init.name.to_owned(), Arc::new(value)));
+            }
+        }
+        let shared: std::collections::HashSet<&str> =
+            initializers.iter().map(|(n, _)| n.as_str()).collect();
+        let graph =
+            crate::onnx_weights::strip_initializers(&bytes, location, &|n| shared.contains(n))?;
+        drop(bytes);
+        WEIGHT_LOADS.fetch_add(1, Ordering::SeqCst);
+        tracing::debug!(
+            model = %model_path.display(),
+            initializers = initializers.len(),
+            graph_bytes = graph.len(),
+            "model weights read once for all sessions"
+        );
+        Some(Arc::new(SharedWeights {
+            graph,
+            initializers,
+            prepacked: ort::session::builder::PrepackedWeights::new(),
+        }))
+    }
+}
+
 /// The result of one [`KokoroSession::run`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Inference {
@@ -134,6 +244,10 @@ impl Inference {
 /// threads). For throughput on many cores, load several sessions with few threads each.
 pub struct KokoroSession {
     session: Mutex<Session>,
+    /// Options of every run (arena shrinkage), if any.
+    run_options: Option<ort::session::RunOptions>,
+    /// The weights the session uses (kept alive with it); `None` if it loaded its own.
+    _weights: Option<Arc<SharedWeights>>,
     counters: Counters,
     threads: usize,
     info: ModelInfo,
@@ -286,6 +400,11 @@ impl KokoroSession {
     ///
     /// Always loads a fresh session (for pools); use [`shared_session`] for one per process.
     ///
+    /// The weights are read once per process and model file: every live session of the same
+    /// model shares them ([`weights_load_count`] counts the reads), so another session costs its
+    /// graph and activations, not another copy of the model. A file this crate cannot read as ONNX
+    /// is handed to ONNX Runtime as it is, which reports what is wrong with it.
+    ///
     /// Errors: model/runtime missing or incompatible, [`ErrorKind::ModelCorrupt`] if ONNX Runtime
     /// rejects the file, [`ErrorKind::UnsupportedContract`], [`ErrorKind::ExecutionProvider`].
     pub fn load(cfg: &SessionConfig) -> Result<Self> {
@@ -306,7 +425,31 @@ impl KokoroSession {
             .with_intra_op_spinning(cfg.intra_spinning)
             .map_err(|e| runtime_error("set the intra-op spinning option", e))?;
         let mut builder = apply_execution(builder, cfg.execution, cfg.cpu_arena)?;
-        let session = builder.commit_from_file(&model_path).map_err(|e| {
+        let canonical = model_path
+            .canonicalize()
+            .unwrap_or_else(|_| model_path.clone());
+        let weights = SharedWeights::for_model(&canonical);
+        let committed = match (&weights, canonical.parent().and_then(Path::to_str)) {
+            (Some(w), Some(folder)) => {
+                let share = |e| runtime_error("share the model's weights", e);
+                let mut b = builder
+                    .with_prepacked_weights(&w.prepacked)
+                    .map_err(|e| share(e.to_string()))?
+                    .with_config_entry(
+                        "session.model_external_initializers_file_folder_path",
+                        folder,
+                    )
+                    .map_err(|e| share(e.to_string()))?;
+                for (name, value) in &w.initializers {
+                    b = b
+                        .with_initializer(name, Arc::clone(value))
+                        .map_err(|e| share(e.to_string()))?;
+                }
+                b.commit_from_memory(&w.graph)
+            }
+            _ => builder.commit_from_file(&model_path),
+        };
+        let session = committed.map_err(|e| {
             let kind = if e.code() == ort::ErrorCode::NoSuchFile {
                 ErrorKind::ModelMissing
             } else {
@@ -336,8 +479,20 @@ impl KokoroSession {
             contract = ?contract,
             "kokoro session loaded"
         );
+        let run_options = if cfg.shrink_arena && cfg.cpu_arena {
+            let mut options = ort::session::RunOptions::new()
+                .map_err(|e| runtime_error("create run options", e))?;
+            options
+                .set("memory.enable_memory_arena_shrinkage", "cpu:0")
+                .map_err(|e| runtime_error("set the arena shrinkage option", e))?;
+            Some(options)
+        } else {
+            None
+        };
         Ok(Self {
             session: Mutex::new(session),
+            run_options,
+            _weights: weights,
             counters: Counters::new(),
             threads,
             info,
@@ -395,7 +550,10 @@ impl KokoroSession {
 
         let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
         let run_start = Instant::now();
-        let result = session.run(inputs);
+        let result = match &self.run_options {
+            Some(options) => session.run_with_options(inputs, options),
+            None => session.run(inputs),
+        };
         let inference = run_start.elapsed();
         let outputs = result.map_err(|e| {
             SessionError::with_source(

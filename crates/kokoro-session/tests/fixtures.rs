@@ -15,7 +15,7 @@ use std::sync::{Arc, Barrier, Mutex, MutexGuard};
 use kokoro_session::{
     ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout, STYLE_DIM, SessionConfig,
     SessionPool, SpeedType, TokenType, init_runtime, load_count, newest_runtime_in, process_stats,
-    runtime_info, shared_session,
+    runtime_info, shared_session, weights_load_count,
 };
 
 const CHILD_ENV: &str = "KOKORO_SESSION_CHILD";
@@ -533,4 +533,110 @@ fn every_session_option_loads_and_gives_the_same_audio() {
         assert_eq!(session.intra_threads(), 2);
         assert_close(&session.run(&ids, &style, 1.0).unwrap().audio, &base);
     }
+}
+
+/// Sessions of one model share its weights: a model with a real (raw, 4 KiB) weight matrix gives
+/// the right audio from several sessions while its weights are read once, and read again only
+/// after every session of it is gone.
+#[test]
+fn sessions_of_one_model_share_its_weights() {
+    let Some(rt) = runtime("sessions_of_one_model_share_its_weights") else {
+        return;
+    };
+    let _g = serial();
+    // A private copy: no other test shares this model path.
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("weights.onnx");
+    std::fs::copy(fixture("tiny-weights.onnx"), &model).unwrap();
+    let style = style();
+    let m = mean(&style);
+    let ids = [3_i64, 9, 27];
+    let expected: Vec<f32> = padded(&ids).iter().map(|t| t * 0.001 + m).collect();
+
+    let weights_before = weights_load_count();
+    let loads_before = load_count();
+    let sessions: Vec<KokoroSession> = (0..3)
+        .map(|threads| {
+            KokoroSession::load(&cfg(&model, &rt).with_intra_threads(threads + 1)).unwrap()
+        })
+        .collect();
+    for s in &sessions {
+        assert_close(&s.run(&ids, &style, 1.0).unwrap().audio, &expected);
+    }
+    assert_eq!(load_count() - loads_before, 3);
+    assert_eq!(
+        weights_load_count() - weights_before,
+        1,
+        "three sessions, one read of the weights"
+    );
+    drop(sessions);
+    let again = KokoroSession::load(&cfg(&model, &rt)).unwrap();
+    assert_close(&again.run(&ids, &style, 1.0).unwrap().audio, &expected);
+    assert_eq!(
+        weights_load_count() - weights_before,
+        2,
+        "the weights went with the last session and are read again"
+    );
+}
+
+/// A lone caller runs on the wide session; concurrent callers grow narrow sessions up to the
+/// layout, never more; the weights are read once for all of them.
+#[test]
+fn pool_gives_a_lone_caller_the_wide_session_and_concurrent_callers_narrow_ones() {
+    let Some(rt) = runtime("pool_gives_a_lone_caller_the_wide_session") else {
+        return;
+    };
+    let _g = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("weights.onnx");
+    std::fs::copy(fixture("tiny-weights.onnx"), &model).unwrap();
+    let pool = SessionPool::with_layout(
+        cfg(&model, &rt).with_intra_threads(2),
+        PoolLayout {
+            sessions: 3,
+            threads: 1,
+        },
+    );
+    assert_eq!(
+        (pool.wide_threads(), pool.threads(), pool.size()),
+        (2, 1, 3)
+    );
+    let style = style();
+    let m = mean(&style);
+    let ids = [5_i64, 6];
+    let expected: Vec<f32> = padded(&ids).iter().map(|t| t * 0.001 + m).collect();
+    let weights_before = weights_load_count();
+
+    for _ in 0..3 {
+        assert_close(
+            &pool.run_among(&ids, &style, 1.0, 1).unwrap().audio,
+            &expected,
+        );
+    }
+    assert_eq!(
+        pool.loaded(),
+        1,
+        "a lone caller loads only the wide session"
+    );
+    assert_eq!(pool.any_session().unwrap().intra_threads(), 2);
+
+    let barrier = Barrier::new(6);
+    std::thread::scope(|s| {
+        for _ in 0..6 {
+            s.spawn(|| {
+                barrier.wait();
+                for _ in 0..20 {
+                    let out = pool.run_among(&ids, &style, 1.0, 6).unwrap();
+                    assert_close(&out.audio, &expected);
+                }
+            });
+        }
+    });
+    let loaded = pool.loaded();
+    assert!(
+        (2..=4).contains(&loaded),
+        "1 wide + up to 3 narrow, got {loaded}"
+    );
+    assert_eq!(pool.stats().runs, 3 + 6 * 20);
+    assert_eq!(weights_load_count() - weights_before, 1);
 }

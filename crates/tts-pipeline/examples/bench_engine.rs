@@ -5,7 +5,8 @@
 //!     [--corpus fixtures/bench/corpus.json] [--iterations 5] [--calls-out calls.json] \
 //!     [--memory 10,200] [--batch fixtures/bench/story-50.json] \
 //!     [--threads T] [--sessions N] [--graph-opt all|extended|basic|disable] \
-//!     [--memory-pattern|--no-memory-pattern] [--no-arena] [--no-spinning]
+//!     [--memory-pattern|--no-memory-pattern] [--no-arena] [--no-spinning] [--no-arena-shrinkage]
+//!     [--callers N [--repeat R]] [--pool-memory K]
 //! ```
 //!
 //! * default: after one warm-up pass, times `generate_audio` over every corpus segment
@@ -14,19 +15,26 @@
 //!   `--calls-out` records the token ids, style rows and speeds fed to the model, for the floor;
 //! * `--memory A,B`: resident memory (VmRSS) after A and after B generations in this process, and
 //!   the peak (VmHWM);
-//! * `--batch FILE`: one `generate_segments` run over FILE with the pool (`--sessions`, `--threads`).
+//! * `--batch FILE`: one `generate_segments` run over FILE with the pool (`--sessions`, `--threads`);
+//! * `--callers N`: the corpus (repeated `--repeat R` times) narrated by 1 thread of the caller's
+//!   own, by N such threads sharing one `Engine` (each calling `generate_audio`), and by
+//!   `generate_segments` with N workers, in turns, `--iterations` times after a warm-up; medians
+//!   and ratios;
+//! * `--pool-memory K`: K caller threads narrate the corpus twice on one engine: peak memory
+//!   (VmHWM) and the sessions loaded, for comparing pools of different sizes in separate processes.
 //!
 //! Prints one JSON object on stdout.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark driver: failing loudly is fine
 
 use std::error::Error;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use kokoro_session::GraphOptimization;
 use serde_json::{Value, json};
-use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest};
+use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentRequest};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -48,6 +56,9 @@ struct Args {
     calls_out: Option<PathBuf>,
     memory: Option<(usize, usize)>,
     batch: Option<PathBuf>,
+    callers: Option<usize>,
+    repeat: usize,
+    pool_memory: Option<usize>,
     config: EngineConfig,
 }
 
@@ -59,6 +70,9 @@ fn parse() -> Result<Args, Box<dyn Error>> {
         calls_out: None,
         memory: None,
         batch: None,
+        callers: None,
+        repeat: 2,
+        pool_memory: None,
         config: EngineConfig::default(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -71,6 +85,9 @@ fn parse() -> Result<Args, Box<dyn Error>> {
             "--iterations" => a.iterations = value()?.parse()?,
             "--calls-out" => a.calls_out = Some(value()?.into()),
             "--batch" => a.batch = Some(value()?.into()),
+            "--callers" => a.callers = Some(value()?.parse()?),
+            "--repeat" => a.repeat = value()?.parse()?,
+            "--pool-memory" => a.pool_memory = Some(value()?.parse()?),
             "--memory" => {
                 let v = value()?;
                 let (x, y) = v.split_once(',').ok_or("--memory A,B")?;
@@ -91,14 +108,117 @@ fn parse() -> Result<Args, Box<dyn Error>> {
             "--memory-pattern" => a.config.session.memory_pattern = true,
             "--no-arena" => a.config.session.cpu_arena = false,
             "--no-spinning" => a.config.session.intra_spinning = false,
+            "--no-arena-shrinkage" => a.config.session.shrink_arena = false,
             "--bench" => {}
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
     a.config.model_dir = Some(a.model_dir.clone());
-    // The batch job runs on the pool only, as `kokoro segments` does.
-    a.config.defer_session_load = a.batch.is_some();
+    // The batch and pool jobs load sessions as their callers need them.
+    a.config.defer_session_load =
+        a.batch.is_some() || a.callers.is_some() || a.pool_memory.is_some();
     Ok(a)
+}
+
+/// Narrates `jobs` with `threads` threads of our own sharing `engine` (each takes the next job and
+/// calls `generate_audio`); returns the wall time.
+fn on_threads(
+    engine: &Engine,
+    jobs: &[&SegmentRequest],
+    threads: usize,
+    dir: &Path,
+) -> Result<f64, Box<dyn Error>> {
+    let next = AtomicUsize::new(0);
+    let failures = AtomicUsize::new(0);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads.max(1) {
+            let (next, failures) = (&next, &failures);
+            s.spawn(move || {
+                while let Some(seg) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let out = dir.join(format!("caller{t}-{}.wav", seg.id));
+                    let text = &seg.text;
+                    if let Err(e) = engine.generate_audio(text, seg.voice.as_deref(), 1.0, &out) {
+                        eprintln!("generation failed: {e}");
+                        failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let wall = start.elapsed().as_secs_f64();
+    match failures.load(Ordering::Relaxed) {
+        0 => Ok(wall),
+        n => Err(format!("{n} generations failed").into()),
+    }
+}
+
+/// `--callers N`: 1 caller, N callers and `generate_segments` on the same sentences, in turns.
+fn callers(
+    engine: &Engine,
+    corpus: &ProjectRequest,
+    n: usize,
+    args: &Args,
+    dir: &Path,
+) -> Result<Value, Box<dyn Error>> {
+    let jobs: Vec<&SegmentRequest> = std::iter::repeat_n(&corpus.segments, args.repeat.max(1))
+        .flatten()
+        .collect();
+    let request = ProjectRequest {
+        project_id: corpus.project_id.clone(),
+        segments: jobs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SegmentRequest {
+                id: format!("{}-{i}", s.id),
+                ..(*s).clone()
+            })
+            .collect(),
+    };
+    let media = MediaLayout::new(dir, "/media/");
+    let segments = || -> Result<f64, Box<dyn Error>> {
+        let start = Instant::now();
+        let outcomes = engine.generate_segments(&media, &request, n, |_, _| {});
+        let wall = start.elapsed().as_secs_f64();
+        match outcomes.iter().filter(|o| !o.outcome.success).count() {
+            0 => Ok(wall),
+            k => Err(format!("{k} segments failed").into()),
+        }
+    };
+    // Warm-up: load every session the runs will use.
+    on_threads(engine, &jobs, n, dir)?;
+    on_threads(engine, &jobs[..1], 1, dir)?;
+    let (mut one, mut many, mut batch) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..args.iterations.max(1) {
+        // Rotate the order so that no variant always runs first.
+        for k in 0..3 {
+            match (i + k) % 3 {
+                0 => one.push(on_threads(engine, &jobs, 1, dir)?),
+                1 => many.push(on_threads(engine, &jobs, n, dir)?),
+                _ => batch.push(segments()?),
+            }
+        }
+    }
+    let (m1, mn, mb) = (
+        median(one.clone()),
+        median(many.clone()),
+        median(batch.clone()),
+    );
+    Ok(json!({
+        "callers": n,
+        "sentences": jobs.len(),
+        "one_caller_walls_s": one,
+        "n_callers_walls_s": many,
+        "generate_segments_walls_s": batch,
+        "one_caller_median_s": m1,
+        "n_callers_median_s": mn,
+        "generate_segments_median_s": mb,
+        "n_callers_speedup_over_one": m1 / mn,
+        "n_callers_throughput_vs_generate_segments": mb / mn,
+        "sessions_loaded": kokoro_session::load_count(),
+        "weights_loaded": kokoro_session::weights_load_count(),
+        "vmhwm_mib": status_mib("VmHWM:"),
+    }))
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -135,6 +255,37 @@ fn main() -> Result<(), Box<dyn Error>> {
                 "wall_s": wall,
                 "audio_s": audio,
                 "rtf": wall / audio,
+                "vmhwm_mib": status_mib("VmHWM:"),
+            }),
+        );
+        println!("{}", Value::Object(report));
+        return Ok(());
+    }
+
+    if let Some(n) = args.callers {
+        report.insert(
+            "callers".into(),
+            callers(&engine, &corpus, n, &args, tmp.path())?,
+        );
+        println!("{}", Value::Object(report));
+        return Ok(());
+    }
+    if let Some(k) = args.pool_memory {
+        let jobs: Vec<&SegmentRequest> = corpus
+            .segments
+            .iter()
+            .cycle()
+            .take(2 * corpus.segments.len().max(k))
+            .collect();
+        let wall = on_threads(&engine, &jobs, k, tmp.path())?;
+        report.insert(
+            "pool_memory".into(),
+            json!({
+                "callers": k,
+                "generations": jobs.len(),
+                "wall_s": wall,
+                "sessions_loaded": kokoro_session::load_count(),
+                "weights_loaded": kokoro_session::weights_load_count(),
                 "vmhwm_mib": status_mib("VmHWM:"),
             }),
         );

@@ -1,6 +1,5 @@
 //! Many segments of one project at once: the `segments` job.
 
-use std::cell::Cell;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -8,17 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
 use crate::outcome::Outcome;
-
-thread_local! {
-    /// Set on the worker threads of [`Engine::generate_segments`]: their inferences go to the
-    /// engine's session pool (see `LazySession::with_pool`).
-    static BATCH_WORKER: Cell<bool> = const { Cell::new(false) };
-}
-
-/// True on a worker thread of [`Engine::generate_segments`].
-pub(crate) fn on_batch_worker() -> bool {
-    BATCH_WORKER.with(Cell::get)
-}
 
 /// A project's segments to narrate, as the API layer sends them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +49,8 @@ impl Engine {
     /// A failing segment never stops the others. `on_done` is called once per finished segment
     /// (from worker threads) with the number finished so far: use it for progress.
     ///
-    /// With the real engine ([`Engine::open`]) the workers run on a pool of sessions
+    /// The workers are ordinary callers of the engine: with the real engine ([`Engine::open`])
+    /// they run on its session pool, as any thread does
     /// ([`EngineConfig::pool_layout`](crate::EngineConfig::pool_layout)); pass that layout's
     /// `sessions` as `workers` (more workers than sessions only wait for one).
     pub fn generate_segments<F>(
@@ -82,7 +71,6 @@ impl Engine {
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| {
-                    BATCH_WORKER.with(|w| w.set(true));
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(seg) = request.segments.get(i) else {

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
@@ -99,6 +100,24 @@ pub struct Engine {
     synth: Arc<dyn Synthesizer>,
     options: EngineOptions,
     workers: usize,
+    /// Generations synthesizing right now, on any thread (the synthesizer's concurrency hint).
+    active: AtomicUsize,
+}
+
+/// Counts one generation in `Engine::active` while it lives.
+struct Active<'a>(&'a AtomicUsize);
+
+impl<'a> Active<'a> {
+    fn enter(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for Engine {
@@ -164,6 +183,7 @@ impl Engine {
             synth,
             options: EngineOptions::default(),
             workers: 1,
+            active: AtomicUsize::new(0),
         }
     }
 
@@ -318,9 +338,13 @@ impl Engine {
         let opts = &self.options;
         let margin = audio_dsp::pause_samples(opts.edge_margin, self.synth.sample_rate());
         let keep = audio_dsp::DEFAULT_FADE_SAMPLES.min(margin);
+        let _active = Active::enter(&self.active);
         for (i, piece) in pieces.iter().enumerate() {
             let style = self.voices.style(voice, piece.ids.len())?;
-            let audio = self.synth.synthesize(&piece.ids, &style, speed)?;
+            let callers = self.active.load(Ordering::Relaxed);
+            let audio = self
+                .synth
+                .synthesize_among(&piece.ids, &style, speed, callers)?;
             if let Some(pos) = audio.iter().position(|s| !s.is_finite()) {
                 return Err(Error::new(
                     ErrorKind::Inference,

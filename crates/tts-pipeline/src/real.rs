@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -27,12 +27,13 @@ pub struct EngineConfig {
     pub voices: Option<PathBuf>,
     /// ONNX Runtime settings (runtime library, model path, threads, execution provider).
     ///
-    /// `session.intra_threads` is the thread count of every session: the single session of
-    /// `generate_audio` (default: the cores, at most 4) and each session of the
-    /// `generate_segments` pool (default 1).
+    /// `session.intra_threads` is the thread count of the wide session a lone caller uses
+    /// (default: the cores, at most 4) and, when set, also of each narrow session that concurrent
+    /// callers use (default 1).
     pub session: SessionConfig,
-    /// Sessions in the pool that `generate_segments` runs on; `None`: one per core (divided by
-    /// the threads per session), capped by the memory available (see [`EngineConfig::pool_layout`]).
+    /// Narrow sessions in the pool that concurrent callers (threads of the caller's own, or the
+    /// workers of `generate_segments`) run on; `None`: one per core (divided by the threads per
+    /// session), capped by the memory available (see [`EngineConfig::pool_layout`]).
     pub sessions: Option<usize>,
     /// When true, [`Engine::open`] loads nothing: the ONNX session loads on the first generation.
     /// Default false: `open` starts loading the single session on a background thread, so that it
@@ -73,8 +74,8 @@ impl EngineConfig {
         };
     }
 
-    /// The pool `generate_segments` uses: [`EngineConfig::sessions`] sessions of
-    /// `session.intra_threads` threads, defaults from [`kokoro_session::default_pool_layout`].
+    /// The narrow sessions of the pool concurrent callers use: [`EngineConfig::sessions`] sessions
+    /// of `session.intra_threads` threads, defaults from [`kokoro_session::default_pool_layout`].
     /// Its `sessions` is also the default number of worker threads for a batch.
     pub fn pool_layout(&self) -> PoolLayout {
         kokoro_session::default_pool_layout(self.sessions, self.session.intra_threads)
@@ -157,10 +158,11 @@ fn load_vocab(dir: &Path, manifest: Option<&Manifest>) -> Result<Vocab> {
 impl Engine {
     /// Opens the real engine: finds the model, voices and vocabulary from `config` and wires them.
     ///
-    /// Cheap: it checks that the files exist and lists the voices, then returns; the ONNX session
-    /// starts loading on a background thread (unless [`EngineConfig::defer_session_load`]) and the
-    /// G2P lexicons load on the first generation, in parallel with it. The session pool of
-    /// `generate_segments` loads lazily, one session per busy worker. Missing files are an error
+    /// Cheap: it checks that the files exist and lists the voices, then returns; the session a
+    /// lone caller uses starts loading on a background thread (unless
+    /// [`EngineConfig::defer_session_load`]) and the G2P lexicons load on the first generation,
+    /// in parallel with it. Sessions for concurrent callers load lazily, one per busy caller, and
+    /// all share the model's weights. Missing files are an error
     /// that names what is missing, where the engine looked and the command that fixes it.
     pub fn open(config: &EngineConfig) -> Result<Engine> {
         let dir = config.resolved_model_dir();
@@ -176,7 +178,7 @@ impl Engine {
             Box::new(PassthroughPhonemizer),
             vocab.clone(),
         ));
-        let synth = Arc::new(LazySession::new(session_config).with_pool(config.pool_layout()));
+        let synth = Arc::new(LazySession::new(session_config, config.pool_layout()));
         let engine = Engine::new(
             Arc::new(TokenizerFrontend(text_tokenizer(config, vocab)?)),
             Arc::new(CatalogVoices(catalog)),
@@ -299,37 +301,25 @@ impl Voices for CatalogVoices {
     }
 }
 
-/// [`Synthesizer`] that loads the process-wide shared session on first use and, when built
-/// [`with_pool`](Self::with_pool), runs the workers of `Engine::generate_segments` on a
-/// [`SessionPool`] instead.
+/// [`Synthesizer`] over a [`SessionPool`]: every caller of the engine, on any thread, gets a session
+/// from it. Sessions load lazily (a lone caller never loads more than the pool's wide session) and
+/// share the model's weights; see `kokoro_session::SessionPool` for the policy.
 pub struct LazySession {
-    config: SessionConfig,
-    session: OnceLock<Arc<KokoroSession>>,
-    pool: Option<SessionPool>,
+    pool: SessionPool,
 }
 
 impl LazySession {
-    /// A synthesizer for `config`; nothing is loaded yet.
-    pub fn new(config: SessionConfig) -> Self {
+    /// A synthesizer for `config` over a pool laid out as `layout`: one wide session of
+    /// `config`'s threads for a lone caller, `layout.sessions` narrow sessions of `layout.threads`
+    /// threads under concurrency. Nothing is loaded yet.
+    pub fn new(config: SessionConfig, layout: PoolLayout) -> Self {
         Self {
-            config,
-            session: OnceLock::new(),
-            pool: None,
+            pool: SessionPool::with_layout(config, layout),
         }
     }
 
-    /// Adds a pool laid out as `layout` (loaded lazily, one session per concurrently busy worker)
-    /// for the worker threads of `Engine::generate_segments`; every other call keeps using the
-    /// single shared session.
-    #[must_use]
-    pub fn with_pool(mut self, layout: PoolLayout) -> Self {
-        self.pool = Some(SessionPool::with_layout(self.config.clone(), layout));
-        self
-    }
-
-    /// Starts loading the single session on a background thread and returns at once. A failure
-    /// is only logged (debug): the next generation loads again and reports it. Two loads never
-    /// overlap: a generation that needs the session meanwhile waits for this one.
+    /// Starts loading the session a lone caller uses on a background thread and returns at once.
+    /// A failure is only logged (debug): the next generation loads again and reports it.
     pub fn preload_in_background(self: &Arc<Self>) {
         let me = Arc::clone(self);
         let spawned = std::thread::Builder::new()
@@ -344,29 +334,19 @@ impl LazySession {
         }
     }
 
-    /// The batch pool, if there is one.
-    pub fn pool(&self) -> Option<&SessionPool> {
-        self.pool.as_ref()
+    /// The session pool.
+    pub fn pool(&self) -> &SessionPool {
+        &self.pool
     }
 
-    /// Run counters of the single session and the pool together (zero for what is not loaded).
+    /// Run counters of every loaded session together.
     pub fn stats(&self) -> SessionStats {
-        let single = self.session.get().map(|s| s.stats()).unwrap_or_default();
-        let pool = self
-            .pool
-            .as_ref()
-            .map(SessionPool::stats)
-            .unwrap_or_default();
-        single.plus(&pool)
+        self.pool.stats()
     }
 
-    /// The session, loading it (once per process and model path) if needed.
+    /// A loaded session (loading the one a lone caller uses if none is loaded), for its contract.
     pub fn session(&self) -> Result<Arc<KokoroSession>> {
-        if let Some(s) = self.session.get() {
-            return Ok(Arc::clone(s));
-        }
-        let s = kokoro_session::shared_session(&self.config).map_err(session_error)?;
-        Ok(Arc::clone(self.session.get_or_init(|| s)))
+        self.pool.any_session().map_err(session_error)
     }
 }
 
@@ -383,14 +363,21 @@ fn session_error(e: kokoro_session::SessionError) -> Error {
 
 impl Synthesizer for LazySession {
     fn synthesize(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>> {
-        if let Some(pool) = &self.pool
-            && crate::batch::on_batch_worker()
-        {
-            let out = pool.run(ids, style, speed).map_err(session_error)?;
-            return Ok(out.audio);
-        }
-        let session = self.session()?;
-        let out = session.run(ids, style, speed).map_err(session_error)?;
+        let out = self.pool.run(ids, style, speed).map_err(session_error)?;
+        Ok(out.audio)
+    }
+
+    fn synthesize_among(
+        &self,
+        ids: &[i64],
+        style: &[f32],
+        speed: f32,
+        callers: usize,
+    ) -> Result<Vec<f32>> {
+        let out = self
+            .pool
+            .run_among(ids, style, speed, callers)
+            .map_err(session_error)?;
         Ok(out.audio)
     }
 }

@@ -778,3 +778,90 @@ fn two_generations_racing_to_one_path_leave_one_complete_file() {
         ["expected-0.wav", "expected-1.wav", "race.wav"]
     );
 }
+
+/// Records the concurrency hint the engine gives its synthesizer.
+#[derive(Default)]
+struct HintSynth {
+    /// Largest `callers` hint seen.
+    max_callers: AtomicUsize,
+    /// Smallest `callers` hint seen (starts at `usize::MAX`).
+    min_callers: AtomicUsize,
+    /// Inferences running right now, and the most at once.
+    running: AtomicUsize,
+    max_running: AtomicUsize,
+}
+
+impl Synthesizer for HintSynth {
+    fn synthesize(&self, _: &[i64], _: &[f32], _: f32) -> crate::Result<Vec<f32>> {
+        Err(crate::Error::new(
+            ErrorKind::Inference,
+            "the engine must call synthesize_among",
+        ))
+    }
+
+    fn synthesize_among(
+        &self,
+        ids: &[i64],
+        _: &[f32],
+        _: f32,
+        callers: usize,
+    ) -> crate::Result<Vec<f32>> {
+        self.max_callers.fetch_max(callers, Ordering::SeqCst);
+        self.min_callers.fetch_min(callers, Ordering::SeqCst);
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_running.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        Ok((0..ids.len() * 100)
+            .map(|i| (i as f32 * 0.05).sin() * 0.3)
+            .collect())
+    }
+}
+
+fn hint_engine() -> (Engine, Arc<HintSynth>) {
+    let synth = Arc::new(HintSynth {
+        min_callers: AtomicUsize::new(usize::MAX),
+        ..HintSynth::default()
+    });
+    let engine = Engine::new(Arc::new(FakeFrontend), Arc::new(FakeVoices), synth.clone());
+    (engine, synth)
+}
+
+#[test]
+fn a_lone_caller_is_told_it_is_alone() {
+    let (engine, synth) = hint_engine();
+    for _ in 0..3 {
+        engine.synthesize("One. Two, three.", None, 1.0).unwrap();
+    }
+    assert_eq!(synth.max_callers.load(Ordering::SeqCst), 1);
+    assert_eq!(synth.min_callers.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn callers_on_their_own_threads_run_concurrently_and_are_counted() {
+    let (engine, synth) = hint_engine();
+    let dir = tempfile::tempdir().unwrap();
+    let barrier = std::sync::Barrier::new(4);
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (engine, barrier, dir) = (&engine, &barrier, dir.path());
+            s.spawn(move || {
+                barrier.wait();
+                let out = dir.join(format!("t{t}.wav"));
+                engine
+                    .generate_audio("Alpha. Beta. Gamma. Delta.", None, 1.0, &out)
+                    .unwrap();
+            });
+        }
+    });
+    // Nothing serializes the callers: their inferences overlap, and the synthesizer hears that
+    // several generations are running.
+    assert!(synth.max_running.load(Ordering::SeqCst) >= 2);
+    assert!(synth.max_callers.load(Ordering::SeqCst) >= 2);
+    assert!(synth.max_callers.load(Ordering::SeqCst) <= 4);
+    // Once they are done, a new caller is alone again.
+    synth.min_callers.store(usize::MAX, Ordering::SeqCst);
+    synth.max_callers.store(0, Ordering::SeqCst);
+    engine.synthesize("Alone.", None, 1.0).unwrap();
+    assert_eq!(synth.max_callers.load(Ordering::SeqCst), 1);
+}

@@ -61,6 +61,20 @@ pub trait Voices: Send + Sync {
 pub trait Synthesizer: Send + Sync {
     /// Synthesizes one piece: `ids` without padding, a 256-float `style`, a speed in 0.5..=2.0.
     fn synthesize(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>>;
+    /// Like [`synthesize`](Self::synthesize), knowing that `callers` generations (this one
+    /// included) are running on the engine at once: a synthesizer with several sessions gives a
+    /// lone caller its widest one and spreads concurrent callers over narrow ones. By default the
+    /// hint is ignored.
+    fn synthesize_among(
+        &self,
+        ids: &[i64],
+        style: &[f32],
+        speed: f32,
+        callers: usize,
+    ) -> Result<Vec<f32>> {
+        let _ = callers;
+        self.synthesize(ids, style, speed)
+    }
     /// The sample rate of the audio it returns.
     fn sample_rate(&self) -> u32 {
         24_000

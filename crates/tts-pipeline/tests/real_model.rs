@@ -137,7 +137,7 @@ fn faster_speed_gives_shorter_audio() {
 }
 
 #[test]
-fn four_threads_on_one_engine_all_succeed_with_the_model_loaded_once() {
+fn four_threads_on_one_engine_all_succeed_with_the_weights_loaded_once() {
     let Some(engine) = engine() else { return };
     let dir = tempfile::tempdir().unwrap();
     std::thread::scope(|s| {
@@ -152,9 +152,9 @@ fn four_threads_on_one_engine_all_succeed_with_the_model_loaded_once() {
         }
     });
     assert_eq!(
-        kokoro_session::load_count(),
+        kokoro_session::weights_load_count(),
         1,
-        "the model must be loaded exactly once"
+        "the weights must be loaded exactly once, whatever the sessions"
     );
 }
 
