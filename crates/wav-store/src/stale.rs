@@ -78,9 +78,11 @@ pub(crate) fn hold_lock(file: &File, path: &Path) {
     }
 }
 
-/// Removes the stale temporary files of this crate directly inside `dir`: those whose writer's
-/// process is gone and whose lock nobody holds (see the [module docs](self)). Files of a live
-/// process, the current one included, and every other file are left alone.
+/// Removes the stale temporary files of this crate directly inside `dir`
+/// (`.{file_name}.{pid}.{n}.tmp` and `.{file_name}.spool.{pid}.{n}.tmp`): those whose writer's
+/// process is gone (per `/proc` on Linux) and whose advisory lock, held by every live writer,
+/// nobody holds. Files of a live process, the current one included, and every other file are left
+/// alone.
 ///
 /// Returns the paths removed. A directory that cannot be listed is an error; a file that cannot
 /// be removed is logged and skipped.
