@@ -34,8 +34,9 @@ commands:
   verify-model [--dir DIR]
       re-hash every file listed in DIR/manifest.json and report
   ci
-      cargo fmt --check, cargo clippy -D warnings, fetch-model, then cargo test --workspace with
-      KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1; stops at the first failure
+      cargo fmt --check, cargo clippy -D warnings, fetch-model, cargo test --workspace with
+      KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1, then builds and runs examples/downstream (a
+      separate crate using the engine by path); stops at the first failure
   test-integration
       fetch-model, then the real-model integration tests (tts-pipeline real_model, kokoro-cli cli, kokoro-session fixtures)
   demo
@@ -210,6 +211,32 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
     Ok(())
 }
 
+/// The downstream example (`examples/downstream`, outside the workspace): `cargo run` of its own
+/// manifest, as another project would build it, with the workspace's target directory (so the
+/// dependencies compiled for the tests are reused, not rebuilt) and the fetched model files.
+fn downstream_run(root: &Path) -> (Vec<String>, Vec<(&'static str, String)>) {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let manifest = root.join("examples/downstream/Cargo.toml");
+    let media = target.join("downstream-media");
+    let args = vec![
+        "run".to_string(),
+        "--manifest-path".to_string(),
+        manifest.display().to_string(),
+        "--".to_string(),
+        media.display().to_string(),
+    ];
+    let env = vec![
+        ("CARGO_TARGET_DIR", target.display().to_string()),
+        (
+            "KOKORO_MODEL_DIR",
+            root.join("models").display().to_string(),
+        ),
+    ];
+    (args, env)
+}
+
 const REQUIRE: [(&str, &str); 2] = [
     ("KOKORO_REQUIRE_MODEL", "1"),
     ("KOKORO_REQUIRE_RUNTIME", "1"),
@@ -246,6 +273,10 @@ fn run(cmd: Cmd) -> Result<()> {
             )?;
             fetch_default()?;
             cargo(&["test", "--workspace"], &REQUIRE)?;
+            let (args, env) = downstream_run(&root());
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            cargo(&args, &env)?;
             eprintln!("xtask: ci passed");
             Ok(())
         }
@@ -378,6 +409,65 @@ mod tests {
             Cmd::TestIntegration
         );
         assert_eq!(parse(&args("demo")).unwrap(), Cmd::Demo);
+    }
+
+    #[test]
+    fn ci_runs_the_downstream_crate_outside_the_workspace_with_shared_builds() {
+        let root = root();
+        let (args, env) = downstream_run(&root);
+        assert_eq!(args[0], "run");
+        assert!(
+            args[2].ends_with("examples/downstream/Cargo.toml"),
+            "{args:?}"
+        );
+        let target = env.iter().find(|(k, _)| *k == "CARGO_TARGET_DIR").unwrap();
+        assert!(args[4].starts_with(&target.1), "media under the target dir");
+        assert!(
+            env.iter()
+                .any(|(k, v)| *k == "KOKORO_MODEL_DIR" && v.ends_with("models"))
+        );
+        // It is a separate project: excluded from the workspace, depending on the crates by path.
+        let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        assert!(workspace.contains(r#"exclude = ["fuzz", "examples/downstream"]"#));
+        let manifest =
+            std::fs::read_to_string(root.join("examples/downstream/Cargo.toml")).unwrap();
+        assert!(manifest.contains(r#"tts-pipeline = { path = "../../crates/tts-pipeline" }"#));
+        assert!(
+            !manifest.contains(".workspace = true"),
+            "no workspace inheritance"
+        );
+        // Same dev profile as the workspace, so the shared target dir reuses the dependencies.
+        assert!(manifest.contains("[profile.dev.package.\"*\"]\nopt-level = 2"));
+        assert!(workspace.contains("[profile.dev.package.\"*\"]\nopt-level = 2"));
+    }
+
+    #[test]
+    fn every_exact_pin_is_explained_in_the_readme() {
+        let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+        let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+        let section = readme
+            .split("## Why two dependencies are pinned exactly")
+            .nth(1)
+            .expect("README has the pins section");
+        let pinned: Vec<(&str, &str)> = workspace
+            .lines()
+            .filter_map(|l| {
+                let (name, rest) = l.split_once(" = ")?;
+                let version = rest.split("\"=").nth(1)?.split('"').next()?;
+                Some((name.trim(), version))
+            })
+            .collect();
+        assert_eq!(
+            pinned.len(),
+            2,
+            "{pinned:?}: explain any new exact pin in the README"
+        );
+        for (name, version) in pinned {
+            assert!(
+                section.contains(&format!("`{name} ={version}`")),
+                "README does not explain the pin {name} ={version}"
+            );
+        }
     }
 
     #[test]

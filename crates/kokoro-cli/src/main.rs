@@ -1,7 +1,7 @@
 //! `kokoro`: the command-line program of the Kokoro TTS engine.
 //!
 //! `kokoro say "Hello world." -o hello.wav`, `kokoro segments story.json --media-root media`,
-//! `kokoro voices`, `kokoro info`. Every generation prints one JSON outcome line on stdout; the
+//! `kokoro voices`, `kokoro info [--contract]`. Every generation prints one JSON outcome line on stdout; the
 //! exit status is non-zero when anything failed.
 
 use std::io::{IsTerminal, Write};
@@ -99,11 +99,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show the runtime, the model, its contract and what is available.
+    /// Show where the model files are and whether they are all available (loads nothing).
     Info {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Also load the model to show its contract (inputs and outputs).
+        #[arg(long)]
+        contract: bool,
     },
 }
 
@@ -130,6 +133,7 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
 }
@@ -206,7 +210,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(engine) => {
                     Outcome::from(engine.generate_audio(&text, voice.as_deref(), speed, &output))
                 }
-                Err(e) => Outcome::failure(e.to_string()),
+                Err(e) => {
+                    tracing::error!(error = %e, output = %output.display(), "generation failed: the engine did not open");
+                    Outcome::failure(e.to_string())
+                }
             };
             Ok(print_outcome(&outcome))
         }
@@ -230,12 +237,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let engine = match Engine::open(&config) {
                 Ok(engine) => engine,
                 Err(e) => {
-                    let failure = Outcome::failure(e.to_string());
+                    tracing::error!(error = %e, segments = request.segments.len(), "cannot narrate the segments: the engine did not open");
                     for seg in &request.segments {
-                        let out = tts_pipeline::SegmentOutcome {
-                            segment_id: seg.id.clone(),
-                            outcome: failure.clone(),
-                        };
+                        let out = tts_pipeline::SegmentOutcome::failure(&seg.id, e.to_string());
                         println!("{}", serde_json::to_string(&out)?);
                     }
                     return Ok(ExitCode::FAILURE);
@@ -288,8 +292,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Info { json } => {
-            let info = tts_pipeline::engine_info(&config);
+        Command::Info { json, contract } => {
+            let info = if contract {
+                tts_pipeline::engine_info_with_contract(&config)
+            } else {
+                tts_pipeline::engine_info(&config)
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&info)?);
             } else {

@@ -61,6 +61,30 @@ fn missing_model_is_a_json_failure_and_a_non_zero_status() {
 }
 
 #[test]
+fn missing_model_warns_once_naming_the_fix_and_logs_the_failure() {
+    let empty = tempfile::tempdir().unwrap();
+    let wav = empty.path().join("x.wav");
+    let out = Command::new(env!("CARGO_BIN_EXE_kokoro"))
+        .env_remove("RUST_LOG")
+        .arg("--model-dir")
+        .arg(empty.path())
+        .args(["say", "Hello.", "-o", wav.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains(" WARN ")).collect();
+    let setup: Vec<&&str> = warnings
+        .iter()
+        .filter(|l| l.contains("cargo xtask fetch-model") && l.contains("KOKORO_MODEL_DIR"))
+        .collect();
+    assert_eq!(setup.len(), 1, "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(" ERROR ")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("generation failed"), "{stderr}");
+}
+
+#[test]
 fn invalid_utf8_text_file_is_a_clear_failure() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.txt");
@@ -132,6 +156,11 @@ fn say_segments_and_voices_on_the_real_model() {
     for l in &lines {
         assert_eq!(l["success"], true, "{l}");
         let id = l["segment_id"].as_str().unwrap();
+        assert_eq!(
+            l["audio_url"],
+            format!("/media/projects/demo-lighthouse/audio/{id}.wav"),
+            "{l}"
+        );
         assert!(
             media
                 .join(format!("projects/demo-lighthouse/audio/{id}.wav"))

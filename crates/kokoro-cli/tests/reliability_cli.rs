@@ -84,7 +84,9 @@ fn link_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
+        // `is_dir` follows symlinks: a linked directory is recreated, never linked, so that the
+        // faults injected below can only touch links in the temporary tree, never the real files.
+        if entry.path().is_dir() {
             std::fs::create_dir(&dest).unwrap();
             link_tree(&entry.path(), &dest);
         } else {

@@ -6,7 +6,8 @@
 //!
 //! 1. **Discovery** (files only, nothing is loaded): [`model_dir`], [`locate_model`],
 //!    [`locate_runtime`], [`is_model_available`], [`Manifest`] (`models/manifest.json`, written by
-//!    `cargo xtask fetch-model`).
+//!    `cargo xtask fetch-model`); [`identify_model_file`] tells a model's generation (and so its
+//!    vocabulary) from its file name or, for known files, its sha256.
 //! 2. **Runtime**: [`init_runtime`] opens the ONNX Runtime shared library once per process
 //!    (`ort` is built with `load-dynamic`: nothing is linked or downloaded at build time). A
 //!    missing or unusable library is an error that says where it looked and how to fix it; it
@@ -57,6 +58,7 @@ mod config;
 mod contract;
 mod discovery;
 mod error;
+mod identify;
 mod onnx_weights;
 mod pool;
 mod runtime;
@@ -72,6 +74,10 @@ pub use discovery::{
     model_dir, newest_runtime_in, system_runtime_name,
 };
 pub use error::{ErrorKind, Result, SessionError};
+pub use identify::{
+    GenerationSource, KNOWN_MODELS, KnownModel, ModelGeneration, generation_from_checksum,
+    generation_from_contract, generation_from_file_name, identify_model_file,
+};
 pub use pool::{
     DEFAULT_POOL_THREADS, PoolLayout, SESSION_MEMORY_ESTIMATE, SessionPool, default_pool_layout,
     pool_layout,

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Generated};
 use crate::outcome::Outcome;
 
 /// A project's segments to narrate, as the API layer sends them.
@@ -32,7 +32,13 @@ pub struct SegmentRequest {
     pub speed: Option<f32>,
 }
 
-/// The outcome of one segment: its id and the usual [`Outcome`] fields.
+/// The outcome of one segment: its id, the usual [`Outcome`] fields and, on success, the URL the
+/// file is served at.
+///
+/// `{"segment_id": "s1", "success": true, "audio_path": "media/projects/p/audio/s1.wav",
+/// "duration": 2.1, "sample_rate": 24000, "voice": "af_bella",
+/// "audio_url": "/media/projects/p/audio/s1.wav"}`, or
+/// `{"segment_id": "s1", "success": false, "error": "..."}` (see the README's outcome schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentOutcome {
     /// The segment's id.
@@ -40,6 +46,40 @@ pub struct SegmentOutcome {
     /// What happened.
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// Where the file is served: [`MediaLayout::audio_url`](wav_store::MediaLayout::audio_url)
+    /// of the project and segment (success only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub audio_url: Option<String>,
+}
+
+impl SegmentOutcome {
+    /// The outcome of segment `segment_id` of `project_id` generated under `layout`: on success
+    /// it carries the segment's `audio_url`.
+    pub fn new(
+        layout: &wav_store::MediaLayout,
+        project_id: &str,
+        segment_id: &str,
+        result: crate::Result<Generated>,
+    ) -> Self {
+        let audio_url = match &result {
+            Ok(_) => layout.audio_url(project_id, segment_id).ok(),
+            Err(_) => None,
+        };
+        Self {
+            segment_id: segment_id.to_string(),
+            outcome: Outcome::from(result),
+            audio_url,
+        }
+    }
+
+    /// A failure outcome for segment `segment_id` (no URL).
+    pub fn failure(segment_id: &str, message: impl Into<String>) -> Self {
+        Self {
+            segment_id: segment_id.to_string(),
+            outcome: Outcome::failure(message),
+            audio_url: None,
+        }
+    }
 }
 
 impl Engine {
@@ -84,10 +124,7 @@ impl Engine {
                             seg.voice.as_deref(),
                             seg.speed.unwrap_or(1.0),
                         );
-                        let out = SegmentOutcome {
-                            segment_id: seg.id.clone(),
-                            outcome: Outcome::from(result),
-                        };
+                        let out = SegmentOutcome::new(layout, &request.project_id, &seg.id, result);
                         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                         on_done(finished, &out);
                         if let Ok(mut slots) = results.lock()
@@ -106,11 +143,11 @@ impl Engine {
             .into_iter()
             .zip(&request.segments)
             .map(|(slot, seg)| {
-                slot.unwrap_or_else(|| SegmentOutcome {
-                    segment_id: seg.id.clone(),
-                    outcome: Outcome::failure(
+                slot.unwrap_or_else(|| {
+                    SegmentOutcome::failure(
+                        &seg.id,
                         "segment was not processed: a worker thread stopped early",
-                    ),
+                    )
                 })
             })
             .collect()

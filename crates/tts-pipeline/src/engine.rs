@@ -230,7 +230,10 @@ impl Engine {
     /// `voice` is validated with fallback (`None`, empty or unknown ids use the default voice);
     /// `speed` must be finite and is clamped to 0.5..=2.0.
     pub fn synthesize(&self, text: &str, voice: Option<&str>, speed: f32) -> Result<Synthesized> {
-        self.synthesize_with(self.frontend.as_ref(), text, voice, speed)
+        log_failure(
+            self.synthesize_with(self.frontend.as_ref(), text, voice, speed),
+            None,
+        )
     }
 
     /// Like [`Engine::synthesize`], but `phonemes` are Kokoro phonemes (misaki symbols), spoken as
@@ -241,8 +244,10 @@ impl Engine {
         voice: Option<&str>,
         speed: f32,
     ) -> Result<Synthesized> {
-        let frontend = self.phoneme_frontend()?;
-        self.synthesize_with(frontend, phonemes, voice, speed)
+        let result = self
+            .phoneme_frontend()
+            .and_then(|frontend| self.synthesize_with(frontend, phonemes, voice, speed));
+        log_failure(result, None)
     }
 
     fn phoneme_frontend(&self) -> Result<&dyn Frontend> {
@@ -388,7 +393,10 @@ impl Engine {
         speed: f32,
         output: &Path,
     ) -> Result<Generated> {
-        self.generate_with(self.frontend.as_ref(), text, voice, speed, output)
+        log_failure(
+            self.generate_with(self.frontend.as_ref(), text, voice, speed, output),
+            Some(output),
+        )
     }
 
     /// Like [`Engine::generate_audio`], but speaks the given Kokoro `phonemes` (see
@@ -400,8 +408,10 @@ impl Engine {
         speed: f32,
         output: &Path,
     ) -> Result<Generated> {
-        let frontend = self.phoneme_frontend()?;
-        self.generate_with(frontend, phonemes, voice, speed, output)
+        let result = self
+            .phoneme_frontend()
+            .and_then(|frontend| self.generate_with(frontend, phonemes, voice, speed, output));
+        log_failure(result, Some(output))
     }
 
     /// The streaming implementation of [`Engine::generate_audio`].
@@ -477,6 +487,10 @@ impl Engine {
 
     /// Writes synthesized audio atomically to `output` and reads its duration back.
     pub fn save(&self, audio: Synthesized, output: &Path) -> Result<Generated> {
+        log_failure(self.save_unlogged(audio, output), Some(output))
+    }
+
+    fn save_unlogged(&self, audio: Synthesized, output: &Path) -> Result<Generated> {
         let options = wav_store::WavOptions {
             sample_rate: audio.sample_rate,
             format: self.options.format,
@@ -514,11 +528,32 @@ impl Engine {
         voice: Option<&str>,
         speed: f32,
     ) -> Result<Generated> {
-        let path = layout
-            .audio_path(project_id, segment_id)
-            .map_err(|e| Error::wrap(ErrorKind::InvalidId, e))?;
+        // `generate_audio` logs its own failures; only the id check is logged here.
+        let path = log_failure(
+            layout
+                .audio_path(project_id, segment_id)
+                .map_err(|e| Error::wrap(ErrorKind::InvalidId, e)),
+            None,
+        )?;
         self.generate_audio(text, voice, speed, &path)
     }
+}
+
+/// Logs a failed generation once, at error level, with its kind and cause (the message carries
+/// the whole chain of causes); successes are logged at info level where the file is written.
+/// Every public generation method of [`Engine`] passes its result through here exactly once.
+fn log_failure<T>(result: Result<T>, output: Option<&Path>) -> Result<T> {
+    if let Err(e) = &result {
+        match output {
+            Some(path) => tracing::error!(
+                kind = ?e.kind(),
+                output = %path.display(),
+                "generation failed: {e}"
+            ),
+            None => tracing::error!(kind = ?e.kind(), "generation failed: {e}"),
+        }
+    }
+    result
 }
 
 /// Samples per block in the streaming passes.

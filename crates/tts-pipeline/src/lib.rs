@@ -31,9 +31,11 @@
 mod batch;
 mod engine;
 mod error;
+mod health;
 mod outcome;
 mod real;
 pub mod traits;
+mod vocab;
 
 pub use batch::{ProjectRequest, SegmentOutcome, SegmentRequest};
 pub use engine::{
@@ -41,10 +43,11 @@ pub use engine::{
     validate_speed, validate_text,
 };
 pub use error::{Error, ErrorKind, Result};
+pub use health::{Availability, check_availability};
 pub use outcome::Outcome;
 pub use real::{
     CatalogVoices, EngineConfig, EngineInfo, LazySession, PhonemeFrontend, TokenizerFrontend,
-    VoiceSummary, engine_info, list_voices,
+    VoiceSummary, engine_info, engine_info_with_contract, list_voices,
 };
 pub use wav_store::{MediaLayout, SampleFormat};
 
@@ -73,12 +76,17 @@ pub fn generate_audio(
                     *slot = Some(std::sync::Arc::clone(&e));
                     e
                 }
-                Err(e) => return Outcome::failure(e.to_string()),
+                Err(e) => {
+                    tracing::error!(output = %output.display(), "generation failed: the engine did not open: {e}");
+                    return Outcome::failure(e.to_string());
+                }
             },
         }
     };
     Outcome::from(engine.generate_audio(text, voice, speed, output))
 }
 
+#[cfg(test)]
+mod ops_tests;
 #[cfg(test)]
 mod tests;

@@ -81,7 +81,7 @@ impl EngineConfig {
         kokoro_session::default_pool_layout(self.sessions, self.session.intra_threads)
     }
 
-    fn session_config(&self) -> SessionConfig {
+    pub(crate) fn session_config(&self) -> SessionConfig {
         let mut cfg = self.session.clone();
         cfg.model_dir = Some(self.resolved_model_dir());
         cfg
@@ -96,7 +96,7 @@ fn fetch_hint(dir: &Path) -> String {
 }
 
 /// Finds the voice packs: the explicit path, the manifest's, then the usual names in the model dir.
-fn locate_voices(
+pub(crate) fn locate_voices(
     config: &EngineConfig,
     dir: &Path,
     manifest: Option<&Manifest>,
@@ -131,28 +131,21 @@ fn locate_voices(
         })
 }
 
-/// Picks the vocabulary: the manifest's version, else the directory's `config.json`, else v1.0.
-fn load_vocab(dir: &Path, manifest: Option<&Manifest>) -> Result<Vocab> {
-    if manifest.is_some_and(|m| m.vocab == "v0.19") {
-        return Ok(Vocab::v0_19());
-    }
-    let config = manifest
-        .and_then(|m| m.config.as_ref())
-        .map(|c| dir.join(c))
-        .unwrap_or_else(|| dir.join("config.json"));
-    match std::fs::read_to_string(&config) {
-        Ok(json) => Vocab::from_config_json(&json).map_err(|e| {
-            Error::new(
-                ErrorKind::ModelMissing,
-                format!(
-                    "{} is not a usable Kokoro config: {e}; {}",
-                    config.display(),
-                    fetch_hint(dir)
-                ),
-            )
-        }),
-        Err(_) => Ok(Vocab::v1_0()),
-    }
+/// Picks the vocabulary of `model` from the model itself (see `crate::vocab`): the manifest,
+/// the file name or sha256, a `config.json`, else the contract (which loads the session); an
+/// error when none tells.
+fn load_vocab(
+    dir: &Path,
+    manifest: Option<&Manifest>,
+    model: &Path,
+    session: &SessionConfig,
+) -> Result<Vocab> {
+    let choice = match crate::vocab::from_files(dir, manifest, model)? {
+        Some(choice) => choice,
+        None => crate::vocab::from_contract(model, session)?,
+    };
+    tracing::debug!(vocab = %choice.source, "vocabulary chosen");
+    Ok(choice.vocab)
 }
 
 impl Engine {
@@ -162,18 +155,26 @@ impl Engine {
     /// lone caller uses starts loading on a background thread (unless
     /// [`EngineConfig::defer_session_load`]) and the G2P lexicons load on the first generation,
     /// in parallel with it. Sessions for concurrent callers load lazily, one per busy caller, and
-    /// all share the model's weights. Missing files are an error
-    /// that names what is missing, where the engine looked and the command that fixes it.
+    /// all share the model's weights. Missing files are an error that names what is missing,
+    /// where the engine looked and the command that fixes it; the first time a model directory is
+    /// found incomplete, a warning says so too (see [`check_availability`](crate::check_availability)).
+    ///
+    /// The phoneme vocabulary comes from the model itself: the manifest's `vocab` (for the
+    /// manifest's model), else the model's generation from its file name (`kokoro-v0_19.onnx`,
+    /// `kokoro-v1.0*.onnx`) or, for a known file, its sha256, else a hexgrad `config.json` next to
+    /// it (v1.0), else its contract (this loads the session, here). When nothing tells, `open`
+    /// fails with [`ErrorKind::Config`] and says how to fix it.
     pub fn open(config: &EngineConfig) -> Result<Engine> {
+        crate::health::warn_once_if_unavailable(config);
         let dir = config.resolved_model_dir();
         let manifest = Manifest::load(&dir).map_err(|e| Error::wrap(ErrorKind::ModelMissing, e))?;
         let session_config = config.session_config();
-        kokoro_session::locate_model(&session_config)
+        let model = kokoro_session::locate_model(&session_config)
             .map_err(|e| Error::wrap(ErrorKind::ModelMissing, e))?;
         let voices_path = locate_voices(config, &dir, manifest.as_ref())?;
         let catalog =
             VoiceCatalog::open(&voices_path).map_err(|e| Error::wrap(ErrorKind::Voice, e))?;
-        let vocab = load_vocab(&dir, manifest.as_ref())?;
+        let vocab = load_vocab(&dir, manifest.as_ref(), &model, &session_config)?;
         let phoneme_frontend = PhonemeFrontend(Tokenizer::with_phonemizer(
             Box::new(PassthroughPhonemizer),
             vocab.clone(),
@@ -421,58 +422,63 @@ pub struct EngineInfo {
     pub model: std::result::Result<String, String>,
     /// The runtime library, or why it was not found.
     pub runtime: std::result::Result<String, String>,
-    /// The voices, or why they were not found.
-    pub voices: std::result::Result<usize, String>,
-    /// The vocabulary version.
+    /// The voice packs (how many, where), or why they were not found.
+    pub voices: std::result::Result<String, String>,
+    /// The vocabulary version and how it was chosen, or why it cannot be known.
     pub vocab: String,
     /// The front end (G2P and its fallbacks).
     pub frontend: String,
-    /// The model's inputs and outputs as read from the session, or why it could not be loaded.
+    /// The model's inputs and outputs as read from the session (only from
+    /// [`engine_info_with_contract`]), or why they were not read.
     pub contract: std::result::Result<String, String>,
-    /// Whether the model files are all present.
+    /// Whether every file the engine needs is there ([`check_availability`](crate::check_availability)).
     pub model_available: bool,
 }
 
-/// Gathers [`EngineInfo`]; loads the session to read the contract when the files are present.
+/// Gathers [`EngineInfo`] from the files alone: loads nothing (no ONNX session, no runtime);
+/// availability is [`check_availability`](crate::check_availability). The contract is left
+/// unread: see [`engine_info_with_contract`].
 pub fn engine_info(config: &EngineConfig) -> EngineInfo {
+    let availability = crate::health::check_availability(config);
     let dir = config.resolved_model_dir();
     let manifest = Manifest::load(&dir).ok().flatten();
-    let scfg = config.session_config();
-    let model = kokoro_session::locate_model(&scfg)
-        .map(|p| p.display().to_string())
-        .map_err(|e| e.to_string());
-    let runtime = kokoro_session::locate_runtime(&scfg)
-        .map(|p| p.display().to_string())
-        .map_err(|e| e.to_string());
-    let voices = list_voices(config)
-        .map(|v| v.len())
-        .map_err(|e| e.to_string());
-    let vocab = load_vocab(&dir, manifest.as_ref())
-        .map(|v| format!("{:?}", v.version()))
-        .unwrap_or_else(|e| e.to_string());
-    let model_available = kokoro_session::is_model_available(&scfg) && voices.is_ok();
-    let frontend = match Engine::open(config) {
-        Ok(engine) => engine.frontend().describe(),
-        Err(e) => e.to_string(),
-    };
-    let contract = if model.is_ok() && runtime.is_ok() {
-        kokoro_session::shared_session(&scfg)
-            .map(|s| s.model_info().to_string())
-            .map_err(|e| e.to_string())
-    } else {
-        Err("not loaded: model or runtime missing".to_string())
+    let model = kokoro_session::locate_model(&config.session_config()).ok();
+    let frontend = match model
+        .as_deref()
+        .map(|m| crate::vocab::from_files(&dir, manifest.as_ref(), m))
+    {
+        Some(Ok(Some(choice))) => text_tokenizer(config, choice.vocab)
+            .map(|t| t.describe())
+            .unwrap_or_else(|e| e.to_string()),
+        _ => "unknown until the vocabulary is known".to_string(),
     };
     EngineInfo {
-        model_dir: dir.display().to_string(),
+        model_dir: availability.model_dir,
         variant: manifest.map(|m| m.variant),
-        model,
-        runtime,
-        voices,
-        vocab,
+        model: availability.model,
+        runtime: availability.runtime,
+        voices: availability.voices,
+        vocab: availability
+            .vocab
+            .unwrap_or_else(|e| format!("MISSING: {e}")),
         frontend,
-        contract,
-        model_available,
+        contract: Err("not read (`kokoro info --contract` loads the model to read it)".to_string()),
+        model_available: availability.available,
     }
+}
+
+/// [`engine_info`] plus the model's contract, read from a loaded session (this loads the model
+/// and the runtime when the files are there).
+pub fn engine_info_with_contract(config: &EngineConfig) -> EngineInfo {
+    let mut info = engine_info(config);
+    info.contract = if info.model.is_ok() && info.runtime.is_ok() {
+        kokoro_session::shared_session(&config.session_config())
+            .map(|s| s.model_info().to_string())
+            .map_err(|e| format!("MISSING: cannot load the model: {e}"))
+    } else {
+        Err("MISSING: not loaded: model or runtime missing".to_string())
+    };
+    info
 }
 
 impl fmt::Display for EngineInfo {
@@ -494,7 +500,10 @@ impl fmt::Display for EngineInfo {
         writeln!(f, "voices:     {}", show(&self.voices))?;
         writeln!(f, "vocab:      {}", self.vocab)?;
         writeln!(f, "front end:  {}", self.frontend)?;
-        writeln!(f, "contract:   {}", show(&self.contract))?;
+        match &self.contract {
+            Ok(contract) => writeln!(f, "contract:   {contract}")?,
+            Err(why) => writeln!(f, "contract:   {why}")?,
+        }
         write!(f, "available:  {}", self.model_available)
     }
 }

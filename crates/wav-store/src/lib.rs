@@ -11,6 +11,8 @@
 //! - [`validate_wav`] decodes every sample, so truncated files, garbage and
 //!   NaN audio are caught (a WAV header alone does not reveal truncation);
 //!   [`read_wav`] returns the samples too, [`wav_duration`] the length.
+//! - [`remove_stale_temp_files`] removes the temporary files a killed writer left behind; every
+//!   write calls it on its directory first (never touching a live writer's files).
 //!
 //! Everything is built on [`hound`]; errors are one [`WavError`] type whose
 //! [`kind`](WavError::kind) tells what went wrong.
@@ -38,12 +40,14 @@
 mod error;
 mod layout;
 mod read;
+mod stale;
 mod stream;
 mod write;
 
 pub use error::{WavError, WavErrorKind};
 pub use layout::{MAX_ID_LEN, MediaLayout, validate_id};
 pub use read::{WavInfo, read_wav, validate_wav, wav_duration};
+pub use stale::remove_stale_temp_files;
 pub use stream::{SampleSpool, SpoolReader, WavStreamWriter};
 pub use write::{SampleFormat, WavOptions, write_wav};
 

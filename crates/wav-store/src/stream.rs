@@ -285,6 +285,7 @@ impl SampleSpool {
             return Err(spool_error(&guard, e.into_error()));
         }
         let file = File::open(guard.path()).map_err(|e| spool_error(&guard, e))?;
+        crate::stale::hold_lock(&file, guard.path());
         Ok(SpoolReader {
             input: BufReader::new(file),
             guard,

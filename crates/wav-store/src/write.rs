@@ -147,7 +147,10 @@ pub(crate) fn create_temp(dir: &Path, file_name: &str) -> io::Result<(PathBuf, F
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{file_name}.{pid}.{n}.tmp"));
         match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(file) => return Ok((tmp, file)),
+            Ok(file) => {
+                crate::stale::hold_lock(&file, &tmp);
+                return Ok((tmp, file));
+            }
             // A stale file left by a crashed process that had the same pid.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 16 => attempts += 1,
             Err(e) => return Err(e),
@@ -260,7 +263,8 @@ pub(crate) fn create_temp_for(path: &Path) -> Result<(PathBuf, TempGuard, File),
 }
 
 /// Checks `path` as an output path and creates its parent directory; returns that directory and
-/// the file name.
+/// the file name. Stale temporary files in that directory are removed first
+/// ([`remove_stale_temp_files`](crate::remove_stale_temp_files)).
 pub(crate) fn prepare(path: &Path) -> Result<(PathBuf, String), WavError> {
     if path.is_dir() {
         return Err(is_directory(path));
@@ -287,6 +291,7 @@ pub(crate) fn prepare(path: &Path) -> Result<(PathBuf, String), WavError> {
             )
         })?;
     }
+    crate::stale::clean_before_write(&dir);
     Ok((dir, file_name.to_string_lossy().into_owned()))
 }
 

@@ -1,0 +1,237 @@
+//! The availability check: are all the files the engine needs there? Cheap, loads nothing.
+//!
+//! [`check_availability`] looks for the model, the ONNX Runtime library, the voice packs and the
+//! vocabulary the way [`Engine::open`](crate::Engine::open) and the first generation would, but
+//! only stats and lists files: no ONNX session, no runtime, no voice pack is loaded. `kokoro info`
+//! prints it; an API layer can call it at start-up or from a health endpoint.
+//! [`Engine::open`](crate::Engine::open) runs it too and, when something is missing, warns once
+//! per model directory with the command that fixes it.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use kokoro_session::Manifest;
+
+use crate::real::EngineConfig;
+
+/// The fix named by every "missing" message and the start-up warning.
+pub(crate) fn setup_fix(dir: &Path) -> String {
+    format!(
+        "run `cargo xtask fetch-model --dir {}` from a checkout of the engine, \
+         or set KOKORO_MODEL_DIR (--model-dir) to a directory that holds the model files",
+        dir.display()
+    )
+}
+
+/// What [`check_availability`] found: each file the engine needs, or why it is not usable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Availability {
+    /// The model directory checked.
+    pub model_dir: String,
+    /// The model file, or why it was not found.
+    pub model: Result<String, String>,
+    /// The ONNX Runtime library, or why it was not found.
+    pub runtime: Result<String, String>,
+    /// The voice packs (how many, where), or why there are none.
+    pub voices: Result<String, String>,
+    /// The vocabulary and how it was chosen, or why it cannot be known.
+    pub vocab: Result<String, String>,
+    /// True when all four are usable.
+    pub available: bool,
+}
+
+impl Availability {
+    /// One line per missing or unusable file, each saying what to do.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (what, r) in [
+            ("model", self.model.as_ref().err()),
+            ("runtime", self.runtime.as_ref().err()),
+            ("voices", self.voices.as_ref().err()),
+            ("vocab", self.vocab.as_ref().err()),
+        ] {
+            if let Some(e) = r {
+                out.push(format!("{what}: {e}"));
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for Availability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.available {
+            write!(f, "available ({})", self.model_dir)
+        } else {
+            write!(
+                f,
+                "not available ({}): {}",
+                self.model_dir,
+                self.problems().join("; ")
+            )
+        }
+    }
+}
+
+/// Checks that every file the engine of `config` needs is present and usable: the model file,
+/// the ONNX Runtime library (a bare library name left to the system loader is looked up in the
+/// system library directories), the voice packs (listed, not read) and the vocabulary (see the
+/// [vocabulary rules](crate::Engine::open)). Loads nothing: no ONNX session, no runtime.
+pub fn check_availability(config: &EngineConfig) -> Availability {
+    let dir = config.resolved_model_dir();
+    let scfg = config.session_config();
+    let manifest = Manifest::load(&dir);
+    let manifest_problem = manifest.as_ref().err().map(ToString::to_string);
+    let manifest = manifest.ok().flatten();
+    let model_path = kokoro_session::locate_model(&scfg);
+    let model = model_path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .map_err(|e| e.to_string());
+    let runtime = kokoro_session::locate_runtime(&scfg)
+        .map_err(|e| e.to_string())
+        .and_then(|p| check_runtime_file(&p, &dir));
+    let voices = crate::real::locate_voices(config, &dir, manifest.as_ref())
+        .map_err(|e| e.to_string())
+        .and_then(|p| check_voices(&p, &dir));
+    let vocab = match (&model_path, &manifest_problem) {
+        (_, Some(problem)) => Err(problem.clone()),
+        (Err(_), None) => Err("unknown: there is no model to tell it".to_string()),
+        (Ok(model), None) => match crate::vocab::from_files(&dir, manifest.as_ref(), model) {
+            Ok(Some(choice)) => Ok(choice.source),
+            Ok(None) => Err(crate::vocab::unknown_message(model)),
+            Err(e) => Err(e.to_string()),
+        },
+    };
+    let available = model.is_ok() && runtime.is_ok() && voices.is_ok() && vocab.is_ok();
+    Availability {
+        model_dir: dir.display().to_string(),
+        model,
+        runtime,
+        voices,
+        vocab,
+        available,
+    }
+}
+
+/// The voices at `path`: a directory is listed (names only); an archive or single pack file is
+/// only checked to be a non-empty file (it is read when the engine first needs a voice).
+fn check_voices(path: &Path, dir: &Path) -> Result<String, String> {
+    if path.is_dir() {
+        let catalog = kokoro_voices::VoiceCatalog::from_dir(path).map_err(|e| e.to_string())?;
+        return match catalog.list().len() {
+            0 => Err(format!(
+                "{} holds no <id>.bin voice pack; {}",
+                path.display(),
+                setup_fix(dir)
+            )),
+            n => Ok(format!("{n} voices in {}", path.display())),
+        };
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > 0 => Ok(format!("{} (read on first use)", path.display())),
+        Ok(_) => Err(format!("{} is empty; {}", path.display(), setup_fix(dir))),
+        Err(e) => Err(format!(
+            "cannot read {}: {e}; {}",
+            path.display(),
+            setup_fix(dir)
+        )),
+    }
+}
+
+/// A located runtime library: an explicit file is there (checked by `locate_runtime`); a bare
+/// name for the system loader is looked up where the loader looks.
+fn check_runtime_file(path: &Path, dir: &Path) -> Result<String, String> {
+    if path.is_file() {
+        return Ok(path.display().to_string());
+    }
+    let name = path.display().to_string();
+    if !cfg!(target_os = "linux") {
+        return Ok(format!("{name} (left to the system loader)"));
+    }
+    match find_system_library(&name) {
+        Some(found) => Ok(format!("{} (system library)", found.display())),
+        None => Err(format!(
+            "no onnx runtime library in {}/onnxruntime/, none named by ORT_DYLIB_PATH or manifest.json, \
+             and no {name} in the system library directories; {} (or set ORT_DYLIB_PATH to libonnxruntime.so)",
+            dir.display(),
+            setup_fix(dir)
+        )),
+    }
+}
+
+/// Where the dynamic loader looks on Linux: `LD_LIBRARY_PATH`, the directories of
+/// `/etc/ld.so.conf` and `/etc/ld.so.conf.d/*.conf`, and the default directories.
+fn system_library_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("LD_LIBRARY_PATH")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let mut confs = vec![PathBuf::from("/etc/ld.so.conf")];
+    if let Ok(entries) = std::fs::read_dir("/etc/ld.so.conf.d") {
+        confs.extend(
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "conf")),
+        );
+    }
+    for conf in confs {
+        if let Ok(text) = std::fs::read_to_string(&conf) {
+            dirs.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| l.starts_with('/'))
+                    .map(PathBuf::from),
+            );
+        }
+    }
+    for d in [
+        "/lib",
+        "/lib64",
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/local/lib",
+        "/usr/local/lib64",
+        "/lib/x86_64-linux-gnu",
+        "/usr/lib/x86_64-linux-gnu",
+        "/lib/aarch64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+    ] {
+        dirs.push(PathBuf::from(d));
+    }
+    dirs
+}
+
+fn find_system_library(name: &str) -> Option<PathBuf> {
+    system_library_dirs()
+        .into_iter()
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Model directories already warned about in this process.
+static WARNED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+
+/// Runs [`check_availability`] and, the first time in this process that `config`'s model
+/// directory is found incomplete, logs one warning naming what is missing and the fix.
+/// Returns the availability.
+pub(crate) fn warn_once_if_unavailable(config: &EngineConfig) -> Availability {
+    let availability = check_availability(config);
+    if !availability.available {
+        let dir = config.resolved_model_dir();
+        let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+        if warned.get_or_insert_with(HashSet::new).insert(dir.clone()) {
+            tracing::warn!(
+                model_dir = %dir.display(),
+                "the kokoro model files are not all available, so speech generation will fail: {}. fix: {}",
+                availability.problems().join("; "),
+                setup_fix(&dir)
+            );
+        }
+    }
+    availability
+}

@@ -1,0 +1,432 @@
+//! What an operator relies on: failures in the logs, the start-up warning, the cheap availability
+//! check, the vocabulary picked from the model itself, URLs in segment outcomes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
+use crate::{Engine, EngineConfig, ErrorKind, ProjectRequest, SegmentRequest};
+
+// ---------------------------------------------------------------- log capture
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn lines(&self) -> Vec<String> {
+        let bytes = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    fn at(&self, level: &str) -> Vec<String> {
+        self.lines()
+            .into_iter()
+            .filter(|l| l.split_whitespace().nth(1) == Some(level))
+            .collect()
+    }
+}
+
+/// Runs `f` with the log (info and above, on this thread) captured.
+fn capture<T>(f: impl FnOnce() -> T) -> (T, Captured) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let out = tracing::subscriber::with_default(subscriber, f);
+    (out, captured)
+}
+
+// ---------------------------------------------------------------- fake parts
+
+struct Letters;
+
+impl Frontend for Letters {
+    fn pieces(&self, text: &str, _voice: &str) -> crate::Result<Vec<TextPiece>> {
+        let ids: Vec<i64> = text
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .map(|c| i64::from(u32::from(c) % 100 + 1))
+            .collect();
+        Ok(vec![TextPiece {
+            text: text.to_string(),
+            ids,
+            pause_after: Pause::None,
+        }])
+    }
+}
+
+struct OneVoice;
+
+impl Voices for OneVoice {
+    fn resolve(&self, _requested: Option<&str>) -> crate::Result<VoiceChoice> {
+        Ok(VoiceChoice {
+            voice: "af_bella".to_string(),
+            fell_back: false,
+        })
+    }
+    fn style(&self, _voice: &str, _n: usize) -> crate::Result<Vec<f32>> {
+        Ok(vec![0.1; 256])
+    }
+}
+
+/// A tone, or an inference error (with a cause) for text containing `fail`.
+struct Tone;
+
+#[derive(Debug, thiserror::Error)]
+#[error("onnx runtime said: out of memory")]
+struct Cause;
+
+impl Synthesizer for Tone {
+    fn synthesize(&self, ids: &[i64], _style: &[f32], _speed: f32) -> crate::Result<Vec<f32>> {
+        if ids.contains(&(i64::from(u32::from('f')) % 100 + 1))
+            && ids.contains(&(i64::from(u32::from('l')) % 100 + 1))
+        {
+            return Err(crate::Error::wrap(ErrorKind::Inference, Cause));
+        }
+        Ok((0..ids.len() * 600)
+            .map(|i| 0.3 * (i as f32 * 0.05).sin())
+            .collect())
+    }
+}
+
+fn fake_engine() -> Engine {
+    Engine::new(Arc::new(Letters), Arc::new(OneVoice), Arc::new(Tone))
+}
+
+// ---------------------------------------------------------------- 1. logging
+
+#[test]
+fn every_failed_generation_is_logged_once_at_error_level_with_its_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = fake_engine();
+    let out = dir.path().join("a.wav");
+
+    let (ok, log) = capture(|| engine.generate_audio("good", None, 1.0, &out));
+    assert!(ok.is_ok());
+    assert!(log.at("ERROR").is_empty(), "{:?}", log.lines());
+    assert_eq!(log.at("INFO").len(), 1, "{:?}", log.lines());
+    assert!(log.at("INFO")[0].contains("audio written"));
+
+    let (failed, log) = capture(|| engine.generate_audio("a failing text", None, 1.0, &out));
+    assert!(failed.is_err());
+    let errors = log.at("ERROR");
+    assert_eq!(errors.len(), 1, "{:?}", log.lines());
+    assert!(errors[0].contains("out of memory"), "{}", errors[0]);
+    assert!(errors[0].contains("Inference"), "{}", errors[0]);
+    assert!(errors[0].contains("a.wav"), "{}", errors[0]);
+
+    // Invalid input, a bad segment id, in-memory synthesis and the phoneme path: once each.
+    let layout = wav_store::MediaLayout::new(dir.path(), "/media/");
+    let (_, log) = capture(|| {
+        let _ = engine.generate_audio(" ", None, 1.0, &out);
+        let _ = engine.generate_segment(&layout, "p", "../x", "good", None, 1.0);
+        let _ = engine.generate_segment(&layout, "p", "s1", "fail", None, 1.0);
+        let _ = engine.synthesize("fail", None, 1.0);
+        let _ = engine.generate_audio_from_phonemes("good", None, 1.0, &out);
+    });
+    let errors = log.at("ERROR");
+    assert_eq!(errors.len(), 5, "{errors:#?}");
+    assert!(errors[0].contains("EmptyText"), "{}", errors[0]);
+    assert!(errors[1].contains("InvalidId"), "{}", errors[1]);
+    assert!(errors[2].contains("out of memory"), "{}", errors[2]);
+    assert!(errors[4].contains("phoneme front end"), "{}", errors[4]);
+}
+
+#[test]
+fn opening_an_engine_without_its_files_warns_once_naming_the_fix() {
+    let empty = tempfile::tempdir().unwrap();
+    let mut config = EngineConfig::with_model_dir(empty.path());
+    config.defer_session_load = true;
+    let (results, log) = capture(|| (Engine::open(&config), Engine::open(&config)));
+    assert!(results.0.is_err() && results.1.is_err());
+    let warnings = log.at("WARN");
+    assert_eq!(warnings.len(), 1, "{:?}", log.lines());
+    assert!(
+        warnings[0].contains("cargo xtask fetch-model"),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[0].contains("KOKORO_MODEL_DIR"), "{}", warnings[0]);
+    assert!(warnings[0].contains("model"), "{}", warnings[0]);
+}
+
+// ---------------------------------------------------------------- 2. availability
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn onnx_fixture(name: &str) -> PathBuf {
+    workspace().join("fixtures/onnx").join(name)
+}
+
+/// A model directory: `model` copied from the ONNX fixture `fixture`, one voice pack, a runtime
+/// file (never opened by these tests) and the given extra files.
+fn model_dir(model: &str, fixture: &str, extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(onnx_fixture(fixture), dir.path().join(model)).unwrap();
+    std::fs::create_dir_all(dir.path().join("voices")).unwrap();
+    std::fs::write(dir.path().join("voices/af_bella.bin"), vec![0u8; 1024]).unwrap();
+    std::fs::create_dir_all(dir.path().join("onnxruntime")).unwrap();
+    std::fs::write(
+        dir.path().join("onnxruntime/libonnxruntime.so.1.32.0"),
+        b"not opened",
+    )
+    .unwrap();
+    for (name, text) in extra {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+fn config_for(dir: &Path) -> EngineConfig {
+    let mut config = EngineConfig::with_model_dir(dir);
+    config.defer_session_load = true;
+    config
+}
+
+/// The tests that count or make session loads run one at a time.
+static SESSION_LOADS: Mutex<()> = Mutex::new(());
+
+#[test]
+fn availability_checks_every_file_and_loads_nothing() {
+    let _serial = SESSION_LOADS.lock().unwrap_or_else(|p| p.into_inner());
+    let loads = kokoro_session::load_count();
+    let dir = model_dir("kokoro-v0_19.onnx", "tiny-kokoro.onnx", &[]);
+    let config = config_for(dir.path());
+    let a = crate::check_availability(&config);
+    assert!(a.available, "{a}");
+    assert!(a.vocab.as_ref().unwrap().contains("v0.19"), "{a:?}");
+    assert!(a.voices.as_ref().unwrap().starts_with("1 voices"), "{a:?}");
+    let info = crate::engine_info(&config);
+    assert!(info.model_available);
+    assert!(
+        info.contract.is_err(),
+        "info reads no contract unless asked"
+    );
+    assert_eq!(kokoro_session::load_count(), loads, "nothing was loaded");
+
+    // Each missing piece makes it unavailable and is named.
+    type BreakIt<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, BreakIt<'_>, &str); 4] = [
+        (
+            "voices",
+            &|d| std::fs::remove_file(d.join("voices/af_bella.bin")).unwrap(),
+            "voices:",
+        ),
+        (
+            "runtime",
+            &|d| std::fs::remove_dir_all(d.join("onnxruntime")).unwrap(),
+            "runtime:",
+        ),
+        (
+            "vocab",
+            &|d| {
+                std::fs::rename(d.join("kokoro-v0_19.onnx"), d.join("model.onnx")).unwrap();
+            },
+            "vocab:",
+        ),
+        (
+            "model",
+            &|d| std::fs::remove_file(d.join("kokoro-v0_19.onnx")).unwrap(),
+            "model:",
+        ),
+    ];
+    for (what, break_it, named) in cases {
+        let dir = model_dir("kokoro-v0_19.onnx", "tiny-kokoro.onnx", &[]);
+        break_it(dir.path());
+        let mut config = config_for(dir.path());
+        if what == "runtime" {
+            // Not left to the system loader (which might have one): a named file that is gone.
+            config.session.runtime_library = Some(dir.path().join("onnxruntime/libonnxruntime.so"));
+        }
+        let a = crate::check_availability(&config);
+        assert!(!a.available, "{what}: {a}");
+        let problems = a.problems().join("\n");
+        assert!(problems.contains(named), "{what}: {problems}");
+        assert!(problems.contains("fetch-model"), "{what}: {problems}");
+    }
+    assert_eq!(kokoro_session::load_count(), loads, "nothing was loaded");
+}
+
+// ---------------------------------------------------------------- 4. vocabulary
+
+fn vocab_of(dir: &Path) -> crate::Result<String> {
+    Engine::open(&config_for(dir)).map(|e| e.frontend().describe())
+}
+
+const V1_CONFIG: &str = include_str!("../../kokoro-tokenize/data/kokoro-v1.0-config.json");
+
+#[test]
+fn the_vocabulary_comes_from_the_model_itself() {
+    // The spec's model, hand-placed without manifest.json: v0.19, whatever config.json says.
+    let d = model_dir("kokoro-v0_19.onnx", "tiny-kokoro.onnx", &[]);
+    assert!(vocab_of(d.path()).unwrap().contains("V0_19"));
+    let d = model_dir(
+        "kokoro-v0_19.onnx",
+        "tiny-kokoro.onnx",
+        &[("config.json", V1_CONFIG)],
+    );
+    assert!(vocab_of(d.path()).unwrap().contains("V0_19"));
+    assert!(
+        crate::engine_info(&config_for(d.path()))
+            .vocab
+            .contains("file name kokoro-v0_19.onnx")
+    );
+    // v1.0 by name; by config.json next to an anonymous model.
+    let d = model_dir("kokoro-v1.0.onnx", "tiny-kokoro.onnx", &[]);
+    assert!(vocab_of(d.path()).unwrap().contains("V1_0"));
+    let d = model_dir(
+        "model.onnx",
+        "tiny-kokoro.onnx",
+        &[("config.json", V1_CONFIG)],
+    );
+    assert!(vocab_of(d.path()).unwrap().contains("V1_0"));
+    // The manifest's vocab, for the manifest's model.
+    let manifest =
+        r#"{"variant": "custom", "vocab": "v0.19", "model": "model.onnx", "voices": "voices"}"#;
+    let d = model_dir(
+        "model.onnx",
+        "tiny-kokoro.onnx",
+        &[("manifest.json", manifest), ("config.json", V1_CONFIG)],
+    );
+    assert!(vocab_of(d.path()).unwrap().contains("V0_19"));
+    // A manifest whose model is gone does not speak for the model found instead.
+    let manifest = r#"{"variant": "v1.0-int8", "vocab": "v1.0", "model": "kokoro-v1.0.int8.onnx", "voices": "voices"}"#;
+    let d = model_dir(
+        "kokoro-v0_19.onnx",
+        "tiny-kokoro.onnx",
+        &[("manifest.json", manifest)],
+    );
+    assert!(vocab_of(d.path()).unwrap().contains("V0_19"));
+}
+
+/// The ONNX Runtime to load fixtures with, or `None` after a loud skip message.
+#[allow(clippy::panic)]
+fn real_runtime(test: &str) -> Option<PathBuf> {
+    let from_env = std::env::var_os("ORT_DYLIB_PATH")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_file());
+    let dirs = [
+        std::env::var_os("KOKORO_MODEL_DIR").map(PathBuf::from),
+        Some(workspace().join("models")),
+    ];
+    let found = from_env.or_else(|| {
+        dirs.iter()
+            .flatten()
+            .find_map(|d| kokoro_session::newest_runtime_in(&d.join("onnxruntime")))
+    });
+    if found.is_none() {
+        if std::env::var("KOKORO_REQUIRE_RUNTIME").as_deref() == Ok("1") {
+            panic!("KOKORO_REQUIRE_RUNTIME=1 but there is no onnx runtime library");
+        }
+        eprintln!(
+            "\n==================== SKIPPED: {test}: no onnx runtime (ORT_DYLIB_PATH, KOKORO_MODEL_DIR/onnxruntime, models/onnxruntime) ====================\n"
+        );
+    }
+    found
+}
+
+#[test]
+fn an_unknown_model_is_refused_loudly_unless_its_contract_tells() {
+    let _serial = SESSION_LOADS.lock().unwrap_or_else(|p| p.into_inner());
+    // No runtime at all: the files do not tell, and the model cannot be loaded to read its
+    // contract either: a loud error, not the v1.0 guess.
+    let d = model_dir("model.onnx", "tiny-kokoro.onnx", &[]);
+    let mut config = config_for(d.path());
+    config.session.runtime_library = Some(d.path().join("no-such-runtime.so"));
+    let err = Engine::open(&config).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(
+        err.to_string().contains("cannot tell which vocabulary"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("kokoro-v0_19.onnx"), "{err}");
+    let a = crate::check_availability(&config_for(d.path()));
+    assert!(!a.available);
+    assert!(
+        a.vocab
+            .unwrap_err()
+            .contains("cannot tell which vocabulary"),
+        "the cheap check says so too"
+    );
+
+    let Some(runtime) =
+        real_runtime("an_unknown_model_is_refused_loudly_unless_its_contract_tells")
+    else {
+        return;
+    };
+    // The kokoro-onnx contract exists for both generations: still refused.
+    let mut config = config_for(d.path());
+    config.session.runtime_library = Some(runtime.clone());
+    let err = Engine::open(&config).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(
+        err.to_string().contains("cannot tell which vocabulary"),
+        "{err}"
+    );
+    // hexgrad's int32 export is v1.0 only: its contract decides.
+    let d = model_dir("model.onnx", "tiny-int-speed.onnx", &[]);
+    let mut config = config_for(d.path());
+    config.session.runtime_library = Some(runtime);
+    let engine = Engine::open(&config).unwrap();
+    assert!(engine.frontend().describe().contains("V1_0"));
+}
+
+// ---------------------------------------------------------------- 3. audio_url
+
+#[test]
+fn segment_outcomes_carry_their_url_on_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = wav_store::MediaLayout::new(dir.path(), "https://cdn.example.com/media/");
+    let seg = |id: &str, text: &str| SegmentRequest {
+        id: id.to_string(),
+        text: text.to_string(),
+        voice: None,
+        speed: None,
+    };
+    let request = ProjectRequest {
+        project_id: "proj-1".to_string(),
+        segments: vec![seg("s1", "good"), seg("s2", "fail"), seg("../x", "good")],
+    };
+    let outs = fake_engine().generate_segments(&layout, &request, 2, |_, _| {});
+    assert_eq!(
+        outs[0].audio_url.as_deref(),
+        Some("https://cdn.example.com/media/projects/proj-1/audio/s1.wav")
+    );
+    let v: serde_json::Value = serde_json::to_value(&outs[0]).unwrap();
+    assert_eq!(v["segment_id"], "s1");
+    assert_eq!(v["success"], true);
+    assert_eq!(
+        v["audio_url"],
+        "https://cdn.example.com/media/projects/proj-1/audio/s1.wav"
+    );
+    assert!(v["audio_path"].as_str().unwrap().ends_with("s1.wav"));
+    for failed in &outs[1..] {
+        assert!(!failed.outcome.success);
+        assert_eq!(failed.audio_url, None);
+        let v: serde_json::Value = serde_json::to_value(failed).unwrap();
+        assert!(v.get("audio_url").is_none(), "{v}");
+    }
+}

@@ -1,0 +1,68 @@
+//! A downstream project's first hour: narrate one story segment with the engine's public API.
+//!
+//! ```sh
+//! cargo xtask fetch-model --dir /srv/kokoro-models   # from a checkout of the engine
+//! KOKORO_MODEL_DIR=/srv/kokoro-models cargo run -- media
+//! ```
+//!
+//! Prints the segment's outcome as one JSON line (the schema is in the engine's README) and exits
+//! non-zero when the model files are missing or the generation failed.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentRequest};
+
+fn main() -> ExitCode {
+    let media_root = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("media"));
+
+    // `model_dir: None`: KOKORO_MODEL_DIR, else ./models.
+    let config = EngineConfig::default();
+
+    // The cheap check first: it loads nothing and names what is missing and how to get it.
+    let availability = tts_pipeline::check_availability(&config);
+    if !availability.available {
+        eprintln!("downstream: {availability}");
+        return ExitCode::from(2);
+    }
+
+    let engine = match Engine::open(&config) {
+        Ok(engine) => engine,
+        Err(e) => {
+            eprintln!("downstream: cannot open the engine: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let layout = MediaLayout::new(&media_root, "/media/");
+    let request = ProjectRequest {
+        project_id: "downstream-demo".to_string(),
+        segments: vec![SegmentRequest {
+            id: "segment-001".to_string(),
+            text: "The lighthouse keeper climbed the stairs one last time.".to_string(),
+            voice: Some("af_bella".to_string()),
+            speed: Some(1.0),
+        }],
+    };
+    let outcomes = engine.generate_segments(&layout, &request, 1, |_, _| {});
+    let mut ok = true;
+    for outcome in &outcomes {
+        match serde_json::to_string(outcome) {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("downstream: cannot print the outcome: {e}"),
+        }
+        let written = outcome
+            .outcome
+            .audio_path
+            .as_deref()
+            .is_some_and(|p| wav_store::validate_wav(p.as_ref()).is_ok());
+        ok &= outcome.outcome.success && written && outcome.audio_url.is_some();
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
