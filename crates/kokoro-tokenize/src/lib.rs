@@ -35,6 +35,7 @@
 //! Any [`Phonemizer`] can replace misaki ([`Tokenizer::with_phonemizer`]), e.g. in tests or to
 //! run espeak-ng for the v0.19 model.
 
+mod context;
 mod error;
 mod fallback;
 mod lexicon;
@@ -45,6 +46,7 @@ mod split;
 mod tokenizer;
 mod vocab;
 
+pub use context::disambiguate;
 pub use error::{ErrorKind, TokenizeError};
 pub use fallback::{
     ESPEAK_PROGRAM, EspeakFallback, FallbackChain, LetterToSound, espeak_to_misaki, espeak_version,

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use regex::{Captures, Regex};
 
 use crate::Dialect;
-use crate::numbers::{cardinal, digits, integer, ordinal, plural, year};
+use crate::numbers::{cardinal, digits, integer, ordinal, plural, roman, year};
 
 /// A number with optional thousands separators.
 const NUM: &str = r"\d{1,3}(?:,\d{3})+|\d+";
@@ -64,9 +64,21 @@ fn rules() -> &'static [Compiled] {
     RULES.get_or_init(|| {
         let table: Vec<(String, Rule)> = vec![
             (r"--+".to_owned(), |_, _, _| "—".to_owned()),
+            (r"\bWW(II|I)\b".to_owned(), |c, _, _| {
+                format!("World War {}", if group(c, 1) == "II" { "two" } else { "one" })
+            }),
+            (format!(r"\b({NUMBERED})\s+([IVXLCDM]+)\b"), numbered_part),
             (
-                r"\b(Ave|Rd|Blvd|Mt|Ft|Jr|Sr|Capt|Lt|Sgt|Gen|Col|Gov|Sen|Rev|Hon|Fr|vs|etc|approx|Approx)\.".to_owned(),
+                format!(r"\b(?:({TITLES})\s+)?([A-Z][a-z]+)\s+([IVXLC]+)\b(\s+of\b|[,.;:!?)]|$)?"),
+                regnal,
+            ),
+            (
+                r"\b(Ave|Rd|Blvd|Mt|Ft|Jr|Sr|Capt|Lt|Sgt|Gen|Col|Gov|Sen|Rev|Hon|Fr|vs|etc|approx|Approx|Maj|Cpl|Pvt|Adm|Cmdr|Det|Insp|Supt|Msgr|Mme|Mlle|Pres|Ln|Ct|Hwy|Pkwy|Sq|Apt|Bldg|Dept|Univ|Bros|Corp|Ltd|Inc|est|Est|tsp|tbsp|doz|Tues|Thurs)\.".to_owned(),
                 abbreviation,
+            ),
+            (
+                r"\b(?:(on|On|next|last|this|every|until|by|from|since|before|after|in|In)\s+)?(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Thur|Fri|Sat|Sun)\.(,|\s+[a-z0-9])?".to_owned(),
+                month_or_day,
             ),
             (r"\b(?:([A-Z][a-z]+)\s+)?St\.(\s+[A-Z])?".to_owned(), saint_or_street),
             (r"\b(?:e\.g|E\.g)\.".to_owned(), |_, _, end| period("for example", end)),
@@ -94,12 +106,16 @@ fn rules() -> &'static [Compiled] {
                 format!("{} foot {}", integer(group(c, 1)), integer(group(c, 2)))
             }),
             (r"\b\d{3}-\d{3}-\d{4}\b|\b\d{3}-\d{4}\b".to_owned(), phone),
-            (r"\b(\d{1,4})\s?[-–]\s?(\d{1,4})\b".to_owned(), range),
-            (r"(?:^|[\s(])[-−](\d)".to_owned(), |c, _, _| {
-                let whole = group(c, 0);
-                let lead: String = whole.chars().take_while(|ch| ch.is_whitespace() || *ch == '(').collect();
-                format!("{lead}minus {}", group(c, 1))
+            // A minus sign after a word, an opening bracket or quote, or at the start ("-12", "−40"),
+            // not between two numbers ("5 -12" is a range).
+            (format!(r"(^\s*|[^\d\s]\s+|[(\[{{“\x22'‘=~≈]\s*)[-−]((?:{NUM})(?:\.\d+)?)\b"), |c, _, _| {
+                format!("{}minus {}", group(c, 1), group(c, 2))
             }),
+            (
+                format!(r"(?:((?:{NUM})(?:\.\d+)?)\s?(?:[-–]|\s(?:to|or)\s)\s?)?(\b(?:{NUM})(?:\.\d+)?)(\s?|-)({UNITS})\b(?:\.(,|\s+[a-z0-9]))?"),
+                unit,
+            ),
+            (r"\b(\d{1,4})\s?[-–]\s?(\d{1,4})\b".to_owned(), range),
             (r"['’](\d0)s\b".to_owned(), |c, _, _| plural(&integer(group(c, 1)))),
             (r"\b(\d{1,3}0)s\b".to_owned(), |c, _, _| {
                 let n = group(c, 1);
@@ -248,9 +264,267 @@ fn abbreviation(c: &Captures<'_>, _: Dialect, end: bool) -> String {
         "Fr" => "Father",
         "vs" => "versus",
         "etc" => "et cetera",
+        "Maj" => "Major",
+        "Cpl" => "Corporal",
+        "Pvt" => "Private",
+        "Adm" => "Admiral",
+        "Cmdr" => "Commander",
+        "Det" => "Detective",
+        "Insp" => "Inspector",
+        "Supt" => "Superintendent",
+        "Msgr" => "Monsignor",
+        "Mme" => "Madame",
+        "Mlle" => "Mademoiselle",
+        "Pres" => "President",
+        "Ln" => "Lane",
+        "Ct" => "Court",
+        "Hwy" => "Highway",
+        "Pkwy" => "Parkway",
+        "Sq" => "Square",
+        "Apt" => "Apartment",
+        "Bldg" => "Building",
+        "Dept" => "Department",
+        "Univ" => "University",
+        "Bros" => "Brothers",
+        "Corp" => "Corporation",
+        "Ltd" => "Limited",
+        "Inc" => "Incorporated",
+        "est" | "Est" => "established",
+        "tsp" => "teaspoon",
+        "tbsp" => "tablespoon",
+        "doz" => "dozen",
+        "Tues" => "Tuesday",
+        "Thurs" => "Thursday",
         _ => "approximately",
     };
     period(words, end)
+}
+
+/// Words before a Roman numeral that make it a number read as a cardinal: "Chapter IX" ->
+/// "Chapter nine", "World War I" -> "World War one", "Super Bowl LVII".
+const NUMBERED: &str = "Chapters?|Books?|Parts?|Acts?|Scenes?|Volumes?|Vol\\.|Cantos?|Psalms?|Articles?|\
+     Episodes?|Seasons?|Phases?|World War|Super Bowl|chapters?|books?|parts?|acts?|scenes?|volumes?|vol\\.|\
+     cantos?|psalms?|articles?|episodes?|seasons?|phases?";
+
+/// Titles before a name that make a following Roman numeral regnal ("King Henry V").
+const TITLES: &str = "King|Queen|Pope|Emperor|Empress|Tsar|Czar|Tsarina|Kaiser|Sultan|Pharaoh|Prince|\
+     Princess|Duke|Duchess|Archduke|Grand Duke|Shah|Khan";
+
+/// Given names of kings, queens, popes and emperors, after which a Roman numeral is regnal
+/// even without a title ("Louis XIV" -> "Louis the fourteenth").
+const REGNAL_NAMES: [&str; 74] = [
+    "Alexander",
+    "Alfonso",
+    "Amenhotep",
+    "Anne",
+    "Antiochus",
+    "Augustus",
+    "Baldwin",
+    "Basil",
+    "Benedict",
+    "Boniface",
+    "Carlos",
+    "Casimir",
+    "Catherine",
+    "Charles",
+    "Christian",
+    "Clement",
+    "Constantine",
+    "Cyrus",
+    "Darius",
+    "David",
+    "Edmund",
+    "Edward",
+    "Elizabeth",
+    "Eric",
+    "Erik",
+    "Ferdinand",
+    "Francis",
+    "Franz",
+    "Frederick",
+    "Friedrich",
+    "George",
+    "Gregory",
+    "Gustav",
+    "Gustavus",
+    "Haakon",
+    "Harald",
+    "Henry",
+    "Innocent",
+    "Isabella",
+    "Ivan",
+    "James",
+    "Joanna",
+    "John",
+    "Joseph",
+    "Juan",
+    "Julius",
+    "Leo",
+    "Leopold",
+    "Louis",
+    "Ludwig",
+    "Malcolm",
+    "Margaret",
+    "Mary",
+    "Mehmed",
+    "Napoleon",
+    "Nicholas",
+    "Olaf",
+    "Otto",
+    "Paul",
+    "Pedro",
+    "Peter",
+    "Philip",
+    "Pius",
+    "Ptolemy",
+    "Ramesses",
+    "Ramses",
+    "Richard",
+    "Robert",
+    "Rudolf",
+    "Sixtus",
+    "Stephen",
+    "Thutmose",
+    "Victoria",
+    "William",
+];
+
+/// "Chapter IX" -> "Chapter nine": a numbered part, read as a cardinal. A lone "I" counts only
+/// after a capitalized word ("World War I", "Book I"), never after "the book I read".
+fn numbered_part(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+    let (context, numeral) = (group(c, 1), group(c, 2));
+    let single_letter_ok = numeral != "I" || context.starts_with(|ch: char| ch.is_uppercase());
+    let single = numeral.len() == 1 && !matches!(numeral, "I" | "V" | "X");
+    match roman(numeral) {
+        Some(n) if single_letter_ok && !single => format!("{context} {}", cardinal(n)),
+        _ => group(c, 0).to_owned(),
+    }
+}
+
+/// "Louis XIV" -> "Louis the fourteenth", "King Henry V" -> "King Henry the fifth": a Roman
+/// numeral after a title and a name, or after a known regnal name. A lone "I" counts after a
+/// title, or when "of", punctuation or the end follows ("Elizabeth I of England"), so that the
+/// pronoun in "when Henry I went" is left alone.
+fn regnal(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+    let (title, name, numeral, after) = (group(c, 1), group(c, 2), group(c, 3), c.get(4));
+    let titled = !title.is_empty();
+    let known = titled || REGNAL_NAMES.contains(&name);
+    let pronoun_risk = numeral == "I" && !titled && after.is_none();
+    match roman(numeral) {
+        Some(n) if known && !pronoun_risk => {
+            let title = if titled {
+                format!("{title} ")
+            } else {
+                String::new()
+            };
+            let after = after.map_or("", |m| m.as_str());
+            format!("{title}{name} the {}{after}", ordinal(n))
+        }
+        _ => group(c, 0).to_owned(),
+    }
+}
+
+/// Months and days: "Sept." -> "September", "Fri." -> "Friday". Those that are also words or
+/// names ("Jan.", "Mar.", "Sun.", "Sat.", "Wed.", "Mon.") are read only when something
+/// date-like is around them: "on", "next", ... before, or a comma, number or lower-case word
+/// after ("on Sun. night", "Jan. 9"), so that "I met Jan." and "the Sun." stay as they are.
+fn month_or_day(c: &Captures<'_>, _: Dialect, end: bool) -> String {
+    let (before, short, after) = (group(c, 1), group(c, 2), group(c, 3));
+    let word = match short {
+        "Jan" => "January",
+        "Feb" => "February",
+        "Mar" => "March",
+        "Apr" => "April",
+        "Jun" => "June",
+        "Jul" => "July",
+        "Aug" => "August",
+        "Sep" | "Sept" => "September",
+        "Oct" => "October",
+        "Nov" => "November",
+        "Dec" => "December",
+        "Mon" => "Monday",
+        "Tue" => "Tuesday",
+        "Wed" => "Wednesday",
+        "Thu" | "Thur" => "Thursday",
+        "Fri" => "Friday",
+        "Sat" => "Saturday",
+        _ => "Sunday",
+    };
+    let ambiguous = matches!(short, "Jan" | "Mar" | "Mon" | "Wed" | "Sat" | "Sun");
+    if ambiguous && before.is_empty() && after.is_empty() {
+        return group(c, 0).to_owned();
+    }
+    let before = if before.is_empty() {
+        String::new()
+    } else {
+        format!("{before} ")
+    };
+    if after.is_empty() {
+        format!("{before}{}", period(word, end))
+    } else {
+        format!("{before}{word}{after}")
+    }
+}
+
+/// Units after a number, as alternatives of one pattern (longest first).
+const UNITS: &str = "mph|km/h|kph|mpg|km|cm|mm|mi|yds|yd|ft|kgs|kg|mg|lbs|lb|oz|ml|mL|gal|hrs|hr|\
+     mins|min|secs|sec|sq ft|tsp|tbsp|m|g|L";
+
+/// A unit's singular and plural, in `dialect`'s spelling.
+fn unit_words(unit: &str, dialect: Dialect) -> (&'static str, &'static str) {
+    let gb = dialect == Dialect::Gb;
+    match unit {
+        "mph" => ("mile per hour", "miles per hour"),
+        "km/h" | "kph" if gb => ("kilometre per hour", "kilometres per hour"),
+        "km/h" | "kph" => ("kilometer per hour", "kilometers per hour"),
+        "mpg" => ("mile per gallon", "miles per gallon"),
+        "km" if gb => ("kilometre", "kilometres"),
+        "km" => ("kilometer", "kilometers"),
+        "cm" if gb => ("centimetre", "centimetres"),
+        "cm" => ("centimeter", "centimeters"),
+        "mm" if gb => ("millimetre", "millimetres"),
+        "mm" => ("millimeter", "millimeters"),
+        "m" if gb => ("metre", "metres"),
+        "m" => ("meter", "meters"),
+        "mi" => ("mile", "miles"),
+        "yd" | "yds" => ("yard", "yards"),
+        "ft" => ("foot", "feet"),
+        "sq ft" => ("square foot", "square feet"),
+        "kg" | "kgs" => ("kilogram", "kilograms"),
+        "g" => ("gram", "grams"),
+        "mg" => ("milligram", "milligrams"),
+        "lb" | "lbs" => ("pound", "pounds"),
+        "oz" => ("ounce", "ounces"),
+        "ml" | "mL" if gb => ("millilitre", "millilitres"),
+        "ml" | "mL" => ("milliliter", "milliliters"),
+        "L" if gb => ("litre", "litres"),
+        "L" => ("liter", "liters"),
+        "gal" => ("gallon", "gallons"),
+        "hr" | "hrs" => ("hour", "hours"),
+        "min" | "mins" => ("minute", "minutes"),
+        "sec" | "secs" => ("second", "seconds"),
+        "tsp" => ("teaspoon", "teaspoons"),
+        _ => ("tablespoon", "tablespoons"),
+    }
+}
+
+/// `30 mph` -> "thirty miles per hour", `1 km` -> "one kilometer", `5 lbs.` -> "five pounds",
+/// `10-12 ft` -> "ten to twelve feet"; a hyphen makes a compound adjective, always singular
+/// (`a 5-mile walk`).
+fn unit(c: &Captures<'_>, dialect: Dialect, _: bool) -> String {
+    let (from, number, joint, short) = (group(c, 1), group(c, 2), group(c, 3), group(c, 4));
+    let (one, many) = unit_words(short, dialect);
+    let singular = joint == "-" || (from.is_empty() && number == "1");
+    let unit_word = if singular { one } else { many };
+    let number = decimal_words(number);
+    let mut out = if from.is_empty() {
+        format!("{number} {unit_word}")
+    } else {
+        format!("{} to {number} {unit_word}", decimal_words(from))
+    };
+    // "5 lbs. of": the period belonged to the unit; "5 lbs." at the end keeps it (not matched).
+    out.push_str(group(c, 5));
+    out
 }
 
 /// `St. Paul` -> "Saint Paul", `Baker St.` -> "Baker Street".
