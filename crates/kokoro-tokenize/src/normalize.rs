@@ -77,8 +77,12 @@ fn rules() -> &'static [Compiled] {
                 abbreviation,
             ),
             (
-                r"\b(?:(on|On|next|last|this|every|until|by|from|since|before|after|in|In)\s+)?(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Thur|Fri|Sat|Sun)\.(,|\s+[a-z0-9])?".to_owned(),
+                r"\b(?:(on|On|next|last|this|every|until|by|from|since|before|after|in|In)\s+)?(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Thur|Fri|Sat|Sun)\.(,|\s+(?:[a-z]|\d+))?".to_owned(),
                 month_or_day,
+            ),
+            (
+                r"\b(January|February|March|April|June|July|August|September|October|November|December)\s+(\d{1,2})\b([:.,]\d)?".to_owned(),
+                month_day,
             ),
             (r"\b(?:([A-Z][a-z]+)\s+)?St\.(\s+[A-Z])?".to_owned(), saint_or_street),
             (r"\b(?:e\.g|E\.g)\.".to_owned(), |_, _, end| period("for example", end)),
@@ -466,6 +470,19 @@ fn month_or_day(c: &Captures<'_>, _: Dialect, end: bool) -> String {
     }
 }
 
+/// "March 9" -> "March ninth": a day of the month is said as an ordinal ("May" is left out:
+/// "May 5 of them come?").
+fn month_day(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+    let day = group(c, 2)
+        .parse::<u64>()
+        .ok()
+        .filter(|d| (1..=31).contains(d));
+    match day {
+        Some(day) if c.get(3).is_none() => format!("{} {}", group(c, 1), ordinal(day)),
+        _ => group(c, 0).to_owned(),
+    }
+}
+
 /// Units after a number, as alternatives of one pattern (longest first).
 const UNITS: &str = "mph|km/h|kph|mpg|km|cm|mm|mi|yds|yd|ft|kgs|kg|mg|lbs|lb|oz|ml|mL|gal|hrs|hr|\
      mins|min|secs|sec|sq ft|tsp|tbsp|m|g|L";
@@ -794,6 +811,145 @@ mod tests {
     }
 
     #[test]
+    fn roman_numerals_in_context() {
+        let cases = [
+            ("Read Chapter XI first.", "Read Chapter eleven first."),
+            ("In Book IV and Part I.", "In Book four and Part one."),
+            ("Act V, Scene II.", "Act five, Scene two."),
+            (
+                "After World War II and WWI.",
+                "After World War two and World War one.",
+            ),
+            (
+                "They won Super Bowl XLII.",
+                "They won Super Bowl forty two.",
+            ),
+            ("Charles II fled.", "Charles the second fled."),
+            ("Catherine II ruled.", "Catherine the second ruled."),
+            ("Queen Mary I of Scots.", "Queen Mary the first of Scots."),
+            ("Emperor Otto III died.", "Emperor Otto the third died."),
+            ("It was Edward I.", "It was Edward the first."),
+            // Left alone: the pronoun, words that look like numerals, letters as labels.
+            ("Then Edward I said no.", "Then Edward I said no."),
+            ("The part I liked best.", "The part I liked best."),
+            ("I MIX the CIVIL DIM paint.", "I MIX the CIVIL DIM paint."),
+            ("Plan B, Type C and Part D.", "Plan B, Type C and Part D."),
+            ("Rocky II and Apollo XI.", "Rocky II and Apollo XI."),
+            ("Chapter IIII is no numeral.", "Chapter IIII is no numeral."),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(us(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn units_agree_with_their_number() {
+        let cases = [
+            ("It went 55 mph.", "It went fifty five miles per hour."),
+            ("Only 1 km left.", "Only one kilometer left."),
+            ("Dig 3 m down.", "Dig three meters down."),
+            ("Add 1 lb. of sugar.", "Add one pound of sugar."),
+            ("Add 7 lbs. of sugar.", "Add seven pounds of sugar."),
+            ("It weighs 9 lbs.", "It weighs nine pounds."),
+            (
+                "A 1 ft gap and 6 ft walls.",
+                "A one foot gap and six feet walls.",
+            ),
+            (
+                "Pour 250 ml and 2 L.",
+                "Pour two hundred fifty milliliters and two liters.",
+            ),
+            (
+                "Use 2 tsp or 1 tbsp.",
+                "Use two teaspoons or one tablespoon.",
+            ),
+            ("Run 1 mi, then 2 mi.", "Run one mile, then two miles."),
+            ("A 10-mile hike.", "A ten-mile hike."),
+            ("Go 2-3 km.", "Go two to three kilometers."),
+            ("Go 1.5 km.", "Go one point five kilometers."),
+            ("Wait 5 min.", "Wait five minutes."),
+            (
+                "It was 4 oz, 30 g, 2 kg.",
+                "It was four ounces, thirty grams, two kilograms.",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(us(text), expected, "{text}");
+        }
+        assert_eq!(
+            normalize("Only 5 km and 20 m.", Dialect::Gb),
+            "Only five kilometres and twenty metres."
+        );
+    }
+
+    #[test]
+    fn months_days_and_abbreviations() {
+        let cases = [
+            (
+                "Due Feb. 2 or Oct. 31.",
+                "Due February second or October thirty first.",
+            ),
+            (
+                "It rained in Aug. and Sept.",
+                "It rained in August and September.",
+            ),
+            ("On Tues. we rest.", "On Tuesday we rest."),
+            ("Every Sat. morning.", "Every Saturday morning."),
+            ("See you on Sun.", "See you on Sunday."),
+            ("Born March 9 in Ohio.", "Born March ninth in Ohio."),
+            // Words or names as well as abbreviations: only where a date is meant.
+            ("We met Jan. She smiled.", "We met Jan. She smiled."),
+            (
+                "They watched the Sun. It set.",
+                "They watched the Sun. It set.",
+            ),
+            (
+                "Climb Mt. Hood on Elm Ave.",
+                "Climb Mount Hood on Elm Avenue.",
+            ),
+            ("It is approx. ten.", "It is approximately ten."),
+            (
+                "Ask Det. Ruiz or Maj. Hale.",
+                "Ask Detective Ruiz or Major Hale.",
+            ),
+            (
+                "St. Agnes lives on Oak St.",
+                "Saint Agnes lives on Oak Street.",
+            ),
+            ("At 10:30 on June 5.", "At ten thirty on June fifth."),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(us(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn negative_numbers_and_minus_signs() {
+        let cases = [
+            ("It was -12 today.", "It was minus twelve today."),
+            ("It was −40 today.", "It was minus forty today."),
+            ("-7 at dawn.", "minus seven at dawn."),
+            (
+                "Down to -2.5 or (-3).",
+                "Down to minus two point five or (minus three).",
+            ),
+            (
+                "A debt of -1,500.",
+                "A debt of minus one thousand five hundred.",
+            ),
+            (
+                "It was -5° and -10 km.",
+                "It was minus five degrees and minus ten kilometers.",
+            ),
+            // Between two numbers a dash is a range, not a sign.
+            ("Pages 3 -9.", "Pages three to nine."),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(us(text), expected, "{text}");
+        }
+    }
+
+    #[test]
     fn dates_follow_the_dialect() {
         assert_eq!(us("On 3/4/2021."), "On March fourth, twenty twenty one.");
         assert_eq!(
@@ -837,6 +993,62 @@ mod tests {
             .prop_map(|parts| parts.into_iter().map(|(p, s)| format!("{p}{s}")).collect())
     }
 
+    /// Ordinary words, among them the pronoun "I" and words that look like Roman numerals,
+    /// unit symbols or abbreviations without their context.
+    const PROSE: &[&str] = &[
+        "I", "MIX", "CIVIL", "DIM", "VIVID", "LID", "said", "the", "old", "man", "walked", "home",
+        "and", "she", "was", "close", "to", "tears", "Jan", "Sun", "Mark", "in", "m", "ft", "km",
+        "lead", "bass", "Main", "street", "a", "mile", "went", "dove", "Saint", "Mount", "It",
+        "over", "minus", "X", "V", "C", "We", "ran", "up",
+    ];
+
+    /// Numbers, numerals, units, abbreviations and minus signs in their context.
+    const CONSTRUCTS: &[&str] = &[
+        "Chapter IX",
+        "Louis XIV",
+        "World War I",
+        "Super Bowl LVII",
+        "30 mph",
+        "5 lbs.",
+        "1 km",
+        "2 kg",
+        "200 m",
+        "12 ft",
+        "Feb.",
+        "Sept. 9",
+        "on Sun.",
+        "-12",
+        "−40",
+        "Mt. Fuji",
+        "approx. 3",
+        "Ave.",
+        "St. Mark",
+        "Main St.",
+        "-3.5 km",
+        "10-12 ft",
+    ];
+
+    fn parts(
+        extra: &'static [&'static str],
+    ) -> impl Strategy<Value = Vec<(&'static str, &'static str)>> {
+        let mut pool: Vec<&'static str> = PROSE.to_vec();
+        pool.extend_from_slice(extra);
+        let word = prop::sample::select(pool);
+        let sep = prop::sample::select(vec![" ", ", ", "; ", " — "]);
+        prop::collection::vec((word, sep), 1..14)
+    }
+
+    fn join(parts: &[(&str, &str)]) -> String {
+        let mut text: String = parts.iter().map(|(w, s)| format!("{w}{s}")).collect();
+        text.truncate(text.trim_end().len());
+        text.push('.');
+        text
+    }
+
+    fn prose(extra: &'static [&'static str]) -> impl Strategy<Value = String> {
+        parts(extra).prop_map(|parts| join(&parts))
+    }
+
     proptest! {
         #[test]
         fn never_panics(text in "\\PC{0,200}|[0-9$£€%:.,/ #°'-]{0,80}") {
@@ -861,6 +1073,28 @@ mod tests {
         #[test]
         fn plain_words_are_unchanged(text in "[a-zA-Z ,;!?]{0,80}") {
             prop_assert_eq!(normalize(&text, Dialect::Us), text);
+        }
+
+        #[test]
+        fn prose_without_constructs_is_unchanged(text in prose(&[])) {
+            prop_assert_eq!(normalize(&text, Dialect::Us), text.clone());
+            prop_assert_eq!(normalize(&text, Dialect::Gb), text);
+        }
+
+        #[test]
+        fn no_word_is_dropped_around_constructs(parts in parts(CONSTRUCTS)) {
+            let text = join(&parts);
+            let out = normalize(&text, Dialect::Us);
+            // Every ordinary word of the input is in the output, in order (unit-like words
+            // may become a number's unit: "3" + "m").
+            let mut rest = out.split(|c: char| !c.is_alphanumeric() && c != '\'');
+            for (word, _) in parts
+                .iter()
+                .filter(|(w, _)| PROSE.contains(w) && !matches!(*w, "m" | "ft" | "km"))
+            {
+                prop_assert!(rest.any(|w| w == *word), "{:?} lost from {:?} -> {:?}", word, text, out);
+            }
+            prop_assert!(!out.chars().any(|c| c.is_ascii_digit()), "{:?} -> {:?}", text, out);
         }
     }
 }
