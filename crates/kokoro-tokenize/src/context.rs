@@ -452,7 +452,8 @@ fn decide(text: &str, words: &[Word<'_>], i: usize) -> Option<Reading> {
         "wound" => {
             let turned_after = [
                 "up", "around", "round", "down", "tight", "tightly", "back", "through", "along",
-                "itself", "himself", "herself", "its", "the",
+                "itself", "himself", "herself", "its", "the", "his", "her", "my", "their", "our",
+                "your", "a",
             ];
             let injury_before = [
                 "deep",
@@ -687,6 +688,10 @@ mod tests {
         assert_eq!(reading("A deep wound.", "wound").as_deref(), Some("wˈund"));
         assert_eq!(
             reading("The path wound through the hills.", "wound").as_deref(),
+            Some("wˈWnd")
+        );
+        assert_eq!(
+            reading("He wound his watch.", "wound").as_deref(),
             Some("wˈWnd")
         );
         assert_eq!(

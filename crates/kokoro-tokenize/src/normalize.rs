@@ -73,7 +73,7 @@ fn rules() -> &'static [Compiled] {
                 regnal,
             ),
             (
-                r"\b(Ave|Rd|Blvd|Mt|Ft|Jr|Sr|Capt|Lt|Sgt|Gen|Col|Gov|Sen|Rev|Hon|Fr|vs|etc|approx|Approx|Maj|Cpl|Pvt|Adm|Cmdr|Det|Insp|Supt|Msgr|Mme|Mlle|Pres|Ln|Ct|Hwy|Pkwy|Sq|Apt|Bldg|Dept|Univ|Bros|Corp|Ltd|Inc|est|Est|tsp|tbsp|doz|Tues|Thurs)\.".to_owned(),
+                r"\b(Ave|Rd|Blvd|Mt|Ft|Jr|Sr|Capt|Lt|Sgt|Gen|Col|Gov|Sen|Rev|Hon|Fr|vs|etc|approx|Approx|Maj|Cpl|Pvt|Adm|Cmdr|Det|Insp|Supt|Msgr|Mme|Mlle|Pres|Ln|Ct|Hwy|Pkwy|Sq|Apt|Bldg|Dept|Univ|Bros|Corp|Ltd|Inc|doz|Tues|Thurs)\.".to_owned(),
                 abbreviation,
             ),
             (
@@ -293,9 +293,6 @@ fn abbreviation(c: &Captures<'_>, _: Dialect, end: bool) -> String {
         "Corp" => "Corporation",
         "Ltd" => "Limited",
         "Inc" => "Incorporated",
-        "est" | "Est" => "established",
-        "tsp" => "teaspoon",
-        "tbsp" => "tablespoon",
         "doz" => "dozen",
         "Tues" => "Tuesday",
         "Thurs" => "Thursday",
@@ -316,7 +313,7 @@ const TITLES: &str = "King|Queen|Pope|Emperor|Empress|Tsar|Czar|Tsarina|Kaiser|S
 
 /// Given names of kings, queens, popes and emperors, after which a Roman numeral is regnal
 /// even without a title ("Louis XIV" -> "Louis the fourteenth").
-const REGNAL_NAMES: [&str; 74] = [
+const REGNAL_NAMES: &[&str] = &[
     "Alexander",
     "Alfonso",
     "Amenhotep",
@@ -367,7 +364,6 @@ const REGNAL_NAMES: [&str; 74] = [
     "Leopold",
     "Louis",
     "Ludwig",
-    "Malcolm",
     "Margaret",
     "Mary",
     "Mehmed",
@@ -408,14 +404,20 @@ fn numbered_part(c: &Captures<'_>, _: Dialect, _: bool) -> String {
 /// "Louis XIV" -> "Louis the fourteenth", "King Henry V" -> "King Henry the fifth": a Roman
 /// numeral after a title and a name, or after a known regnal name. A lone "I" counts after a
 /// title, or when "of", punctuation or the end follows ("Elizabeth I of England"), so that the
-/// pronoun in "when Henry I went" is left alone.
-fn regnal(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+/// pronoun in "when Henry I went" is left alone; a lone letter with a period inside a sentence
+/// is a middle initial ("John C. Calhoun", "Henry V. Jones").
+fn regnal(c: &Captures<'_>, _: Dialect, end: bool) -> String {
     let (title, name, numeral, after) = (group(c, 1), group(c, 2), group(c, 3), c.get(4));
     let titled = !title.is_empty();
     let known = titled || REGNAL_NAMES.contains(&name);
     let pronoun_risk = numeral == "I" && !titled && after.is_none();
+    // "John C. Calhoun", "Mary L. Smith": a middle initial, not a numeral.
+    let single = numeral.len() == 1;
+    let initial_risk = single
+        && (matches!(numeral, "L" | "C")
+            || (!titled && !end && after.is_some_and(|m| m.as_str() == ".")));
     match roman(numeral) {
-        Some(n) if known && !pronoun_risk => {
+        Some(n) if known && !pronoun_risk && !initial_risk => {
             let title = if titled {
                 format!("{title} ")
             } else {
@@ -835,6 +837,11 @@ mod tests {
             ("I MIX the CIVIL DIM paint.", "I MIX the CIVIL DIM paint."),
             ("Plan B, Type C and Part D.", "Plan B, Type C and Part D."),
             ("Rocky II and Apollo XI.", "Rocky II and Apollo XI."),
+            (
+                "John C. Calhoun and Mary V. Lee.",
+                "John C. Calhoun and Mary V. Lee.",
+            ),
+            ("Henry V led them.", "Henry the fifth led them."),
             ("Chapter IIII is no numeral.", "Chapter IIII is no numeral."),
         ];
         for (text, expected) in cases {

@@ -624,6 +624,49 @@ mod misaki_tests {
     }
 
     #[test]
+    fn heteronyms_decided_by_context_reach_the_phonemes() {
+        let t = shared();
+        let cases = [
+            ("There was a tear in the tent.", "tˈɛɹ ɪn"),
+            ("A tear ran down her face.", "tˈɪɹ ɹˈæn"),
+            ("Dad tuned his bass guitar.", "bˈAs ɡətˈɑɹ"),
+            ("Mia landed a bass at dawn.", "bˈæs"),
+            ("The bag was as heavy as lead.", "æz lˈɛd."),
+            ("The keel was made of lead.", "ʌv lˈɛd."),
+            ("They felt so close.", "klˈOs."),
+            ("Shells hold minute grains of sand.", "mInˈut"),
+        ];
+        for (text, expected) in cases {
+            let phonemes = t.phonemize(text, Dialect::Us).unwrap();
+            assert!(phonemes.contains(expected), "{text} -> {phonemes}");
+        }
+        // The tagger's choice stays where no rule decides.
+        let phonemes = t.phonemize("Lead the horses home.", Dialect::Us).unwrap();
+        assert!(phonemes.starts_with("lˈid"), "{phonemes}");
+    }
+
+    #[test]
+    fn markup_on_a_known_word_is_honoured() {
+        // One user-lexicon word misaki knows: misaki-rs alone would re-read it from its
+        // lexicon; the given phonemes must win, and the rest of the sentence is unchanged.
+        let mut lexicon = UserLexicon::new();
+        lexicon.insert("river", "ɹˈIvəɹ");
+        let t = Tokenizer::with_options(
+            Vocab::v1_0(),
+            TokenizerOptions::default().espeak(false).lexicon(lexicon),
+        )
+        .unwrap();
+        let phonemes = t
+            .phonemize("Lead the horses to the river.", Dialect::Us)
+            .unwrap();
+        assert_eq!(phonemes, "lˈid ðə hˈɔɹsᵻz tə ðə ɹˈIvəɹ.");
+        assert_eq!(
+            whole_word_offsets("tear tears tear's a tear", "tear"),
+            vec![0, 20]
+        );
+    }
+
+    #[test]
     fn describe_names_the_fallback() {
         let d = shared().describe();
         assert!(
