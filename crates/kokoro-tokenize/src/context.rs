@@ -251,7 +251,7 @@ fn decide(text: &str, words: &[Word<'_>], i: usize) -> Option<Reading> {
                 "sheet",
                 "sheets",
             ];
-            let metal_before = ["molten", "solid", "sheet", "pure", "red", "white"];
+            let metal_before = ["molten", "solid", "sheet", "pure", "red", "white", "pencil"];
             // "as lead singer", "of lead actors": a role, not the metal.
             let role = [
                 "singer",
@@ -613,6 +613,14 @@ mod tests {
         );
         assert_eq!(
             reading("They found old lead pipes.", "lead").as_deref(),
+            Some("lˈɛd")
+        );
+        assert_eq!(
+            reading("The pipes of lead.", "lead").as_deref(),
+            Some("lˈɛd")
+        );
+        assert_eq!(
+            reading("The pencil lead broke.", "lead").as_deref(),
             Some("lˈɛd")
         );
         assert_eq!(reading("She took the lead early.", "lead"), None);

@@ -73,7 +73,7 @@ fn rules() -> &'static [Compiled] {
                 regnal,
             ),
             (
-                r"\b(Ave|Rd|Blvd|Mt|Ft|Jr|Sr|Capt|Lt|Sgt|Gen|Col|Gov|Sen|Rev|Hon|Fr|vs|etc|approx|Approx|Maj|Cpl|Pvt|Adm|Cmdr|Det|Insp|Supt|Msgr|Mme|Mlle|Pres|Ln|Ct|Hwy|Pkwy|Sq|Apt|Bldg|Dept|Univ|Bros|Corp|Ltd|Inc|doz|Tues|Thurs)\.".to_owned(),
+                r"\b(Ave|Rd|Blvd|Mt|Ft|Jr|Sr|Capt|Lt|Sgt|Gen|Col|Gov|Sen|Rev|Hon|Fr|vs|etc|approx|Approx|Maj|Cpl|Pvt|Adm|Cmdr|Det|Insp|Supt|Msgr|Mme|Mlle|Pres|Ln|Ct|Hwy|Pkwy|Sq|Apt|Bldg|Dept|Univ|Bros|Corp|Ltd|Inc|doz|Tues|Thurs|Vol|vol)\.".to_owned(),
                 abbreviation,
             ),
             (
@@ -294,6 +294,8 @@ fn abbreviation(c: &Captures<'_>, _: Dialect, end: bool) -> String {
         "Ltd" => "Limited",
         "Inc" => "Incorporated",
         "doz" => "dozen",
+        "Vol" => "Volume",
+        "vol" => "volume",
         "Tues" => "Tuesday",
         "Thurs" => "Thursday",
         _ => "approximately",
@@ -817,6 +819,7 @@ mod tests {
         let cases = [
             ("Read Chapter XI first.", "Read Chapter eleven first."),
             ("In Book IV and Part I.", "In Book four and Part one."),
+            ("See Vol. III.", "See Volume three."),
             ("Act V, Scene II.", "Act five, Scene two."),
             (
                 "After World War II and WWI.",
