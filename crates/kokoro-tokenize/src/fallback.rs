@@ -700,6 +700,21 @@ mod tests {
         }
 
         #[test]
+        fn irish_names_keep_their_o(name in "[A-Z][a-z]{1,10}", curly in any::<bool>()) {
+            let lts = LetterToSound::new(Dialect::Us);
+            let word = format!("O{}{name}", if curly { '’' } else { '\'' });
+            let ps = lts.word(&word).unwrap_or_default();
+            prop_assert_eq!(ps, format!("O{}", lts.word(&name).unwrap_or_default()));
+        }
+
+        #[test]
+        fn initial_x_before_a_vowel_is_z(rest in "[aeiou][a-z]{1,8}") {
+            let lts = LetterToSound::new(Dialect::Us);
+            let ps = lts.word(&format!("X{rest}")).unwrap_or_default();
+            prop_assert!(ps.trim_start_matches('ˈ').starts_with('z'), "X{} -> {}", rest, ps);
+        }
+
+        #[test]
         fn chain_never_errors(word in "\\PC{0,16}") {
             let chain = FallbackChain::new(Dialect::Gb, false);
             prop_assert!(chain.phonemize(&word).is_ok());
