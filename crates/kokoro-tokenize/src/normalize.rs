@@ -85,6 +85,13 @@ fn rules() -> &'static [Compiled] {
                 month_day,
             ),
             (r"\b(?:([A-Z][a-z]+)\s+)?St\.(\s+[A-Z])?".to_owned(), saint_or_street),
+            (r"\b([A-Z][a-z]+)\s+Dr\.(\s+[A-Z])?".to_owned(), |c, _, end| {
+                // "Mulholland Dr." is Drive; "Then Dr. Lee" stays for misaki (Doctor).
+                match c.get(2) {
+                    Some(_) => group(c, 0).to_owned(),
+                    None => period(&format!("{} Drive", group(c, 1)), end),
+                }
+            }),
             (r"\b(?:e\.g|E\.g)\.".to_owned(), |_, _, end| period("for example", end)),
             (r"\b(?:i\.e|I\.e)\.".to_owned(), |_, _, end| period("that is", end)),
             (r"\b(No|no|Nos)\.\s?(\d)".to_owned(), |c, _, _| {
