@@ -165,7 +165,8 @@ impl MisakiPhonemizer {
         self
     }
 
-    /// Turns text normalization ([`normalize`]) on or off (on by default).
+    /// Turns text normalization ([`normalize`]) and the heteronym context rules
+    /// ([`disambiguate`]) on or off (on by default).
     pub fn with_normalization(mut self, on: bool) -> Self {
         self.normalize = on;
         self
