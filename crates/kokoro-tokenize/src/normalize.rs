@@ -123,7 +123,7 @@ fn rules() -> &'static [Compiled] {
                 format!("{}minus {}", group(c, 1), group(c, 2))
             }),
             (
-                format!(r"(?:((?:{NUM})(?:\.\d+)?)\s?(?:[-–]|\s(?:to|or)\s)\s?)?(\b(?:{NUM})(?:\.\d+)?)(\s?|-)({UNITS})\b(?:\.(,|\s+[a-z0-9]))?"),
+                format!(r"(?:\b([Aa]n?)\s+)?(?:((?:{NUM})(?:\.\d+)?)\s?(?:[-–]|\s(?:to|or)\s)\s?)?(\b(?:{NUM})(?:\.\d+)?)(\s?|-)({UNITS})\b(?:\.(,|\s+[a-z0-9]))?"),
                 unit,
             ),
             (r"\b(\d{1,4})\s?[-–]\s?(\d{1,4})\b".to_owned(), range),
@@ -537,21 +537,26 @@ fn unit_words(unit: &str, dialect: Dialect) -> (&'static str, &'static str) {
 }
 
 /// `30 mph` -> "thirty miles per hour", `1 km` -> "one kilometer", `5 lbs.` -> "five pounds",
-/// `10-12 ft` -> "ten to twelve feet"; a hyphen makes a compound adjective, always singular
-/// (`a 5-mile walk`).
+/// `10-12 ft` -> "ten to twelve feet". A hyphen, or "a" before the number, makes a compound
+/// adjective, always singular (`a 5-mile walk`, `a 2 kg bag` "a two kilogram bag").
 fn unit(c: &Captures<'_>, dialect: Dialect, _: bool) -> String {
-    let (from, number, joint, short) = (group(c, 1), group(c, 2), group(c, 3), group(c, 4));
+    let (article, from, number) = (group(c, 1), group(c, 2), group(c, 3));
+    let (joint, short) = (group(c, 4), group(c, 5));
     let (one, many) = unit_words(short, dialect);
-    let singular = joint == "-" || (from.is_empty() && number == "1");
+    let singular = joint == "-" || !article.is_empty() || (from.is_empty() && number == "1");
     let unit_word = if singular { one } else { many };
     let number = decimal_words(number);
-    let mut out = if from.is_empty() {
-        format!("{number} {unit_word}")
+    let mut out = if article.is_empty() {
+        String::new()
     } else {
-        format!("{} to {number} {unit_word}", decimal_words(from))
+        format!("{article} ")
     };
+    if !from.is_empty() {
+        out.push_str(&format!("{} to ", decimal_words(from)));
+    }
+    out.push_str(&format!("{number} {unit_word}"));
     // "5 lbs. of": the period belonged to the unit; "5 lbs." at the end keeps it (not matched).
-    out.push_str(group(c, 5));
+    out.push_str(group(c, 6));
     out
 }
 
