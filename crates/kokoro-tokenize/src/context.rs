@@ -105,15 +105,12 @@ fn decide(text: &str, words: &[Word<'_>], i: usize) -> Option<Reading> {
     let word = words.get(i)?;
     // Neighbours within the same clause.
     let prev = |k: usize| -> Option<&str> {
-        let j = i.checked_sub(k)?;
-        let w = words.get(j)?;
-        let next_start = words.get(j + 1).map_or(text.len(), |n| n.start);
-        (!boundary(text, w.end, next_start)).then_some(w.lower.as_str())
+        let w = words.get(i.checked_sub(k)?)?;
+        (!boundary(text, w.end, word.start)).then_some(w.lower.as_str())
     };
     let next = |k: usize| -> Option<&str> {
         let w = words.get(i + k)?;
-        let prev_end = words.get(i + k - 1).map_or(0, |p| p.end);
-        (!boundary(text, prev_end, w.start)).then_some(w.lower.as_str())
+        (!boundary(text, word.end, w.start)).then_some(w.lower.as_str())
     };
     let prev_in = |k: usize, set: &[&str]| prev(k).is_some_and(|w| set.contains(&w));
     let next_in = |k: usize, set: &[&str]| next(k).is_some_and(|w| set.contains(&w));
@@ -716,8 +713,9 @@ mod tests {
         );
         assert_eq!(us("[tear](/x/) in the map"), "[tear](/x/) in the map");
         assert_eq!(us("A Tear in the flag."), "A [Tear](/tˈɛɹ/) in the flag.");
-        // A clause boundary cuts the context.
+        // A clause boundary cuts the context, however far the word.
         assert_eq!(reading("It was a tear. In the end", "tear"), None);
+        assert_eq!(reading("We caught it, bass or not.", "bass"), None);
     }
 
     fn strip_markup(text: &str) -> String {
