@@ -222,7 +222,13 @@ impl LetterToSound {
     }
 
     /// The phonemes of `word`, or `None` when it holds no Latin letter.
+    ///
+    /// Irish names keep their "O": `O'Brien` is "O" + `Brien`, stressed on the name.
     pub fn word(&self, word: &str) -> Option<String> {
+        if let Some(name) = irish_o_name(word) {
+            // The "O" unstressed, the name with its own stress.
+            return self.word(name).map(|rest| format!("O{rest}"));
+        }
         let mut letters = fold_latin(word);
         // A final "é" is sounded (José, café), unlike a silent final "e".
         if word.ends_with(['é', 'É']) {
@@ -249,6 +255,17 @@ impl Fallback for LetterToSound {
             word: word.to_owned(),
         })
     }
+}
+
+/// `"O'Brien"` -> `Some("Brien")`: an Irish "O'" before a capitalized name of two letters or
+/// more.
+fn irish_o_name(word: &str) -> Option<&str> {
+    let rest = word
+        .strip_prefix("O'")
+        .or_else(|| word.strip_prefix("O’"))?;
+    let mut chars = rest.chars();
+    let first_upper = chars.next().is_some_and(char::is_uppercase);
+    (first_upper && chars.next().is_some_and(char::is_alphabetic)).then_some(rest)
 }
 
 /// Lowercase ASCII letters of `word`, accents folded, other characters dropped.
@@ -436,6 +453,16 @@ fn graphemes(letters: &str) -> Vec<Grapheme> {
         }
         let Some(&c) = chars.get(i) else { break };
         let next = chars.get(i + 1).copied();
+        // An initial "x" before a vowel is /z/ (Xavier, Xena); elsewhere /ks/ (Max, Alexa).
+        if i == 0 && c == 'x' && next.is_some_and(|n| "aeiouy".contains(n)) {
+            out.push(Grapheme {
+                phonemes: "z",
+                vowel: false,
+                plain: None,
+            });
+            i += 1;
+            continue;
+        }
         let is_vowel = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u')
             || (c == 'y' && i > 0 && !next.is_some_and(|n| "aeiou".contains(n)));
         if is_vowel {
@@ -618,6 +645,29 @@ mod tests {
     }
 
     #[test]
+    fn irish_o_and_initial_x() {
+        let lts = LetterToSound::new(Dialect::Us);
+        let word = |w: &str| lts.word(w).unwrap_or_default();
+        // "O'" + name: the O is said, then the name as it reads alone.
+        for (name, rest) in [
+            ("O'Brien", "Brien"),
+            ("O’Malley", "Malley"),
+            ("O'Dell", "Dell"),
+        ] {
+            assert_eq!(word(name), format!("O{}", word(rest)), "{name}");
+        }
+        assert_eq!(irish_o_name("O'clock"), None);
+        assert_eq!(irish_o_name("O'"), None);
+        assert_eq!(irish_o_name("Olive"), None);
+        // Initial X before a vowel is /z/; elsewhere /ks/.
+        assert!(word("Xavier").starts_with('z'), "{}", word("Xavier"));
+        assert!(word("Xena").starts_with('z'), "{}", word("Xena"));
+        assert!(word("Xiomara").starts_with('z'), "{}", word("Xiomara"));
+        assert!(word("Maxine").contains("ks"), "{}", word("Maxine"));
+        assert!(word("Axel").contains("ks"), "{}", word("Axel"));
+    }
+
+    #[test]
     fn chain_never_fails() {
         let chain = FallbackChain::new(Dialect::Us, false);
         assert!(!chain.has_espeak());
@@ -647,6 +697,21 @@ mod tests {
             let lts = LetterToSound::new(Dialect::Us);
             let ps = lts.word(&word);
             prop_assert!(ps.as_ref().is_some_and(|p| p.chars().any(char::is_alphabetic)), "{} -> {:?}", word, ps);
+        }
+
+        #[test]
+        fn irish_names_keep_their_o(name in "[A-Z][a-z]{1,10}", curly in any::<bool>()) {
+            let lts = LetterToSound::new(Dialect::Us);
+            let word = format!("O{}{name}", if curly { '’' } else { '\'' });
+            let ps = lts.word(&word).unwrap_or_default();
+            prop_assert_eq!(ps, format!("O{}", lts.word(&name).unwrap_or_default()));
+        }
+
+        #[test]
+        fn initial_x_before_a_vowel_is_z(rest in "[aeiou][a-z]{1,8}") {
+            let lts = LetterToSound::new(Dialect::Us);
+            let ps = lts.word(&format!("X{rest}")).unwrap_or_default();
+            prop_assert!(ps.trim_start_matches('ˈ').starts_with('z'), "X{} -> {}", rest, ps);
         }
 
         #[test]

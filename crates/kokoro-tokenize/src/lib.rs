@@ -6,8 +6,10 @@
 //! 1. **Phonemize** ([`Phonemizer`]): [`MisakiPhonemizer`] runs misaki-rs, the G2P Kokoro v1.0
 //!    was trained with (`"Hello world."` -> `həlˈO wˈɜɹld.`), in American or British English
 //!    ([`Dialect::for_voice`] picks it from a voice id). Before G2P, a [`UserLexicon`] turns
-//!    a project's names into `[word](/phonemes/)` markup and [`normalize`] writes numbers,
-//!    money, times, dates and abbreviations out as words. Words outside misaki's lexicon go
+//!    a project's names into `[word](/phonemes/)` markup, [`normalize`] writes numbers,
+//!    money, times, dates, units, Roman numerals and abbreviations out as words, and
+//!    [`disambiguate`] marks heteronyms whose reading the context decides ("a tear in the
+//!    map", "bass guitar", "made of lead"). Words outside misaki's lexicon go
 //!    to a [`FallbackChain`]: espeak-ng run as a separate program when installed
 //!    ([`EspeakFallback`], cached), then built-in [`LetterToSound`] rules. See
 //!    `docs/PRONUNCIATION.md`.
@@ -35,6 +37,7 @@
 //! Any [`Phonemizer`] can replace misaki ([`Tokenizer::with_phonemizer`]), e.g. in tests or to
 //! run espeak-ng for the v0.19 model.
 
+mod context;
 mod error;
 mod fallback;
 mod lexicon;
@@ -45,6 +48,7 @@ mod split;
 mod tokenizer;
 mod vocab;
 
+pub use context::disambiguate;
 pub use error::{ErrorKind, TokenizeError};
 pub use fallback::{
     ESPEAK_PROGRAM, EspeakFallback, FallbackChain, LetterToSound, espeak_to_misaki, espeak_version,

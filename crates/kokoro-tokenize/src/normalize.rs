@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use regex::{Captures, Regex};
 
 use crate::Dialect;
-use crate::numbers::{cardinal, digits, integer, ordinal, plural, year};
+use crate::numbers::{cardinal, digits, integer, ordinal, plural, roman, year};
 
 /// A number with optional thousands separators.
 const NUM: &str = r"\d{1,3}(?:,\d{3})+|\d+";
@@ -64,11 +64,34 @@ fn rules() -> &'static [Compiled] {
     RULES.get_or_init(|| {
         let table: Vec<(String, Rule)> = vec![
             (r"--+".to_owned(), |_, _, _| "—".to_owned()),
+            (r"\bWW(II|I)\b".to_owned(), |c, _, _| {
+                format!("World War {}", if group(c, 1) == "II" { "two" } else { "one" })
+            }),
+            (format!(r"\b({NUMBERED})\s+([IVXLCDM]+)\b"), numbered_part),
             (
-                r"\b(Ave|Rd|Blvd|Mt|Ft|Jr|Sr|Capt|Lt|Sgt|Gen|Col|Gov|Sen|Rev|Hon|Fr|vs|etc|approx|Approx)\.".to_owned(),
+                format!(r"\b(?:({TITLES})\s+)?([A-Z][a-z]+)\s+([IVXLC]+)\b(\s+of\b|[,.;:!?)]|$)?"),
+                regnal,
+            ),
+            (
+                r"\b(Ave|Rd|Blvd|Mt|Ft|Jr|Sr|Capt|Lt|Sgt|Gen|Col|Gov|Sen|Rev|Hon|Fr|vs|etc|approx|Approx|Maj|Cpl|Pvt|Adm|Cmdr|Det|Insp|Supt|Msgr|Mme|Mlle|Pres|Ln|Ct|Hwy|Pkwy|Sq|Apt|Bldg|Dept|Univ|Bros|Corp|Ltd|Inc|doz|Tues|Thurs|Vol|vol)\.".to_owned(),
                 abbreviation,
             ),
+            (
+                r"\b(?:(on|On|next|last|this|every|until|by|from|since|before|after|in|In)\s+)?(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Thur|Fri|Sat|Sun)\.(,|\s+(?:[a-z]|\d+))?".to_owned(),
+                month_or_day,
+            ),
+            (
+                r"\b(January|February|March|April|June|July|August|September|October|November|December)\s+(\d{1,2})\b([:.,]\d)?".to_owned(),
+                month_day,
+            ),
             (r"\b(?:([A-Z][a-z]+)\s+)?St\.(\s+[A-Z])?".to_owned(), saint_or_street),
+            (r"\b([A-Z][a-z]+)\s+Dr\.(\s+[A-Z])?".to_owned(), |c, _, end| {
+                // "Mulholland Dr." is Drive; "Then Dr. Lee" stays for misaki (Doctor).
+                match c.get(2) {
+                    Some(_) => group(c, 0).to_owned(),
+                    None => period(&format!("{} Drive", group(c, 1)), end),
+                }
+            }),
             (r"\b(?:e\.g|E\.g)\.".to_owned(), |_, _, end| period("for example", end)),
             (r"\b(?:i\.e|I\.e)\.".to_owned(), |_, _, end| period("that is", end)),
             (r"\b(No|no|Nos)\.\s?(\d)".to_owned(), |c, _, _| {
@@ -94,12 +117,16 @@ fn rules() -> &'static [Compiled] {
                 format!("{} foot {}", integer(group(c, 1)), integer(group(c, 2)))
             }),
             (r"\b\d{3}-\d{3}-\d{4}\b|\b\d{3}-\d{4}\b".to_owned(), phone),
-            (r"\b(\d{1,4})\s?[-–]\s?(\d{1,4})\b".to_owned(), range),
-            (r"(?:^|[\s(])[-−](\d)".to_owned(), |c, _, _| {
-                let whole = group(c, 0);
-                let lead: String = whole.chars().take_while(|ch| ch.is_whitespace() || *ch == '(').collect();
-                format!("{lead}minus {}", group(c, 1))
+            // A minus sign after a word, an opening bracket or quote, or at the start ("-12", "−40"),
+            // not between two numbers ("5 -12" is a range).
+            (format!(r"(^\s*|[^\d\s]\s+|[(\[{{“\x22'‘=~≈]\s*)[-−]((?:{NUM})(?:\.\d+)?)\b"), |c, _, _| {
+                format!("{}minus {}", group(c, 1), group(c, 2))
             }),
+            (
+                format!(r"(?:\b([Aa]n?)\s+)?(?:((?:{NUM})(?:\.\d+)?)\s?(?:[-–]|\s(?:to|or)\s)\s?)?(\b(?:{NUM})(?:\.\d+)?)(\s?|-)({UNITS})\b(?:\.(,|\s+[a-z0-9]))?"),
+                unit,
+            ),
+            (r"\b(\d{1,4})\s?[-–]\s?(\d{1,4})\b".to_owned(), range),
             (r"['’](\d0)s\b".to_owned(), |c, _, _| plural(&integer(group(c, 1)))),
             (r"\b(\d{1,3}0)s\b".to_owned(), |c, _, _| {
                 let n = group(c, 1);
@@ -248,9 +275,289 @@ fn abbreviation(c: &Captures<'_>, _: Dialect, end: bool) -> String {
         "Fr" => "Father",
         "vs" => "versus",
         "etc" => "et cetera",
+        "Maj" => "Major",
+        "Cpl" => "Corporal",
+        "Pvt" => "Private",
+        "Adm" => "Admiral",
+        "Cmdr" => "Commander",
+        "Det" => "Detective",
+        "Insp" => "Inspector",
+        "Supt" => "Superintendent",
+        "Msgr" => "Monsignor",
+        "Mme" => "Madame",
+        "Mlle" => "Mademoiselle",
+        "Pres" => "President",
+        "Ln" => "Lane",
+        "Ct" => "Court",
+        "Hwy" => "Highway",
+        "Pkwy" => "Parkway",
+        "Sq" => "Square",
+        "Apt" => "Apartment",
+        "Bldg" => "Building",
+        "Dept" => "Department",
+        "Univ" => "University",
+        "Bros" => "Brothers",
+        "Corp" => "Corporation",
+        "Ltd" => "Limited",
+        "Inc" => "Incorporated",
+        "doz" => "dozen",
+        "Vol" => "Volume",
+        "vol" => "volume",
+        "Tues" => "Tuesday",
+        "Thurs" => "Thursday",
         _ => "approximately",
     };
     period(words, end)
+}
+
+/// Words before a Roman numeral that make it a number read as a cardinal: "Chapter IX" ->
+/// "Chapter nine", "World War I" -> "World War one", "Super Bowl LVII".
+const NUMBERED: &str = "Chapters?|Books?|Parts?|Acts?|Scenes?|Volumes?|Vol\\.|Cantos?|Psalms?|Articles?|\
+     Episodes?|Seasons?|Phases?|World War|Super Bowl|chapters?|books?|parts?|acts?|scenes?|volumes?|vol\\.|\
+     cantos?|psalms?|articles?|episodes?|seasons?|phases?";
+
+/// Titles before a name that make a following Roman numeral regnal ("King Henry V").
+const TITLES: &str = "King|Queen|Pope|Emperor|Empress|Tsar|Czar|Tsarina|Kaiser|Sultan|Pharaoh|Prince|\
+     Princess|Duke|Duchess|Archduke|Grand Duke|Shah|Khan";
+
+/// Given names of kings, queens, popes and emperors, after which a Roman numeral is regnal
+/// even without a title ("Louis XIV" -> "Louis the fourteenth").
+const REGNAL_NAMES: &[&str] = &[
+    "Alexander",
+    "Alfonso",
+    "Amenhotep",
+    "Anne",
+    "Antiochus",
+    "Augustus",
+    "Baldwin",
+    "Basil",
+    "Benedict",
+    "Boniface",
+    "Carlos",
+    "Casimir",
+    "Catherine",
+    "Charles",
+    "Christian",
+    "Clement",
+    "Constantine",
+    "Cyrus",
+    "Darius",
+    "David",
+    "Edmund",
+    "Edward",
+    "Elizabeth",
+    "Eric",
+    "Erik",
+    "Ferdinand",
+    "Francis",
+    "Franz",
+    "Frederick",
+    "Friedrich",
+    "George",
+    "Gregory",
+    "Gustav",
+    "Gustavus",
+    "Haakon",
+    "Harald",
+    "Henry",
+    "Innocent",
+    "Isabella",
+    "Ivan",
+    "James",
+    "Joanna",
+    "John",
+    "Joseph",
+    "Juan",
+    "Julius",
+    "Leo",
+    "Leopold",
+    "Louis",
+    "Ludwig",
+    "Margaret",
+    "Mary",
+    "Mehmed",
+    "Napoleon",
+    "Nicholas",
+    "Olaf",
+    "Otto",
+    "Paul",
+    "Pedro",
+    "Peter",
+    "Philip",
+    "Pius",
+    "Ptolemy",
+    "Ramesses",
+    "Ramses",
+    "Richard",
+    "Robert",
+    "Rudolf",
+    "Sixtus",
+    "Stephen",
+    "Thutmose",
+    "Victoria",
+    "William",
+];
+
+/// "Chapter IX" -> "Chapter nine": a numbered part, read as a cardinal. A lone "I" counts only
+/// after a capitalized word ("World War I", "Book I"), never after "the book I read".
+fn numbered_part(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+    let (context, numeral) = (group(c, 1), group(c, 2));
+    let single_letter_ok = numeral != "I" || context.starts_with(|ch: char| ch.is_uppercase());
+    let single = numeral.len() == 1 && !matches!(numeral, "I" | "V" | "X");
+    match roman(numeral) {
+        Some(n) if single_letter_ok && !single => format!("{context} {}", cardinal(n)),
+        _ => group(c, 0).to_owned(),
+    }
+}
+
+/// "Louis XIV" -> "Louis the fourteenth", "King Henry V" -> "King Henry the fifth": a Roman
+/// numeral after a title and a name, or after a known regnal name. A lone "I" counts after a
+/// title, or when "of", punctuation or the end follows ("Elizabeth I of England"), so that the
+/// pronoun in "when Henry I went" is left alone; a lone letter with a period inside a sentence
+/// is a middle initial ("John C. Calhoun", "Henry V. Jones").
+fn regnal(c: &Captures<'_>, _: Dialect, end: bool) -> String {
+    let (title, name, numeral, after) = (group(c, 1), group(c, 2), group(c, 3), c.get(4));
+    let titled = !title.is_empty();
+    let known = titled || REGNAL_NAMES.contains(&name);
+    let pronoun_risk = numeral == "I" && !titled && after.is_none();
+    // "John C. Calhoun", "Mary L. Smith": a middle initial, not a numeral.
+    let single = numeral.len() == 1;
+    let initial_risk = single
+        && (matches!(numeral, "L" | "C")
+            || (!titled && !end && after.is_some_and(|m| m.as_str() == ".")));
+    match roman(numeral) {
+        Some(n) if known && !pronoun_risk && !initial_risk => {
+            let title = if titled {
+                format!("{title} ")
+            } else {
+                String::new()
+            };
+            let after = after.map_or("", |m| m.as_str());
+            format!("{title}{name} the {}{after}", ordinal(n))
+        }
+        _ => group(c, 0).to_owned(),
+    }
+}
+
+/// Months and days: "Sept." -> "September", "Fri." -> "Friday". Those that are also words or
+/// names ("Jan.", "Mar.", "Sun.", "Sat.", "Wed.", "Mon.") are read only when something
+/// date-like is around them: "on", "next", ... before, or a comma, number or lower-case word
+/// after ("on Sun. night", "Jan. 9"), so that "I met Jan." and "the Sun." stay as they are.
+fn month_or_day(c: &Captures<'_>, _: Dialect, end: bool) -> String {
+    let (before, short, after) = (group(c, 1), group(c, 2), group(c, 3));
+    let word = match short {
+        "Jan" => "January",
+        "Feb" => "February",
+        "Mar" => "March",
+        "Apr" => "April",
+        "Jun" => "June",
+        "Jul" => "July",
+        "Aug" => "August",
+        "Sep" | "Sept" => "September",
+        "Oct" => "October",
+        "Nov" => "November",
+        "Dec" => "December",
+        "Mon" => "Monday",
+        "Tue" => "Tuesday",
+        "Wed" => "Wednesday",
+        "Thu" | "Thur" => "Thursday",
+        "Fri" => "Friday",
+        "Sat" => "Saturday",
+        _ => "Sunday",
+    };
+    let ambiguous = matches!(short, "Jan" | "Mar" | "Mon" | "Wed" | "Sat" | "Sun");
+    if ambiguous && before.is_empty() && after.is_empty() {
+        return group(c, 0).to_owned();
+    }
+    let before = if before.is_empty() {
+        String::new()
+    } else {
+        format!("{before} ")
+    };
+    if after.is_empty() {
+        format!("{before}{}", period(word, end))
+    } else {
+        format!("{before}{word}{after}")
+    }
+}
+
+/// "March 9" -> "March ninth": a day of the month is said as an ordinal ("May" is left out:
+/// "May 5 of them come?").
+fn month_day(c: &Captures<'_>, _: Dialect, _: bool) -> String {
+    let day = group(c, 2)
+        .parse::<u64>()
+        .ok()
+        .filter(|d| (1..=31).contains(d));
+    match day {
+        Some(day) if c.get(3).is_none() => format!("{} {}", group(c, 1), ordinal(day)),
+        _ => group(c, 0).to_owned(),
+    }
+}
+
+/// Units after a number, as alternatives of one pattern (longest first).
+const UNITS: &str = "mph|km/h|kph|mpg|km|cm|mm|mi|yds|yd|ft|kgs|kg|mg|lbs|lb|oz|ml|mL|gal|hrs|hr|\
+     mins|min|secs|sec|sq ft|tsp|tbsp|m|g|L";
+
+/// A unit's singular and plural, in `dialect`'s spelling.
+fn unit_words(unit: &str, dialect: Dialect) -> (&'static str, &'static str) {
+    let gb = dialect == Dialect::Gb;
+    match unit {
+        "mph" => ("mile per hour", "miles per hour"),
+        "km/h" | "kph" if gb => ("kilometre per hour", "kilometres per hour"),
+        "km/h" | "kph" => ("kilometer per hour", "kilometers per hour"),
+        "mpg" => ("mile per gallon", "miles per gallon"),
+        "km" if gb => ("kilometre", "kilometres"),
+        "km" => ("kilometer", "kilometers"),
+        "cm" if gb => ("centimetre", "centimetres"),
+        "cm" => ("centimeter", "centimeters"),
+        "mm" if gb => ("millimetre", "millimetres"),
+        "mm" => ("millimeter", "millimeters"),
+        "m" if gb => ("metre", "metres"),
+        "m" => ("meter", "meters"),
+        "mi" => ("mile", "miles"),
+        "yd" | "yds" => ("yard", "yards"),
+        "ft" => ("foot", "feet"),
+        "sq ft" => ("square foot", "square feet"),
+        "kg" | "kgs" => ("kilogram", "kilograms"),
+        "g" => ("gram", "grams"),
+        "mg" => ("milligram", "milligrams"),
+        "lb" | "lbs" => ("pound", "pounds"),
+        "oz" => ("ounce", "ounces"),
+        "ml" | "mL" if gb => ("millilitre", "millilitres"),
+        "ml" | "mL" => ("milliliter", "milliliters"),
+        "L" if gb => ("litre", "litres"),
+        "L" => ("liter", "liters"),
+        "gal" => ("gallon", "gallons"),
+        "hr" | "hrs" => ("hour", "hours"),
+        "min" | "mins" => ("minute", "minutes"),
+        "sec" | "secs" => ("second", "seconds"),
+        "tsp" => ("teaspoon", "teaspoons"),
+        _ => ("tablespoon", "tablespoons"),
+    }
+}
+
+/// `30 mph` -> "thirty miles per hour", `1 km` -> "one kilometer", `5 lbs.` -> "five pounds",
+/// `10-12 ft` -> "ten to twelve feet". A hyphen, or "a" before the number, makes a compound
+/// adjective, always singular (`a 5-mile walk`, `a 2 kg bag` "a two kilogram bag").
+fn unit(c: &Captures<'_>, dialect: Dialect, _: bool) -> String {
+    let (article, from, number) = (group(c, 1), group(c, 2), group(c, 3));
+    let (joint, short) = (group(c, 4), group(c, 5));
+    let (one, many) = unit_words(short, dialect);
+    let singular = joint == "-" || !article.is_empty() || (from.is_empty() && number == "1");
+    let unit_word = if singular { one } else { many };
+    let number = decimal_words(number);
+    let mut out = if article.is_empty() {
+        String::new()
+    } else {
+        format!("{article} ")
+    };
+    if !from.is_empty() {
+        out.push_str(&format!("{} to ", decimal_words(from)));
+    }
+    out.push_str(&format!("{number} {unit_word}"));
+    // "5 lbs. of": the period belonged to the unit; "5 lbs." at the end keeps it (not matched).
+    out.push_str(group(c, 6));
+    out
 }
 
 /// `St. Paul` -> "Saint Paul", `Baker St.` -> "Baker Street".
@@ -520,6 +827,151 @@ mod tests {
     }
 
     #[test]
+    fn roman_numerals_in_context() {
+        let cases = [
+            ("Read Chapter XI first.", "Read Chapter eleven first."),
+            ("In Book IV and Part I.", "In Book four and Part one."),
+            ("See Vol. III.", "See Volume three."),
+            ("Act V, Scene II.", "Act five, Scene two."),
+            (
+                "After World War II and WWI.",
+                "After World War two and World War one.",
+            ),
+            (
+                "They won Super Bowl XLII.",
+                "They won Super Bowl forty two.",
+            ),
+            ("Charles II fled.", "Charles the second fled."),
+            ("Catherine II ruled.", "Catherine the second ruled."),
+            ("Queen Mary I of Scots.", "Queen Mary the first of Scots."),
+            ("Emperor Otto III died.", "Emperor Otto the third died."),
+            ("It was Edward I.", "It was Edward the first."),
+            // Left alone: the pronoun, words that look like numerals, letters as labels.
+            ("Then Edward I said no.", "Then Edward I said no."),
+            ("The part I liked best.", "The part I liked best."),
+            ("I MIX the CIVIL DIM paint.", "I MIX the CIVIL DIM paint."),
+            ("Plan B, Type C and Part D.", "Plan B, Type C and Part D."),
+            ("Rocky II and Apollo XI.", "Rocky II and Apollo XI."),
+            (
+                "John C. Calhoun and Mary V. Lee.",
+                "John C. Calhoun and Mary V. Lee.",
+            ),
+            ("Henry V led them.", "Henry the fifth led them."),
+            ("Chapter IIII is no numeral.", "Chapter IIII is no numeral."),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(us(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn units_agree_with_their_number() {
+        let cases = [
+            ("It went 55 mph.", "It went fifty five miles per hour."),
+            ("Only 1 km left.", "Only one kilometer left."),
+            ("Dig 3 m down.", "Dig three meters down."),
+            ("Add 1 lb. of sugar.", "Add one pound of sugar."),
+            ("Add 7 lbs. of sugar.", "Add seven pounds of sugar."),
+            ("It weighs 9 lbs.", "It weighs nine pounds."),
+            (
+                "A 1 ft gap and 6 ft walls.",
+                "A one foot gap and six feet walls.",
+            ),
+            (
+                "Pour 250 ml and 2 L.",
+                "Pour two hundred fifty milliliters and two liters.",
+            ),
+            (
+                "Use 2 tsp or 1 tbsp.",
+                "Use two teaspoons or one tablespoon.",
+            ),
+            ("Run 1 mi, then 2 mi.", "Run one mile, then two miles."),
+            ("A 10-mile hike.", "A ten-mile hike."),
+            ("Go 2-3 km.", "Go two to three kilometers."),
+            ("Go 1.5 km.", "Go one point five kilometers."),
+            ("Wait 5 min.", "Wait five minutes."),
+            (
+                "It was 4 oz, 30 g, 2 kg.",
+                "It was four ounces, thirty grams, two kilograms.",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(us(text), expected, "{text}");
+        }
+        assert_eq!(
+            normalize("Only 5 km and 20 m.", Dialect::Gb),
+            "Only five kilometres and twenty metres."
+        );
+    }
+
+    #[test]
+    fn months_days_and_abbreviations() {
+        let cases = [
+            (
+                "Due Feb. 2 or Oct. 31.",
+                "Due February second or October thirty first.",
+            ),
+            (
+                "It rained in Aug. and Sept.",
+                "It rained in August and September.",
+            ),
+            ("On Tues. we rest.", "On Tuesday we rest."),
+            ("Every Sat. morning.", "Every Saturday morning."),
+            ("See you on Sun.", "See you on Sunday."),
+            ("Born March 9 in Ohio.", "Born March ninth in Ohio."),
+            // Words or names as well as abbreviations: only where a date is meant.
+            ("We met Jan. She smiled.", "We met Jan. She smiled."),
+            (
+                "They watched the Sun. It set.",
+                "They watched the Sun. It set.",
+            ),
+            (
+                "Climb Mt. Hood on Elm Ave.",
+                "Climb Mount Hood on Elm Avenue.",
+            ),
+            ("It is approx. ten.", "It is approximately ten."),
+            (
+                "Ask Det. Ruiz or Maj. Hale.",
+                "Ask Detective Ruiz or Major Hale.",
+            ),
+            (
+                "St. Agnes lives on Oak St.",
+                "Saint Agnes lives on Oak Street.",
+            ),
+            ("At 10:30 on June 5.", "At ten thirty on June fifth."),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(us(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn negative_numbers_and_minus_signs() {
+        let cases = [
+            ("It was -12 today.", "It was minus twelve today."),
+            ("It was −40 today.", "It was minus forty today."),
+            ("-7 at dawn.", "minus seven at dawn."),
+            (
+                "Down to -2.5 or (-3).",
+                "Down to minus two point five or (minus three).",
+            ),
+            (
+                "A debt of -1,500.",
+                "A debt of minus one thousand five hundred.",
+            ),
+            (
+                "It was -5° and -10 km.",
+                "It was minus five degrees and minus ten kilometers.",
+            ),
+            // Between two numbers a dash is a range, not a sign.
+            ("Pages 3 -9.", "Pages three to nine."),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(us(text), expected, "{text}");
+        }
+    }
+
+    #[test]
     fn dates_follow_the_dialect() {
         assert_eq!(us("On 3/4/2021."), "On March fourth, twenty twenty one.");
         assert_eq!(
@@ -563,6 +1015,62 @@ mod tests {
             .prop_map(|parts| parts.into_iter().map(|(p, s)| format!("{p}{s}")).collect())
     }
 
+    /// Ordinary words, among them the pronoun "I" and words that look like Roman numerals,
+    /// unit symbols or abbreviations without their context.
+    const PROSE: &[&str] = &[
+        "I", "MIX", "CIVIL", "DIM", "VIVID", "LID", "said", "the", "old", "man", "walked", "home",
+        "and", "she", "was", "close", "to", "tears", "Jan", "Sun", "Mark", "in", "m", "ft", "km",
+        "lead", "bass", "Main", "street", "a", "mile", "went", "dove", "Saint", "Mount", "It",
+        "over", "minus", "X", "V", "C", "We", "ran", "up",
+    ];
+
+    /// Numbers, numerals, units, abbreviations and minus signs in their context.
+    const CONSTRUCTS: &[&str] = &[
+        "Chapter IX",
+        "Louis XIV",
+        "World War I",
+        "Super Bowl LVII",
+        "30 mph",
+        "5 lbs.",
+        "1 km",
+        "2 kg",
+        "200 m",
+        "12 ft",
+        "Feb.",
+        "Sept. 9",
+        "on Sun.",
+        "-12",
+        "−40",
+        "Mt. Fuji",
+        "approx. 3",
+        "Ave.",
+        "St. Mark",
+        "Main St.",
+        "-3.5 km",
+        "10-12 ft",
+    ];
+
+    fn parts(
+        extra: &'static [&'static str],
+    ) -> impl Strategy<Value = Vec<(&'static str, &'static str)>> {
+        let mut pool: Vec<&'static str> = PROSE.to_vec();
+        pool.extend_from_slice(extra);
+        let word = prop::sample::select(pool);
+        let sep = prop::sample::select(vec![" ", ", ", "; ", " — "]);
+        prop::collection::vec((word, sep), 1..14)
+    }
+
+    fn join(parts: &[(&str, &str)]) -> String {
+        let mut text: String = parts.iter().map(|(w, s)| format!("{w}{s}")).collect();
+        text.truncate(text.trim_end().len());
+        text.push('.');
+        text
+    }
+
+    fn prose(extra: &'static [&'static str]) -> impl Strategy<Value = String> {
+        parts(extra).prop_map(|parts| join(&parts))
+    }
+
     proptest! {
         #[test]
         fn never_panics(text in "\\PC{0,200}|[0-9$£€%:.,/ #°'-]{0,80}") {
@@ -587,6 +1095,28 @@ mod tests {
         #[test]
         fn plain_words_are_unchanged(text in "[a-zA-Z ,;!?]{0,80}") {
             prop_assert_eq!(normalize(&text, Dialect::Us), text);
+        }
+
+        #[test]
+        fn prose_without_constructs_is_unchanged(text in prose(&[])) {
+            prop_assert_eq!(normalize(&text, Dialect::Us), text.clone());
+            prop_assert_eq!(normalize(&text, Dialect::Gb), text);
+        }
+
+        #[test]
+        fn no_word_is_dropped_around_constructs(parts in parts(CONSTRUCTS)) {
+            let text = join(&parts);
+            let out = normalize(&text, Dialect::Us);
+            // Every ordinary word of the input is in the output, in order (unit-like words
+            // may become a number's unit: "3" + "m").
+            let mut rest = out.split(|c: char| !c.is_alphanumeric() && c != '\'');
+            for (word, _) in parts
+                .iter()
+                .filter(|(w, _)| PROSE.contains(w) && !matches!(*w, "m" | "ft" | "km"))
+            {
+                prop_assert!(rest.any(|w| w == *word), "{:?} lost from {:?} -> {:?}", word, text, out);
+            }
+            prop_assert!(!out.chars().any(|c| c.is_ascii_digit()), "{:?} -> {:?}", text, out);
         }
     }
 }

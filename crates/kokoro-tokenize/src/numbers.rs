@@ -177,6 +177,67 @@ pub fn integer(text: &str) -> String {
     }
 }
 
+/// The value of a Roman numeral in canonical form (`"XIV"` -> 14, `"MCMXC"` -> 1990), 1..=3999;
+/// `None` for anything else (`"IIII"`, `"IC"`, `"MIX"` is 1009 but `"MIXX"` is not a numeral).
+///
+/// Only upper-case numerals count: whether a numeral is read at all is decided by its context
+/// (`crate::normalize`).
+pub fn roman(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 15 {
+        return None;
+    }
+    let value = |c: char| match c {
+        'I' => Some(1),
+        'V' => Some(5),
+        'X' => Some(10),
+        'L' => Some(50),
+        'C' => Some(100),
+        'D' => Some(500),
+        'M' => Some(1000),
+        _ => None,
+    };
+    let values: Vec<u64> = text.chars().map(value).collect::<Option<_>>()?;
+    let mut total: i64 = 0;
+    for (i, v) in values.iter().enumerate() {
+        match values.get(i + 1) {
+            Some(next) if next > v => total -= i64::try_from(*v).unwrap_or(0),
+            _ => total += i64::try_from(*v).unwrap_or(0),
+        }
+    }
+    let total = u64::try_from(total)
+        .ok()
+        .filter(|t| (1..4000).contains(t))?;
+    // Canonical only: writing the value back must give the same letters.
+    (to_roman(total) == text).then_some(total)
+}
+
+/// `n` (1..=3999) as a canonical Roman numeral.
+fn to_roman(mut n: u64) -> String {
+    const TABLE: [(u64, &str); 13] = [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ];
+    let mut out = String::new();
+    for (value, letters) in TABLE {
+        while n >= value {
+            out.push_str(letters);
+            n -= value;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +283,27 @@ mod tests {
         assert_eq!(digits("555"), "five five five");
     }
 
+    #[test]
+    fn roman_numerals() {
+        for (text, value) in [
+            ("I", 1),
+            ("IV", 4),
+            ("IX", 9),
+            ("XIV", 14),
+            ("XLIX", 49),
+            ("LVII", 57),
+            ("MCMXC", 1990),
+            ("MMMCMXCIX", 3999),
+        ] {
+            assert_eq!(roman(text), Some(value), "{text}");
+        }
+        for text in [
+            "", "IIII", "IC", "VX", "MIXX", "iv", "CIVIL", "DIM", "A", "MMMM",
+        ] {
+            assert_eq!(roman(text), None, "{text}");
+        }
+    }
+
     proptest! {
         #[test]
         fn words_have_no_digits_and_are_never_empty(n in any::<u64>()) {
@@ -230,6 +312,11 @@ mod tests {
                 prop_assert!(!words.chars().any(|c| c.is_ascii_digit()), "{}", words);
                 prop_assert!(!words.contains("  "), "{}", words);
             }
+        }
+
+        #[test]
+        fn roman_round_trips(n in 1u64..4000) {
+            prop_assert_eq!(roman(&to_roman(n)), Some(n));
         }
     }
 }

@@ -6,10 +6,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use misaki_rs::fallback::FallbackError;
-use misaki_rs::{Fallback, G2P, Language};
+use misaki_rs::{Fallback, G2P, Language, MToken};
 
 use crate::fallback::{FallbackChain, espeak_version};
-use crate::{TokenizeError, UserLexicon, normalize};
+use crate::{TokenizeError, UserLexicon, disambiguate, normalize};
 
 /// The marker misaki-rs puts where it cannot pronounce a word.
 pub const UNKNOWN_MARKER: char = '❓';
@@ -165,7 +165,8 @@ impl MisakiPhonemizer {
         self
     }
 
-    /// Turns text normalization ([`normalize`]) on or off (on by default).
+    /// Turns text normalization ([`normalize`]) and the heteronym context rules
+    /// ([`disambiguate`]) on or off (on by default).
     pub fn with_normalization(mut self, on: bool) -> Self {
         self.normalize = on;
         self
@@ -185,14 +186,15 @@ impl MisakiPhonemizer {
         })
     }
 
-    /// What misaki receives for `text`: lexicon markup applied, then normalized.
+    /// What misaki receives for `text`: lexicon markup applied, then normalized ([`normalize`])
+    /// and heteronyms whose reading the context decides marked ([`disambiguate`]).
     pub fn prepare(&self, text: &str, dialect: Dialect) -> String {
         let text = match &self.lexicon {
             Some(lexicon) => lexicon.apply(text),
             None => text.to_owned(),
         };
         if self.normalize {
-            normalize(&text, dialect)
+            disambiguate(&normalize(&text, dialect), dialect)
         } else {
             text
         }
@@ -237,11 +239,20 @@ impl Phonemizer for MisakiPhonemizer {
     fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
         let prepared = self.prepare(text, dialect);
         let spans = crate::normalize::markup_spans(&prepared);
-        if spans.len() <= 1 {
+        if spans.is_empty() {
             return self.phonemize_prepared(&prepared, dialect);
         }
-        // misaki-rs 0.8.0 honours only the first `[word](/phonemes/)` of a text: phonemize
-        // each markup on its own and the text between them separately.
+        // misaki-rs 0.8.0 re-reads words of its lexicon after applying `[word](/phonemes/)`,
+        // so markup on a known word ("tear") is lost. Phonemize the whole text without the
+        // markup (the tagger sees the whole sentence) and put the given phonemes on the words.
+        if let Some(phonemes) = self.phonemize_with_overrides(&prepared, &spans, dialect)? {
+            return Ok(phonemes);
+        }
+        if spans.len() == 1 {
+            return self.phonemize_prepared(&prepared, dialect);
+        }
+        // Otherwise (markup over several tokens, "Okafor's"): phonemize each markup on its own
+        // and the text between them separately.
         let mut out = String::new();
         let mut at = 0;
         let mut parts: Vec<(&str, bool)> = Vec::new();
@@ -279,8 +290,12 @@ impl Phonemizer for MisakiPhonemizer {
 }
 
 impl MisakiPhonemizer {
-    /// Runs misaki on already prepared text (lexicon applied, normalized).
-    fn phonemize_prepared(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
+    /// misaki's phonemes and tokens for `text`, never panicking.
+    fn g2p_tokens(
+        &self,
+        text: &str,
+        dialect: Dialect,
+    ) -> Result<(String, Vec<MToken>), TokenizeError> {
         let g2p = self.g2p(dialect);
         // misaki-rs indexes and unwraps internally; never let a bug there take the engine down.
         let result = catch_unwind(AssertUnwindSafe(|| g2p.g2p(text))).map_err(|_| {
@@ -288,11 +303,80 @@ impl MisakiPhonemizer {
                 "misaki-rs panicked on {text:?}: report it upstream, or rephrase the text"
             ))
         })?;
-        let (phonemes, tokens) = result.map_err(|e| {
+        result.map_err(|e| {
             TokenizeError::phonemizer_with_source(format!("misaki-rs failed on {text:?}"), e)
-        })?;
+        })
+    }
+
+    /// Phonemizes `text` with its markup `spans` removed, then gives each marked word its
+    /// phonemes. `None` when a marked word is not one token of misaki's (the caller then
+    /// phonemizes piecewise).
+    fn phonemize_with_overrides(
+        &self,
+        text: &str,
+        spans: &[std::ops::Range<usize>],
+        dialect: Dialect,
+    ) -> Result<Option<String>, TokenizeError> {
+        // The text without markup, and each marked word with its byte offset there.
+        let mut plain = String::with_capacity(text.len());
+        let mut marked: Vec<(usize, &str, &str)> = Vec::new();
+        let mut at = 0;
+        for span in spans {
+            plain.push_str(text.get(at..span.start).unwrap_or(""));
+            let markup = text.get(span.clone()).unwrap_or("");
+            let Some((word, phonemes)) = markup
+                .strip_prefix('[')
+                .and_then(|m| m.split_once("](/"))
+                .and_then(|(w, rest)| Some((w, rest.strip_suffix(')')?.trim_end_matches('/'))))
+            else {
+                return Ok(None);
+            };
+            let is_word = !word.is_empty() && word.chars().all(char::is_alphabetic);
+            if !is_word || phonemes.is_empty() {
+                return Ok(None);
+            }
+            marked.push((plain.len(), word, phonemes));
+            plain.push_str(word);
+            at = span.end;
+        }
+        plain.push_str(text.get(at..).unwrap_or(""));
+        let (phonemes, mut tokens) = self.g2p_tokens(&plain, dialect)?;
+        // The tokens must spell misaki's own result, so that only the marked words change.
+        if join_tokens(&tokens) != phonemes {
+            return Ok(None);
+        }
+        // Which occurrence of the word each mark is, counted over whole words of the text.
+        for (offset, word, given) in &marked {
+            let occurrences = whole_word_offsets(&plain, word);
+            let Some(nth) = occurrences.iter().position(|o| o == offset) else {
+                return Ok(None);
+            };
+            let matching: Vec<usize> = tokens
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.text == *word)
+                .map(|(i, _)| i)
+                .collect();
+            if matching.len() != occurrences.len() {
+                return Ok(None);
+            }
+            if let Some(token) = matching.get(nth).and_then(|&i| tokens.get_mut(i)) {
+                token.phonemes = Some((*given).to_owned());
+            }
+        }
+        Ok(Some(Self::finish(join_tokens(&tokens), &tokens, dialect)))
+    }
+
+    /// Runs misaki on already prepared text (lexicon applied, normalized).
+    fn phonemize_prepared(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
+        let (phonemes, tokens) = self.g2p_tokens(text, dialect)?;
+        Ok(Self::finish(phonemes, &tokens, dialect))
+    }
+
+    /// Removes what misaki could not pronounce, with a warning naming the words.
+    fn finish(phonemes: String, tokens: &[MToken], dialect: Dialect) -> String {
         if !phonemes.contains(UNKNOWN_MARKER) {
-            return Ok(phonemes);
+            return phonemes;
         }
         let unknown: Vec<&str> = tokens
             .iter()
@@ -314,8 +398,36 @@ impl MisakiPhonemizer {
         } else {
             tracing::debug!(?dialect, symbols = ?unknown, "unpronounceable symbols left out");
         }
-        Ok(remove_unknown_markers(&phonemes))
+        remove_unknown_markers(&phonemes)
     }
+}
+
+/// The phonemes of `tokens` as misaki-rs joins them (each token's phonemes, or the unknown
+/// marker, then its whitespace).
+fn join_tokens(tokens: &[MToken]) -> String {
+    let mut out = String::new();
+    for token in tokens {
+        match token.phonemes.as_deref() {
+            Some(ps) => out.push_str(ps),
+            None => out.push(UNKNOWN_MARKER),
+        }
+        out.push_str(&token.whitespace);
+    }
+    out
+}
+
+/// Byte offsets of `word` in `text` where it stands as a whole word (no letter, digit or
+/// apostrophe either side).
+fn whole_word_offsets(text: &str, word: &str) -> Vec<usize> {
+    let joins = |c: char| c.is_alphanumeric() || c == '\'' || c == '’';
+    text.match_indices(word)
+        .filter(|(at, _)| {
+            let before = text.get(..*at).and_then(|t| t.chars().next_back());
+            let after = text.get(at + word.len()..).and_then(|t| t.chars().next());
+            !before.is_some_and(joins) && !after.is_some_and(joins)
+        })
+        .map(|(at, _)| at)
+        .collect()
 }
 
 /// Removes [`UNKNOWN_MARKER`]s and the extra spaces they leave.
@@ -509,6 +621,49 @@ mod misaki_tests {
             err.as_ref()
                 .is_some_and(|e| e.is_lexicon() && e.to_string().contains("'@'")),
             "{err:?}"
+        );
+    }
+
+    #[test]
+    fn heteronyms_decided_by_context_reach_the_phonemes() {
+        let t = shared();
+        let cases = [
+            ("There was a tear in the tent.", "tˈɛɹ ɪn"),
+            ("A tear ran down her face.", "tˈɪɹ ɹˈæn"),
+            ("Dad tuned his bass guitar.", "bˈAs ɡətˈɑɹ"),
+            ("Mia landed a bass at dawn.", "bˈæs"),
+            ("The bag was as heavy as lead.", "æz lˈɛd."),
+            ("The keel was made of lead.", "ʌv lˈɛd."),
+            ("They felt so close.", "klˈOs."),
+            ("Shells hold minute grains of sand.", "mInˈut"),
+        ];
+        for (text, expected) in cases {
+            let phonemes = t.phonemize(text, Dialect::Us).unwrap();
+            assert!(phonemes.contains(expected), "{text} -> {phonemes}");
+        }
+        // The tagger's choice stays where no rule decides.
+        let phonemes = t.phonemize("Lead the horses home.", Dialect::Us).unwrap();
+        assert!(phonemes.starts_with("lˈid"), "{phonemes}");
+    }
+
+    #[test]
+    fn markup_on_a_known_word_is_honoured() {
+        // One user-lexicon word misaki knows: misaki-rs alone would re-read it from its
+        // lexicon; the given phonemes must win, and the rest of the sentence is unchanged.
+        let mut lexicon = UserLexicon::new();
+        lexicon.insert("river", "ɹˈIvəɹ");
+        let t = Tokenizer::with_options(
+            Vocab::v1_0(),
+            TokenizerOptions::default().espeak(false).lexicon(lexicon),
+        )
+        .unwrap();
+        let phonemes = t
+            .phonemize("Lead the horses to the river.", Dialect::Us)
+            .unwrap();
+        assert_eq!(phonemes, "lˈid ðə hˈɔɹsᵻz tə ðə ɹˈIvəɹ.");
+        assert_eq!(
+            whole_word_offsets("tear tears tear's a tear", "tear"),
+            vec![0, 20]
         );
     }
 

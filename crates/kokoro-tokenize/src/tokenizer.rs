@@ -15,7 +15,9 @@ pub struct TokenizerOptions {
     /// lexicon before the built-in letter-to-sound rules. Default: true, unless the
     /// environment variable `KOKORO_NO_ESPEAK` is set (to anything but `0`).
     pub espeak: bool,
-    /// Normalize numbers, money, times and abbreviations to words. Default: true.
+    /// Normalize numbers, money, times, units, Roman numerals and abbreviations to words, and
+    /// decide heteronyms by context ([`crate::normalize`], [`crate::disambiguate`]). Default:
+    /// true.
     pub normalize: bool,
     /// A user lexicon file (`word phonemes` per line) applied before misaki's lexicon.
     pub lexicon_file: Option<PathBuf>,
