@@ -26,6 +26,8 @@ pub struct BenchArgs {
     pub cold_runs: usize,
     /// Extra arguments for both drivers (`--threads T`, `--graph-opt X`, `--no-arena`, ...).
     pub session_args: Vec<String>,
+    /// Run the Python thread benchmark of kokoro-py instead (`--python`).
+    pub python: bool,
 }
 
 /// Parses the arguments after `bench`.
@@ -46,6 +48,7 @@ pub fn parse(args: &[String]) -> Result<BenchArgs> {
         match arg.as_str() {
             "--floor" => b.floor = true,
             "--memory" => b.memory = true,
+            "--python" => b.python = true,
             "--iterations" => b.iterations = value()?.parse().context("--iterations N")?,
             "--cold-runs" => b.cold_runs = value()?.parse().context("--cold-runs N")?,
             "--batch" => {

@@ -4,12 +4,15 @@
 //!   file checked against a pinned sha256, and writes `models/manifest.json`.
 //! - `verify-model` re-hashes what the manifest lists.
 //! - `ci`, `test-integration` and `demo` are thin wrappers around cargo that print what they run.
+//! - `test-python` builds the `kokoro_engine` wheel (crates/kokoro-py) with maturin into a venv under
+//!   `target/` and runs its pytest suite; `ci` runs it too.
 
 mod bench;
 mod fetch;
 mod fsutil;
 mod manifest;
 mod pins;
+mod python;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -34,18 +37,27 @@ commands:
   verify-model [--dir DIR]
       re-hash every file listed in DIR/manifest.json and report
   ci
-      cargo fmt --check, cargo clippy -D warnings, fetch-model, then cargo test --workspace with
-      KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1; stops at the first failure
+      cargo fmt --check, cargo clippy -D warnings, fetch-model, cargo test --workspace with
+      KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1, then test-python with KOKORO_REQUIRE_MODEL=1;
+      stops at the first failure
+  test-python
+      the Python bindings (crates/kokoro-py): create target/py-venv (python3 -m venv; maturin, pytest
+      and numpy from PyPI), build the kokoro_engine wheel with maturin, install it, run pytest on
+      crates/kokoro-py/tests and print its summary line; without the model those tests skip loudly
   test-integration
       fetch-model, then the real-model integration tests (tts-pipeline real_model, kokoro-cli cli, kokoro-session fixtures)
   demo
       fetch-model, then synthesize fixtures/sample-story.json into media/ with the kokoro CLI
   bench [--floor] [--memory] [--batch SxT,...] [--iterations N] [--cold-runs N]
         [--threads T] [--graph-opt all|extended|basic|disable] [--memory-pattern] [--no-arena] [--no-spinning]
+  bench --python [--iterations N]
       real-model performance on fixtures/bench/ (release builds): median wall time, real-time factor,
       share of time inside session.run, cold start of `kokoro say`, peak memory; --floor adds a bare
       ONNX Runtime loop on the same calls, --memory RSS after 10 and 200 generations, --batch the
       50-segment story on pools of S sessions x T threads. See docs/PERFORMANCE.md.
+      --python instead runs crates/kokoro-py/bench/bench_threads.py: the release wheel narrates the
+      corpus N times from 1 and from 4 Python threads, against kokoro-onnx 0.6.1 (own venv) on the
+      same model and voice; wall times, ratios and peak RSS.
   help
       this text
 ";
@@ -65,6 +77,7 @@ enum Cmd {
     },
     Ci,
     TestIntegration,
+    TestPython,
     Demo,
     Bench(bench::BenchArgs),
 }
@@ -143,6 +156,7 @@ fn parse(args: &[String]) -> Result<Cmd> {
         "verify-model" => Cmd::VerifyModel { dir },
         "ci" => Cmd::Ci,
         "test-integration" => Cmd::TestIntegration,
+        "test-python" => Cmd::TestPython,
         "demo" => Cmd::Demo,
         other => bail!("unknown command `{other}`: run `cargo xtask help` for the list"),
     })
@@ -242,6 +256,7 @@ fn run(cmd: Cmd) -> Result<()> {
             )?;
             fetch_default()?;
             cargo(&["test", "--workspace"], &REQUIRE)?;
+            python::test(&root(), true)?;
             eprintln!("xtask: ci passed");
             Ok(())
         }
@@ -268,6 +283,8 @@ fn run(cmd: Cmd) -> Result<()> {
                 &[("KOKORO_REQUIRE_RUNTIME", "1")],
             )
         }
+        Cmd::TestPython => python::test(&root(), false),
+        Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations),
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
         Cmd::Demo => {
             fetch_default()?;
@@ -374,6 +391,7 @@ mod tests {
             Cmd::TestIntegration
         );
         assert_eq!(parse(&args("demo")).unwrap(), Cmd::Demo);
+        assert_eq!(parse(&args("test-python")).unwrap(), Cmd::TestPython);
     }
 
     #[test]
