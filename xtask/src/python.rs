@@ -160,12 +160,14 @@ pub fn test(root: &Path, require_model: bool) -> Result<()> {
     Ok(())
 }
 
-/// pytest's last line: `12 passed, 1 skipped in 3.40s` (with `=` around it without `-q`).
+/// pytest's last line: `12 passed, 1 skipped in 3.40s`, `104 passed in 112.09s (0:01:52)`,
+/// `no tests ran in 0.01s` (with `=` around it without `-q`).
 fn is_summary(line: &str) -> bool {
     let l = line.trim_matches(['=', ' ']);
-    (l.contains(" passed") || l.contains(" failed") || l.contains(" error"))
+    let counts = [" passed", " failed", " error", " skipped", "no tests ran"];
+    l.starts_with(|c: char| c.is_ascii_digit() || c == 'n')
+        && counts.iter().any(|c| l.contains(c))
         && l.contains(" in ")
-        && l.ends_with('s')
 }
 
 /// `cargo xtask bench --python`: the release wheel in `target/py-venv`, kokoro-onnx 0.6.1 in
@@ -202,6 +204,8 @@ mod tests {
         assert!(is_summary("97 passed, 2 skipped in 41.20s"));
         assert!(is_summary("===== 1 failed, 96 passed in 40.02s ====="));
         assert!(is_summary("2 errors in 0.30s"));
+        assert!(is_summary("104 passed in 112.09s (0:01:52)"));
+        assert!(is_summary("no tests ran in 0.01s"));
         assert!(!is_summary("tests/test_paths.py ........"));
         assert!(!is_summary(
             "SKIPPED [1] conftest.py:60: no model in models"
