@@ -49,14 +49,7 @@ fn run(cmd: &mut Command) -> Result<()> {
 fn venv(dir: &Path, requirements: &[&str]) -> Result<PathBuf> {
     let python = dir.join("bin").join("python");
     if !python.exists() {
-        let base = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
-        run(Command::new(&base).arg("-m").arg("venv").arg(dir)).with_context(|| {
-            format!(
-                "cannot create a Python venv: install Python >= 3.9 with its venv module, or set \
-                 PYTHON to such an interpreter ({})",
-                base.to_string_lossy()
-            )
-        })?;
+        create_venv(dir)?;
     }
     run(Command::new(&python)
         .args([
@@ -68,6 +61,46 @@ fn venv(dir: &Path, requirements: &[&str]) -> Result<PathBuf> {
         ])
         .args(requirements))?;
     Ok(python)
+}
+
+/// `$PYTHON -m venv DIR`; where the venv module or its ensurepip is missing (Debian without
+/// `python3-venv`), `virtualenv` from PyPI, installed under `target/py-tools`, makes it instead.
+fn create_venv(dir: &Path) -> Result<()> {
+    let base = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
+    let Err(venv_error) = run(Command::new(&base).arg("-m").arg("venv").arg(dir)) else {
+        return Ok(());
+    };
+    eprintln!("xtask: {venv_error:#}; trying virtualenv from PyPI");
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+    }
+    let tools = dir.with_file_name("py-tools");
+    let fallback = run(Command::new(&base)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .arg("--target")
+        .arg(&tools)
+        .arg("virtualenv"))
+    .and_then(|()| {
+        run(Command::new(&base)
+            .args(["-m", "virtualenv", "--quiet"])
+            .arg(dir)
+            .env("PYTHONPATH", &tools))
+    });
+    fallback.with_context(|| {
+        format!(
+            "cannot create a Python venv at {}: install Python >= 3.9 with its venv module \
+             (Debian: apt-get install python3-venv), or set PYTHON to such an interpreter \
+             (`{} -m venv` said: {venv_error:#})",
+            dir.display(),
+            base.to_string_lossy()
+        )
+    })
 }
 
 /// Builds the kokoro-py wheel with maturin (release or dev profile) and installs it into the
