@@ -108,6 +108,13 @@ fn to_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(obj.str()?.to_string_lossy().into_owned())
 }
 
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "an object of unknown type".to_string())
+}
+
 fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("success", outcome.success)?;
@@ -163,12 +170,10 @@ fn generate_audio<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let fail = |message: String| outcome_dict(py, &Outcome::failure(message));
     let Ok(text) = text.extract::<String>() else {
-        return fail(format!(
-            "text must be a str, got {}",
-            text.get_type().name()?
-        ));
+        return fail(format!("text must be a str, got {}", type_name(text)));
     };
-    let voice = voice_id.map(to_text).transpose()?;
+    // An object whose str() fails counts as an unknown voice (fallback), not as an exception.
+    let voice = voice_id.map(|v| to_text(v).unwrap_or_default());
     let speed = match speed {
         None => 1.0,
         Some(s) => match s.extract::<f64>() {
@@ -178,7 +183,7 @@ fn generate_audio<'py>(
                     "speed must be a number between {} and {}, got {}",
                     tts_pipeline::MIN_SPEED,
                     tts_pipeline::MAX_SPEED,
-                    to_text(s)?
+                    to_text(s).unwrap_or_else(|_| "an unprintable object".to_string())
                 ));
             }
         },
@@ -196,7 +201,7 @@ fn generate_audio<'py>(
             Err(_) => {
                 return fail(format!(
                     "output_path must be a str or os.PathLike, got {}",
-                    p.get_type().name()?
+                    type_name(p)
                 ));
             }
         },
@@ -413,9 +418,9 @@ fn configure<'py>(
 /// bf_emma, bm_george) count as valid. None and "" give "af_bella".
 #[pyfunction]
 #[pyo3(signature = (voice_id))]
-fn validate_voice_id(py: Python<'_>, voice_id: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-    let voice = voice_id.map(to_text).transpose()?;
-    Ok(py.detach(move || {
+fn validate_voice_id(py: Python<'_>, voice_id: Option<&Bound<'_, PyAny>>) -> String {
+    let voice = voice_id.map(|v| to_text(v).unwrap_or_default());
+    py.detach(move || {
         let resolved = engine().and_then(|e| e.resolve_voice(voice.as_deref()));
         match resolved {
             Ok(choice) => choice.voice,
@@ -433,7 +438,7 @@ fn validate_voice_id(py: Python<'_>, voice_id: Option<&Bound<'_, PyAny>>) -> PyR
                 }
             }
         }
-    }))
+    })
 }
 
 fn wav_error(e: &WavError) -> PyErr {

@@ -177,6 +177,18 @@ def test_validate_voice_id_without_the_model(no_model, voice, expected):
     assert validate_voice_id(voice) == expected
 
 
+class Unprintable:
+    def __str__(self):
+        raise RuntimeError("no str() for this object")
+
+
+def test_an_unprintable_voice_falls_back_without_raising(model, tmp_path):
+    result = generate_audio(TEXT, Unprintable(), 1.0, str(tmp_path / "u.wav"))
+    assert result["success"] is True, result
+    assert result["voice"] == "af_bella"
+    assert validate_voice_id(Unprintable()) == "af_bella"
+
+
 def test_threads_generate_at_once(model, tmp_path):
     texts = [f"Segment {n}." for n in range(4)]
     with ThreadPoolExecutor(max_workers=4) as pool:
