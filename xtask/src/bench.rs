@@ -30,6 +30,8 @@ pub struct BenchArgs {
     pub callers: Option<usize>,
     /// Caller counts for the pool-memory runs (one process each).
     pub pool_memory: Vec<usize>,
+    /// Run the Python thread benchmark of kokoro-py instead (`--python`).
+    pub python: bool,
 }
 
 /// Parses the arguments after `bench`.
@@ -50,6 +52,7 @@ pub fn parse(args: &[String]) -> Result<BenchArgs> {
         match arg.as_str() {
             "--floor" => b.floor = true,
             "--memory" => b.memory = true,
+            "--python" => b.python = true,
             "--iterations" => b.iterations = value()?.parse().context("--iterations N")?,
             "--cold-runs" => b.cold_runs = value()?.parse().context("--cold-runs N")?,
             "--callers" => b.callers = Some(value()?.parse().context("--callers N")?),

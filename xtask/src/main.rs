@@ -4,12 +4,15 @@
 //!   file checked against a pinned sha256, and writes `models/manifest.json`.
 //! - `verify-model` re-hashes what the manifest lists.
 //! - `ci`, `test-integration` and `demo` are thin wrappers around cargo that print what they run.
+//! - `test-python` builds the `kokoro_engine` wheel (crates/kokoro-py) with maturin into a venv under
+//!   `target/` and runs its pytest suite; `ci` runs it too.
 
 mod bench;
 mod fetch;
 mod fsutil;
 mod manifest;
 mod pins;
+mod python;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -36,7 +39,12 @@ commands:
   ci
       cargo fmt --check, cargo clippy -D warnings, fetch-model, cargo test --workspace with
       KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1, then builds and runs examples/downstream (a
-      separate crate using the engine by path); stops at the first failure
+      separate crate using the engine by path), then test-python with KOKORO_REQUIRE_MODEL=1;
+      stops at the first failure
+  test-python
+      the Python bindings (crates/kokoro-py): create target/py-venv (python3 -m venv; maturin, pytest
+      and numpy from PyPI), build the kokoro_engine wheel with maturin, install it, run pytest on
+      crates/kokoro-py/tests and print its summary line; without the model those tests skip loudly
   test-integration
       fetch-model, then the real-model integration tests (tts-pipeline real_model, kokoro-cli cli, kokoro-session fixtures)
   demo
@@ -44,6 +52,7 @@ commands:
   bench [--floor] [--memory] [--batch SxT,...] [--iterations N] [--cold-runs N] [--callers N]
         [--pool-memory K,K,...]
         [--threads T] [--graph-opt all|extended|basic|disable] [--memory-pattern] [--no-arena] [--no-spinning]
+  bench --python [--iterations N]
       real-model performance on fixtures/bench/ (release builds): median wall time, real-time factor,
       share of time inside session.run, cold start of `kokoro say` next to the bare-ORT cold floor
       (wall and peak RSS), peak memory; --floor adds a bare ONNX Runtime loop on the same calls,
@@ -51,6 +60,9 @@ commands:
       x T threads, --callers N threads of the caller's own on one Engine vs 1 thread vs
       generate_segments, --pool-memory the peak RSS of K concurrent callers (one process each).
       See docs/PERFORMANCE.md.
+      --python instead runs crates/kokoro-py/bench/bench_threads.py: the release wheel narrates the
+      corpus N times from 1 and from 4 Python threads, against kokoro-onnx 0.6.1 (own venv) on the
+      same model and voice; wall times, ratios and peak RSS.
   help
       this text
 ";
@@ -70,6 +82,7 @@ enum Cmd {
     },
     Ci,
     TestIntegration,
+    TestPython,
     Demo,
     Bench(bench::BenchArgs),
 }
@@ -148,6 +161,7 @@ fn parse(args: &[String]) -> Result<Cmd> {
         "verify-model" => Cmd::VerifyModel { dir },
         "ci" => Cmd::Ci,
         "test-integration" => Cmd::TestIntegration,
+        "test-python" => Cmd::TestPython,
         "demo" => Cmd::Demo,
         other => bail!("unknown command `{other}`: run `cargo xtask help` for the list"),
     })
@@ -277,6 +291,7 @@ fn run(cmd: Cmd) -> Result<()> {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
             cargo(&args, &env)?;
+            python::test(&root(), true)?;
             eprintln!("xtask: ci passed");
             Ok(())
         }
@@ -303,6 +318,8 @@ fn run(cmd: Cmd) -> Result<()> {
                 &[("KOKORO_REQUIRE_RUNTIME", "1")],
             )
         }
+        Cmd::TestPython => python::test(&root(), false),
+        Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations),
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
         Cmd::Demo => {
             fetch_default()?;
@@ -409,6 +426,7 @@ mod tests {
             Cmd::TestIntegration
         );
         assert_eq!(parse(&args("demo")).unwrap(), Cmd::Demo);
+        assert_eq!(parse(&args("test-python")).unwrap(), Cmd::TestPython);
     }
 
     #[test]

@@ -225,6 +225,12 @@ impl Engine {
         self.frontend.as_ref()
     }
 
+    /// The voice a request for `voice` would use, with the fallback of [`Engine::generate_audio`]
+    /// (`None`, empty or unknown ids give the default voice); loads no voice pack.
+    pub fn resolve_voice(&self, voice: Option<&str>) -> Result<VoiceChoice> {
+        self.voices.resolve(voice)
+    }
+
     /// Synthesizes `text` into peak-normalized samples without writing anything.
     ///
     /// `voice` is validated with fallback (`None`, empty or unknown ids use the default voice);

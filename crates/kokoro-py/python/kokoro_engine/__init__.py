@@ -1,0 +1,122 @@
+"""Kokoro-82M text-to-speech for StoryFlow, in-process.
+
+The engine is Rust (the `kokoro-py` crate of the kokoro-engine workspace); this package exposes
+StoryFlow's API for it:
+
+    from kokoro_engine import generate_audio, construct_audio_path
+    result = generate_audio("Hello world.", "af_bella", 1.0, construct_audio_path(project_id, segment_id))
+    # {"success": True, "audio_path": ..., "duration": 1.23, "sample_rate": 24000, ...}
+    # or {"success": False, "error": "..."}: generate_audio never raises for bad input
+
+- generate_audio(text, voice_id="af_bella", speed=1.0, output_path=None) -> dict
+- KokoroModelLoader.get_session(), .is_model_available(), .get_model_info()
+- normalize_audio, get_audio_duration, validate_audio_file, save_audio_wav
+- construct_audio_path, construct_audio_url, validate_voice_id
+- configure(model_dir=..., media_root=..., media_url=...): explicit settings; otherwise the
+  environment variables KOKORO_MODEL_DIR, MEDIA_ROOT and MEDIA_URL are used.
+
+The model directory holds the files of `cargo xtask fetch-model` (model, voices, config.json and
+the ONNX Runtime library). The GIL is released while audio is synthesized or files are read and
+written, so worker threads (e.g. a ThreadPoolExecutor) run at the same time.
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import _native
+from ._native import (
+    DEFAULT_VOICE_ID,
+    MAX_SPEED,
+    MIN_SPEED,
+    SAMPLE_RATE,
+    KokoroModelLoader,
+    KokoroSession,
+    __version__,
+    configure,
+    construct_audio_path,
+    construct_audio_url,
+    generate_audio,
+    get_audio_duration,
+    validate_audio_file,
+    validate_voice_id,
+)
+
+__all__ = [
+    "DEFAULT_VOICE_ID",
+    "MAX_SPEED",
+    "MIN_SPEED",
+    "SAMPLE_RATE",
+    "KokoroModelLoader",
+    "KokoroSession",
+    "__version__",
+    "configure",
+    "construct_audio_path",
+    "construct_audio_url",
+    "generate_audio",
+    "get_audio_duration",
+    "normalize_audio",
+    "save_audio_wav",
+    "validate_audio_file",
+    "validate_voice_id",
+]
+
+
+def normalize_audio(audio_array, target_db: float = -1.0):
+    """
+    Peak normalize an audio array to the target dB level.
+
+    Args:
+        audio_array: 1D float32 numpy array of audio samples (float64 and float16 work too, and
+            so does any shape: the peak is taken over the whole array).
+        target_db: Target peak level in dB (default -1.0 dB, a peak of about 0.8913).
+
+    Returns:
+        Normalized audio array: a new array of the same shape and dtype (integer input gives
+        float64). The input is never modified. Silence (all zeros) comes back unchanged.
+
+    Raises:
+        ValueError: If target_db is above 0 or not finite, or a sample is NaN or infinite.
+    """
+    import numpy as np
+
+    array = np.asarray(audio_array)
+    dtype = array.dtype if np.issubdtype(array.dtype, np.floating) else np.dtype(np.float64)
+    if array.dtype == np.float32:
+        raw = _native._normalize_f32(np.ascontiguousarray(array).tobytes(), float(target_db))
+    else:
+        as64 = np.ascontiguousarray(array, dtype=np.float64)
+        raw = _native._normalize_f64(as64.tobytes(), float(target_db))
+    out = np.frombuffer(raw, dtype=np.float32).reshape(array.shape)
+    return out.astype(dtype, copy=True)
+
+
+def save_audio_wav(audio_array, output_path, sample_rate: int) -> str:
+    """
+    Save a float32 audio array as a .wav file.
+
+    Creates parent directories if they don't exist. The file is written atomically (a temporary
+    file renamed over output_path), so an existing file is overwritten cleanly.
+
+    Args:
+        audio_array: 1D float32 numpy array (mono; other float dtypes are converted).
+        output_path: Destination file path (str or os.PathLike).
+        sample_rate: Audio sample rate in Hz.
+
+    Returns:
+        The output_path as a str (for chaining).
+
+    Raises:
+        ValueError: If the array is empty, not mono, holds NaN or infinite samples, or the
+            sample rate is not positive.
+        OSError: If the file cannot be written.
+    """
+    import numpy as np
+
+    array = np.asarray(audio_array)
+    if array.ndim > 1 and array.size != array.shape[0]:
+        raise ValueError(
+            f"save_audio_wav writes mono audio: got an array of shape {array.shape}"
+        )
+    samples = np.ascontiguousarray(array.reshape(-1), dtype=np.float32)
+    return _native._save_wav_f32(samples.tobytes(), os.fspath(output_path), int(sample_rate))

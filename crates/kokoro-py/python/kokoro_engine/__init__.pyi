@@ -1,0 +1,111 @@
+"""Type stubs of kokoro_engine: Kokoro-82M text-to-speech for StoryFlow."""
+
+import os
+from typing import Any, List, Literal, Optional, TypedDict, Union
+
+import numpy.typing as npt
+
+_Path = Union[str, "os.PathLike[str]"]
+
+__version__: str
+DEFAULT_VOICE_ID: str  # "af_bella"
+SAMPLE_RATE: int  # 24000
+MIN_SPEED: float  # 0.5
+MAX_SPEED: float  # 2.0
+
+class TensorInfo(TypedDict):
+    name: str
+    shape: List[int]
+    type: str
+
+class ModelInfo(TypedDict):
+    model_path: str
+    model_dir: str
+    sample_rate: int
+    inputs: List[TensorInfo]
+    outputs: List[TensorInfo]
+
+class Settings(TypedDict):
+    model_dir: str
+    media_root: str
+    media_url: str
+
+class GenerateSuccess(TypedDict):
+    success: Literal[True]
+    audio_path: str
+    duration: float
+    sample_rate: int
+    voice: str
+
+class GenerateFailure(TypedDict):
+    success: Literal[False]
+    error: str
+
+def generate_audio(
+    text: str,
+    voice_id: Optional[str] = "af_bella",
+    speed: float = 1.0,
+    output_path: Optional[_Path] = None,
+) -> Union[GenerateSuccess, GenerateFailure]:
+    """Generate a .wav audio file from text using Kokoro-82M.
+
+    Returns {"audio_path", "duration", "sample_rate", "success": True, "voice"} or
+    {"success": False, "error"}; never raises for bad input or a missing model. The GIL is
+    released while synthesizing.
+    """
+
+class KokoroSession:
+    """The loaded Kokoro ONNX session, shared by the whole process."""
+
+    @property
+    def model_path(self) -> str: ...
+    @property
+    def sample_rate(self) -> int: ...
+    def get_inputs(self) -> List[TensorInfo]: ...
+    def get_outputs(self) -> List[TensorInfo]: ...
+
+class KokoroModelLoader:
+    """Loads the Kokoro-82M ONNX model once per process and shares it (thread-safe)."""
+
+    @staticmethod
+    def get_session() -> KokoroSession:
+        """The shared session, loaded on the first call. Raises FileNotFoundError when the model
+        is missing, RuntimeError when it cannot be loaded."""
+    @staticmethod
+    def is_model_available() -> bool:
+        """True when the model, runtime and voice files exist; loads nothing."""
+    @staticmethod
+    def get_model_info() -> ModelInfo:
+        """Model path and input/output metadata (loads the model)."""
+    @staticmethod
+    def load_count() -> int:
+        """How many ONNX sessions this process has loaded."""
+
+def configure(
+    *,
+    model_dir: Optional[_Path] = None,
+    media_root: Optional[_Path] = None,
+    media_url: Optional[str] = None,
+) -> Settings:
+    """Explicit settings; None keeps the current one, "" returns to the environment."""
+
+def validate_voice_id(voice_id: Optional[str]) -> str:
+    """The voice id if valid, else "af_bella"; never raises."""
+
+def normalize_audio(audio_array: npt.ArrayLike, target_db: float = -1.0) -> npt.NDArray[Any]:
+    """Peak normalize to target_db; a new array of the same shape and dtype."""
+
+def get_audio_duration(file_path: _Path) -> float:
+    """Duration in seconds. Raises FileNotFoundError (missing) or RuntimeError (invalid)."""
+
+def validate_audio_file(file_path: _Path) -> bool:
+    """True if the .wav file is valid and readable, else False."""
+
+def save_audio_wav(audio_array: npt.ArrayLike, output_path: _Path, sample_rate: int) -> str:
+    """Write a mono float32 .wav (parent directories created); returns output_path."""
+
+def construct_audio_path(project_id: object, segment_id: object) -> str:
+    """'{MEDIA_ROOT}/projects/{project_id}/audio/{segment_id}.wav'; ValueError on invalid ids."""
+
+def construct_audio_url(project_id: object, segment_id: object) -> str:
+    """'{MEDIA_URL}projects/{project_id}/audio/{segment_id}.wav'; ValueError on invalid ids."""

@@ -1,0 +1,632 @@
+//! # kokoro-py
+//!
+//! Python bindings of the Kokoro engine: the extension module `kokoro_engine._native`, which the
+//! `kokoro_engine` package (`python/kokoro_engine/`) re-exports as StoryFlow's API
+//! (`generate_audio`, `KokoroModelLoader`, the audio utilities, the media paths and URLs).
+//!
+//! ```text
+//! Python thread ──► generate_audio(text, voice_id, speed, output_path) ──► dict
+//!                      │ GIL released
+//!                      └─► tts_pipeline::Engine::generate_audio ──► Outcome ──► dict
+//! ```
+//!
+//! Everything here is conversion: Python objects in, `tts-pipeline` (and the `audio-dsp`,
+//! `wav-store` and `kokoro-session` functions it is built on) called, Python objects out. The
+//! engine is opened once per model directory and shared by every thread; every call that runs
+//! inference or touches files releases the GIL. Numpy arrays cross as raw native-endian bytes,
+//! converted by the small Python layer of the package, so the crate needs no numpy bindings.
+//!
+//! Errors follow the spec: `generate_audio` never raises for bad input or a missing model (it
+//! returns `{"success": False, "error": ...}`); `KokoroModelLoader.get_session` raises
+//! `FileNotFoundError` when the model is missing; `get_audio_duration` raises `FileNotFoundError`
+//! for a missing file; invalid project or segment ids raise `ValueError`.
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyRuntimeError, PyValueError,
+};
+use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use kokoro_session::{KokoroSession, SessionConfig, SessionError};
+use tts_pipeline::{Engine, EngineConfig, MediaLayout, Outcome};
+use wav_store::{WavError, WavErrorKind};
+
+/// What `configure()` set; `None`: the environment (`KOKORO_MODEL_DIR`, `MEDIA_ROOT`,
+/// `MEDIA_URL`) or the default.
+struct Settings {
+    model_dir: Option<PathBuf>,
+    media_root: Option<PathBuf>,
+    media_url: Option<String>,
+}
+
+static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
+    model_dir: None,
+    media_root: None,
+    media_url: None,
+});
+
+/// The engine, opened once per model directory.
+static ENGINE: Mutex<Option<(PathBuf, Arc<Engine>)>> = Mutex::new(None);
+
+/// The Python object `get_session()` returned last, so that repeated calls return the same object.
+static SESSION: Mutex<Option<Py<Session>>> = Mutex::new(None);
+
+/// Locks `m`, ignoring poisoning: every value guarded here stays consistent across a panic.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn model_dir() -> PathBuf {
+    let explicit = lock(&SETTINGS).model_dir.clone();
+    explicit.unwrap_or_else(|| EngineConfig::default().resolved_model_dir())
+}
+
+fn media_layout() -> MediaLayout {
+    let env = MediaLayout::from_env();
+    let s = lock(&SETTINGS);
+    MediaLayout::new(
+        s.media_root
+            .clone()
+            .unwrap_or_else(|| env.media_root().to_path_buf()),
+        s.media_url
+            .clone()
+            .unwrap_or_else(|| env.media_url().to_string()),
+    )
+}
+
+fn session_config(dir: &Path) -> SessionConfig {
+    let mut cfg = EngineConfig::with_model_dir(dir).session;
+    cfg.model_dir = Some(dir.to_path_buf());
+    cfg
+}
+
+/// The shared engine for the configured model directory, opening it on first use.
+fn engine() -> tts_pipeline::Result<Arc<Engine>> {
+    let dir = model_dir();
+    let mut slot = lock(&ENGINE);
+    if let Some((open_dir, engine)) = slot.as_ref()
+        && *open_dir == dir
+    {
+        return Ok(Arc::clone(engine));
+    }
+    let engine = Arc::new(Engine::open(&EngineConfig::with_model_dir(&dir))?);
+    *slot = Some((dir, Arc::clone(&engine)));
+    Ok(engine)
+}
+
+fn path_string(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// `str(obj)`, for ids and voices given as UUIDs, ints or other objects.
+fn to_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(obj.str()?.to_string_lossy().into_owned())
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "an object of unknown type".to_string())
+}
+
+fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("success", outcome.success)?;
+    if outcome.success {
+        d.set_item("audio_path", outcome.audio_path.as_deref())?;
+        d.set_item("duration", outcome.duration)?;
+        d.set_item("sample_rate", outcome.sample_rate)?;
+        d.set_item("voice", outcome.voice.as_deref())?;
+    } else {
+        d.set_item("error", outcome.error.as_deref().unwrap_or("unknown error"))?;
+    }
+    Ok(d)
+}
+
+/// Generate a .wav audio file from text using Kokoro-82M.
+///
+/// Args:
+///     text: The text to convert to speech.
+///     voice_id: Kokoro voice ID (e.g., "af_bella"). None, empty or unknown ids fall back to
+///         "af_bella" (with a logged warning); blends such as "af_bella:0.7,am_adam:0.3" work.
+///     speed: Speech speed multiplier (1.0 = normal), clamped to 0.5-2.0.
+///     output_path: Where to save the .wav file (str or os.PathLike). Parent directories are
+///         created; an existing file is overwritten atomically.
+///
+/// Returns:
+///     {
+///         "audio_path": str,
+///         "duration": float,
+///         "sample_rate": int,
+///         "success": True,
+///         "voice": str,          # the voice actually used
+///     }
+///     On error:
+///     {
+///         "success": False,
+///         "error": str
+///     }
+///
+/// Never raises for bad input or a missing model: the error dict says what went wrong and
+/// what to do. The GIL is released while the audio is synthesized, so several Python threads
+/// can narrate at once.
+#[pyfunction]
+#[pyo3(
+    signature = (text, voice_id = None, speed = None, output_path = None),
+    text_signature = "(text, voice_id='af_bella', speed=1.0, output_path=None)"
+)]
+fn generate_audio<'py>(
+    py: Python<'py>,
+    text: &Bound<'py, PyAny>,
+    voice_id: Option<&Bound<'py, PyAny>>,
+    speed: Option<&Bound<'py, PyAny>>,
+    output_path: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let fail = |message: String| outcome_dict(py, &Outcome::failure(message));
+    let Ok(text) = text.extract::<String>() else {
+        return fail(format!("text must be a str, got {}", type_name(text)));
+    };
+    // An object whose str() fails counts as an unknown voice (fallback), not as an exception.
+    let voice = voice_id.map(|v| to_text(v).unwrap_or_default());
+    let speed = match speed {
+        None => 1.0,
+        Some(s) => match s.extract::<f64>() {
+            Ok(v) => v as f32,
+            Err(_) => {
+                return fail(format!(
+                    "speed must be a number between {} and {}, got {}",
+                    tts_pipeline::MIN_SPEED,
+                    tts_pipeline::MAX_SPEED,
+                    to_text(s).unwrap_or_else(|_| "an unprintable object".to_string())
+                ));
+            }
+        },
+    };
+    let output = match output_path {
+        None => {
+            return fail(
+                "output_path is required: pass where the .wav file goes, e.g. \
+                 construct_audio_path(project_id, segment_id)"
+                    .to_string(),
+            );
+        }
+        Some(p) => match p.extract::<PathBuf>() {
+            Ok(p) => p,
+            Err(_) => {
+                return fail(format!(
+                    "output_path must be a str or os.PathLike, got {}",
+                    type_name(p)
+                ));
+            }
+        },
+    };
+    let outcome = py.detach(move || {
+        let run = || match engine() {
+            Ok(engine) => {
+                Outcome::from(engine.generate_audio(&text, voice.as_deref(), speed, &output))
+            }
+            Err(e) => Outcome::failure(e.to_string()),
+        };
+        std::panic::catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| {
+            Outcome::failure("TTS generation failed: internal error (the engine panicked)")
+        })
+    });
+    if outcome.success {
+        tracing::info!(path = ?outcome.audio_path, duration = ?outcome.duration, "generate_audio");
+    } else {
+        tracing::error!(error = ?outcome.error, "generate_audio failed");
+    }
+    outcome_dict(py, &outcome)
+}
+
+/// The loaded Kokoro ONNX session (shared by the whole process), as returned by
+/// `KokoroModelLoader.get_session()`.
+#[pyclass(module = "kokoro_engine", name = "KokoroSession", frozen)]
+struct Session {
+    inner: Arc<KokoroSession>,
+}
+
+fn tensors<'py>(
+    py: Python<'py>,
+    list: &[kokoro_session::TensorDesc],
+) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for t in list {
+        let d = PyDict::new(py);
+        d.set_item("name", &t.name)?;
+        d.set_item("shape", t.shape.clone())?;
+        d.set_item("type", &t.dtype)?;
+        out.append(d)?;
+    }
+    Ok(out)
+}
+
+#[pymethods]
+impl Session {
+    /// The .onnx file this session was loaded from.
+    #[getter]
+    fn model_path(&self) -> String {
+        path_string(self.inner.model_path())
+    }
+
+    /// The sample rate of the audio the model produces (24000).
+    #[getter]
+    fn sample_rate(&self) -> u32 {
+        kokoro_session::SAMPLE_RATE
+    }
+
+    /// The model's inputs: a list of {"name", "shape", "type"} dicts (-1 marks a dynamic axis).
+    fn get_inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        tensors(py, &self.inner.model_info().inputs)
+    }
+
+    /// The model's outputs: a list of {"name", "shape", "type"} dicts (-1 marks a dynamic axis).
+    fn get_outputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        tensors(py, &self.inner.model_info().outputs)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<KokoroSession {}>", self.model_path())
+    }
+}
+
+fn session_error(e: &SessionError) -> PyErr {
+    if e.is_model_missing() || e.is_runtime_missing() {
+        PyFileNotFoundError::new_err(e.to_string())
+    } else {
+        PyRuntimeError::new_err(e.to_string())
+    }
+}
+
+/// Loads the Kokoro-82M ONNX model once per process and shares it (thread-safe).
+///
+/// The model directory is `configure(model_dir=...)`, else the KOKORO_MODEL_DIR environment
+/// variable, else ./models. It holds the .onnx model, the voice packs, config.json and the
+/// ONNX Runtime library, as installed by `cargo xtask fetch-model`.
+#[pyclass(module = "kokoro_engine", frozen)]
+struct KokoroModelLoader;
+
+fn load_session(py: Python<'_>) -> PyResult<Py<Session>> {
+    let dir = model_dir();
+    let loaded = py.detach(|| kokoro_session::shared_session(&session_config(&dir)));
+    let inner = loaded.map_err(|e| session_error(&e))?;
+    let mut cached = SESSION
+        .lock_py_attached(py)
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(s) = cached.as_ref()
+        && Arc::ptr_eq(&s.get().inner, &inner)
+    {
+        return Ok(s.clone_ref(py));
+    }
+    let session = Py::new(py, Session { inner })?;
+    *cached = Some(session.clone_ref(py));
+    Ok(session)
+}
+
+#[pymethods]
+impl KokoroModelLoader {
+    /// Return the shared ONNX session, loading the model on the first call.
+    ///
+    /// Loads once per process and model file, even when many threads call it at once (the GIL
+    /// is released while loading); later calls return the same object.
+    ///
+    /// Raises:
+    ///     FileNotFoundError: If the model or the ONNX Runtime library is missing; the message
+    ///         says where the engine looked and how to install it.
+    ///     RuntimeError: If the model cannot be loaded (corrupt file, incompatible runtime).
+    #[staticmethod]
+    fn get_session(py: Python<'_>) -> PyResult<Py<Session>> {
+        load_session(py)
+    }
+
+    /// Check if the model files exist without loading them.
+    ///
+    /// True when the model directory holds the .onnx model, the ONNX Runtime library and at
+    /// least one voice pack. Cheap: it looks at file names only.
+    #[staticmethod]
+    fn is_model_available(py: Python<'_>) -> bool {
+        let dir = model_dir();
+        py.detach(|| {
+            kokoro_session::is_model_available(&session_config(&dir))
+                && tts_pipeline::list_voices(&EngineConfig::with_model_dir(&dir))
+                    .is_ok_and(|v| !v.is_empty())
+        })
+    }
+
+    /// Return model input/output metadata (for debugging).
+    ///
+    /// Returns:
+    ///     {"model_path": str, "model_dir": str, "sample_rate": int,
+    ///      "inputs": [{"name": str, "shape": list, "type": str}, ...],
+    ///      "outputs": [...]}
+    ///
+    /// Raises:
+    ///     FileNotFoundError / RuntimeError: As get_session(), which it calls.
+    #[staticmethod]
+    fn get_model_info<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let session = load_session(py)?;
+        let s = session.get();
+        let d = PyDict::new(py);
+        d.set_item("model_path", s.model_path())?;
+        d.set_item("model_dir", path_string(&model_dir()))?;
+        d.set_item("sample_rate", s.sample_rate())?;
+        d.set_item("inputs", tensors(py, &s.inner.model_info().inputs)?)?;
+        d.set_item("outputs", tensors(py, &s.inner.model_info().outputs)?)?;
+        Ok(d)
+    }
+
+    /// How many ONNX sessions this process has loaded so far (for tests and monitoring).
+    #[staticmethod]
+    fn load_count() -> usize {
+        kokoro_session::load_count()
+    }
+}
+
+/// Set the model directory, media root and media URL explicitly.
+///
+/// Args:
+///     model_dir: The Kokoro model directory (overrides KOKORO_MODEL_DIR; default ./models).
+///     media_root: The media root of construct_audio_path (overrides MEDIA_ROOT; default media).
+///     media_url: The URL prefix of construct_audio_url (overrides MEDIA_URL; default /media/).
+///
+/// An argument left out (None) keeps its current setting; an empty string clears it, so that
+/// the environment variable (or the default) applies again. A Django project calls it once at
+/// start-up, e.g. configure(media_root=settings.MEDIA_ROOT, media_url=settings.MEDIA_URL).
+///
+/// Returns:
+///     The settings now in effect: {"model_dir": str, "media_root": str, "media_url": str}.
+#[pyfunction]
+#[pyo3(signature = (*, model_dir = None, media_root = None, media_url = None))]
+fn configure<'py>(
+    py: Python<'py>,
+    model_dir: Option<PathBuf>,
+    media_root: Option<PathBuf>,
+    media_url: Option<String>,
+) -> PyResult<Bound<'py, PyDict>> {
+    {
+        let mut s = lock(&SETTINGS);
+        if let Some(dir) = model_dir {
+            s.model_dir = (!dir.as_os_str().is_empty()).then_some(dir);
+        }
+        if let Some(root) = media_root {
+            s.media_root = (!root.as_os_str().is_empty()).then_some(root);
+        }
+        if let Some(url) = media_url {
+            s.media_url = (!url.is_empty()).then_some(url);
+        }
+    }
+    let layout = media_layout();
+    let d = PyDict::new(py);
+    d.set_item("model_dir", path_string(&self::model_dir()))?;
+    d.set_item("media_root", path_string(layout.media_root()))?;
+    d.set_item("media_url", layout.media_url())?;
+    Ok(d)
+}
+
+/// Validate a voice ID. Returns the voice ID if valid, or the default voice ID ("af_bella")
+/// if invalid (with a logged warning); never raises.
+///
+/// Valid means installed in the model directory (54 voices with the default model; blends such
+/// as "af_bella:0.7,am_adam:0.3" are valid when all their voices are). Without a model, only
+/// the engine's fallback voices (af_bella, af_heart, af_sarah, af_nicole, am_adam, am_michael,
+/// bf_emma, bm_george) count as valid. None and "" give "af_bella".
+#[pyfunction]
+#[pyo3(signature = (voice_id))]
+fn validate_voice_id(py: Python<'_>, voice_id: Option<&Bound<'_, PyAny>>) -> String {
+    let voice = voice_id.map(|v| to_text(v).unwrap_or_default());
+    py.detach(move || {
+        let resolved = engine().and_then(|e| e.resolve_voice(voice.as_deref()));
+        match resolved {
+            Ok(choice) => choice.voice,
+            Err(e) => {
+                let wanted = voice.as_deref().map(str::trim).unwrap_or_default();
+                if kokoro_voices::FALLBACK_ORDER.contains(&wanted) {
+                    wanted.to_string()
+                } else {
+                    tracing::warn!(
+                        requested = ?voice,
+                        "voice cannot be checked ({e}); falling back to {}",
+                        kokoro_voices::DEFAULT_VOICE
+                    );
+                    kokoro_voices::DEFAULT_VOICE.to_string()
+                }
+            }
+        }
+    })
+}
+
+fn wav_error(e: &WavError) -> PyErr {
+    match e.kind() {
+        WavErrorKind::NotFound => PyFileNotFoundError::new_err(e.to_string()),
+        WavErrorKind::IsDirectory => PyIsADirectoryError::new_err(e.to_string()),
+        WavErrorKind::Io => PyOSError::new_err(e.to_string()),
+        WavErrorKind::InvalidId
+        | WavErrorKind::InvalidPath
+        | WavErrorKind::Empty
+        | WavErrorKind::NonFinite { .. }
+        | WavErrorKind::InvalidSampleRate => PyValueError::new_err(e.to_string()),
+        _ => PyRuntimeError::new_err(e.to_string()),
+    }
+}
+
+/// Get the duration of a .wav file in seconds.
+///
+/// Args:
+///     file_path: Path to the .wav file (str or os.PathLike).
+///
+/// Returns:
+///     Duration in seconds as a float (frames / sample rate).
+///
+/// Raises:
+///     FileNotFoundError: If file does not exist.
+///     RuntimeError: If file is not a valid audio file (every sample is decoded, so truncated
+///         files are caught; 32-bit float and 16-bit PCM WAV are read).
+#[pyfunction]
+#[pyo3(signature = (file_path))]
+fn get_audio_duration(py: Python<'_>, file_path: PathBuf) -> PyResult<f64> {
+    py.detach(|| wav_store::wav_duration(&file_path))
+        .map_err(|e| match e.kind() {
+            WavErrorKind::NotFound => PyFileNotFoundError::new_err(e.to_string()),
+            _ => PyRuntimeError::new_err(e.to_string()),
+        })
+}
+
+/// Check if a .wav file is valid and readable.
+///
+/// Returns True if valid (it decodes completely, with a non-zero duration and sample rate),
+/// False otherwise (missing, empty, corrupt or truncated file, or not a path). Never raises.
+#[pyfunction]
+#[pyo3(signature = (file_path))]
+fn validate_audio_file(py: Python<'_>, file_path: &Bound<'_, PyAny>) -> bool {
+    let Ok(path) = file_path.extract::<PathBuf>() else {
+        return false;
+    };
+    py.detach(|| {
+        wav_store::validate_wav(&path)
+            .is_ok_and(|info| info.duration_seconds > 0.0 && info.sample_rate > 0)
+    })
+}
+
+/// Writes native-endian float32 `samples` as a mono 32-bit float WAV at `output_path`
+/// (atomically; parent directories are created). Called by `save_audio_wav`.
+#[pyfunction]
+fn _save_wav_f32(
+    py: Python<'_>,
+    samples: &[u8],
+    output_path: PathBuf,
+    sample_rate: i64,
+) -> PyResult<String> {
+    let rate = u32::try_from(sample_rate)
+        .ok()
+        .filter(|&r| r > 0)
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "sample_rate must be a positive number of Hz, got {sample_rate}"
+            ))
+        })?;
+    let samples: Vec<f32> = samples
+        .chunks_exact(4)
+        .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let options = wav_store::WavOptions {
+        sample_rate: rate,
+        format: wav_store::SampleFormat::Float32,
+    };
+    py.detach(|| wav_store::write_wav(&output_path, &samples, &options))
+        .map_err(|e| wav_error(&e))?;
+    Ok(path_string(&output_path))
+}
+
+fn dsp_error(e: &audio_dsp::DspError) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// Peak-normalizes native-endian float32 `samples`; returns float32 bytes. Called by
+/// `normalize_audio`.
+#[pyfunction]
+fn _normalize_f32<'py>(
+    py: Python<'py>,
+    samples: &[u8],
+    target_db: f32,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let samples: Vec<f32> = samples
+        .chunks_exact(4)
+        .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let out = audio_dsp::normalize_peak(&samples, target_db).map_err(|e| dsp_error(&e))?;
+    Ok(f32_bytes(py, &out))
+}
+
+/// Peak-normalizes native-endian float64 `samples`; returns float32 bytes. Called by
+/// `normalize_audio`.
+#[pyfunction]
+fn _normalize_f64<'py>(
+    py: Python<'py>,
+    samples: &[u8],
+    target_db: f32,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let samples: Vec<f64> = samples
+        .chunks_exact(8)
+        .map(|b| f64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+        .collect();
+    let out = audio_dsp::normalize_peak_f64(&samples, target_db).map_err(|e| dsp_error(&e))?;
+    Ok(f32_bytes(py, &out))
+}
+
+fn f32_bytes<'py>(py: Python<'py>, samples: &[f32]) -> Bound<'py, PyBytes> {
+    let bytes: Vec<u8> = samples.iter().flat_map(|x| x.to_ne_bytes()).collect();
+    PyBytes::new(py, &bytes)
+}
+
+/// Construct the absolute file path for a segment's audio file.
+///
+/// Returns: '{MEDIA_ROOT}/projects/{project_id}/audio/{segment_id}.wav'
+///
+/// MEDIA_ROOT is configure(media_root=...), else the MEDIA_ROOT environment variable, else
+/// "media". Ids may be str or any object whose str() is the id (e.g. uuid.UUID).
+///
+/// Raises:
+///     ValueError: If an id is not safe as one path component (empty, longer than 128 bytes,
+///         starting with ".", containing "..", "/", "\\", spaces or non-ASCII characters).
+#[pyfunction]
+#[pyo3(signature = (project_id, segment_id))]
+fn construct_audio_path(
+    project_id: &Bound<'_, PyAny>,
+    segment_id: &Bound<'_, PyAny>,
+) -> PyResult<String> {
+    let (p, s) = (to_text(project_id)?, to_text(segment_id)?);
+    media_layout()
+        .audio_path(&p, &s)
+        .map(|path| path_string(&path))
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Construct the URL path (relative to MEDIA_URL) for a segment's audio file.
+///
+/// Returns: '/media/projects/{project_id}/audio/{segment_id}.wav'
+///
+/// MEDIA_URL is configure(media_url=...), else the MEDIA_URL environment variable, else
+/// "/media/"; exactly one "/" separates it from "projects".
+///
+/// Raises:
+///     ValueError: If an id is invalid (as construct_audio_path).
+#[pyfunction]
+#[pyo3(signature = (project_id, segment_id))]
+fn construct_audio_url(
+    project_id: &Bound<'_, PyAny>,
+    segment_id: &Bound<'_, PyAny>,
+) -> PyResult<String> {
+    let (p, s) = (to_text(project_id)?, to_text(segment_id)?);
+    media_layout()
+        .audio_url(&p, &s)
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The native part of the `kokoro_engine` package; import `kokoro_engine` instead.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DEFAULT_VOICE_ID", kokoro_voices::DEFAULT_VOICE)?;
+    m.add("SAMPLE_RATE", wav_store::SAMPLE_RATE)?;
+    m.add("MIN_SPEED", tts_pipeline::MIN_SPEED)?;
+    m.add("MAX_SPEED", tts_pipeline::MAX_SPEED)?;
+    m.add_class::<KokoroModelLoader>()?;
+    m.add_class::<Session>()?;
+    m.add_function(wrap_pyfunction!(generate_audio, m)?)?;
+    m.add_function(wrap_pyfunction!(configure, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_voice_id, m)?)?;
+    m.add_function(wrap_pyfunction!(get_audio_duration, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_audio_file, m)?)?;
+    m.add_function(wrap_pyfunction!(construct_audio_path, m)?)?;
+    m.add_function(wrap_pyfunction!(construct_audio_url, m)?)?;
+    m.add_function(wrap_pyfunction!(_save_wav_f32, m)?)?;
+    m.add_function(wrap_pyfunction!(_normalize_f32, m)?)?;
+    m.add_function(wrap_pyfunction!(_normalize_f64, m)?)?;
+    Ok(())
+}
