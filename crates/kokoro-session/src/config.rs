@@ -52,6 +52,7 @@ pub enum GraphOptimization {
 /// assert_eq!(cfg.intra_threads, Some(2));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SessionConfig {
     /// Model directory; `None`: env `KOKORO_MODEL_DIR`, else `./models`.
     pub model_dir: Option<PathBuf>,

@@ -18,11 +18,17 @@ use crate::pack::{STYLE_DIM, VoicePack};
 /// the id for a single voice), which [`VoiceCatalog`](crate::VoiceCatalog) uses as a cache key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlendSpec {
-    /// `(voice id, weight)` pairs; weights are finite, > 0 and sum to 1.
-    pub parts: Vec<(String, f32)>,
+    /// `(voice id, weight)` pairs; weights are finite, > 0 and sum to 1. Private, so that no caller
+    /// can break that invariant: read them with [`BlendSpec::parts`].
+    parts: Vec<(String, f32)>,
 }
 
 impl BlendSpec {
+    /// The `(voice id, weight)` pairs; the weights are finite, > 0 and sum to 1.
+    pub fn parts(&self) -> &[(String, f32)] {
+        &self.parts
+    }
+
     /// Parses a blend spec.
     ///
     /// # Errors
@@ -32,7 +38,7 @@ impl BlendSpec {
     /// ```
     /// use kokoro_voices::BlendSpec;
     /// let spec = BlendSpec::parse("af_bella:3,am_adam:1")?;
-    /// assert_eq!(spec.parts, vec![("af_bella".to_string(), 0.75), ("am_adam".to_string(), 0.25)]);
+    /// assert_eq!(spec.parts(), [("af_bella".to_string(), 0.75), ("am_adam".to_string(), 0.25)]);
     /// assert_eq!(spec.to_string(), "af_bella:0.75,am_adam:0.25");
     /// assert!(BlendSpec::parse("af_bella:-1").unwrap_err().is_invalid_blend());
     /// # Ok::<(), kokoro_voices::VoiceError>(())

@@ -288,7 +288,7 @@ impl VoiceCatalog {
         }
         if wanted.contains([':', ',']) {
             let spec = BlendSpec::parse(wanted)?;
-            if let Some((missing, _)) = spec.parts.iter().find(|(id, _)| !self.contains(id)) {
+            if let Some((missing, _)) = spec.parts().iter().find(|(id, _)| !self.contains(id)) {
                 tracing::warn!(
                     requested = wanted,
                     unknown = %missing,
@@ -330,7 +330,7 @@ impl VoiceCatalog {
             return Ok(Arc::clone(pack));
         }
         let packs = parsed
-            .parts
+            .parts()
             .iter()
             .map(|(id, w)| Ok((self.pack(id)?, *w)))
             .collect::<Result<Vec<_>>>()?;

@@ -26,7 +26,8 @@
 //! # Ok::<(), tts_pipeline::Error>(())
 //! ```
 //!
-//! The `kokoro` binary (`src/bin/kokoro.rs`) is the command-line face of the same engine.
+//! The `kokoro` binary (crate `kokoro-cli`, `crates/kokoro-cli/src/main.rs`) is the command-line face
+//! of the same engine.
 
 mod batch;
 mod engine;

@@ -210,7 +210,14 @@ fn text_tokenizer(config: &EngineConfig, vocab: Vocab) -> Result<Tokenizer> {
 }
 
 /// [`Frontend`] over `kokoro_tokenize::Tokenizer`.
-pub struct TokenizerFrontend(pub Tokenizer);
+pub struct TokenizerFrontend(Tokenizer);
+
+impl TokenizerFrontend {
+    /// The front end over `tokenizer`.
+    pub fn new(tokenizer: Tokenizer) -> Self {
+        Self(tokenizer)
+    }
+}
 
 impl Frontend for TokenizerFrontend {
     fn pieces(&self, text: &str, voice: &str) -> Result<Vec<TextPiece>> {
@@ -257,7 +264,15 @@ impl TokenizerFrontend {
 /// [`Frontend`] for given phonemes: the whole input is one inference when it fits in 510 ids, as
 /// Kokoro's reference pipeline does with one line; longer input is split like text (sentence,
 /// clause, word).
-pub struct PhonemeFrontend(pub Tokenizer);
+pub struct PhonemeFrontend(Tokenizer);
+
+impl PhonemeFrontend {
+    /// The front end over `tokenizer` (one with a phonemizer that passes phonemes through, such as
+    /// `kokoro_tokenize::PassthroughPhonemizer`).
+    pub fn new(tokenizer: Tokenizer) -> Self {
+        Self(tokenizer)
+    }
+}
 
 impl Frontend for PhonemeFrontend {
     fn pieces(&self, text: &str, voice: &str) -> Result<Vec<TextPiece>> {
@@ -279,7 +294,14 @@ impl Frontend for PhonemeFrontend {
 }
 
 /// [`Voices`] over `kokoro_voices::VoiceCatalog`.
-pub struct CatalogVoices(pub VoiceCatalog);
+pub struct CatalogVoices(VoiceCatalog);
+
+impl CatalogVoices {
+    /// The voices of `catalog`.
+    pub fn new(catalog: VoiceCatalog) -> Self {
+        Self(catalog)
+    }
+}
 
 impl Voices for CatalogVoices {
     fn resolve(&self, requested: Option<&str>) -> Result<VoiceChoice> {
