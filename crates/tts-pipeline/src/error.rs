@@ -36,14 +36,16 @@ pub enum ErrorKind {
 
 /// The error of every fallible pipeline call.
 ///
-/// Opaque on purpose: ask [`Error::kind`] or the `is_*` queries; the message is for people.
+/// Opaque on purpose: ask [`Error::kind`] or the `is_*` queries; the message is for people. The
+/// message already carries the whole cause chain (a JSON outcome must say why), so
+/// [`std::error::Error::source`] returns `None` and a report that walks the chain (`{e:#}` with
+/// anyhow) prints each cause once; the wrapped error itself is kept: see [`Error::cause`].
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
     kind: ErrorKind,
     message: String,
-    #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    cause: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl Error {
@@ -52,11 +54,12 @@ impl Error {
         Self {
             kind,
             message: message.to_string(),
-            source: None,
+            cause: None,
         }
     }
 
-    /// An error of `kind` whose message is `source`'s message, keeping `source` as the cause.
+    /// An error of `kind` whose message is `source`'s message followed by its causes' (each once),
+    /// keeping `source` as [`Error::cause`].
     pub fn wrap<E>(kind: ErrorKind, source: E) -> Self
     where
         E: std::error::Error + Send + Sync + 'static,
@@ -75,8 +78,13 @@ impl Error {
         Self {
             kind,
             message,
-            source: Some(Box::new(source)),
+            cause: Some(Box::new(source)),
         }
+    }
+
+    /// The error this one wraps, if any (its text is already part of this error's message).
+    pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.cause.as_deref()
     }
 
     /// What kind of failure this is.
@@ -112,3 +120,39 @@ impl Error {
 
 /// The pipeline's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot write the file")]
+    struct Outer(#[source] std::io::Error);
+
+    /// What a report that walks `source()` prints (anyhow's `{:#}`).
+    fn report(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            text.push_str(": ");
+            text.push_str(&c.to_string());
+            cause = c.source();
+        }
+        text
+    }
+
+    #[test]
+    fn a_wrapped_chain_is_printed_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let e = Error::wrap(ErrorKind::Storage, Outer(io));
+        assert_eq!(e.to_string(), "cannot write the file: permission denied");
+        assert_eq!(report(&e), e.to_string(), "each cause once");
+        assert!(std::error::Error::source(&e).is_none());
+        assert_eq!(
+            e.cause().map(ToString::to_string).as_deref(),
+            Some("cannot write the file")
+        );
+        assert!(e.is_storage());
+        assert!(Error::new(ErrorKind::Config, "bad").cause().is_none());
+    }
+}
