@@ -26,6 +26,9 @@ struct Cli {
     /// built-in lexicon (e.g. a project's character names).
     #[arg(long, global = true, env = "KOKORO_LEXICON")]
     lexicon: Option<PathBuf>,
+    /// Never ask espeak-ng for words outside the lexicon: use the built-in letter-to-sound rules.
+    #[arg(long, global = true, env = "KOKORO_NO_ESPEAK")]
+    no_espeak: bool,
     /// ONNX Runtime intra-op threads per session (default: the cores, at most 4, for the single
     /// session of `say`; 1 for each session of the `segments` pool).
     #[arg(long, global = true)]
@@ -142,6 +145,9 @@ fn config(cli: &Cli) -> EngineConfig {
     let mut config = EngineConfig::default();
     config.model_dir = cli.model_dir.clone();
     config.lexicon = cli.lexicon.clone();
+    if cli.no_espeak {
+        config.espeak = Some(false);
+    }
     if let Some(t) = cli.threads {
         config.session.intra_threads = Some(t);
     }

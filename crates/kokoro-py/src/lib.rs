@@ -94,7 +94,15 @@ fn engine() -> tts_pipeline::Result<Arc<Engine>> {
     {
         return Ok(Arc::clone(engine));
     }
-    let engine = Arc::new(Engine::open(&EngineConfig::with_model_dir(&dir))?);
+    let mut config = EngineConfig::with_model_dir(&dir);
+    // The process's environment belongs to this module, not to the library: map it here.
+    config.lexicon = std::env::var_os("KOKORO_LEXICON")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    if std::env::var_os("KOKORO_NO_ESPEAK").is_some_and(|v| !v.is_empty() && v != "0") {
+        config.espeak = Some(false);
+    }
+    let engine = Arc::new(Engine::open(&config)?);
     *slot = Some((dir, Arc::clone(&engine)));
     Ok(engine)
 }

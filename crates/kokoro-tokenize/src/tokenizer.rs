@@ -12,8 +12,8 @@ use crate::{Dialect, MisakiPhonemizer, Phonemizer, TokenizeError, UserLexicon, V
 #[non_exhaustive]
 pub struct TokenizerOptions {
     /// Ask espeak-ng (run as a separate program, when installed) for words outside misaki's
-    /// lexicon before the built-in letter-to-sound rules. Default: true, unless the
-    /// environment variable `KOKORO_NO_ESPEAK` is set (to anything but `0`).
+    /// lexicon before the built-in letter-to-sound rules. Default: true. (This library reads no
+    /// environment variable; binaries map their own, e.g. `KOKORO_NO_ESPEAK`, here.)
     pub espeak: bool,
     /// Normalize numbers, money, times, units, Roman numerals and abbreviations to words, and
     /// decide heteronyms by context ([`crate::normalize`], [`crate::disambiguate`]). Default:
@@ -28,7 +28,7 @@ pub struct TokenizerOptions {
 impl Default for TokenizerOptions {
     fn default() -> Self {
         Self {
-            espeak: std::env::var_os("KOKORO_NO_ESPEAK").is_none_or(|v| v == "0"),
+            espeak: true,
             normalize: true,
             lexicon_file: None,
             lexicon: None,

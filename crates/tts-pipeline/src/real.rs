@@ -42,8 +42,13 @@ pub struct EngineConfig {
     /// Audio behaviour.
     pub options: EngineOptions,
     /// A user lexicon file (`word phonemes` per line, `#` comments) applied before misaki's
-    /// lexicon, e.g. a StoryFlow project's character names; `None`: `KOKORO_LEXICON`, if set.
+    /// lexicon, e.g. a StoryFlow project's character names. The library reads no environment
+    /// variable for it: the `kokoro` binary and the Python module map `KOKORO_LEXICON` here.
     pub lexicon: Option<PathBuf>,
+    /// Ask espeak-ng (a separate program, when installed) for words outside misaki's lexicon;
+    /// `None` means yes. `Some(false)` keeps to the built-in letter-to-sound rules (the binary and
+    /// the Python module map `KOKORO_NO_ESPEAK` here).
+    pub espeak: Option<bool>,
 }
 
 impl EngineConfig {
@@ -56,11 +61,15 @@ impl EngineConfig {
     }
 
     /// The model directory this configuration uses.
+    ///
+    /// The same rule as the session's ([`kokoro_session::model_dir`]): [`EngineConfig::model_dir`],
+    /// else a non-empty `KOKORO_MODEL_DIR`, else `./models`.
     pub fn resolved_model_dir(&self) -> PathBuf {
-        self.model_dir
-            .clone()
-            .or_else(|| std::env::var_os("KOKORO_MODEL_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from("models"))
+        let mut session = self.session.clone();
+        if self.model_dir.is_some() {
+            session.model_dir.clone_from(&self.model_dir);
+        }
+        kokoro_session::model_dir(&session)
     }
 
     /// Runs inference on CUDA device `device_id` (ONNX Runtime's CUDA execution provider). Needs
@@ -196,14 +205,11 @@ impl Engine {
 }
 
 /// The text tokenizer: misaki with normalization, the espeak-ng/letter-to-sound fallback chain
-/// and the user lexicon of `config.lexicon` (else `KOKORO_LEXICON`).
+/// (espeak-ng unless `config.espeak` is `Some(false)`) and the user lexicon of `config.lexicon`.
 fn text_tokenizer(config: &EngineConfig, vocab: Vocab) -> Result<Tokenizer> {
-    let mut options = kokoro_tokenize::TokenizerOptions::default();
-    let lexicon = config
-        .lexicon
-        .clone()
-        .or_else(|| std::env::var_os("KOKORO_LEXICON").map(PathBuf::from));
-    if let Some(path) = lexicon {
+    let mut options =
+        kokoro_tokenize::TokenizerOptions::default().espeak(config.espeak.unwrap_or(true));
+    if let Some(path) = config.lexicon.clone() {
         options = options.lexicon_file(path);
     }
     Tokenizer::with_options(vocab, options).map_err(|e| Error::wrap(ErrorKind::Tokenize, e))
