@@ -114,6 +114,55 @@ struct State {
     loading: usize,
 }
 
+impl State {
+    /// An idle session of `kind`, marked busy.
+    fn take_idle(&mut self, kind: Kind) -> Option<Arc<KokoroSession>> {
+        match kind {
+            Kind::Wide if !self.wide_busy => {
+                let session = Arc::clone(self.wide.as_ref()?);
+                self.wide_busy = true;
+                Some(session)
+            }
+            Kind::Wide => None,
+            Kind::Narrow => self.idle.pop(),
+        }
+    }
+
+    /// Whether another session of `kind` may be loaded (at most one wide, `size` narrow).
+    fn can_load(&self, kind: Kind, size: usize) -> bool {
+        match kind {
+            Kind::Wide => self.wide.is_none() && !self.wide_loading,
+            Kind::Narrow => self.all.len() + self.loading < size,
+        }
+    }
+
+    fn start_load(&mut self, kind: Kind) {
+        match kind {
+            Kind::Wide => self.wide_loading = true,
+            Kind::Narrow => self.loading += 1,
+        }
+    }
+
+    /// Ends a load started with [`State::start_load`]; a loaded session is added, busy.
+    fn finish_load(&mut self, kind: Kind, loaded: Option<&Arc<KokoroSession>>) {
+        match kind {
+            Kind::Wide => {
+                self.wide_loading = false;
+                if let Some(session) = loaded {
+                    self.wide = Some(Arc::clone(session));
+                    self.wide_busy = true;
+                }
+            }
+            Kind::Narrow => {
+                self.loading = self.loading.saturating_sub(1);
+                if let Some(session) = loaded {
+                    self.all.push(Arc::clone(session));
+                }
+            }
+        }
+    }
+}
+
 /// The sessions of one model, loaded lazily and sharing its weights, that serve every caller.
 ///
 /// `Send + Sync`: share it (or the engine that owns it) between threads. Every call checks out a
@@ -315,72 +364,30 @@ impl SessionPool {
     fn checkout(&self, kind: Kind) -> Result<Lease<'_>> {
         let mut state = self.lock();
         loop {
-            match kind {
-                Kind::Wide => {
-                    if let Some(session) = state.wide.as_ref().filter(|_| !state.wide_busy) {
-                        let session = Arc::clone(session);
-                        state.wide_busy = true;
-                        return Ok(Lease {
-                            pool: self,
-                            kind,
-                            session,
-                        });
+            if let Some(session) = state.take_idle(kind) {
+                return Ok(Lease {
+                    pool: self,
+                    kind,
+                    session,
+                });
+            }
+            if state.can_load(kind, self.size) {
+                state.start_load(kind);
+                drop(state);
+                let loaded = self.load(kind);
+                self.lock().finish_load(kind, loaded.as_ref().ok());
+                return match loaded {
+                    Ok(session) => Ok(Lease {
+                        pool: self,
+                        kind,
+                        session,
+                    }),
+                    Err(e) => {
+                        // Another waiter may load (or wait for) a session instead.
+                        self.ready.notify_all();
+                        Err(e)
                     }
-                    if state.wide.is_none() && !state.wide_loading {
-                        state.wide_loading = true;
-                        drop(state);
-                        let loaded = self.load(kind);
-                        let mut state = self.lock();
-                        state.wide_loading = false;
-                        return match loaded {
-                            Ok(session) => {
-                                state.wide = Some(Arc::clone(&session));
-                                state.wide_busy = true;
-                                Ok(Lease {
-                                    pool: self,
-                                    kind,
-                                    session,
-                                })
-                            }
-                            Err(e) => {
-                                drop(state);
-                                self.ready.notify_all();
-                                Err(e)
-                            }
-                        };
-                    }
-                }
-                Kind::Narrow => {
-                    if let Some(session) = state.idle.pop() {
-                        return Ok(Lease {
-                            pool: self,
-                            kind,
-                            session,
-                        });
-                    }
-                    if state.all.len() + state.loading < self.size {
-                        state.loading += 1;
-                        drop(state);
-                        let loaded = self.load(kind);
-                        let mut state = self.lock();
-                        state.loading -= 1;
-                        return match loaded {
-                            Ok(session) => {
-                                state.all.push(Arc::clone(&session));
-                                Ok(Lease {
-                                    pool: self,
-                                    kind,
-                                    session,
-                                })
-                            }
-                            Err(e) => {
-                                drop(state);
-                                self.ready.notify_all();
-                                Err(e)
-                            }
-                        };
-                    }
-                }
+                };
             }
             state = self
                 .ready
