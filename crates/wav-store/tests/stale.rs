@@ -11,6 +11,17 @@ use wav_store::{SampleSpool, WavOptions, WavStreamWriter, remove_stale_temp_file
 /// Above Linux's largest possible pid (2^22): no process has it.
 const DEAD_PID: u32 = 99_999_999;
 
+/// A child process started by one test holds copies of every descriptor of this process between
+/// its fork and its exec, and with them the advisory locks another test takes: the tests that lock
+/// files and the one that starts a process do not overlap.
+static FORK_OR_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    FORK_OR_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap()
@@ -100,6 +111,7 @@ fn streaming_writers_and_spools_clean_up_too() {
 fn a_locked_temp_file_is_kept_even_when_its_pid_looks_dead() {
     // A writer in another PID namespace (another container on the same volume) looks dead from
     // here; its lock says it is alive.
+    let _exclusive = exclusive();
     let tmp = tempfile::tempdir().unwrap();
     let name = format!(".seg.wav.{DEAD_PID}.5.tmp");
     touch(tmp.path(), &name);
@@ -140,6 +152,7 @@ fn live_writers_of_this_process_are_never_touched() {
 #[cfg(target_os = "linux")]
 #[test]
 fn files_of_a_writer_killed_with_sigkill_go_at_the_next_write() {
+    let _exclusive = exclusive();
     let tmp = tempfile::tempdir().unwrap();
     // A shell leaves a temp file and a spool named with its own pid, then kills itself with -9.
     let status = std::process::Command::new("sh")
