@@ -32,6 +32,19 @@ fn show(cmd: &Command) -> String {
 }
 
 /// Runs `cmd`, printing it first; fails when it fails.
+/// `PYTHON -m pip install --quiet --disable-pip-version-check`, to be given what to install.
+fn pip_install(python: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new(python);
+    cmd.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    cmd
+}
+
 fn run(cmd: &mut Command) -> Result<()> {
     let shown = show(cmd);
     eprintln!("xtask: $ {shown}");
@@ -51,15 +64,7 @@ fn venv(dir: &Path, requirements: &[&str]) -> Result<PathBuf> {
     if !python.exists() {
         create_venv(dir)?;
     }
-    run(Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
-        .args(requirements))?;
+    run(pip_install(&python).args(requirements))?;
     Ok(python)
 }
 
@@ -75,14 +80,7 @@ fn create_venv(dir: &Path) -> Result<()> {
         std::fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
     }
     let tools = dir.with_file_name("py-tools");
-    let fallback = run(Command::new(&base)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
+    let fallback = run(pip_install(&base)
         .arg("--target")
         .arg(&tools)
         .arg("virtualenv"))
@@ -128,16 +126,8 @@ fn build_and_install(root: &Path, python: &Path, release: bool) -> Result<PathBu
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "whl"))
         .with_context(|| format!("maturin wrote no wheel into {}", out.display()))?;
-    run(Command::new(python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--force-reinstall",
-            "--no-deps",
-        ])
+    run(pip_install(python)
+        .args(["--force-reinstall", "--no-deps"])
         .arg(&wheel))?;
     Ok(wheel)
 }
