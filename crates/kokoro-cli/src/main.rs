@@ -203,6 +203,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, None) => anyhow::bail!("give the text to speak, or --text-file FILE"),
             };
             let mut config = config;
+            // One text, one caller: `say` loads exactly one session, so it need not share the
+            // weights, and ONNX Runtime can free the copies it repacks (docs/PERFORMANCE.md).
+            config.session.share_weights = false;
             if pcm16 {
                 config.options.format = tts_pipeline::SampleFormat::Pcm16;
             }

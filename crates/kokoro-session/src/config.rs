@@ -83,6 +83,14 @@ pub struct SessionConfig {
     /// activations only while it runs, so the sessions of a pool that are idle cost almost nothing,
     /// at a cost measured as noise (`docs/PERFORMANCE.md`).
     pub shrink_arena: bool,
+    /// Whether this session shares its model's weights with the process's other sessions of the
+    /// same file (see [`KokoroSession::load`](crate::KokoroSession::load)). Default `true`: every
+    /// further session then costs its graph and activations, not another copy of the weights.
+    ///
+    /// Off, ONNX Runtime reads the file itself and can free the weights it has repacked for its
+    /// kernels: about 28 MiB less for the int8 model, worth it only in a process that loads one
+    /// session (the CLI's `say`), since each further session then costs a full copy.
+    pub share_weights: bool,
 }
 
 /// The most intra-op threads a session gets when [`SessionConfig::intra_threads`] is `None`.
@@ -105,6 +113,7 @@ impl Default for SessionConfig {
             cpu_arena: true,
             intra_spinning: true,
             shrink_arena: true,
+            share_weights: true,
         }
     }
 }
@@ -182,6 +191,14 @@ impl SessionConfig {
     #[must_use]
     pub fn with_arena_shrinkage(mut self, enable: bool) -> Self {
         self.shrink_arena = enable;
+        self
+    }
+
+    /// Turns the sharing of the model's weights between sessions on or off (see
+    /// [`SessionConfig::share_weights`]).
+    #[must_use]
+    pub fn with_shared_weights(mut self, share: bool) -> Self {
+        self.share_weights = share;
         self
     }
 

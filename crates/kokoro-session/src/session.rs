@@ -403,7 +403,8 @@ impl KokoroSession {
     /// The weights are read once per process and model file: every live session of the same
     /// model shares them ([`weights_load_count`] counts the reads), so another session costs its
     /// graph and activations, not another copy of the model. A file this crate cannot read as ONNX
-    /// is handed to ONNX Runtime as it is, which reports what is wrong with it.
+    /// is handed to ONNX Runtime as it is, which reports what is wrong with it. A config with
+    /// [`SessionConfig::share_weights`] off loads the file on its own, outside the sharing.
     ///
     /// Errors: model/runtime missing or incompatible, [`ErrorKind::ModelCorrupt`] if ONNX Runtime
     /// rejects the file, [`ErrorKind::UnsupportedContract`], [`ErrorKind::ExecutionProvider`].
@@ -428,7 +429,11 @@ impl KokoroSession {
         let canonical = model_path
             .canonicalize()
             .unwrap_or_else(|_| model_path.clone());
-        let weights = SharedWeights::for_model(&canonical);
+        let weights = if cfg.share_weights {
+            SharedWeights::for_model(&canonical)
+        } else {
+            None
+        };
         let committed = match (&weights, canonical.parent().and_then(Path::to_str)) {
             (Some(w), Some(folder)) => {
                 let share = |e| runtime_error("share the model's weights", e);

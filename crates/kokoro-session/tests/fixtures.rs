@@ -579,6 +579,33 @@ fn sessions_of_one_model_share_its_weights() {
     );
 }
 
+/// A session with `share_weights` off loads the file on its own: the same audio, and the shared
+/// weights are neither read for it nor given to it (the next sharing session reads them).
+#[test]
+fn a_session_that_does_not_share_loads_the_weights_on_its_own() {
+    let Some(rt) = runtime("a_session_that_does_not_share_loads_the_weights_on_its_own") else {
+        return;
+    };
+    let _g = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("weights.onnx");
+    std::fs::copy(fixture("tiny-weights.onnx"), &model).unwrap();
+    let style = style();
+    let ids = [3_i64, 9, 27];
+    let expected: Vec<f32> = padded(&ids)
+        .iter()
+        .map(|t| t * 0.001 + mean(&style))
+        .collect();
+
+    let weights_before = weights_load_count();
+    let alone = KokoroSession::load(&cfg(&model, &rt).with_shared_weights(false)).unwrap();
+    assert_close(&alone.run(&ids, &style, 1.0).unwrap().audio, &expected);
+    assert_eq!(weights_load_count(), weights_before, "no shared read");
+    let sharing = KokoroSession::load(&cfg(&model, &rt)).unwrap();
+    assert_close(&sharing.run(&ids, &style, 1.0).unwrap().audio, &expected);
+    assert_eq!(weights_load_count() - weights_before, 1);
+}
+
 /// A lone caller runs on the wide session; concurrent callers grow narrow sessions up to the
 /// layout, never more; the weights are read once for all of them.
 #[test]
