@@ -87,7 +87,8 @@ impl Engine {
         match pause {
             Pause::Sentence => self.options.sentence_pause,
             Pause::Clause => self.options.clause_pause,
-            Pause::Word | Pause::None => self.options.word_pause,
+            // `Word`, `None` and any kind added later.
+            _ => self.options.word_pause,
         }
     }
 }
