@@ -1,6 +1,6 @@
 //! Joining chunks with pauses and click-free fades.
 
-use crate::{DspError, DspErrorKind};
+use crate::{DspError, DspErrorKind, StreamJoiner};
 use std::f64::consts::PI;
 
 /// Default fade length at each join: 120 samples, i.e. 5 ms at 24 kHz.
@@ -18,7 +18,7 @@ pub fn pause_samples(seconds: f32, sample_rate: u32) -> usize {
     (f64::from(seconds) * f64::from(sample_rate)).round() as usize
 }
 
-/// Concatenates `chunks`, inserting `pauses[i]` zero samples between
+/// Concatenates `chunks` (a [`StreamJoiner`] writing into a `Vec`), inserting `pauses[i]` zero samples between
 /// `chunks[i]` and `chunks[i + 1]`.
 ///
 /// The output length is exactly the sum of the chunk lengths plus the sum of
@@ -83,22 +83,12 @@ pub fn join_with_pauses(
             )
         })?;
 
-    let last = chunks.len() - 1;
-    let mut out = Vec::with_capacity(total);
-    for (i, chunk) in chunks.iter().enumerate() {
-        let start = out.len();
-        out.extend_from_slice(chunk);
-        let faded = out.get_mut(start..).unwrap_or_default();
-        if i > 0 {
-            fade_in(faded, fade_samples);
-        }
-        if i < last {
-            fade_out(faded, fade_samples);
-        }
-        if let Some(&pause) = pauses.get(i) {
-            out.resize(out.len() + pause, 0.0);
-        }
+    let mut joiner = StreamJoiner::new(Vec::with_capacity(total), fade_samples);
+    for (chunk, &pause) in chunks.iter().zip(std::iter::once(&0).chain(pauses)) {
+        joiner.pause(pause);
+        let Ok(()) = joiner.push(chunk);
     }
+    let Ok((out, _peak)) = joiner.finish();
     tracing::debug!(
         chunks = chunks.len(),
         samples = out.len(),
@@ -112,14 +102,29 @@ fn ramp(k: usize, n: usize) -> f64 {
     0.5 - 0.5 * (PI * k as f64 / n as f64).cos()
 }
 
-fn fade_in(samples: &mut [f32], fade: usize) {
+/// Fades the start of `samples` in: the first `fade` samples (at most all of them) are scaled by a
+/// raised-cosine ramp that starts at exactly 0 and rises towards 1 (gains computed in `f64`).
+///
+/// ```
+/// let mut s = [1.0f32; 4];
+/// audio_dsp::fade_in(&mut s, 2);
+/// assert_eq!(s, [0.0, 0.5, 1.0, 1.0]);
+/// ```
+pub fn fade_in(samples: &mut [f32], fade: usize) {
     let n = fade.min(samples.len());
     for (k, x) in samples.iter_mut().take(n).enumerate() {
         *x = (f64::from(*x) * ramp(k, n)) as f32;
     }
 }
 
-fn fade_out(samples: &mut [f32], fade: usize) {
+/// Fades the end of `samples` out: the mirror image of [`fade_in`], ending at exactly 0.
+///
+/// ```
+/// let mut s = [1.0f32; 4];
+/// audio_dsp::fade_out(&mut s, 2);
+/// assert_eq!(s, [1.0, 1.0, 0.5, 0.0]);
+/// ```
+pub fn fade_out(samples: &mut [f32], fade: usize) {
     let n = fade.min(samples.len());
     for (k, x) in samples.iter_mut().rev().take(n).enumerate() {
         *x = (f64::from(*x) * ramp(k, n)) as f32;

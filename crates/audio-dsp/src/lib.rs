@@ -13,9 +13,18 @@
 //!    ([`DEFAULT_TARGET_DBFS`], -1 dBFS);
 //! 4. [`duration_seconds`] reports how long it lasts.
 //!
-//! Every function takes its input by reference and returns a new buffer (or
-//! a sub-slice); nothing panics on any input, and problems such as NaN
-//! samples come back as a [`DspError`].
+//! A track too long to hold in memory is assembled with the same math, streamed:
+//! a [`StreamJoiner`] joins chunks as they arrive (the fades are [`fade_in`] and
+//! [`fade_out`]) into any [`SampleSink`] while it tracks the [`RunningPeak`];
+//! [`scale_to_peak`] then scales the track block by block to the amplitude of
+//! [`peak_target`]. The result is sample for sample what `join_with_pauses` and
+//! `normalize_peak` give for the whole track: `join_with_pauses` is the joiner
+//! writing into a `Vec`, and `normalize_peak` scales with the same formula.
+//!
+//! The functions take their input by reference and return a new buffer (or
+//! a sub-slice), except the fades and `scale_to_peak`, which work in place;
+//! nothing panics on any input, and problems such as NaN samples come back as
+//! a [`DspError`].
 //!
 //! # Example
 //!
@@ -39,13 +48,16 @@
 mod error;
 mod join;
 mod normalize;
+mod stream;
 mod trim;
 
 pub use error::{DspError, DspErrorKind};
-pub use join::{DEFAULT_FADE_SAMPLES, join_with_pauses, pause_samples};
+pub use join::{DEFAULT_FADE_SAMPLES, fade_in, fade_out, join_with_pauses, pause_samples};
 pub use normalize::{
-    DEFAULT_TARGET_DBFS, dbfs_to_amplitude, normalize_peak, normalize_peak_f64, peak,
+    DEFAULT_TARGET_DBFS, dbfs_to_amplitude, normalize_peak, normalize_peak_f64, peak, peak_target,
+    scale_to_peak,
 };
+pub use stream::{RunningPeak, SampleSink, StreamJoiner};
 pub use trim::{DEFAULT_SILENCE_THRESHOLD, trim_silence, trim_silence_range};
 
 /// Duration in seconds of `n_samples` mono samples at `sample_rate`

@@ -1,6 +1,6 @@
 //! Peak normalization.
 
-use crate::{DspError, DspErrorKind};
+use crate::{DspError, DspErrorKind, RunningPeak};
 
 /// Default peak target for narration: -1 dBFS leaves a little headroom for
 /// lossy encoders and inter-sample peaks.
@@ -19,12 +19,62 @@ fn amplitude_f64(dbfs: f32) -> f64 {
     10f64.powf(f64::from(dbfs) / 20.0)
 }
 
+/// The linear amplitude a peak normalized to `target_dbfs` reaches, in `f64` (the target of
+/// [`normalize_peak`] and of [`scale_to_peak`]); checks the level first.
+///
+/// # Errors
+///
+/// [`DspErrorKind::InvalidTarget`] if `target_dbfs` is NaN, infinite or above 0 dBFS.
+///
+/// ```
+/// assert_eq!(audio_dsp::peak_target(0.0)?, 1.0);
+/// assert!(audio_dsp::peak_target(0.5).unwrap_err().is_invalid_target());
+/// # Ok::<(), audio_dsp::DspError>(())
+/// ```
+pub fn peak_target(target_dbfs: f32) -> Result<f64, DspError> {
+    if !target_dbfs.is_finite() || target_dbfs > 0.0 {
+        return Err(DspError::new(
+            DspErrorKind::InvalidTarget,
+            format!(
+                "peak target {target_dbfs} dBFS is invalid: use a finite level at or below 0 dBFS \
+                 (the default is {DEFAULT_TARGET_DBFS})"
+            ),
+        ));
+    }
+    Ok(amplitude_f64(target_dbfs))
+}
+
 /// The peak of a buffer: the largest absolute sample value (`0.0` when empty).
 ///
 /// NaN samples are ignored; an infinite sample gives `f32::INFINITY`.
 #[must_use]
 pub fn peak(samples: &[f32]) -> f32 {
     samples.iter().fold(0.0f32, |acc, &x| acc.max(x.abs()))
+}
+
+/// Scales `samples` in place so that audio whose peak is `peak` gets its peak at the amplitude
+/// `target` (see [`peak_target`]): each sample becomes `x / peak * target`, computed in `f64`,
+/// exactly as [`normalize_peak`] computes it. Scaling a track block by block with the peak of the
+/// whole track (a [`RunningPeak`](crate::RunningPeak)) gives the samples `normalize_peak` gives
+/// for the whole track. A peak that is not above 0 (silence) leaves the samples unchanged.
+///
+/// ```
+/// let mut block = [0.25f32, -0.5];
+/// audio_dsp::scale_to_peak(&mut block, 1.0, 0.5);
+/// assert_eq!(block, [0.125, -0.25]);
+/// ```
+pub fn scale_to_peak(samples: &mut [f32], peak: f64, target: f64) {
+    if peak > 0.0 {
+        for x in samples {
+            *x = scaled(f64::from(*x), peak, target);
+        }
+    }
+}
+
+/// `x / peak * target`: `x / peak` lies in [-1, 1] even for subnormal peaks, where
+/// `target / peak` could overflow.
+fn scaled(x: f64, peak: f64, target: f64) -> f32 {
+    (x / peak * target) as f32
 }
 
 /// Scales `samples` so that their peak equals `target_dbfs` (see
@@ -52,7 +102,11 @@ pub fn peak(samples: &[f32]) -> f32 {
 /// # Ok::<(), audio_dsp::DspError>(())
 /// ```
 pub fn normalize_peak(samples: &[f32], target_dbfs: f32) -> Result<Vec<f32>, DspError> {
-    normalize(samples.iter().map(|&x| f64::from(x)), target_dbfs)
+    let target = peak_target(target_dbfs)?;
+    let peak = finite_peak(samples.iter().map(|&x| f64::from(x)), target)?;
+    let mut out = samples.to_vec();
+    scale_to_peak(&mut out, peak, target);
+    Ok(out)
 }
 
 /// Like [`normalize_peak`] for `f64` input (e.g. audio accumulated in double
@@ -62,24 +116,24 @@ pub fn normalize_peak(samples: &[f32], target_dbfs: f32) -> Result<Vec<f32>, Dsp
 ///
 /// The same as [`normalize_peak`].
 pub fn normalize_peak_f64(samples: &[f64], target_dbfs: f32) -> Result<Vec<f32>, DspError> {
-    normalize(samples.iter().copied(), target_dbfs)
+    let target = peak_target(target_dbfs)?;
+    let peak = finite_peak(samples.iter().copied(), target)?;
+    Ok(if peak > 0.0 {
+        samples.iter().map(|&x| scaled(x, peak, target)).collect()
+    } else {
+        samples.iter().map(|&x| x as f32).collect()
+    })
 }
 
-fn normalize<I>(samples: I, target_dbfs: f32) -> Result<Vec<f32>, DspError>
+/// The peak of `samples` for [`normalize_peak`], refusing the first NaN or infinite sample; logs
+/// the gain that brings it to `target`.
+fn finite_peak<I>(samples: I, target: f64) -> Result<f64, DspError>
 where
-    I: ExactSizeIterator<Item = f64> + Clone,
+    I: ExactSizeIterator<Item = f64>,
 {
-    if !target_dbfs.is_finite() || target_dbfs > 0.0 {
-        return Err(DspError::new(
-            DspErrorKind::InvalidTarget,
-            format!(
-                "peak target {target_dbfs} dBFS is invalid: use a finite level at or below 0 dBFS \
-                 (the default is {DEFAULT_TARGET_DBFS})"
-            ),
-        ));
-    }
-    let mut max = 0.0f64;
-    for (index, x) in samples.clone().enumerate() {
+    let len = samples.len();
+    let mut peak = RunningPeak::new();
+    for (index, x) in samples.enumerate() {
         if !x.is_finite() {
             return Err(DspError::new(
                 DspErrorKind::NonFiniteSample { index },
@@ -89,20 +143,15 @@ where
                 ),
             ));
         }
-        max = max.max(x.abs());
+        peak.observe(x);
     }
-    if max == 0.0 {
-        tracing::debug!(
-            len = samples.len(),
-            "normalize_peak: silent input left unchanged"
-        );
-        return Ok(samples.map(|x| x as f32).collect());
+    let peak = peak.get();
+    if peak == 0.0 {
+        tracing::debug!(len, "normalize_peak: silent input left unchanged");
+    } else {
+        tracing::debug!(peak, target, gain = target / peak, "normalize_peak");
     }
-    let target = amplitude_f64(target_dbfs);
-    tracing::debug!(peak = max, target, gain = target / max, "normalize_peak");
-    // `x / max` lies in [-1, 1] even for subnormal peaks, where `target / max`
-    // could overflow.
-    Ok(samples.map(|x| (x / max * target) as f32).collect())
+    Ok(peak)
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@
 use std::error::Error;
 use std::time::{Duration, Instant};
 
-use kokoro_session::{SessionConfig, locate_model, locate_runtime};
+use kokoro_session::{SAMPLE_RATE, SessionConfig, locate_model, locate_runtime};
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::Tensor;
@@ -137,7 +137,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         insides.push(inside.as_secs_f64());
         samples = n;
     }
-    let audio_secs = samples as f64 / 24_000.0;
+    let audio_secs = samples as f64 / f64::from(SAMPLE_RATE);
     let wall = median(walls);
     println!(
         "{}",

@@ -39,7 +39,7 @@ pub struct ManifestFile {
 }
 
 fn default_sample_rate() -> u32 {
-    24_000
+    crate::SAMPLE_RATE
 }
 
 /// `models/manifest.json`, written by `cargo xtask fetch-model`. Paths are relative to the model dir.

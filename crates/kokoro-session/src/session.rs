@@ -18,12 +18,7 @@ use crate::discovery::{locate_model, lookup_runtime};
 use crate::error::{ErrorKind, FETCH_HINT, Result, SessionError};
 use crate::runtime::{RuntimeInfo, init_with};
 
-/// Most phoneme tokens one call accepts (PL-BERT has 512 positions, two go to padding).
-pub const MAX_TOKENS: usize = 510;
-/// Length of a style vector (one row of a voice pack).
-pub const STYLE_DIM: usize = 256;
-/// Sample rate of the audio every Kokoro model produces, in Hz.
-pub const SAMPLE_RATE: u32 = 24_000;
+pub use kokoro_model::{MAX_TOKENS, SAMPLE_RATE, STYLE_DIM};
 /// Audio samples per duration frame, for exports that output durations.
 pub const SAMPLES_PER_FRAME: usize = 600;
 

@@ -62,21 +62,7 @@ impl TokenizerOptions {
     }
 }
 
-/// The most phoneme tokens one model call takes (PL-BERT has 512 positions, two are padding).
-pub const MAX_TOKENS: usize = 510;
-
-/// What ended a [`Piece`]; the pipeline maps it to the silence it inserts after the piece.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Pause {
-    /// The end of a sentence (`.`, `!`, `?`, `…`, or a paragraph break).
-    Sentence,
-    /// The end of a clause (`,`, `;`, `:`, a dash) in a sentence too long for one piece.
-    Clause,
-    /// A forced split between words (or inside a very long word).
-    Word,
-    /// The last piece of the text.
-    None,
-}
+pub use kokoro_model::{MAX_TOKENS, Pause};
 
 /// One model call's worth of text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,7 @@ use std::path::Path;
 
 use crate::error::{ErrorKind, Result, VoiceError};
 
-/// Number of values in one style row (the model's `style` input is `[1, 256]`).
-pub const STYLE_DIM: usize = 256;
+pub use kokoro_model::STYLE_DIM;
 
 /// Bytes in one style row (`STYLE_DIM` little-endian `f32`s).
 pub const ROW_BYTES: usize = STYLE_DIM * 4;

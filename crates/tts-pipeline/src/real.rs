@@ -256,12 +256,7 @@ impl TokenizerFrontend {
             .map(|p| TextPiece {
                 text: p.text,
                 ids: p.ids,
-                pause_after: match p.pause_after {
-                    kokoro_tokenize::Pause::Sentence => Pause::Sentence,
-                    kokoro_tokenize::Pause::Clause => Pause::Clause,
-                    kokoro_tokenize::Pause::Word => Pause::Word,
-                    _ => Pause::None,
-                },
+                pause_after: p.pause_after,
             })
             .collect())
     }

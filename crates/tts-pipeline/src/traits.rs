@@ -4,19 +4,9 @@
 
 use crate::error::Result;
 
-/// How long the pause after a piece of text should be, from the punctuation that ended it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Pause {
-    /// After `.`, `!`, `?`.
-    Sentence,
-    /// After `,`, `;`, `:` or a dash.
-    Clause,
-    /// A forced split between words of an over-long clause.
-    Word,
-    /// The last piece: nothing follows.
-    None,
-}
+/// How long the pause after a piece of text should be, from the punctuation that ended it (the
+/// type the tokenizer reports, from `kokoro-model`).
+pub use kokoro_model::Pause;
 
 /// One piece of text ready for one inference call.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +67,6 @@ pub trait Synthesizer: Send + Sync {
     }
     /// The sample rate of the audio it returns.
     fn sample_rate(&self) -> u32 {
-        24_000
+        kokoro_model::SAMPLE_RATE
     }
 }

@@ -52,7 +52,7 @@ pub use stream::{SampleSpool, SpoolReader, WavStreamWriter};
 pub use write::{SampleFormat, WavOptions, write_wav};
 
 /// Kokoro's output sample rate, 24 kHz; the default of [`WavOptions`].
-pub const SAMPLE_RATE: u32 = 24_000;
+pub use kokoro_model::SAMPLE_RATE;
 
 /// Compiles and runs the README's example as a doctest.
 #[cfg(doctest)]

@@ -84,7 +84,34 @@ pub fn read_wav(path: &Path) -> Result<(WavInfo, Vec<f32>), WavError> {
     Ok((info, samples))
 }
 
-fn decode(path: &Path, mut sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
+type Reader = hound::WavReader<BufReader<File>>;
+
+fn decode(path: &Path, sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
+    let reader = open(path)?;
+    let (spec, format, expected) = check_header(path, &reader)?;
+    let decoded = decode_samples(path, reader, format, expected, sink)?;
+    if decoded != expected {
+        return Err(WavError::bad_file(
+            WavErrorKind::Corrupt,
+            format!(
+                "{} is truncated: decoded {decoded} of the {expected} samples its header \
+                 announces; regenerate the audio",
+                path.display()
+            ),
+        ));
+    }
+    let info = WavInfo::new(
+        spec.sample_rate,
+        spec.channels,
+        expected / u64::from(spec.channels),
+        format,
+    );
+    tracing::debug!(path = %path.display(), frames = info.frames, "validated wav");
+    Ok(info)
+}
+
+/// Opens the file at `path` and reads its header: not a directory, not empty.
+fn open(path: &Path) -> Result<Reader, WavError> {
     let shown = path.display();
     let meta = fs::metadata(path).map_err(|e| open_error(path, e))?;
     if meta.is_dir() {
@@ -100,8 +127,16 @@ fn decode(path: &Path, mut sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
         ));
     }
     let file = File::open(path).map_err(|e| open_error(path, e))?;
-    let mut reader = hound::WavReader::new(BufReader::new(file))
-        .map_err(|e| hound_error(path, "cannot read the WAV header", e))?;
+    hound::WavReader::new(BufReader::new(file))
+        .map_err(|e| hound_error(path, "cannot read the WAV header", e))
+}
+
+/// The header's spec, sample format and sample count, once they are known to be usable.
+fn check_header(
+    path: &Path,
+    reader: &Reader,
+) -> Result<(hound::WavSpec, SampleFormat, u64), WavError> {
+    let shown = path.display();
     let spec = reader.spec();
     let format = match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Float, 32) => SampleFormat::Float32,
@@ -132,7 +167,17 @@ fn decode(path: &Path, mut sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
             format!("{shown} has no audio frames: regenerate the audio"),
         ));
     }
+    Ok((spec, format, expected))
+}
 
+/// Decodes every sample into `sink` (16-bit PCM divided by 32768); returns how many there were.
+fn decode_samples(
+    path: &Path,
+    mut reader: Reader,
+    format: SampleFormat,
+    expected: u64,
+    mut sink: impl FnMut(f32),
+) -> Result<u64, WavError> {
     let mut decoded: u64 = 0;
     match format {
         SampleFormat::Float32 => {
@@ -142,7 +187,10 @@ fn decode(path: &Path, mut sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
                     let index = usize::try_from(decoded).unwrap_or(usize::MAX);
                     return Err(WavError::bad_file(
                         WavErrorKind::NonFinite { index },
-                        format!("{shown}: sample {decoded} is {x}: regenerate the audio"),
+                        format!(
+                            "{}: sample {decoded} is {x}: regenerate the audio",
+                            path.display()
+                        ),
                     ));
                 }
                 sink(x);
@@ -157,23 +205,7 @@ fn decode(path: &Path, mut sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
             }
         }
     }
-    if decoded != expected {
-        return Err(WavError::bad_file(
-            WavErrorKind::Corrupt,
-            format!(
-                "{shown} is truncated: decoded {decoded} of the {expected} samples its header \
-                 announces; regenerate the audio"
-            ),
-        ));
-    }
-    let info = WavInfo::new(
-        spec.sample_rate,
-        spec.channels,
-        expected / u64::from(spec.channels),
-        format,
-    );
-    tracing::debug!(path = %shown, frames = info.frames, "validated wav");
-    Ok(info)
+    Ok(decoded)
 }
 
 fn open_error(path: &Path, e: io::Error) -> WavError {

@@ -9,7 +9,7 @@
 
 use crate::write::{
     HoundOrIo, TempGuard, check_sample_rate, create_temp, create_temp_for, hound_spec, io_error,
-    prepare, sync_dir, to_pcm16,
+    no_samples, not_finite, prepare, sync_dir, to_pcm16,
 };
 use crate::{SampleFormat, WavError, WavErrorKind, WavInfo, WavOptions};
 use std::fs::File;
@@ -98,22 +98,10 @@ impl WavStreamWriter {
             let index = usize::try_from(self.frames)
                 .unwrap_or(usize::MAX)
                 .saturating_add(i);
-            return Err(WavError::new(
-                WavErrorKind::NonFinite { index },
-                format!(
-                    "cannot write {}: sample {index} is not finite; the synthesized audio is broken",
-                    self.path.display()
-                ),
-            ));
+            return Err(not_finite(&self.path, index));
         }
         let Some(writer) = self.writer.as_mut() else {
-            return Err(WavError::new(
-                WavErrorKind::Io,
-                format!(
-                    "cannot write {}: an earlier write failed; start a new writer",
-                    self.path.display()
-                ),
-            ));
+            return Err(failed_earlier(&self.path));
         };
         let result = match self.options.format {
             SampleFormat::Float32 => samples.iter().try_for_each(|&x| writer.write_sample(x)),
@@ -154,25 +142,14 @@ impl WavStreamWriter {
     /// every case the temporary file is removed and the target is untouched.
     pub fn commit(mut self) -> Result<WavInfo, WavError> {
         if self.frames == 0 {
-            return Err(WavError::new(
-                WavErrorKind::Empty,
-                format!(
-                    "cannot write {}: no samples; synthesis produced no audio for this segment",
-                    self.path.display()
-                ),
-            ));
+            return Err(no_samples(&self.path));
         }
         let tmp = self.guard.path().to_path_buf();
         let context = || format!("cannot write audio to {}", tmp.display());
-        let writer = self.writer.take().ok_or_else(|| {
-            WavError::new(
-                WavErrorKind::Io,
-                format!(
-                    "cannot write {}: an earlier write failed; start a new writer",
-                    self.path.display()
-                ),
-            )
-        })?;
+        let writer = self
+            .writer
+            .take()
+            .ok_or_else(|| failed_earlier(&self.path))?;
         writer.finalize().map_err(|e| io_error(context(), e))?;
         self.sync_handle
             .sync_all()
@@ -204,17 +181,22 @@ impl WavStreamWriter {
 /// Write with [`SampleSpool::push`], then read back in blocks with
 /// [`SampleSpool::into_reader`]. Its name is `.{file_name}.spool.{pid}.{n}.tmp`, in the output's
 /// directory (created if needed).
-pub struct SampleSpool {
-    out: BufWriter<File>,
+#[derive(Debug)]
+pub struct SampleSpool(Scratch<BufWriter<File>>);
+
+/// A scratch file in use: its buffered handle, the guard that removes it, and a sample count.
+struct Scratch<T> {
+    io: T,
     guard: TempGuard,
-    len: u64,
+    /// Samples pushed (a spool) or left to read (a reader).
+    samples: u64,
 }
 
-impl std::fmt::Debug for SampleSpool {
+impl<T> std::fmt::Debug for Scratch<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SampleSpool")
+        f.debug_struct("Scratch")
             .field("path", &self.guard.path())
-            .field("len", &self.len)
+            .field("samples", &self.samples)
             .finish_non_exhaustive()
     }
 }
@@ -233,11 +215,11 @@ impl SampleSpool {
                 e,
             )
         })?;
-        Ok(Self {
-            out: BufWriter::new(file),
+        Ok(Self(Scratch {
+            io: BufWriter::new(file),
             guard: TempGuard(Some(tmp_path)),
-            len: 0,
-        })
+            samples: 0,
+        }))
     }
 
     /// Appends `samples`.
@@ -246,31 +228,33 @@ impl SampleSpool {
     ///
     /// [`WavErrorKind::Io`] if writing fails.
     pub fn push(&mut self, samples: &[f32]) -> Result<(), WavError> {
+        let spool = &mut self.0;
         for &x in samples {
-            self.out
+            spool
+                .io
                 .write_all(&x.to_le_bytes())
-                .map_err(|e| spool_error(&self.guard, e))?;
+                .map_err(|e| spool_error(&spool.guard, e))?;
         }
-        self.len += samples.len() as u64;
+        spool.samples += samples.len() as u64;
         Ok(())
     }
 
     /// Samples pushed so far.
     #[must_use]
     pub fn len(&self) -> u64 {
-        self.len
+        self.0.samples
     }
 
     /// True when nothing was pushed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.0.samples == 0
     }
 
     /// The scratch file's path.
     #[must_use]
     pub fn path(&self) -> &Path {
-        self.guard.path()
+        self.0.guard.path()
     }
 
     /// Flushes and reopens for reading: the samples can now be read back in order.
@@ -279,36 +263,24 @@ impl SampleSpool {
     ///
     /// [`WavErrorKind::Io`] if flushing or reopening fails.
     pub fn into_reader(self) -> Result<SpoolReader, WavError> {
-        let Self { out, guard, len } = self;
+        let Scratch { io, guard, samples } = self.0;
         // The scratch file was opened write-only: flush it, then open it again for reading.
-        if let Err(e) = out.into_inner() {
+        if let Err(e) = io.into_inner() {
             return Err(spool_error(&guard, e.into_error()));
         }
         let file = File::open(guard.path()).map_err(|e| spool_error(&guard, e))?;
         crate::stale::hold_lock(&file, guard.path());
-        Ok(SpoolReader {
-            input: BufReader::new(file),
+        Ok(SpoolReader(Scratch {
+            io: BufReader::new(file),
             guard,
-            remaining: len,
-        })
+            samples,
+        }))
     }
 }
 
 /// Reads a [`SampleSpool`] back; removes the scratch file when dropped.
-pub struct SpoolReader {
-    input: BufReader<File>,
-    guard: TempGuard,
-    remaining: u64,
-}
-
-impl std::fmt::Debug for SpoolReader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SpoolReader")
-            .field("path", &self.guard.path())
-            .field("remaining", &self.remaining)
-            .finish_non_exhaustive()
-    }
-}
+#[derive(Debug)]
+pub struct SpoolReader(Scratch<BufReader<File>>);
 
 impl SpoolReader {
     /// Replaces the contents of `buf` with the next up to `max` samples (at least 1 when
@@ -319,25 +291,38 @@ impl SpoolReader {
     /// [`WavErrorKind::Io`] if reading fails or the file is shorter than what was pushed.
     pub fn read_block(&mut self, buf: &mut Vec<f32>, max: usize) -> Result<usize, WavError> {
         buf.clear();
-        let n = usize::try_from(self.remaining)
+        let reader = &mut self.0;
+        let n = usize::try_from(reader.samples)
             .unwrap_or(usize::MAX)
             .min(max);
         let mut bytes = [0u8; 4];
         for _ in 0..n {
-            self.input
+            reader
+                .io
                 .read_exact(&mut bytes)
-                .map_err(|e| spool_error(&self.guard, e))?;
+                .map_err(|e| spool_error(&reader.guard, e))?;
             buf.push(f32::from_le_bytes(bytes));
         }
-        self.remaining -= n as u64;
+        reader.samples -= n as u64;
         Ok(n)
     }
 
     /// Samples left to read.
     #[must_use]
     pub fn remaining(&self) -> u64 {
-        self.remaining
+        self.0.samples
     }
+}
+
+/// A write to a [`WavStreamWriter`] after one of its writes failed.
+fn failed_earlier(path: &Path) -> WavError {
+    WavError::new(
+        WavErrorKind::Io,
+        format!(
+            "cannot write {}: an earlier write failed; start a new writer",
+            path.display()
+        ),
+    )
 }
 
 fn spool_error(guard: &TempGuard, e: io::Error) -> WavError {

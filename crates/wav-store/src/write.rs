@@ -75,22 +75,10 @@ pub(crate) fn to_pcm16(x: f32) -> i16 {
 pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<WavInfo, WavError> {
     check_sample_rate(path, options)?;
     if samples.is_empty() {
-        return Err(WavError::new(
-            WavErrorKind::Empty,
-            format!(
-                "cannot write {}: no samples; synthesis produced no audio for this segment",
-                path.display()
-            ),
-        ));
+        return Err(no_samples(path));
     }
     if let Some(index) = samples.iter().position(|x| !x.is_finite()) {
-        return Err(WavError::new(
-            WavErrorKind::NonFinite { index },
-            format!(
-                "cannot write {}: sample {index} is not finite; the synthesized audio is broken",
-                path.display()
-            ),
-        ));
+        return Err(not_finite(path, index));
     }
     let (dir, guard, file) = create_temp_for(path)?;
     let tmp = guard.path();
@@ -204,6 +192,28 @@ pub(crate) fn is_directory(path: &Path) -> WavError {
         WavErrorKind::IsDirectory,
         format!(
             "cannot write {}: it is a directory; pass the path of a `.wav` file",
+            path.display()
+        ),
+    )
+}
+
+/// A write of `path` with no samples at all.
+pub(crate) fn no_samples(path: &Path) -> WavError {
+    WavError::new(
+        WavErrorKind::Empty,
+        format!(
+            "cannot write {}: no samples; synthesis produced no audio for this segment",
+            path.display()
+        ),
+    )
+}
+
+/// A write of `path` whose sample `index` (from the start of the file) is NaN or infinite.
+pub(crate) fn not_finite(path: &Path, index: usize) -> WavError {
+    WavError::new(
+        WavErrorKind::NonFinite { index },
+        format!(
+            "cannot write {}: sample {index} is not finite; the synthesized audio is broken",
             path.display()
         ),
     )

@@ -1,0 +1,338 @@
+//! The engine: its options, its parts and its public generation methods. The work is split by
+//! concern: [`validate`] (the checks before any inference), [`assemble`] (the one assembly path:
+//! inference piece by piece into audio-dsp's streaming joiner) and [`save`] (the WAV files).
+
+mod assemble;
+mod save;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::traits::{Frontend, Synthesizer, VoiceChoice, Voices};
+
+use validate::Prepared;
+
+pub use validate::{DEFAULT_MAX_TEXT_BYTES, MAX_SPEED, MIN_SPEED, validate_speed, validate_text};
+
+/// Tunable behaviour of an [`Engine`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineOptions {
+    /// Target peak level in dBFS of every file (default -1.0).
+    pub target_dbfs: f32,
+    /// Pause after a sentence, in seconds.
+    pub sentence_pause: f32,
+    /// Pause after a clause (comma, semicolon, colon, dash), in seconds.
+    pub clause_pause: f32,
+    /// Pause at a forced split between words, in seconds.
+    pub word_pause: f32,
+    /// Silence kept (or added) at the start and the end of every file, in seconds, so that segments
+    /// concatenate naturally in a video.
+    pub edge_margin: f32,
+    /// Amplitude under which leading and trailing samples of a piece count as silence.
+    pub silence_threshold: f32,
+    /// Largest accepted text, in bytes.
+    pub max_text_bytes: usize,
+    /// Sample format of the written files.
+    pub format: wav_store::SampleFormat,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            target_dbfs: audio_dsp::DEFAULT_TARGET_DBFS,
+            sentence_pause: 0.40,
+            clause_pause: 0.20,
+            word_pause: 0.06,
+            edge_margin: 0.05,
+            silence_threshold: 0.01,
+            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
+            format: wav_store::SampleFormat::Float32,
+        }
+    }
+}
+
+/// What one successful generation produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Generated {
+    /// Where the WAV file was written.
+    pub audio_path: PathBuf,
+    /// Its duration in seconds, read back from the file.
+    pub duration: f64,
+    /// Its sample rate (24,000 for Kokoro).
+    pub sample_rate: u32,
+    /// The voice (or blend) actually used.
+    pub voice: String,
+    /// True when the requested voice was replaced by the fallback voice.
+    pub voice_fell_back: bool,
+    /// The speed actually used, after clamping.
+    pub speed: f32,
+    /// How many inference calls the text needed.
+    pub pieces: usize,
+}
+
+/// Audio in memory, before it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synthesized {
+    /// Mono samples, peak-normalized.
+    pub samples: Vec<f32>,
+    /// Their sample rate.
+    pub sample_rate: u32,
+    /// The voice actually used.
+    pub voice: String,
+    /// True when the requested voice was replaced by the fallback voice.
+    pub voice_fell_back: bool,
+    /// The speed actually used, after clamping.
+    pub speed: f32,
+    /// How many inference calls the text needed.
+    pub pieces: usize,
+}
+
+/// The text-to-speech engine: a front end, voices and a synthesizer behind the crate's traits.
+///
+/// Cheap to share: clone the `Arc`s or wrap the engine in one; every method takes `&self` and is
+/// safe to call from many threads at once.
+pub struct Engine {
+    frontend: Arc<dyn Frontend>,
+    phoneme_frontend: Option<Arc<dyn Frontend>>,
+    voices: Arc<dyn Voices>,
+    synth: Arc<dyn Synthesizer>,
+    options: EngineOptions,
+    workers: usize,
+    /// Generations synthesizing right now, on any thread (the synthesizer's concurrency hint).
+    active: AtomicUsize,
+}
+
+/// Counts one generation in `Engine::active` while it lives.
+struct Active<'a>(&'a AtomicUsize);
+
+impl<'a> Active<'a> {
+    fn enter(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine from its three parts and default options.
+    pub fn new(
+        frontend: Arc<dyn Frontend>,
+        voices: Arc<dyn Voices>,
+        synth: Arc<dyn Synthesizer>,
+    ) -> Self {
+        Self {
+            frontend,
+            phoneme_frontend: None,
+            voices,
+            synth,
+            options: EngineOptions::default(),
+            workers: 1,
+            active: AtomicUsize::new(0),
+        }
+    }
+
+    /// Replaces the options.
+    #[must_use]
+    pub fn with_options(mut self, options: EngineOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Adds the front end used by [`Engine::synthesize_phonemes`]: it takes phonemes, not text.
+    #[must_use]
+    pub fn with_phoneme_frontend(mut self, frontend: Arc<dyn Frontend>) -> Self {
+        self.phoneme_frontend = Some(frontend);
+        self
+    }
+
+    /// Sets how many segments [`Engine::generate_segments`] callers should run at once by default
+    /// (see [`Engine::default_workers`]); at least 1.
+    #[must_use]
+    pub fn with_default_workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// How many segments to generate at once by default: 1 for an engine built by hand, the
+    /// session pool's size for one built by `Engine::open`.
+    pub fn default_workers(&self) -> usize {
+        self.workers
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
+    /// The front end in use (for `info`).
+    pub fn frontend(&self) -> &dyn Frontend {
+        self.frontend.as_ref()
+    }
+
+    /// The voice a request for `voice` would use, with the fallback of [`Engine::generate_audio`]
+    /// (`None`, empty or unknown ids give the default voice); loads no voice pack.
+    pub fn resolve_voice(&self, voice: Option<&str>) -> Result<VoiceChoice> {
+        self.voices.resolve(voice)
+    }
+
+    /// Synthesizes `text` into peak-normalized samples without writing anything.
+    ///
+    /// `voice` is validated with fallback (`None`, empty or unknown ids use the default voice);
+    /// `speed` must be finite and is clamped to 0.5..=2.0.
+    pub fn synthesize(&self, text: &str, voice: Option<&str>, speed: f32) -> Result<Synthesized> {
+        let result = self
+            .prepare(self.frontend.as_ref(), text, voice, speed)
+            .and_then(|request| self.synthesize_prepared(request));
+        log_failure(result, None)
+    }
+
+    /// Like [`Engine::synthesize`], but `phonemes` are Kokoro phonemes (misaki symbols), spoken as
+    /// given: no normalization, no G2P. Symbols outside the vocabulary are dropped.
+    pub fn synthesize_phonemes(
+        &self,
+        phonemes: &str,
+        voice: Option<&str>,
+        speed: f32,
+    ) -> Result<Synthesized> {
+        let result = self
+            .phoneme_frontend()
+            .and_then(|frontend| self.prepare(frontend, phonemes, voice, speed))
+            .and_then(|request| self.synthesize_prepared(request));
+        log_failure(result, None)
+    }
+
+    fn phoneme_frontend(&self) -> Result<&dyn Frontend> {
+        self.phoneme_frontend.as_deref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                "this engine has no phoneme front end: build it with `Engine::open` or `with_phoneme_frontend`",
+            )
+        })
+    }
+
+    /// The audio of a checked request, in memory: assembled into a `Vec`, then scaled to the
+    /// target peak.
+    fn synthesize_prepared(&self, request: Prepared) -> Result<Synthesized> {
+        let (mut samples, peak) = self.assemble(&request, Vec::new())?;
+        let target = audio_dsp::peak_target(self.options.target_dbfs)
+            .map_err(|e| Error::wrap(ErrorKind::Audio, e))?;
+        audio_dsp::scale_to_peak(&mut samples, peak, target);
+        Ok(Synthesized {
+            samples,
+            sample_rate: self.synth.sample_rate(),
+            voice: request.choice.voice,
+            voice_fell_back: request.choice.fell_back,
+            speed: request.speed,
+            pieces: request.pieces.len(),
+        })
+    }
+
+    /// Synthesizes `text` and writes it atomically to `output` as a 24 kHz mono WAV.
+    ///
+    /// A failure at any step leaves an existing file at `output` untouched. The duration is read
+    /// back from the written file.
+    ///
+    /// Memory stays bounded by the longest piece, not the whole text: each piece's audio is
+    /// trimmed, faded and joined straight into a scratch file next to `output` while the peak is
+    /// tracked; a second pass streams it back, scales it to the target peak and writes the final
+    /// temporary file, which is decoded and renamed over `output`. The samples equal those of
+    /// [`Engine::synthesize`] for the same request: both are assembled by the same code, into a
+    /// file here and into memory there.
+    pub fn generate_audio(
+        &self,
+        text: &str,
+        voice: Option<&str>,
+        speed: f32,
+        output: &Path,
+    ) -> Result<Generated> {
+        let result = self
+            .prepare(self.frontend.as_ref(), text, voice, speed)
+            .and_then(|request| self.generate_prepared(request, output));
+        log_failure(result, Some(output))
+    }
+
+    /// Like [`Engine::generate_audio`], but speaks the given Kokoro `phonemes` (see
+    /// [`Engine::synthesize_phonemes`]).
+    pub fn generate_audio_from_phonemes(
+        &self,
+        phonemes: &str,
+        voice: Option<&str>,
+        speed: f32,
+        output: &Path,
+    ) -> Result<Generated> {
+        let result = self
+            .phoneme_frontend()
+            .and_then(|frontend| self.prepare(frontend, phonemes, voice, speed))
+            .and_then(|request| self.generate_prepared(request, output));
+        log_failure(result, Some(output))
+    }
+
+    /// Writes synthesized audio atomically to `output` and reads its duration back.
+    pub fn save(&self, audio: Synthesized, output: &Path) -> Result<Generated> {
+        log_failure(self.save_unlogged(audio, output), Some(output))
+    }
+
+    /// Generates the audio of one story segment at its deterministic path under `layout`:
+    /// `{media_root}/projects/{project_id}/audio/{segment_id}.wav`.
+    pub fn generate_segment(
+        &self,
+        layout: &wav_store::MediaLayout,
+        project_id: &str,
+        segment_id: &str,
+        text: &str,
+        voice: Option<&str>,
+        speed: f32,
+    ) -> Result<Generated> {
+        // `generate_audio` logs its own failures; only the id check is logged here.
+        let path = log_failure(
+            layout
+                .audio_path(project_id, segment_id)
+                .map_err(|e| Error::wrap(ErrorKind::InvalidId, e)),
+            None,
+        )?;
+        self.generate_audio(text, voice, speed, &path)
+    }
+}
+
+/// Logs a failed generation once, at error level, with its kind and cause (the message carries
+/// the whole chain of causes); successes are logged at info level where the file is written.
+/// Every public generation method of [`Engine`] passes its result through here exactly once.
+fn log_failure<T>(result: Result<T>, output: Option<&Path>) -> Result<T> {
+    if let Err(e) = &result {
+        match output {
+            Some(path) => tracing::error!(
+                kind = ?e.kind(),
+                output = %path.display(),
+                "generation failed: {e}"
+            ),
+            None => tracing::error!(kind = ?e.kind(), "generation failed: {e}"),
+        }
+    }
+    result
+}
+
+/// An error of the file layer (or of any sink the audio is written into).
+fn storage<E>(e: E) -> Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    Error::wrap(ErrorKind::Storage, e)
+}

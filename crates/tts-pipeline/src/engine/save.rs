@@ -1,0 +1,108 @@
+//! Saving: the streaming generation into a WAV file, and the save of audio held in memory.
+
+use std::path::Path;
+
+use audio_dsp::SampleSink;
+
+use super::{Engine, Generated, Prepared, Synthesized, storage};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Samples per block in the second streaming pass.
+const STREAM_BLOCK: usize = 16 * 1024;
+
+/// The scratch spool as the sink of the assembly's first pass.
+struct Spool(wav_store::SampleSpool);
+
+impl SampleSink for Spool {
+    type Error = wav_store::WavError;
+
+    fn write(&mut self, samples: &[f32]) -> Result<(), wav_store::WavError> {
+        self.0.push(samples)
+    }
+}
+
+impl Engine {
+    /// The streaming implementation of [`Engine::generate_audio`], for a checked request.
+    pub(super) fn generate_prepared(&self, request: Prepared, output: &Path) -> Result<Generated> {
+        let target = audio_dsp::peak_target(self.options.target_dbfs)
+            .map_err(|e| Error::wrap(ErrorKind::Config, e))?;
+        let wav_options = wav_store::WavOptions {
+            sample_rate: self.synth.sample_rate(),
+            format: self.options.format,
+        };
+        // Both temporary files are made before any inference, so that an unusable output path
+        // fails fast; each removes itself on any error below.
+        let mut writer =
+            wav_store::WavStreamWriter::create(output, &wav_options).map_err(storage)?;
+        let spool = wav_store::SampleSpool::create_next_to(output).map_err(storage)?;
+
+        // Pass 1: the assembled track into the spool, its peak tracked.
+        let (Spool(spool), peak) = self.assemble(&request, Spool(spool))?;
+        // Pass 2: the track scaled to the target peak, block by block, into the WAV.
+        let mut reader = spool.into_reader().map_err(storage)?;
+        let mut block = Vec::with_capacity(STREAM_BLOCK);
+        while reader
+            .read_block(&mut block, STREAM_BLOCK)
+            .map_err(storage)?
+            > 0
+        {
+            audio_dsp::scale_to_peak(&mut block, peak, target);
+            writer.write(&block).map_err(storage)?;
+        }
+        drop(reader);
+        let info = writer.commit().map_err(storage)?;
+        Ok(written(
+            output,
+            &info,
+            request.choice.voice,
+            request.choice.fell_back,
+            request.speed,
+            request.pieces.len(),
+        ))
+    }
+
+    /// The implementation of [`Engine::save`].
+    pub(super) fn save_unlogged(&self, audio: Synthesized, output: &Path) -> Result<Generated> {
+        let options = wav_store::WavOptions {
+            sample_rate: audio.sample_rate,
+            format: self.options.format,
+        };
+        wav_store::write_wav(output, &audio.samples, &options).map_err(storage)?;
+        let info = wav_store::validate_wav(output).map_err(storage)?;
+        Ok(written(
+            output,
+            &info,
+            audio.voice,
+            audio.voice_fell_back,
+            audio.speed,
+            audio.pieces,
+        ))
+    }
+}
+
+/// Logs a written file and reports it, with `info` as read back from `output`.
+fn written(
+    output: &Path,
+    info: &wav_store::WavInfo,
+    voice: String,
+    voice_fell_back: bool,
+    speed: f32,
+    pieces: usize,
+) -> Generated {
+    tracing::info!(
+        path = %output.display(),
+        duration = info.duration_seconds,
+        voice = %voice,
+        pieces,
+        "audio written"
+    );
+    Generated {
+        audio_path: output.to_path_buf(),
+        duration: info.duration_seconds,
+        sample_rate: info.sample_rate,
+        voice,
+        voice_fell_back,
+        speed,
+        pieces,
+    }
+}

@@ -1,0 +1,90 @@
+//! The checks before any inference: the text, the speed, the voice, and the text's pieces.
+
+use super::Engine;
+use crate::error::{Error, ErrorKind, Result};
+use crate::traits::{Frontend, TextPiece, VoiceChoice};
+
+/// The slowest speed the engine uses; slower requests are clamped to it.
+pub const MIN_SPEED: f32 = 0.5;
+/// The fastest speed the engine uses; faster requests are clamped to it.
+pub const MAX_SPEED: f32 = 2.0;
+/// The largest text accepted in one call, in bytes (long stories are fine; this only bounds abuse).
+pub const DEFAULT_MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
+
+/// Checks the speed: NaN or infinite is an error, anything else is clamped to 0.5..=2.0.
+pub fn validate_speed(speed: f32) -> Result<f32> {
+    if !speed.is_finite() {
+        return Err(Error::new(
+            ErrorKind::InvalidSpeed,
+            format!(
+                "speed must be a finite number between {MIN_SPEED} and {MAX_SPEED}, got {speed}"
+            ),
+        ));
+    }
+    let clamped = speed.clamp(MIN_SPEED, MAX_SPEED);
+    if clamped != speed {
+        tracing::warn!(
+            requested = speed,
+            used = clamped,
+            "speed clamped to {MIN_SPEED}..={MAX_SPEED}"
+        );
+    }
+    Ok(clamped)
+}
+
+/// Checks the text: empty, whitespace-only or over-long text is an error.
+pub fn validate_text(text: &str, max_bytes: usize) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(Error::new(
+            ErrorKind::EmptyText,
+            "text is empty: give the words to speak",
+        ));
+    }
+    if text.len() > max_bytes {
+        return Err(Error::new(
+            ErrorKind::TextTooLong,
+            format!(
+                "text is {} bytes, more than the {max_bytes} accepted in one call: split it into segments",
+                text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A request after its checks: what the assembly needs.
+pub(super) struct Prepared {
+    /// The speed to use, clamped.
+    pub(super) speed: f32,
+    /// The voice to use.
+    pub(super) choice: VoiceChoice,
+    /// The text's pieces, one inference each (at least one).
+    pub(super) pieces: Vec<TextPiece>,
+}
+
+impl Engine {
+    /// Validates the request and splits the text: the steps before any inference.
+    pub(super) fn prepare(
+        &self,
+        frontend: &dyn Frontend,
+        text: &str,
+        voice: Option<&str>,
+        speed: f32,
+    ) -> Result<Prepared> {
+        validate_text(text, self.options.max_text_bytes)?;
+        let speed = validate_speed(speed)?;
+        let choice = self.voices.resolve(voice)?;
+        let pieces = frontend.pieces(text, &choice.voice)?;
+        if pieces.is_empty() {
+            return Err(Error::new(
+                ErrorKind::NothingToSay,
+                "the text holds nothing that can be spoken: give it some words",
+            ));
+        }
+        Ok(Prepared {
+            speed,
+            choice,
+            pieces,
+        })
+    }
+}
