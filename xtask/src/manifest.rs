@@ -2,6 +2,7 @@
 //! [`Manifest`] defines).
 
 use std::fmt;
+use std::io::Write as _;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -112,15 +113,15 @@ pub fn read(dir: &Path) -> Result<Option<Manifest>> {
     Ok(Manifest::load(dir)?)
 }
 
-/// Writes `<dir>/manifest.json` atomically.
+/// Writes `<dir>/manifest.json` atomically (fsync, then rename).
 pub fn write(manifest: &Manifest, dir: &Path) -> Result<()> {
     let path = dir.join(MANIFEST_FILE);
     let mut text = serde_json::to_string_pretty(manifest)?;
     text.push('\n');
-    let part = crate::fsutil::part_path(&path);
-    std::fs::write(&part, text).with_context(|| format!("cannot write {}", part.display()))?;
-    std::fs::rename(&part, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    let mut part = crate::fsutil::temp_beside(&path)?;
+    part.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", part.path().display()))?;
+    crate::fsutil::persist(part, &path)
 }
 
 #[cfg(test)]
