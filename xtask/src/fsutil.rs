@@ -242,6 +242,13 @@ pub(crate) mod tests {
     const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
     const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+    /// The hex sha256 of `data`.
+    pub(crate) fn sha(data: &[u8]) -> String {
+        let mut w = HashingWriter::new(io::sink());
+        w.write_all(data).unwrap();
+        w.finish().unwrap().1
+    }
+
     /// The names of the files in `dir`, sorted.
     pub(crate) fn files_in(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
