@@ -9,83 +9,103 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use clap::Args;
 use serde_json::{Value, json};
 
 /// Options of `cargo xtask bench`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct BenchArgs {
-    /// Also run the bare ONNX Runtime loop on the same calls.
+    /// Also run a bare ONNX Runtime loop on the same calls (the floor).
+    #[arg(long)]
     pub floor: bool,
-    /// Also measure resident memory after 10 and 200 generations.
+    /// Also measure resident memory (VmRSS) after 10 and 200 generations.
+    #[arg(long)]
     pub memory: bool,
-    /// Pool layouts (`SESSIONSxTHREADS`) to run the 50-segment story with.
+    /// The 50-segment story on pools of SESSIONS x THREADS (e.g. `1x2,2x1`).
+    #[arg(long, value_name = "SxT,...", value_delimiter = ',', value_parser = layout)]
     pub batch: Vec<(usize, usize)>,
-    /// Timed passes over the corpus.
+    /// Timed passes over the corpus (with --python: narrations of the corpus).
+    #[arg(long, value_name = "N", default_value_t = 5)]
     pub iterations: usize,
-    /// Cold-start runs of `kokoro say`.
+    /// Cold-start runs of `kokoro say`, in turns with the bare-ORT cold floor.
+    #[arg(long, value_name = "N", default_value_t = 5)]
     pub cold_runs: usize,
-    /// Extra arguments for both drivers (`--threads T`, `--graph-opt X`, `--no-arena`, ...).
-    pub session_args: Vec<String>,
-    /// Caller threads for the `--callers N` comparison (1 caller vs N vs `generate_segments`).
+    /// N threads of the caller's own on one Engine vs 1 thread vs generate_segments.
+    #[arg(long, value_name = "N")]
     pub callers: Option<usize>,
-    /// Caller counts for the pool-memory runs (one process each).
+    /// The peak RSS of K concurrent callers, one process for each K.
+    #[arg(long, value_name = "K,K,...", value_delimiter = ',')]
     pub pool_memory: Vec<usize>,
-    /// Run the Python thread benchmark of kokoro-py instead (`--python`).
+    /// Instead, run crates/kokoro-py/bench/bench_threads.py: the release wheel narrates the corpus
+    /// N times from 1 and from 4 Python threads, against kokoro-onnx 0.6.1 (own venv) on the same
+    /// model and voice; wall times, ratios and peak RSS.
+    #[arg(long)]
     pub python: bool,
+    /// Session options, passed to both drivers.
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
-/// Parses the arguments after `bench`.
-pub fn parse(args: &[String]) -> Result<BenchArgs> {
-    let mut b = BenchArgs {
-        iterations: 5,
-        cold_runs: 5,
-        ..BenchArgs::default()
-    };
-    let mut i = 0;
-    while let Some(arg) = args.get(i) {
-        let mut value = || -> Result<String> {
-            i += 1;
-            args.get(i)
-                .cloned()
-                .with_context(|| format!("{arg} needs a value (see `cargo xtask help`)"))
-        };
-        match arg.as_str() {
-            "--floor" => b.floor = true,
-            "--memory" => b.memory = true,
-            "--python" => b.python = true,
-            "--iterations" => b.iterations = value()?.parse().context("--iterations N")?,
-            "--cold-runs" => b.cold_runs = value()?.parse().context("--cold-runs N")?,
-            "--callers" => b.callers = Some(value()?.parse().context("--callers N")?),
-            "--pool-memory" => {
-                for k in value()?.split(',') {
-                    b.pool_memory
-                        .push(k.parse().context("--pool-memory K,K,...")?);
-                }
-            }
-            "--batch" => {
-                for layout in value()?.split(',') {
-                    let (s, t) = layout
-                        .split_once('x')
-                        .with_context(|| format!("--batch wants SESSIONSxTHREADS, got {layout}"))?;
-                    b.batch.push((s.parse()?, t.parse()?));
-                }
-            }
-            "--threads" | "--graph-opt" => {
-                let v = value()?;
-                b.session_args.extend([arg.clone(), v]);
-            }
-            "--memory-pattern"
-            | "--no-memory-pattern"
-            | "--no-arena"
-            | "--no-spinning"
-            | "--no-arena-shrinkage" => {
-                b.session_args.push(arg.clone());
-            }
-            other => bail!("unexpected argument `{other}` for `bench` (see `cargo xtask help`)"),
+/// The session options of `cargo xtask bench`, passed on to both drivers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Args)]
+pub struct SessionArgs {
+    /// ONNX Runtime intra-op threads per session.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// ONNX Runtime graph optimization level.
+    #[arg(long, value_name = "LEVEL", value_parser = ["all", "extended", "basic", "disable"])]
+    pub graph_opt: Option<String>,
+    /// Turn ONNX Runtime's memory pattern optimization on.
+    #[arg(long, overrides_with = "no_memory_pattern")]
+    pub memory_pattern: bool,
+    /// Turn ONNX Runtime's memory pattern optimization off.
+    #[arg(long, overrides_with = "memory_pattern")]
+    pub no_memory_pattern: bool,
+    /// No CPU memory arena.
+    #[arg(long)]
+    pub no_arena: bool,
+    /// No spinning of the intra-op threads.
+    #[arg(long)]
+    pub no_spinning: bool,
+    /// No shrinking of the arena after each run.
+    #[arg(long)]
+    pub no_arena_shrinkage: bool,
+}
+
+impl SessionArgs {
+    /// The options as the drivers take them (`--threads T`, `--graph-opt X`, `--no-arena`, ...).
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(t) = self.threads {
+            args.extend(["--threads".to_string(), t.to_string()]);
         }
-        i += 1;
+        if let Some(level) = &self.graph_opt {
+            args.extend(["--graph-opt".to_string(), level.clone()]);
+        }
+        let flags = [
+            (self.memory_pattern, "--memory-pattern"),
+            (self.no_memory_pattern, "--no-memory-pattern"),
+            (self.no_arena, "--no-arena"),
+            (self.no_spinning, "--no-spinning"),
+            (self.no_arena_shrinkage, "--no-arena-shrinkage"),
+        ];
+        args.extend(
+            flags
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, flag)| flag.to_string()),
+        );
+        args
     }
-    Ok(b)
+}
+
+/// One pool layout of `--batch`: `SESSIONSxTHREADS`.
+fn layout(s: &str) -> Result<(usize, usize), String> {
+    let parse = |n: &str| n.parse::<usize>().map_err(|e| format!("{n}: {e}"));
+    let (sessions, threads) = s
+        .split_once('x')
+        .ok_or_else(|| format!("--batch wants SESSIONSxTHREADS, got {s}"))?;
+    Ok((parse(sessions)?, parse(threads)?))
 }
 
 fn target_dir(root: &Path) -> PathBuf {
@@ -267,28 +287,24 @@ pub fn run(root: &Path, args: &BenchArgs, cargo: &dyn Fn(&[&str]) -> Result<()>)
         "--calls-out".into(),
         calls.display().to_string(),
     ];
-    engine_args.extend(args.session_args.iter().cloned());
+    engine_args.extend(args.session.to_args());
     let engine = run_json(root, &engine_bin, &engine_args)?;
     let threads = engine["threads"].as_u64().unwrap_or(1);
     report.insert("engine".into(), engine["engine"].clone());
     report.insert("threads".into(), json!(threads));
 
     if args.floor {
+        // The engine's resolved thread count, not the option as given.
+        let session = SessionArgs {
+            threads: usize::try_from(threads).ok(),
+            ..args.session.clone()
+        };
         let mut floor_args = vec![
             calls.display().to_string(),
             "--iterations".into(),
             args.iterations.to_string(),
-            "--threads".into(),
-            threads.to_string(),
         ];
-        let mut rest = args.session_args.iter();
-        while let Some(a) = rest.next() {
-            if a == "--threads" {
-                rest.next(); // already passed: the engine's resolved count
-            } else {
-                floor_args.push(a.clone());
-            }
-        }
+        floor_args.extend(session.to_args());
         let floor = run_json(
             root,
             &release.join("examples").join("bench_floor"),
@@ -315,7 +331,7 @@ pub fn run(root: &Path, args: &BenchArgs, cargo: &dyn Fn(&[&str]) -> Result<()>)
             "--iterations".to_string(),
             args.iterations.to_string(),
         ];
-        a.extend(args.session_args.iter().cloned());
+        a.extend(args.session.to_args());
         report.insert(
             "callers".into(),
             run_json(root, &engine_bin, &a)?["callers"].clone(),
@@ -332,7 +348,7 @@ pub fn run(root: &Path, args: &BenchArgs, cargo: &dyn Fn(&[&str]) -> Result<()>)
             "--sessions".to_string(),
             (*k).max(1).to_string(),
         ];
-        a.extend(args.session_args.iter().cloned());
+        a.extend(args.session.to_args());
         pools.push(run_json(root, &engine_bin, &a)?["pool_memory"].clone());
     }
     if !pools.is_empty() {
@@ -346,7 +362,7 @@ pub fn run(root: &Path, args: &BenchArgs, cargo: &dyn Fn(&[&str]) -> Result<()>)
             "--corpus".to_string(),
             "fixtures/bench/memory.json".to_string(),
         ];
-        a.extend(args.session_args.iter().cloned());
+        a.extend(args.session.to_args());
         let m = run_json(root, &engine_bin, &a)?;
         report.insert("memory".into(), m["memory"].clone());
     }
@@ -503,7 +519,19 @@ fn print_table(r: &Value) {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    fn parse(s: &str) -> Result<BenchArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("bench").chain(s.split_whitespace())).map(|c| c.bench)
+    }
 
     fn args(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
@@ -511,21 +539,25 @@ mod tests {
 
     #[test]
     fn defaults_and_options() {
-        let d = parse(&[]).unwrap();
+        let d = parse("").unwrap();
         assert_eq!(
             (d.iterations, d.cold_runs, d.floor, d.memory),
             (5, 5, false, false)
         );
-        let b = parse(&args(
-            "--floor --memory --batch 1x2,2x1 --iterations 3 --threads 2 --no-arena",
-        ))
-        .unwrap();
+        assert!(d.session.to_args().is_empty());
+        let b = parse("--floor --memory --batch 1x2,2x1 --iterations 3 --threads 2 --no-arena")
+            .unwrap();
         assert!(b.floor && b.memory);
         assert_eq!(b.batch, vec![(1, 2), (2, 1)]);
         assert_eq!(b.iterations, 3);
-        assert_eq!(b.session_args, args("--threads 2 --no-arena"));
-        let c = parse(&args("--callers 2 --pool-memory 1,2,4")).unwrap();
+        assert_eq!(b.session.to_args(), args("--threads 2 --no-arena"));
+        let c = parse("--callers 2 --pool-memory 1,2,4").unwrap();
         assert_eq!((c.callers, c.pool_memory), (Some(2), vec![1, 2, 4]));
+        let s = parse("--graph-opt basic --memory-pattern --no-memory-pattern --no-spinning --no-arena-shrinkage").unwrap();
+        assert_eq!(
+            s.session.to_args(),
+            args("--graph-opt basic --no-memory-pattern --no-spinning --no-arena-shrinkage")
+        );
     }
 
     #[test]
@@ -537,8 +569,10 @@ mod tests {
             "--bogus",
             "--callers x",
             "--pool-memory 1,a",
+            "--graph-opt fastest",
+            "--threads",
         ] {
-            assert!(parse(&args(bad)).is_err(), "{bad}");
+            assert!(parse(bad).is_err(), "{bad}");
         }
     }
 }
