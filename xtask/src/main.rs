@@ -114,6 +114,13 @@ fn root() -> PathBuf {
     here.parent().unwrap_or(here).to_path_buf()
 }
 
+/// The cargo target dir: `CARGO_TARGET_DIR`, else `<root>/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
 fn ui() -> Ui {
     Ui {
         tty: std::io::stderr().is_terminal(),
@@ -127,9 +134,7 @@ fn fetch_options(
     no_runtime: bool,
 ) -> FetchOptions {
     let root = root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let target = target_dir(&root);
     FetchOptions {
         variant,
         dir: dir.unwrap_or_else(|| root.join("models")),
@@ -170,9 +175,7 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
 /// manifest, as another project would build it, with the workspace's target directory (so the
 /// dependencies compiled for the tests are reused, not rebuilt) and the fetched model files.
 fn downstream_run(root: &Path) -> (Vec<String>, Vec<(&'static str, String)>) {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let target = target_dir(root);
     let manifest = root.join("examples/downstream/Cargo.toml");
     let media = target.join("downstream-media");
     let args = vec![

@@ -11,16 +11,12 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+use crate::target_dir;
+
 /// What the test venv needs from PyPI.
 const TEST_REQUIREMENTS: [&str; 3] = ["maturin>=1.9.4,<2", "pytest>=7", "numpy>=1.22"];
 /// The reference implementation the benchmark compares with, in a venv of its own.
 const KOKORO_ONNX: &str = "kokoro-onnx==0.6.1";
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-}
 
 fn show(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
