@@ -1,7 +1,7 @@
 //! Hashing and verified, atomic file writes (tempfile's `persist`, after an fsync).
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -75,19 +75,11 @@ impl<W: Write> Write for HashingWriter<W> {
 
 /// Hex sha256 and size of a file.
 pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(buf.get(..n).unwrap_or_default());
-        bytes += n as u64;
-    }
-    Ok((hex(&hasher.finalize()), bytes))
+    let mut file = io::BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut hashing = HashingWriter::new(io::sink());
+    io::copy(&mut file, &mut hashing)?;
+    let (_, sha256, bytes) = hashing.finish()?;
+    Ok((sha256, bytes))
 }
 
 /// The state of a file on disk compared to what it should be.

@@ -12,6 +12,7 @@ mod fetch;
 mod fsutil;
 mod manifest;
 mod pins;
+mod process;
 mod python;
 
 use std::ffi::OsString;
@@ -19,7 +20,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::fetch::{FetchOptions, Ui};
@@ -156,19 +157,10 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
         .chain(std::iter::once("cargo".to_string()))
         .chain(args.iter().map(|a| a.to_string()))
         .collect();
-    let shown = shown.join(" ");
-    eprintln!("xtask: $ {shown}");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let status = Command::new(cargo)
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(root())
-        .status()
-        .with_context(|| format!("cannot run `{shown}`"))?;
-    if !status.success() {
-        bail!("`{shown}` failed ({status})");
-    }
-    Ok(())
+    let mut cmd = Command::new(cargo);
+    cmd.args(args).envs(env.iter().copied()).current_dir(root());
+    process::run_shown(&mut cmd, &shown.join(" "))
 }
 
 /// The downstream example (`examples/downstream`, outside the workspace): `cargo run` of its own

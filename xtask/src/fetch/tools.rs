@@ -116,11 +116,7 @@ impl Fetcher<'_> {
 /// Runs a download tool: its output goes to the terminal when there is one, and is captured (and shown on
 /// failure) otherwise.
 fn run_tool(cmd: &mut Command, ui: Ui) -> Result<()> {
-    let shown = std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|a| a.to_string_lossy())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let shown = crate::process::show(cmd);
     ui.detail(format!("$ {shown}"));
     let prog = cmd.get_program().to_string_lossy().into_owned();
     if ui.tty {
