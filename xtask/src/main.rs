@@ -204,76 +204,85 @@ fn run(cmd: Cmd) -> Result<()> {
             let opts = fetch_options(Variant::default(), dir, false, false);
             fetch::verify_model(&opts.dir, ui())
         }
-        Cmd::Ci => {
-            cargo(&["fmt", "--all", "--", "--check"], &[])?;
-            cargo(
-                &[
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
-                &[],
-            )?;
-            fetch_default()?;
-            cargo(&["test", "--workspace"], &REQUIRE)?;
-            let (args, env) = downstream_run(&root());
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            cargo(&args, &env)?;
-            python::test(&root(), true)?;
-            eprintln!("xtask: ci passed");
-            Ok(())
-        }
-        Cmd::TestIntegration => {
-            fetch_default()?;
-            cargo(
-                &[
-                    "test",
-                    "-p",
-                    "tts-pipeline",
-                    "--test",
-                    "real_model",
-                    "--",
-                    "--nocapture",
-                ],
-                &[("KOKORO_REQUIRE_MODEL", "1")],
-            )?;
-            cargo(
-                &["test", "-p", "kokoro-cli", "--test", "cli"],
-                &[("KOKORO_REQUIRE_MODEL", "1")],
-            )?;
-            cargo(
-                &["test", "-p", "kokoro-session", "--test", "fixtures"],
-                &[("KOKORO_REQUIRE_RUNTIME", "1")],
-            )
-        }
+        Cmd::Ci => ci(),
+        Cmd::TestIntegration => test_integration(),
         Cmd::TestPython => python::test(&root(), false),
         Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations),
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
-        Cmd::Demo => {
-            fetch_default()?;
-            cargo(
-                &[
-                    "run",
-                    "-p",
-                    "kokoro-cli",
-                    "--bin",
-                    "kokoro",
-                    "--",
-                    "--model-dir",
-                    "models",
-                    "segments",
-                    "fixtures/sample-story.json",
-                    "--media-root",
-                    "media",
-                ],
-                &[],
-            )
-        }
+        Cmd::Demo => demo(),
     }
+}
+
+/// `cargo xtask ci`: every check, stopping at the first failure.
+fn ci() -> Result<()> {
+    cargo(&["fmt", "--all", "--", "--check"], &[])?;
+    cargo(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    fetch_default()?;
+    cargo(&["test", "--workspace"], &REQUIRE)?;
+    let (args, env) = downstream_run(&root());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    cargo(&args, &env)?;
+    python::test(&root(), true)?;
+    eprintln!("xtask: ci passed");
+    Ok(())
+}
+
+/// `cargo xtask test-integration`: the real-model integration tests.
+fn test_integration() -> Result<()> {
+    fetch_default()?;
+    cargo(
+        &[
+            "test",
+            "-p",
+            "tts-pipeline",
+            "--test",
+            "real_model",
+            "--",
+            "--nocapture",
+        ],
+        &[("KOKORO_REQUIRE_MODEL", "1")],
+    )?;
+    cargo(
+        &["test", "-p", "kokoro-cli", "--test", "cli"],
+        &[("KOKORO_REQUIRE_MODEL", "1")],
+    )?;
+    cargo(
+        &["test", "-p", "kokoro-session", "--test", "fixtures"],
+        &[("KOKORO_REQUIRE_RUNTIME", "1")],
+    )
+}
+
+/// `cargo xtask demo`: the sample story through the `kokoro` CLI into `media/`.
+fn demo() -> Result<()> {
+    fetch_default()?;
+    cargo(
+        &[
+            "run",
+            "-p",
+            "kokoro-cli",
+            "--bin",
+            "kokoro",
+            "--",
+            "--model-dir",
+            "models",
+            "segments",
+            "fixtures/sample-story.json",
+            "--media-root",
+            "media",
+        ],
+        &[],
+    )
 }
 
 #[cfg(test)]

@@ -165,11 +165,49 @@ pub struct Report {
     pub batch: Vec<Batch>,
 }
 
-/// The rows of the table: metric, value, unit.
-fn rows(r: &Report) -> Vec<(String, f64, &'static str)> {
+/// One row of the table: metric, value, unit.
+type Row = (String, f64, &'static str);
+
+/// The rows of the table, section by section.
+fn rows(r: &Report) -> Vec<Row> {
+    let mut rows = engine_rows(r);
+    rows.extend(cold_rows(&r.cold_start));
+    rows.extend(r.callers.iter().flat_map(callers_rows));
+    rows.extend(r.pool_memory.iter().map(|p| {
+        (
+            format!(
+                "pool memory: {} callers, {} sessions, peak RSS",
+                p.callers, p.sessions_loaded
+            ),
+            p.vmhwm_mib.0,
+            "MiB",
+        )
+    }));
+    rows.extend(r.memory.iter().flat_map(|m| &m.after).map(|a| {
+        (
+            format!("memory: VmRSS after {} generations", a.generations),
+            a.vmrss_mib.0,
+            "MiB",
+        )
+    }));
+    rows.extend(r.batch.iter().map(|b| {
+        (
+            format!(
+                "batch: 50 segments, {} x {} threads",
+                b.sessions, b.threads_per_session
+            ),
+            b.wall_s.0,
+            "s",
+        )
+    }));
+    rows
+}
+
+/// The corpus passes, and the floor when it ran.
+fn engine_rows(r: &Report) -> Vec<Row> {
     let e = &r.engine;
-    let c = &r.cold_start;
-    let mut rows: Vec<(String, f64, &str)> = vec![
+    let share = 100.0 * e.inside_session_run_share.0;
+    let mut rows: Vec<Row> = vec![
         (
             "engine: median wall, corpus pass".into(),
             e.median_wall_s.0,
@@ -183,7 +221,7 @@ fn rows(r: &Report) -> Vec<(String, f64, &'static str)> {
         ),
         (
             "engine: share of wall inside session.run".into(),
-            100.0 * e.inside_session_run_share.0,
+            share,
             "%",
         ),
         ("engine: peak RSS (VmHWM)".into(), e.vmhwm_mib.0, "MiB"),
@@ -199,7 +237,11 @@ fn rows(r: &Report) -> Vec<(String, f64, &'static str)> {
             ("engine over floor".into(), 100.0 * over.0, "%"),
         ]);
     }
-    rows.extend([
+    rows
+}
+
+fn cold_rows(c: &ColdStart) -> Vec<Row> {
+    vec![
         (
             "cold start: `kokoro say` (median)".into(),
             c.median_s.0,
@@ -230,67 +272,35 @@ fn rows(r: &Report) -> Vec<(String, f64, &'static str)> {
             c.say_over_floor_rss.0,
             "x",
         ),
-    ]);
-    if let Some(k) = &r.callers {
-        let n = k.callers;
-        rows.extend([
-            (
-                "callers: 1 thread (median)".into(),
-                k.one_caller_median_s.0,
-                "s",
-            ),
-            (
-                format!("callers: {n} threads (median)"),
-                k.n_callers_median_s.0,
-                "s",
-            ),
-            (
-                "callers: generate_segments (median)".into(),
-                k.generate_segments_median_s.0,
-                "s",
-            ),
-            (
-                format!("callers: {n} over 1, speed-up"),
-                k.n_callers_speedup_over_one.0,
-                "x",
-            ),
-            (
-                format!("callers: {n} vs generate_segments, throughput"),
-                k.n_callers_throughput_vs_generate_segments.0,
-                "x",
-            ),
-        ]);
-    }
-    rows.extend(r.pool_memory.iter().map(|p| {
+    ]
+}
+
+fn callers_rows(k: &Callers) -> Vec<Row> {
+    let n = k.callers;
+    let gs = "callers: generate_segments (median)";
+    vec![
         (
-            format!(
-                "pool memory: {} callers, {} sessions, peak RSS",
-                p.callers, p.sessions_loaded
-            ),
-            p.vmhwm_mib.0,
-            "MiB",
-        )
-    }));
-    if let Some(m) = &r.memory {
-        rows.extend(m.after.iter().map(|a| {
-            (
-                format!("memory: VmRSS after {} generations", a.generations),
-                a.vmrss_mib.0,
-                "MiB",
-            )
-        }));
-    }
-    rows.extend(r.batch.iter().map(|b| {
-        (
-            format!(
-                "batch: 50 segments, {} x {} threads",
-                b.sessions, b.threads_per_session
-            ),
-            b.wall_s.0,
+            "callers: 1 thread (median)".into(),
+            k.one_caller_median_s.0,
             "s",
-        )
-    }));
-    rows
+        ),
+        (
+            format!("callers: {n} threads (median)"),
+            k.n_callers_median_s.0,
+            "s",
+        ),
+        (gs.into(), k.generate_segments_median_s.0, "s"),
+        (
+            format!("callers: {n} over 1, speed-up"),
+            k.n_callers_speedup_over_one.0,
+            "x",
+        ),
+        (
+            format!("callers: {n} vs generate_segments, throughput"),
+            k.n_callers_throughput_vs_generate_segments.0,
+            "x",
+        ),
+    ]
 }
 
 /// Prints the report as a table on stderr.
