@@ -1,11 +1,12 @@
-//! Hashing and verified, atomic file writes.
+//! Hashing and verified, atomic file writes (tempfile's `persist`, after an fsync).
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
 
 /// What a file is expected to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +52,6 @@ impl<W: Write> HashingWriter<W> {
         }
     }
 
-    /// Bytes written so far.
-    pub fn bytes(&self) -> u64 {
-        self.bytes
-    }
-
     /// Flushes and returns the inner writer, the hex sha256 and the byte count.
     pub fn finish(mut self) -> io::Result<(W, String, u64)> {
         self.inner.flush()?;
@@ -79,19 +75,11 @@ impl<W: Write> Write for HashingWriter<W> {
 
 /// Hex sha256 and size of a file.
 pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(buf.get(..n).unwrap_or_default());
-        bytes += n as u64;
-    }
-    Ok((hex(&hasher.finalize()), bytes))
+    let mut file = io::BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut hashing = HashingWriter::new(io::sink());
+    io::copy(&mut file, &mut hashing)?;
+    let (_, sha256, bytes) = hashing.finish()?;
+    Ok((sha256, bytes))
 }
 
 /// The state of a file on disk compared to what it should be.
@@ -160,44 +148,63 @@ pub fn verify_or_delete(path: &Path, expect: Expect<'_>) -> Result<()> {
     }
 }
 
-/// `<path>.part`: where a file is written before it is verified and renamed.
-pub fn part_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".part");
-    path.with_file_name(name)
+/// A new, empty temporary file `<name>.<random>.part` beside `dest` (so that [`persist`] is a
+/// rename within one file system), with the permissions `File::create` would give it (tempfile's
+/// default is owner-only). It is deleted when dropped unless persisted.
+pub fn temp_beside(dest: &Path) -> Result<NamedTempFile> {
+    let dir = match dest.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut prefix = dest.file_name().unwrap_or_default().to_os_string();
+    prefix.push(".");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".part");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
 }
 
-/// Writes `dest` through `fill` into `<dest>.part`, checks the result against `expect` (when pinned),
-/// then renames it into place. Never leaves a partial or unverified file under `dest`.
-/// Returns the digest and size written.
+/// Flushes `part` to the disk (fsync) and renames it to `dest` atomically.
+pub fn persist(part: NamedTempFile, dest: &Path) -> Result<()> {
+    part.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write {}", part.path().display()))?;
+    let shown = part.path().display().to_string();
+    part.persist(dest)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot rename {shown} to {}", dest.display()))?;
+    Ok(())
+}
+
+/// Writes `dest` through `fill` into a temporary file beside it, checks the result against
+/// `expect` (when pinned), then [`persist`]s it. Never leaves a partial or unverified file under
+/// `dest`, nor a temporary one. Returns the digest and size written.
 pub fn write_verified(
     dest: &Path,
     expect: Option<Expect<'_>>,
-    fill: impl FnOnce(&mut HashingWriter<io::BufWriter<File>>) -> Result<()>,
+    fill: impl FnOnce(&mut HashingWriter<io::BufWriter<NamedTempFile>>) -> Result<()>,
 ) -> Result<(String, u64)> {
-    if let Some(dir) = dest.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let part = part_path(dest);
-    let file = File::create(&part).with_context(|| format!("cannot create {}", part.display()))?;
-    let mut writer = HashingWriter::new(io::BufWriter::with_capacity(1 << 20, file));
-    let filled = fill(&mut writer);
-    let finished = writer.finish();
-    let (sha256, bytes) = match (filled, finished) {
-        (Ok(()), Ok((_, sha256, bytes))) => (sha256, bytes),
-        (Err(e), _) => {
-            let _ = fs::remove_file(&part);
-            return Err(e);
-        }
-        (Ok(()), Err(e)) => {
-            let _ = fs::remove_file(&part);
-            return Err(e).with_context(|| format!("cannot write {}", part.display()));
-        }
-    };
+    let part = temp_beside(dest)?;
+    let shown = part.path().display().to_string();
+    let mut writer = HashingWriter::new(io::BufWriter::with_capacity(1 << 20, part));
+    fill(&mut writer)?;
+    let (buffered, sha256, bytes) = writer
+        .finish()
+        .with_context(|| format!("cannot write {shown}"))?;
+    let part = buffered
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)
+        .with_context(|| format!("cannot write {shown}"))?;
     if let Some(expect) = expect {
         let size_ok = expect.bytes.is_none_or(|b| b == bytes);
         if sha256 != expect.sha256 || !size_ok {
-            let _ = fs::remove_file(&part);
             bail!(
                 "{} does not match its pin (sha256 {sha256}, {bytes} bytes; expected {}{}): nothing was kept; \
                  the download is corrupt or the upstream file changed",
@@ -210,18 +217,36 @@ pub fn write_verified(
             );
         }
     }
-    fs::rename(&part, dest)
-        .with_context(|| format!("cannot rename {} to {}", part.display(), dest.display()))?;
+    persist(part, dest)?;
     Ok((sha256, bytes))
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     // FIPS 180-2 test vectors.
     const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
     const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    /// The hex sha256 of `data`.
+    pub(crate) fn sha(data: &[u8]) -> String {
+        let mut w = HashingWriter::new(io::sink());
+        w.write_all(data).unwrap();
+        w.finish().unwrap().1
+    }
+
+    /// The names of the files in `dir`, sorted.
+    pub(crate) fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
 
     #[test]
     fn sha256_of_known_vectors() {
@@ -320,7 +345,7 @@ mod tests {
         .unwrap();
         assert_eq!(got, (ABC.to_string(), 3));
         assert_eq!(fs::read(&dest).unwrap(), b"abc");
-        assert!(!part_path(&dest).exists());
+        assert_eq!(files_in(dest.parent().unwrap()), ["out.bin"]);
     }
 
     #[test]
@@ -337,8 +362,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("does not match its pin"), "{err}");
-        assert!(!dest.exists());
-        assert!(!part_path(&dest).exists());
+        assert!(files_in(dir.path()).is_empty(), "nothing is left behind");
     }
 
     #[test]
@@ -348,6 +372,15 @@ mod tests {
         let got = write_verified(&dest, None, |w| Ok(w.write_all(b"")?)).unwrap();
         assert_eq!(got, (EMPTY.to_string(), 0));
         assert!(dest.exists());
+        // As `File::create` would: readable by others where the umask allows (not tempfile's 0600).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let created = dir.path().join("created");
+            File::create(&created).unwrap();
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode();
+            assert_eq!(mode(&dest), mode(&created));
+        }
     }
 
     #[test]
@@ -360,7 +393,6 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("network went away"));
-        assert!(!dest.exists());
-        assert!(!part_path(&dest).exists());
+        assert!(files_in(dir.path()).is_empty(), "nothing is left behind");
     }
 }

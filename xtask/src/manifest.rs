@@ -1,14 +1,12 @@
-//! Model variants and `manifest.json`.
+//! Model variants, and reading and writing `manifest.json` (whose format kokoro-session's
+//! [`Manifest`] defines).
 
 use std::fmt;
+use std::io::Write as _;
 use std::path::Path;
-use std::str::FromStr;
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
-
-/// Name of the manifest inside the model dir.
-pub const MANIFEST: &str = "manifest.json";
+pub use kokoro_session::{MANIFEST_FILE, Manifest, ManifestFile};
 
 /// A Kokoro model variant `fetch-model` knows how to obtain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -94,126 +92,62 @@ impl fmt::Display for Variant {
     }
 }
 
-impl FromStr for Variant {
-    type Err = anyhow::Error;
+/// The names on the command line (`--variant`), as [`Variant::as_str`] spells them.
+impl clap::ValueEnum for Variant {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Variant::ALL
+    }
 
-    fn from_str(s: &str) -> Result<Self> {
-        Variant::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Variant::ALL.iter().map(|v| v.as_str()).collect();
-                anyhow::anyhow!("unknown variant `{s}`: use one of {}", names.join(", "))
-            })
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
     }
 }
 
-/// One file of the model dir.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileEntry {
-    /// Path relative to the model dir, `/`-separated.
-    pub path: String,
-    /// Lowercase hex sha256.
-    pub sha256: String,
-    /// Size in bytes.
-    pub bytes: u64,
-    /// False for a digest recorded on first download (trust on first use) rather than pinned in xtask.
-    pub pinned: bool,
+/// Reads `<dir>/manifest.json` (kokoro-session's [`Manifest`], which defines the format);
+/// `Ok(None)` if there is none.
+pub fn read(dir: &Path) -> Result<Option<Manifest>> {
+    Ok(Manifest::load(dir)?)
 }
 
-/// `models/manifest.json`: what `fetch-model` installed, for the engine and for `verify-model`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Variant name, e.g. `v1.0-int8`.
-    pub variant: String,
-    /// Phoneme vocabulary: `v1.0` or `v0.19`.
-    pub vocab: String,
-    /// Model file.
-    pub model: String,
-    /// Voice packs: a directory of `<id>.bin`, or an NPZ file.
-    pub voices: String,
-    /// hexgrad `config.json`, when the variant needs it.
-    pub config: Option<String>,
-    /// ONNX Runtime shared library, when it was fetched.
-    pub runtime: Option<String>,
-    /// Output sample rate in Hz.
-    pub sample_rate: u32,
-    /// Every file with its digest.
-    pub files: Vec<FileEntry>,
-}
-
-impl Manifest {
-    /// Reads `<dir>/manifest.json`; `Ok(None)` if there is none.
-    pub fn read(dir: &Path) -> Result<Option<Manifest>> {
-        let path = dir.join(MANIFEST);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-        };
-        let manifest = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{} is not a valid manifest: re-run `cargo xtask fetch-model`",
-                path.display()
-            )
-        })?;
-        Ok(Some(manifest))
-    }
-
-    /// Writes `<dir>/manifest.json` atomically.
-    pub fn write(&self, dir: &Path) -> Result<()> {
-        let path = dir.join(MANIFEST);
-        let mut text = serde_json::to_string_pretty(self)?;
-        text.push('\n');
-        let part = crate::fsutil::part_path(&path);
-        std::fs::write(&part, text).with_context(|| format!("cannot write {}", part.display()))?;
-        std::fs::rename(&part, &path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
-    }
-
-    /// The recorded entry for `path`, if any.
-    pub fn entry(&self, path: &str) -> Option<&FileEntry> {
-        self.files.iter().find(|f| f.path == path)
-    }
+/// Writes `<dir>/manifest.json` atomically (fsync, then rename).
+pub fn write(manifest: &Manifest, dir: &Path) -> Result<()> {
+    let path = dir.join(MANIFEST_FILE);
+    let mut text = serde_json::to_string_pretty(manifest)?;
+    text.push('\n');
+    let mut part = crate::fsutil::temp_beside(&path)?;
+    part.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", part.path().display()))?;
+    crate::fsutil::persist(part, &path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sample() -> Manifest {
-        Manifest {
-            variant: "v1.0-int8".into(),
-            vocab: "v1.0".into(),
-            model: "kokoro-v1.0.int8.onnx".into(),
-            voices: "voices".into(),
-            config: Some("config.json".into()),
-            runtime: None,
-            sample_rate: 24_000,
-            files: vec![FileEntry {
-                path: "voices/af_bella.bin".into(),
-                sha256: "f69d836209b78eb8c66e75e3cda491e26ea838a3674257e9d4e5703cbaf55c8b".into(),
-                bytes: 522_240,
-                pinned: true,
-            }],
-        }
+    fn sample(dir: &Path) -> Manifest {
+        let mut m = Manifest::new(dir, "v1.0-int8", "kokoro-v1.0.int8.onnx");
+        m.vocab = "v1.0".into();
+        m.voices = "voices".into();
+        m.config = Some("config.json".into());
+        m.files.push(ManifestFile::new(
+            "voices/af_bella.bin",
+            "f69d836209b78eb8c66e75e3cda491e26ea838a3674257e9d4e5703cbaf55c8b",
+            522_240,
+            true,
+        ));
+        m
     }
 
     #[test]
     fn variant_names_roundtrip() {
+        use clap::ValueEnum as _;
         for v in Variant::ALL {
-            assert_eq!(v.as_str().parse::<Variant>().unwrap(), v);
+            assert_eq!(Variant::from_str(v.as_str(), false).unwrap(), v);
             assert_eq!(v.to_string(), v.as_str());
         }
         assert_eq!(Variant::default(), Variant::V1Int8);
-    }
-
-    #[test]
-    fn unknown_variant_lists_the_valid_ones() {
         for bad in ["", "v1", "V1.0-INT8", "v1.0-int4", "v0.19 "] {
-            let err = bad.parse::<Variant>().unwrap_err().to_string();
-            assert!(err.contains("v1.0-int8") && err.contains("v0.19"), "{err}");
+            assert!(Variant::from_str(bad, false).is_err(), "{bad}");
         }
     }
 
@@ -235,24 +169,39 @@ mod tests {
     }
 
     #[test]
-    fn manifest_roundtrips_through_json() {
-        let m = sample();
-        let json = serde_json::to_string(&m).unwrap();
-        assert_eq!(serde_json::from_str::<Manifest>(&json).unwrap(), m);
-        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(value["sample_rate"], 24_000);
-        assert_eq!(value["runtime"], serde_json::Value::Null);
-        assert_eq!(value["files"][0]["bytes"], 522_240);
+    fn manifest_json_is_the_format_it_always_was() {
+        let dir = tempfile::tempdir().unwrap();
+        write(&sample(dir.path()), dir.path()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(MANIFEST_FILE)).unwrap();
+        let expected = r#"{
+  "variant": "v1.0-int8",
+  "vocab": "v1.0",
+  "model": "kokoro-v1.0.int8.onnx",
+  "voices": "voices",
+  "config": "config.json",
+  "runtime": null,
+  "sample_rate": 24000,
+  "files": [
+    {
+      "path": "voices/af_bella.bin",
+      "sha256": "f69d836209b78eb8c66e75e3cda491e26ea838a3674257e9d4e5703cbaf55c8b",
+      "bytes": 522240,
+      "pinned": true
+    }
+  ]
+}
+"#;
+        assert_eq!(text, expected);
     }
 
     #[test]
     fn manifest_roundtrips_through_disk() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(Manifest::read(dir.path()).unwrap().is_none());
-        let m = sample();
-        m.write(dir.path()).unwrap();
-        assert_eq!(Manifest::read(dir.path()).unwrap(), Some(m));
-        std::fs::write(dir.path().join(MANIFEST), "{").unwrap();
-        assert!(Manifest::read(dir.path()).is_err());
+        assert!(read(dir.path()).unwrap().is_none());
+        let m = sample(dir.path());
+        write(&m, dir.path()).unwrap();
+        assert_eq!(read(dir.path()).unwrap(), Some(m));
+        std::fs::write(dir.path().join(MANIFEST_FILE), "{").unwrap();
+        assert!(read(dir.path()).is_err());
     }
 }

@@ -356,3 +356,64 @@ pub const VOICES: &[(&str, &str)] = &[
         "261e2c89470534dbbcb8fd98b8fdc495ec94063d9bb6c8277f7be43cccba3f42",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn voice_table_has_54_unique_well_formed_entries() {
+        assert_eq!(VOICES.len(), 54);
+        let ids: BTreeSet<_> = VOICES.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids.len(), 54, "duplicate voice ids");
+        for (id, sha) in VOICES {
+            assert!(
+                !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{id}"
+            );
+            assert_eq!(sha.len(), 64, "{id}");
+            assert!(
+                sha.chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn voice_table_agrees_with_the_facts_sheet() {
+        // Independently recorded in kokoro-facts.md.
+        let facts = [
+            (
+                "af_bella",
+                "f69d836209b78eb8c66e75e3cda491e26ea838a3674257e9d4e5703cbaf55c8b",
+            ),
+            (
+                "af_heart",
+                "d583ccff3cdca2f7fae535cb998ac07e9fcb90f09737b9a41fa2734ec44a8f0b",
+            ),
+            (
+                "am_adam",
+                "162b035ed91cfc48b6046982184c645f72edcdd1b82843347f605d7bf7b15716",
+            ),
+            (
+                "bf_emma",
+                "669fe0647f9dd04fcab92f1439a40eeb4c8b4ab1f82e4996fe3d918ce4a63b73",
+            ),
+            (
+                "bm_george",
+                "c4b235a4c1f2cd3b939fed08b899ce9385638b763f7b73a59616c4fc9bd6c9bc",
+            ),
+        ];
+        for (id, sha) in facts {
+            assert_eq!(
+                VOICES.iter().find(|(v, _)| *v == id).map(|(_, s)| *s),
+                Some(sha),
+                "{id}"
+            );
+        }
+        assert_eq!(VOICE_BYTES, 510 * 256 * 4);
+    }
+}

@@ -11,27 +11,14 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+use crate::process::{run, show};
+use crate::target_dir;
+
 /// What the test venv needs from PyPI.
 const TEST_REQUIREMENTS: [&str; 3] = ["maturin>=1.9.4,<2", "pytest>=7", "numpy>=1.22"];
 /// The reference implementation the benchmark compares with, in a venv of its own.
 const KOKORO_ONNX: &str = "kokoro-onnx==0.6.1";
 
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-}
-
-fn show(cmd: &Command) -> String {
-    let mut s = cmd.get_program().to_string_lossy().into_owned();
-    for a in cmd.get_args() {
-        s.push(' ');
-        s.push_str(&a.to_string_lossy());
-    }
-    s
-}
-
-/// Runs `cmd`, printing it first; fails when it fails.
 /// `PYTHON -m pip install --quiet --disable-pip-version-check`, to be given what to install.
 fn pip_install(python: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut cmd = Command::new(python);
@@ -43,18 +30,6 @@ fn pip_install(python: impl AsRef<std::ffi::OsStr>) -> Command {
         "--disable-pip-version-check",
     ]);
     cmd
-}
-
-fn run(cmd: &mut Command) -> Result<()> {
-    let shown = show(cmd);
-    eprintln!("xtask: $ {shown}");
-    let status = cmd
-        .status()
-        .with_context(|| format!("cannot run `{shown}`"))?;
-    if !status.success() {
-        bail!("`{shown}` failed ({status})");
-    }
-    Ok(())
 }
 
 /// A virtual environment at `dir` holding `requirements`; created when missing, and pip only

@@ -4,12 +4,13 @@
 //! `kokoro voices`, `kokoro info [--contract]`. Every generation prints one JSON outcome line on stdout; the
 //! exit status is non-zero when anything failed.
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use tts_pipeline::{Engine, EngineConfig, Outcome, ProjectRequest};
 
 #[derive(Debug, Parser)]
@@ -180,27 +181,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pcm16,
             phonemes,
         } => {
-            let text = match (text, text_file) {
-                (Some(t), _) => t,
-                (None, Some(path)) => match std::fs::read(&path) {
-                    Ok(bytes) => match String::from_utf8(bytes) {
-                        Ok(t) => t,
-                        Err(e) => {
-                            return Ok(print_outcome(&Outcome::failure(format!(
-                                "text file {} is not valid UTF-8 (first bad byte at {}): save it as UTF-8",
-                                path.display(),
-                                e.utf8_error().valid_up_to()
-                            ))));
-                        }
-                    },
-                    Err(e) => {
-                        return Ok(print_outcome(&Outcome::failure(format!(
-                            "cannot read text file {}: {e}",
-                            path.display()
-                        ))));
-                    }
-                },
-                (None, None) => anyhow::bail!("give the text to speak, or --text-file FILE"),
+            let text = match read_text(text, text_file)? {
+                Ok(text) => text,
+                Err(failure) => return Ok(print_outcome(&failure)),
             };
             let mut config = config;
             // One text, one caller: `say` loads exactly one session, so it need not share the
@@ -209,114 +192,167 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if pcm16 {
                 config.options.format = tts_pipeline::SampleFormat::Pcm16;
             }
-            let outcome = match Engine::open(&config) {
-                Ok(engine) if phonemes => Outcome::from(engine.generate_audio_from_phonemes(
-                    &text,
-                    voice.as_deref(),
-                    speed,
-                    &output,
-                )),
-                Ok(engine) => {
-                    Outcome::from(engine.generate_audio(&text, voice.as_deref(), speed, &output))
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, output = %output.display(), "generation failed: the engine did not open");
-                    Outcome::failure(e.to_string())
-                }
-            };
-            Ok(print_outcome(&outcome))
+            Ok(say(
+                &config,
+                &text,
+                voice.as_deref(),
+                speed,
+                &output,
+                phonemes,
+            ))
         }
         Command::Segments {
             file,
             media_root,
             media_url,
             workers,
-        } => {
-            let raw = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read segments file {}", file.display()))?;
-            let request: ProjectRequest = serde_json::from_str(&raw).with_context(|| {
-                format!(
-                    "{} is not a segments file: expected {{\"project_id\": ..., \"segments\": [{{\"id\", \"text\", \"voice\"?, \"speed\"?}}]}}",
-                    file.display()
-                )
-            })?;
-            // The segments run on the pool: do not preload the single session of `say`.
-            let mut config = config;
-            config.defer_session_load = true;
-            let engine = match Engine::open(&config) {
-                Ok(engine) => engine,
-                Err(e) => {
-                    tracing::error!(error = %e, segments = request.segments.len(), "cannot narrate the segments: the engine did not open");
-                    for seg in &request.segments {
-                        let out = tts_pipeline::SegmentOutcome::failure(&seg.id, e.to_string());
-                        println!("{}", serde_json::to_string(&out)?);
-                    }
-                    return Ok(ExitCode::FAILURE);
-                }
-            };
-            let layout = tts_pipeline::MediaLayout::new(media_root, media_url);
-            let total = request.segments.len();
-            let tty = std::io::stderr().is_terminal();
-            let workers = workers.unwrap_or_else(|| engine.default_workers());
-            let outcomes = engine.generate_segments(&layout, &request, workers, |done, out| {
-                if tty {
-                    let width = 30;
-                    let filled = (done * width).checked_div(total).unwrap_or(width);
-                    let mut err = std::io::stderr().lock();
-                    let _ = write!(
-                        err,
-                        "\r[{}{}] {done}/{total} {}",
-                        "=".repeat(filled),
-                        " ".repeat(width - filled),
-                        out.segment_id
-                    );
-                    if done == total {
-                        let _ = writeln!(err);
-                    }
-                }
-            });
-            let mut failed = 0;
-            for out in &outcomes {
-                if !out.outcome.success {
-                    failed += 1;
-                }
-                println!("{}", serde_json::to_string(out)?);
-            }
-            if failed > 0 {
-                eprintln!("{failed} of {total} segments failed");
-                Ok(ExitCode::FAILURE)
-            } else {
-                Ok(ExitCode::SUCCESS)
-            }
-        }
-        Command::Voices { json } => {
-            let voices = tts_pipeline::list_voices(&config)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&voices)?);
-            } else {
-                for v in &voices {
-                    println!("{:<14} {:<22} {}", v.id, v.language, v.gender);
-                }
-                eprintln!("{} voices", voices.len());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Info { json, contract } => {
-            let info = if contract {
-                tts_pipeline::engine_info_with_contract(&config)
-            } else {
-                tts_pipeline::engine_info(&config)
-            };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&info)?);
-            } else {
-                println!("{info}");
-            }
-            Ok(if info.model_available {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        } => segments(config, &file, media_root, media_url, workers),
+        Command::Voices { json } => voices(&config, json),
+        Command::Info { json, contract } => info(&config, json, contract),
     }
+}
+
+/// The text of `say`: given, or read from a UTF-8 file. A file that cannot be read is a failed
+/// outcome (the inner `Err`), not an error of the command line.
+fn read_text(
+    text: Option<String>,
+    text_file: Option<PathBuf>,
+) -> anyhow::Result<Result<String, Outcome>> {
+    let path = match (text, text_file) {
+        (Some(t), _) => return Ok(Ok(t)),
+        (None, Some(path)) => path,
+        (None, None) => anyhow::bail!("give the text to speak, or --text-file FILE"),
+    };
+    Ok(match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            Outcome::failure(format!(
+                "text file {} is not valid UTF-8 (first bad byte at {}): save it as UTF-8",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        }),
+        Err(e) => Err(Outcome::failure(format!(
+            "cannot read text file {}: {e}",
+            path.display()
+        ))),
+    })
+}
+
+/// `kokoro say`: one WAV file, one outcome line.
+fn say(
+    config: &EngineConfig,
+    text: &str,
+    voice: Option<&str>,
+    speed: f32,
+    output: &Path,
+    phonemes: bool,
+) -> ExitCode {
+    let outcome = match Engine::open(config) {
+        Ok(engine) if phonemes => {
+            Outcome::from(engine.generate_audio_from_phonemes(text, voice, speed, output))
+        }
+        Ok(engine) => Outcome::from(engine.generate_audio(text, voice, speed, output)),
+        Err(e) => {
+            tracing::error!(error = %e, output = %output.display(), "generation failed: the engine did not open");
+            Outcome::failure(e.to_string())
+        }
+    };
+    print_outcome(&outcome)
+}
+
+/// `kokoro segments`: one outcome line per segment, a progress bar on a terminal.
+fn segments(
+    mut config: EngineConfig,
+    file: &Path,
+    media_root: PathBuf,
+    media_url: String,
+    workers: Option<usize>,
+) -> anyhow::Result<ExitCode> {
+    let raw = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read segments file {}", file.display()))?;
+    let request: ProjectRequest = serde_json::from_str(&raw).with_context(|| {
+        format!(
+            "{} is not a segments file: expected {{\"project_id\": ..., \"segments\": [{{\"id\", \"text\", \"voice\"?, \"speed\"?}}]}}",
+            file.display()
+        )
+    })?;
+    // The segments run on the pool: do not preload the single session of `say`.
+    config.defer_session_load = true;
+    let engine = match Engine::open(&config) {
+        Ok(engine) => engine,
+        Err(e) => {
+            tracing::error!(error = %e, segments = request.segments.len(), "cannot narrate the segments: the engine did not open");
+            for seg in &request.segments {
+                let out = tts_pipeline::SegmentOutcome::failure(&seg.id, e.to_string());
+                println!("{}", serde_json::to_string(&out)?);
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let layout = tts_pipeline::MediaLayout::new(media_root, media_url);
+    let total = request.segments.len();
+    let workers = workers.unwrap_or_else(|| engine.default_workers());
+    let bar = progress_bar(total);
+    let outcomes = engine.generate_segments(&layout, &request, workers, |done, out| {
+        bar.set_message(out.segment_id.clone());
+        bar.set_position(done as u64);
+        if done == total {
+            bar.finish();
+        }
+    });
+    let mut failed = 0;
+    for out in &outcomes {
+        if !out.outcome.success {
+            failed += 1;
+        }
+        println!("{}", serde_json::to_string(out)?);
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {total} segments failed");
+        Ok(ExitCode::FAILURE)
+    } else {
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// A bar of `total` segments on stderr (`[=====     ] 3/10 seg-id`); indicatif hides it when
+/// stderr is not a terminal, so logs and pipes get only the outcome lines.
+fn progress_bar(total: usize) -> ProgressBar {
+    let style = ProgressStyle::with_template("[{bar:30}] {pos}/{len} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("= ");
+    ProgressBar::new(total as u64).with_style(style)
+}
+
+/// `kokoro voices`: a table, or JSON.
+fn voices(config: &EngineConfig, json: bool) -> anyhow::Result<ExitCode> {
+    let voices = tts_pipeline::list_voices(config)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&voices)?);
+    } else {
+        for v in &voices {
+            println!("{:<14} {:<22} {}", v.id, v.language, v.gender);
+        }
+        eprintln!("{} voices", voices.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kokoro info`: where the files are and whether they are all there; fails when the model is not.
+fn info(config: &EngineConfig, json: bool, contract: bool) -> anyhow::Result<ExitCode> {
+    let info = if contract {
+        tts_pipeline::engine_info_with_contract(config)
+    } else {
+        tts_pipeline::engine_info(config)
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+    } else {
+        println!("{info}");
+    }
+    Ok(if info.model_available {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -29,20 +29,44 @@ pub const RUNTIME_SUBDIR: &str = "onnxruntime";
 
 /// One file listed in the manifest, with its checksum.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ManifestFile {
-    /// Path relative to the model directory.
+    /// Path relative to the model directory, `/`-separated.
     pub path: String,
     /// Lowercase hex SHA-256 of the file.
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
+    /// False for a digest recorded on first download (trust on first use) rather than pinned by
+    /// `cargo xtask fetch-model`.
+    #[serde(default)]
+    pub pinned: bool,
+}
+
+impl ManifestFile {
+    /// A file entry: its path relative to the model directory, its digest and size, and whether
+    /// the digest is pinned.
+    pub fn new(
+        path: impl Into<String>,
+        sha256: impl Into<String>,
+        bytes: u64,
+        pinned: bool,
+    ) -> Self {
+        ManifestFile {
+            path: path.into(),
+            sha256: sha256.into(),
+            bytes,
+            pinned,
+        }
+    }
 }
 
 fn default_sample_rate() -> u32 {
     crate::SAMPLE_RATE
 }
 
-/// `models/manifest.json`, written by `cargo xtask fetch-model`. Paths are relative to the model dir.
+/// `models/manifest.json`, written by `cargo xtask fetch-model` (which builds it with
+/// [`Manifest::new`] and serializes it). Paths are relative to the model dir.
 ///
 /// ```
 /// use kokoro_session::Manifest;
@@ -67,10 +91,10 @@ pub struct Manifest {
     #[serde(default)]
     pub voices: String,
     /// hexgrad `config.json` (holds the vocab), if fetched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub config: Option<String>,
     /// ONNX Runtime shared library, if fetched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub runtime: Option<String>,
     /// Output sample rate in Hz.
     #[serde(default = "default_sample_rate")]
@@ -83,6 +107,23 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// A manifest for `model_dir` naming `variant` and its `model` file; the other fields are
+    /// empty (no vocab, voices, config, runtime or files) and the sample rate is 24 kHz, for the
+    /// writer to fill in.
+    pub fn new(model_dir: &Path, variant: impl Into<String>, model: impl Into<String>) -> Manifest {
+        Manifest {
+            variant: variant.into(),
+            vocab: String::new(),
+            model: model.into(),
+            voices: String::new(),
+            config: None,
+            runtime: None,
+            sample_rate: default_sample_rate(),
+            files: Vec::new(),
+            dir: model_dir.to_path_buf(),
+        }
+    }
+
     /// Reads `{model_dir}/manifest.json`. `Ok(None)` if there is no manifest;
     /// an [`ErrorKind::InvalidManifest`] error if it exists but cannot be read or parsed.
     pub fn load(model_dir: &Path) -> Result<Option<Manifest>> {
@@ -426,6 +467,22 @@ mod tests {
         );
         assert_eq!(m.file("k.onnx").map(|f| f.bytes), Some(1));
         assert!(m.file("nope").is_none());
+    }
+
+    #[test]
+    fn manifest_written_by_its_writer_reads_back() {
+        let dir = Path::new("/m");
+        let mut m = Manifest::new(dir, "v1.0", "k.onnx");
+        m.files.push(ManifestFile::new("k.onnx", "ab", 1, false));
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(Manifest::from_json(&json, dir).unwrap(), m);
+        assert_eq!(m.sample_rate, 24_000);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value.get("runtime"), Some(&serde_json::Value::Null));
+        // A manifest without `pinned` (older writers) reads as unpinned.
+        let old = manifest_json("k.onnx", None).replace(r#", "pinned": true"#, "");
+        let read = Manifest::from_json(&old, dir).unwrap();
+        assert_eq!(read.file("k.onnx").map(|f| f.pinned), Some(false));
     }
 
     #[test]
