@@ -41,6 +41,7 @@ mod context;
 mod error;
 mod fallback;
 mod lexicon;
+mod markup;
 mod normalize;
 mod numbers;
 mod phonemizer;

@@ -238,7 +238,7 @@ impl Phonemizer for MisakiPhonemizer {
 
     fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
         let prepared = self.prepare(text, dialect);
-        let spans = crate::normalize::markup_spans(&prepared);
+        let spans = crate::markup::markup_spans(&prepared);
         if spans.is_empty() {
             return self.phonemize_prepared(&prepared, dialect);
         }
