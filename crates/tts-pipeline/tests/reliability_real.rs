@@ -247,11 +247,13 @@ fn model_copy_with(relative: &str, replace: &[u8]) -> Option<tempfile::TempDir> 
     Some(tmp)
 }
 
+/// Recreates the directories of `from` under `to` (following symlinks: a model directory whose
+/// `voices/` is a link must not have its real files replaced) and links the files.
 fn link_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
+        if entry.path().is_dir() {
             std::fs::create_dir(&dest).unwrap();
             link_tree(&entry.path(), &dest);
         } else {
