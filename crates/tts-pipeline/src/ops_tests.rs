@@ -216,14 +216,23 @@ fn availability_checks_every_file_and_loads_nothing() {
     let config = config_for(dir.path());
     let a = crate::check_availability(&config);
     assert!(a.available, "{a}");
-    assert!(a.vocab.as_ref().unwrap().contains("v0.19"), "{a:?}");
-    assert!(a.voices.as_ref().unwrap().starts_with("1 voices"), "{a:?}");
+    assert!(a.vocab.found().unwrap().contains("v0.19"), "{a:?}");
+    assert!(a.voices.found().unwrap().starts_with("1 voices"), "{a:?}");
     let info = crate::engine_info(&config);
     assert!(info.model_available);
     assert!(
-        info.contract.is_err(),
+        !info.contract.is_found(),
         "info reads no contract unless asked"
     );
+    // `kokoro info` prints what it always printed: JSON `{"Ok": ..}` / `{"Err": ..}`; text with
+    // what was found, and the contract's own reason.
+    let json = serde_json::to_value(&info).unwrap();
+    assert_eq!(json["model"]["Ok"].as_str(), info.model.found());
+    assert_eq!(json["contract"]["Err"].as_str(), info.contract.missing());
+    let text = info.to_string();
+    let model_line = format!("model:      {}\n", info.model.found().unwrap());
+    assert!(text.contains(&model_line), "{text}");
+    assert!(text.contains("\ncontract:   not read ("), "{text}");
     assert_eq!(kokoro_session::load_count(), loads, "nothing was loaded");
 
     // Each missing piece makes it unavailable and is named.
@@ -264,6 +273,9 @@ fn availability_checks_every_file_and_loads_nothing() {
         assert!(!a.available, "{what}: {a}");
         let problems = a.problems().join("\n");
         assert!(problems.contains(named), "{what}: {problems}");
+        let shown = crate::engine_info(&config).to_string();
+        let missing = format!("{named}{}MISSING: ", " ".repeat(12 - named.len()));
+        assert!(shown.contains(&missing), "{what}: {shown}");
         assert!(problems.contains("fetch-model"), "{what}: {problems}");
     }
     assert_eq!(kokoro_session::load_count(), loads, "nothing was loaded");
@@ -367,7 +379,8 @@ fn an_unknown_model_is_refused_loudly_unless_its_contract_tells() {
     assert!(!a.available);
     assert!(
         a.vocab
-            .unwrap_err()
+            .missing()
+            .unwrap()
             .contains("cannot tell which vocabulary"),
         "the cheap check says so too"
     );
