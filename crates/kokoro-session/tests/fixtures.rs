@@ -1,7 +1,7 @@
 //! Loads the tiny ONNX fixtures of `fixtures/onnx/` through the real `ort` + ONNX Runtime path.
 //!
-//! The runtime is found through `ORT_DYLIB_PATH`, else `<workspace>/models/onnxruntime/libonnxruntime.so*`
-//! (installed by `cargo xtask fetch-model`). Without one, the tests that need it print a loud
+//! The runtime is found through `ORT_DYLIB_PATH`, else in `<workspace>/models` (installed by
+//! `cargo xtask fetch-model`). Without one, the tests that need it print a loud
 //! `SKIPPED:` line and pass, unless `KOKORO_REQUIRE_RUNTIME=1`, in which case they fail.
 //!
 //! ONNX Runtime can be opened only once per process, so the "broken runtime" cases run in a child
@@ -14,7 +14,7 @@ use std::sync::{Arc, Barrier, Mutex, MutexGuard};
 
 use kokoro_session::{
     ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout, STYLE_DIM, SessionConfig,
-    SessionPool, SpeedType, TokenType, init_runtime, load_count, newest_runtime_in, process_stats,
+    SessionPool, SpeedType, TokenType, init_runtime, load_count, locate_runtime, process_stats,
     runtime_info, shared_session, weights_load_count,
 };
 
@@ -36,20 +36,20 @@ fn fixture(name: &str) -> PathBuf {
     workspace_root().join("fixtures/onnx").join(name)
 }
 
-/// The ONNX Runtime library to test with, or `None` (after a loud skip message) if there is none.
-/// Panics (fails the calling test) when `KOKORO_REQUIRE_RUNTIME=1` and there is none.
+/// The ONNX Runtime library to test with, found as the engine finds it for `<workspace>/models`
+/// (`ORT_DYLIB_PATH`, the manifest's, the newest in `models/onnxruntime/`), or `None` (after a loud
+/// skip message) if there is no such file. Panics (fails the calling test) when
+/// `KOKORO_REQUIRE_RUNTIME=1` and there is none.
 #[allow(clippy::panic)]
 fn runtime(test: &str) -> Option<PathBuf> {
-    let from_env = std::env::var_os("ORT_DYLIB_PATH")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
+    let models = workspace_root().join("models");
+    let found = locate_runtime(&SessionConfig::new().with_model_dir(&models))
+        .ok()
         .filter(|p| p.is_file());
-    let found =
-        from_env.or_else(|| newest_runtime_in(&workspace_root().join("models/onnxruntime")));
     if found.is_none() {
         let msg = format!(
             "no onnx runtime library: set ORT_DYLIB_PATH or run `cargo xtask fetch-model` (looked in ORT_DYLIB_PATH and {})",
-            workspace_root().join("models/onnxruntime").display()
+            models.join("onnxruntime").display()
         );
         if std::env::var("KOKORO_REQUIRE_RUNTIME").as_deref() == Ok("1") {
             panic!("KOKORO_REQUIRE_RUNTIME=1 but {msg}");

@@ -336,18 +336,16 @@ fn the_vocabulary_comes_from_the_model_itself() {
 /// The ONNX Runtime to load fixtures with, or `None` after a loud skip message.
 #[allow(clippy::panic)]
 fn real_runtime(test: &str) -> Option<PathBuf> {
-    let from_env = std::env::var_os("ORT_DYLIB_PATH")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_file());
+    // As the engine finds it (ORT_DYLIB_PATH, the manifest's, `onnxruntime/`), in the model
+    // directory of KOKORO_MODEL_DIR or the workspace's; a file, not a name for the system loader.
     let dirs = [
         std::env::var_os("KOKORO_MODEL_DIR").map(PathBuf::from),
         Some(workspace().join("models")),
     ];
-    let found = from_env.or_else(|| {
-        dirs.iter()
-            .flatten()
-            .find_map(|d| kokoro_session::newest_runtime_in(&d.join("onnxruntime")))
+    let found = dirs.iter().flatten().find_map(|d| {
+        kokoro_session::locate_runtime(&kokoro_session::SessionConfig::new().with_model_dir(d))
+            .ok()
+            .filter(|p| p.is_file())
     });
     if found.is_none() {
         if std::env::var("KOKORO_REQUIRE_RUNTIME").as_deref() == Ok("1") {
