@@ -25,13 +25,11 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// The dialect a Kokoro voice speaks: ids starting with `b` (`bf_emma`, `bm_george`) are
-    /// British, every other id is American.
-    pub fn for_voice(id: &str) -> Self {
-        if id.starts_with('b') {
-            Self::Gb
-        } else {
-            Self::Us
+    /// The espeak-ng voice the fallback runs for this dialect (`-v en-us`, `-v en`).
+    pub fn espeak_voice(self) -> &'static str {
+        match self {
+            Self::Us => "en-us",
+            Self::Gb => "en",
         }
     }
 
@@ -457,13 +455,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dialect_for_voice() {
-        assert_eq!(Dialect::for_voice("bf_emma"), Dialect::Gb);
-        assert_eq!(Dialect::for_voice("bm_george"), Dialect::Gb);
-        assert_eq!(Dialect::for_voice("af_bella"), Dialect::Us);
-        assert_eq!(Dialect::for_voice("am_adam"), Dialect::Us);
-        assert_eq!(Dialect::for_voice(""), Dialect::Us);
+    fn dialects_and_their_espeak_voices() {
         assert_eq!(Dialect::default(), Dialect::Us);
+        assert_eq!(Dialect::Us.espeak_voice(), "en-us");
+        assert_eq!(Dialect::Gb.espeak_voice(), "en");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use kokoro_session::{
     KokoroSession, Manifest, PoolLayout, SessionConfig, SessionPool, SessionStats,
 };
 use kokoro_tokenize::{Dialect, PassthroughPhonemizer, Tokenizer, Vocab};
-use kokoro_voices::VoiceCatalog;
+use kokoro_voices::{Language, VoiceCatalog};
 
 use crate::engine::{Engine, EngineOptions};
 use crate::error::{Error, ErrorKind, Result};
@@ -237,11 +237,10 @@ impl Frontend for TokenizerFrontend {
 }
 
 impl TokenizerFrontend {
-    /// `tokenizer`'s pieces of `text` for `voice` (whose first id picks the dialect).
+    /// `tokenizer`'s pieces of `text` for `voice` (see [`dialect_for_voice`]).
     fn pieces_of(tokenizer: &Tokenizer, text: &str, voice: &str) -> Result<Vec<TextPiece>> {
-        let first = voice.split([':', ',']).next().unwrap_or(voice);
         let pieces = tokenizer
-            .tokenize(text, Dialect::for_voice(first))
+            .tokenize(text, dialect_for_voice(voice))
             .map_err(|e| {
                 let kind = if e.is_nothing_to_say() {
                     ErrorKind::NothingToSay
@@ -265,6 +264,23 @@ impl TokenizerFrontend {
                 },
             })
             .collect())
+    }
+}
+
+/// The English dialect the tokenizer speaks for `voice`: the dialect of the voice's language as
+/// kokoro-voices reads it from the id (a blend: its first voice's).
+fn dialect_for_voice(voice: &str) -> Dialect {
+    let first = voice.split([':', ',']).next().unwrap_or(voice);
+    dialect_of(kokoro_voices::voice_info(first).language)
+}
+
+/// The one mapping from a voice's language to a tokenizer dialect: British English is
+/// [`Dialect::Gb`]; American English, and every other language or an unknown one (the tokenizer
+/// speaks English only), [`Dialect::Us`].
+fn dialect_of(language: Language) -> Dialect {
+    match language {
+        Language::BritishEnglish => Dialect::Gb,
+        _ => Dialect::Us,
     }
 }
 
@@ -531,6 +547,29 @@ impl fmt::Display for EngineInfo {
         };
         writeln!(f, "contract:   {contract}")?;
         write!(f, "available:  {}", self.model_available)
+    }
+}
+
+#[cfg(test)]
+mod dialect_tests {
+    use super::*;
+
+    #[test]
+    fn a_voice_speaks_the_dialect_of_its_language() {
+        for (voice, dialect) in [
+            ("bf_emma", Dialect::Gb),
+            ("bm_george", Dialect::Gb),
+            ("bf_emma:0.6,af_bella:0.4", Dialect::Gb),
+            ("af_bella", Dialect::Us),
+            ("am_adam", Dialect::Us),
+            ("af_bella:0.5,bf_emma:0.5", Dialect::Us),
+            ("ef_dora", Dialect::Us),
+            ("zf_xiaobei", Dialect::Us),
+            ("xx_custom", Dialect::Us),
+            ("", Dialect::Us),
+        ] {
+            assert_eq!(dialect_for_voice(voice), dialect, "{voice}");
+        }
     }
 }
 
