@@ -25,11 +25,12 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// The espeak-ng voice the fallback runs for this dialect (`-v en-us`, `-v en`).
+    /// The espeak-ng voice the fallback runs for this dialect (`-v en-us`, `-v en-gb`), the same
+    /// as kokoro-onnx uses for Kokoro's `a*` and `b*` voices.
     pub fn espeak_voice(self) -> &'static str {
         match self {
             Self::Us => "en-us",
-            Self::Gb => "en",
+            Self::Gb => "en-gb",
         }
     }
 
@@ -458,7 +459,7 @@ mod tests {
     fn dialects_and_their_espeak_voices() {
         assert_eq!(Dialect::default(), Dialect::Us);
         assert_eq!(Dialect::Us.espeak_voice(), "en-us");
-        assert_eq!(Dialect::Gb.espeak_voice(), "en");
+        assert_eq!(Dialect::Gb.espeak_voice(), "en-gb");
     }
 
     #[test]

@@ -571,6 +571,20 @@ mod dialect_tests {
             assert_eq!(dialect_for_voice(voice), dialect, "{voice}");
         }
     }
+
+    #[test]
+    fn an_english_voice_gets_the_espeak_voice_of_its_language() {
+        // kokoro-voices and kokoro-tokenize agree: a `b*` voice is British English, en-gb.
+        for language in [Language::AmericanEnglish, Language::BritishEnglish] {
+            assert_eq!(
+                Some(dialect_of(language).espeak_voice()),
+                language.espeak_voice(),
+                "{language}"
+            );
+        }
+        assert_eq!(dialect_for_voice("bf_emma").espeak_voice(), "en-gb");
+        assert_eq!(dialect_for_voice("af_bella").espeak_voice(), "en-us");
+    }
 }
 
 #[cfg(test)]
