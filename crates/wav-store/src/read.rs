@@ -84,7 +84,45 @@ pub fn read_wav(path: &Path) -> Result<(WavInfo, Vec<f32>), WavError> {
     Ok((info, samples))
 }
 
-fn decode(path: &Path, mut sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
+fn decode(path: &Path, sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
+    let (reader, format) = open_reader(path)?;
+    let spec = reader.spec();
+    let expected = u64::from(reader.len());
+    if expected == 0 {
+        return Err(WavError::bad_file(
+            WavErrorKind::Empty,
+            format!(
+                "{} has no audio frames: regenerate the audio",
+                path.display()
+            ),
+        ));
+    }
+    let decoded = decode_samples(path, reader, format, expected, sink)?;
+    if decoded != expected {
+        return Err(WavError::bad_file(
+            WavErrorKind::Corrupt,
+            format!(
+                "{} is truncated: decoded {decoded} of the {expected} samples its header \
+                 announces; regenerate the audio",
+                path.display()
+            ),
+        ));
+    }
+    let info = WavInfo::new(
+        spec.sample_rate,
+        spec.channels,
+        expected / u64::from(spec.channels),
+        format,
+    );
+    tracing::debug!(path = %path.display(), frames = info.frames, "validated wav");
+    Ok(info)
+}
+
+type Reader = hound::WavReader<BufReader<File>>;
+
+/// Opens the WAV file at `path` and checks its header: a non-empty file (not a directory) in a
+/// supported format, with a sample rate and channels.
+fn open_reader(path: &Path) -> Result<(Reader, SampleFormat), WavError> {
     let shown = path.display();
     let meta = fs::metadata(path).map_err(|e| open_error(path, e))?;
     if meta.is_dir() {
@@ -100,7 +138,7 @@ fn decode(path: &Path, mut sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
         ));
     }
     let file = File::open(path).map_err(|e| open_error(path, e))?;
-    let mut reader = hound::WavReader::new(BufReader::new(file))
+    let reader = hound::WavReader::new(BufReader::new(file))
         .map_err(|e| hound_error(path, "cannot read the WAV header", e))?;
     let spec = reader.spec();
     let format = match (spec.sample_format, spec.bits_per_sample) {
@@ -125,14 +163,18 @@ fn decode(path: &Path, mut sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
             ),
         ));
     }
-    let expected = u64::from(reader.len());
-    if expected == 0 {
-        return Err(WavError::bad_file(
-            WavErrorKind::Empty,
-            format!("{shown} has no audio frames: regenerate the audio"),
-        ));
-    }
+    Ok((reader, format))
+}
 
+/// Decodes every sample of `reader` into `sink` (as f32 in [-1, 1] for PCM) and returns how many
+/// there were; a float sample that is not finite is an error.
+fn decode_samples(
+    path: &Path,
+    mut reader: Reader,
+    format: SampleFormat,
+    expected: u64,
+    mut sink: impl FnMut(f32),
+) -> Result<u64, WavError> {
     let mut decoded: u64 = 0;
     match format {
         SampleFormat::Float32 => {
@@ -142,7 +184,10 @@ fn decode(path: &Path, mut sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
                     let index = usize::try_from(decoded).unwrap_or(usize::MAX);
                     return Err(WavError::bad_file(
                         WavErrorKind::NonFinite { index },
-                        format!("{shown}: sample {decoded} is {x}: regenerate the audio"),
+                        format!(
+                            "{}: sample {decoded} is {x}: regenerate the audio",
+                            path.display()
+                        ),
                     ));
                 }
                 sink(x);
@@ -157,23 +202,7 @@ fn decode(path: &Path, mut sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
             }
         }
     }
-    if decoded != expected {
-        return Err(WavError::bad_file(
-            WavErrorKind::Corrupt,
-            format!(
-                "{shown} is truncated: decoded {decoded} of the {expected} samples its header \
-                 announces; regenerate the audio"
-            ),
-        ));
-    }
-    let info = WavInfo::new(
-        spec.sample_rate,
-        spec.channels,
-        expected / u64::from(spec.channels),
-        format,
-    );
-    tracing::debug!(path = %shown, frames = info.frames, "validated wav");
-    Ok(info)
+    Ok(decoded)
 }
 
 fn open_error(path: &Path, e: io::Error) -> WavError {
