@@ -12,7 +12,7 @@ use regex::{Captures, Regex};
 
 use crate::Dialect;
 use crate::markup::rewrite_outside_markup;
-use crate::numbers::{cardinal, digits, integer, ordinal, plural, roman, year};
+use crate::numbers::{cardinal, digits, integer, oh_cardinal, ordinal, plural, roman, year};
 
 /// A number with optional thousands separators.
 const NUM: &str = r"\d{1,3}(?:,\d{3})+|\d+";
@@ -673,12 +673,9 @@ fn time(c: &Captures<'_>, _: Dialect, _: bool) -> String {
         if suffix.is_empty() {
             out.push_str(" o'clock");
         }
-    } else if minutes < 10 {
-        out.push_str(" oh ");
-        out.push_str(&cardinal(minutes));
     } else {
         out.push(' ');
-        out.push_str(&cardinal(minutes));
+        out.push_str(&oh_cardinal(minutes));
     }
     out.push_str(suffix);
     out
