@@ -59,6 +59,16 @@ fn runtime(test: &str) -> Option<PathBuf> {
     found
 }
 
+/// A session of the fixture model `name`, loaded while holding the [`serial`] guard, or `None`
+/// (after a loud skip message) without a runtime.
+#[allow(clippy::unwrap_used)]
+fn fixture_session(test: &str, name: &str) -> Option<(MutexGuard<'static, ()>, KokoroSession)> {
+    let rt = runtime(test)?;
+    let guard = serial();
+    let session = KokoroSession::load(&cfg(fixture(name), &rt)).unwrap();
+    Some((guard, session))
+}
+
 fn cfg(model: impl Into<PathBuf>, runtime: &Path) -> SessionConfig {
     SessionConfig::new()
         .with_model_path(model)
@@ -99,11 +109,11 @@ fn assert_close(actual: &[f32], expected: &[f32]) {
 
 #[test]
 fn tiny_kokoro_contract_and_output() {
-    let Some(rt) = runtime("tiny_kokoro_contract_and_output") else {
+    let Some((_g, session)) =
+        fixture_session("tiny_kokoro_contract_and_output", "tiny-kokoro.onnx")
+    else {
         return;
     };
-    let _g = serial();
-    let session = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &rt)).unwrap();
     let c = session.contract();
     assert_eq!(c.token_input, "tokens");
     assert_eq!(c.token_type, TokenType::Int64);
@@ -160,11 +170,11 @@ fn tiny_kokoro_contract_and_output() {
 
 #[test]
 fn non_finite_audio_is_an_inference_error() {
-    let Some(rt) = runtime("non_finite_audio_is_an_inference_error") else {
+    let Some((_g, session)) =
+        fixture_session("non_finite_audio_is_an_inference_error", "tiny-kokoro.onnx")
+    else {
         return;
     };
-    let _g = serial();
-    let session = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &rt)).unwrap();
     // Finite style values whose mean overflows f32 make the fixture output +inf.
     let err = session
         .run(&[1, 2], &vec![f32::MAX; STYLE_DIM], 1.0)
@@ -175,11 +185,12 @@ fn non_finite_audio_is_an_inference_error() {
 
 #[test]
 fn transformersjs_contract_and_output() {
-    let Some(rt) = runtime("transformersjs_contract_and_output") else {
+    let Some((_g, session)) = fixture_session(
+        "transformersjs_contract_and_output",
+        "tiny-transformersjs.onnx",
+    ) else {
         return;
     };
-    let _g = serial();
-    let session = KokoroSession::load(&cfg(fixture("tiny-transformersjs.onnx"), &rt)).unwrap();
     let c = session.contract();
     assert_eq!(c.token_input, "input_ids");
     assert_eq!(c.token_type, TokenType::Int64);
@@ -200,11 +211,12 @@ fn transformersjs_contract_and_output() {
 
 #[test]
 fn int_speed_contract_rounds_speed_and_reads_durations() {
-    let Some(rt) = runtime("int_speed_contract_rounds_speed_and_reads_durations") else {
+    let Some((_g, session)) = fixture_session(
+        "int_speed_contract_rounds_speed_and_reads_durations",
+        "tiny-int-speed.onnx",
+    ) else {
         return;
     };
-    let _g = serial();
-    let session = KokoroSession::load(&cfg(fixture("tiny-int-speed.onnx"), &rt)).unwrap();
     let c = session.contract();
     assert_eq!(c.token_input, "input_ids");
     assert_eq!(c.token_type, TokenType::Int32);
@@ -487,11 +499,11 @@ fn pool_grows_only_under_concurrency_and_never_past_its_size() {
 
 #[test]
 fn stats_count_successful_runs_only() {
-    let Some(rt) = runtime("stats_count_successful_runs_only") else {
+    let Some((_g, session)) =
+        fixture_session("stats_count_successful_runs_only", "tiny-kokoro.onnx")
+    else {
         return;
     };
-    let _g = serial();
-    let session = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &rt)).unwrap();
     let process_before = process_stats();
     assert_eq!(session.stats().runs, 0);
     session.run(&[1, 2, 3], &style(), 1.0).unwrap();

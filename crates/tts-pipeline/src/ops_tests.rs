@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
-use crate::{Engine, EngineConfig, ErrorKind, ProjectRequest, SegmentRequest};
+use crate::{Engine, EngineConfig, ErrorKind};
 
 // ---------------------------------------------------------------- log capture
 
@@ -411,16 +411,10 @@ fn an_unknown_model_is_refused_loudly_unless_its_contract_tells() {
 fn segment_outcomes_carry_their_url_on_success() {
     let dir = tempfile::tempdir().unwrap();
     let layout = wav_store::MediaLayout::new(dir.path(), "https://cdn.example.com/media/");
-    let seg = |id: &str, text: &str| SegmentRequest {
-        id: id.to_string(),
-        text: text.to_string(),
-        voice: None,
-        speed: None,
-    };
-    let request = ProjectRequest {
-        project_id: "proj-1".to_string(),
-        segments: vec![seg("s1", "good"), seg("s2", "fail"), seg("../x", "good")],
-    };
+    let request = crate::tests::project(
+        "proj-1",
+        &[("s1", "good"), ("s2", "fail"), ("../x", "good")],
+    );
     let outs = fake_engine().generate_segments(&layout, &request, 2, |_, _| {});
     assert_eq!(
         outs[0].audio_url.as_deref(),
