@@ -13,6 +13,7 @@ SENTENCES=${1:-$EVAL/dev-sentences.txt}
 REFERENCE=${2:-$EVAL/dev-reference-phonemes.txt}
 OUT=${3:-target/eval-pronunciation}
 VOICE=${VOICE:-af_heart}
+DIALECT=${DIALECT:-us} # gb with a British (b*) VOICE
 KOKORO=target/release/kokoro
 mkdir -p "$OUT"
 cargo build -q --release -p kokoro-cli
@@ -20,8 +21,8 @@ cargo build -q --release -p kokoro-tokenize --example phonemize
 PHONEMIZE=target/release/examples/phonemize
 
 echo "== phoneme agreement ($SENTENCES vs $REFERENCE)"
-$PHONEMIZE --voice "$VOICE" --lines "$SENTENCES" > "$OUT/ours-espeak.txt" 2>/dev/null
-$PHONEMIZE --voice "$VOICE" --no-espeak --lines "$SENTENCES" > "$OUT/ours-builtin.txt" 2>/dev/null
+$PHONEMIZE --dialect "$DIALECT" --lines "$SENTENCES" > "$OUT/ours-espeak.txt" 2>/dev/null
+$PHONEMIZE --dialect "$DIALECT" --no-espeak --lines "$SENTENCES" > "$OUT/ours-builtin.txt" 2>/dev/null
 for f in ours-espeak ours-builtin; do
   printf '%-13s ' "$f"; python3 "$EVAL/phoneme_agreement.py" "$REFERENCE" "$OUT/$f.txt"
 done

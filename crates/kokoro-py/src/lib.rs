@@ -518,10 +518,7 @@ fn _save_wav_f32(
                 "sample_rate must be a positive number of Hz, got {sample_rate}"
             ))
         })?;
-    let samples: Vec<f32> = samples
-        .chunks_exact(4)
-        .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    let samples = ne_values(samples, f32::from_ne_bytes);
     let options = wav_store::WavOptions {
         sample_rate: rate,
         format: wav_store::SampleFormat::Float32,
@@ -538,33 +535,27 @@ fn dsp_error(e: &audio_dsp::DspError) -> PyErr {
 /// Peak-normalizes native-endian float32 `samples`; returns float32 bytes. Called by
 /// `normalize_audio`.
 #[pyfunction]
-fn _normalize_f32<'py>(
-    py: Python<'py>,
-    samples: &[u8],
-    target_db: f32,
-) -> PyResult<Bound<'py, PyBytes>> {
-    let samples: Vec<f32> = samples
-        .chunks_exact(4)
-        .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
-    let out = audio_dsp::normalize_peak(&samples, target_db).map_err(|e| dsp_error(&e))?;
-    Ok(f32_bytes(py, &out))
+fn _normalize_f32<'py>(py: Python<'py>, samples: &[u8], target_db: f32) -> PyBytesResult<'py> {
+    let out = audio_dsp::normalize_peak(&ne_values(samples, f32::from_ne_bytes), target_db);
+    Ok(f32_bytes(py, &out.map_err(|e| dsp_error(&e))?))
 }
 
 /// Peak-normalizes native-endian float64 `samples`; returns float32 bytes. Called by
 /// `normalize_audio`.
 #[pyfunction]
-fn _normalize_f64<'py>(
-    py: Python<'py>,
-    samples: &[u8],
-    target_db: f32,
-) -> PyResult<Bound<'py, PyBytes>> {
-    let samples: Vec<f64> = samples
-        .chunks_exact(8)
-        .map(|b| f64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
-        .collect();
-    let out = audio_dsp::normalize_peak_f64(&samples, target_db).map_err(|e| dsp_error(&e))?;
-    Ok(f32_bytes(py, &out))
+fn _normalize_f64<'py>(py: Python<'py>, samples: &[u8], target_db: f32) -> PyBytesResult<'py> {
+    let out = audio_dsp::normalize_peak_f64(&ne_values(samples, f64::from_ne_bytes), target_db);
+    Ok(f32_bytes(py, &out.map_err(|e| dsp_error(&e))?))
+}
+
+type PyBytesResult<'py> = PyResult<Bound<'py, PyBytes>>;
+
+/// The values of native-endian `bytes`, `N` bytes each (a trailing partial value is ignored).
+fn ne_values<T, const N: usize>(bytes: &[u8], from_ne_bytes: fn([u8; N]) -> T) -> Vec<T> {
+    bytes
+        .chunks_exact(N)
+        .filter_map(|b| b.try_into().ok().map(from_ne_bytes))
+        .collect()
 }
 
 fn f32_bytes<'py>(py: Python<'py>, samples: &[f32]) -> Bound<'py, PyBytes> {
@@ -588,11 +579,20 @@ fn construct_audio_path(
     project_id: &Bound<'_, PyAny>,
     segment_id: &Bound<'_, PyAny>,
 ) -> PyResult<String> {
+    segment_location(project_id, segment_id, |layout, p, s| {
+        layout.audio_path(p, s).map(|path| path_string(&path))
+    })
+}
+
+/// What `locate` makes of the ids (as `str()`) in the current media layout; a bad id is a
+/// ValueError.
+fn segment_location(
+    project_id: &Bound<'_, PyAny>,
+    segment_id: &Bound<'_, PyAny>,
+    locate: impl FnOnce(&MediaLayout, &str, &str) -> Result<String, wav_store::WavError>,
+) -> PyResult<String> {
     let (p, s) = (to_text(project_id)?, to_text(segment_id)?);
-    media_layout()
-        .audio_path(&p, &s)
-        .map(|path| path_string(&path))
-        .map_err(|e| PyValueError::new_err(e.to_string()))
+    locate(&media_layout(), &p, &s).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// Construct the URL path (relative to MEDIA_URL) for a segment's audio file.
@@ -610,10 +610,7 @@ fn construct_audio_url(
     project_id: &Bound<'_, PyAny>,
     segment_id: &Bound<'_, PyAny>,
 ) -> PyResult<String> {
-    let (p, s) = (to_text(project_id)?, to_text(segment_id)?);
-    media_layout()
-        .audio_url(&p, &s)
-        .map_err(|e| PyValueError::new_err(e.to_string()))
+    segment_location(project_id, segment_id, MediaLayout::audio_url)
 }
 
 /// The native part of the `kokoro_engine` package; import `kokoro_engine` instead.

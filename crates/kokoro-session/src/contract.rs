@@ -161,56 +161,9 @@ impl Contract {
     /// assert_eq!(c.speed_type, SpeedType::Float32);
     /// ```
     pub fn from_info(info: &ModelInfo) -> Result<Contract> {
-        let unsupported = |what: String| {
-            SessionError::new(
-                ErrorKind::UnsupportedContract,
-                format!(
-                    "unsupported model contract: {what} (inputs: {}; outputs: {}): use a kokoro export \
-                     (kokoro-onnx, onnx-community or hexgrad) or re-run `cargo xtask fetch-model`",
-                    list(&info.inputs),
-                    list(&info.outputs)
-                ),
-            )
-        };
-        let find_input = |names: &[&str]| {
-            info.inputs
-                .iter()
-                .find(|t| names.contains(&t.name.as_str()))
-        };
-
-        let token = find_input(&TOKEN_NAMES).ok_or_else(|| {
-            unsupported("no token input named `tokens` or `input_ids`".to_owned())
-        })?;
-        let token_type = match token.dtype.as_str() {
-            "int64" => TokenType::Int64,
-            "int32" => TokenType::Int32,
-            other => {
-                return Err(unsupported(format!(
-                    "token input `{}` has type {other}, not int64/int32",
-                    token.name
-                )));
-            }
-        };
-        let style = find_input(&STYLE_NAMES)
-            .ok_or_else(|| unsupported("no style input named `style` or `ref_s`".to_owned()))?;
-        if style.dtype != "float32" {
-            return Err(unsupported(format!(
-                "style input `{}` has type {}, not float32",
-                style.name, style.dtype
-            )));
-        }
-        let speed =
-            find_input(&SPEED_NAMES).ok_or_else(|| unsupported("no `speed` input".to_owned()))?;
-        let speed_type = match speed.dtype.as_str() {
-            "float32" => SpeedType::Float32,
-            "int32" => SpeedType::Int32,
-            "int64" => SpeedType::Int64,
-            other => {
-                return Err(unsupported(format!(
-                    "speed input has type {other}, not float32/int32/int64"
-                )));
-            }
-        };
+        let (token, token_type) = token_input(info)?;
+        let style = style_input(info)?;
+        let (speed, speed_type) = speed_input(info)?;
         let extra: Vec<&str> = info
             .inputs
             .iter()
@@ -218,55 +171,10 @@ impl Contract {
             .filter(|n| *n != token.name && *n != style.name && *n != speed.name)
             .collect();
         if !extra.is_empty() {
-            return Err(unsupported(format!("unexpected inputs {extra:?}")));
+            return Err(unsupported(info, format!("unexpected inputs {extra:?}")));
         }
-
-        let durations = info
-            .outputs
-            .iter()
-            .find(|t| DURATION_NAMES.contains(&t.name.as_str()));
-        if let Some(d) = durations
-            && !DURATION_TYPES.contains(&d.dtype.as_str())
-        {
-            return Err(unsupported(format!(
-                "durations output `{}` has type {}",
-                d.name, d.dtype
-            )));
-        }
-        let audio = match info
-            .outputs
-            .iter()
-            .find(|t| AUDIO_NAMES.contains(&t.name.as_str()))
-        {
-            Some(a) => a,
-            None => {
-                let floats: Vec<&TensorDesc> = info
-                    .outputs
-                    .iter()
-                    .filter(|t| t.dtype == "float32" && !DURATION_NAMES.contains(&t.name.as_str()))
-                    .collect();
-                match floats.as_slice() {
-                    [only] => *only,
-                    [] => {
-                        return Err(unsupported(
-                            "no audio output (`audio`, `waveform` or a float32 output)".to_owned(),
-                        ));
-                    }
-                    _ => {
-                        return Err(unsupported(
-                            "no output named `audio` or `waveform` and several float32 outputs to choose from".to_owned(),
-                        ));
-                    }
-                }
-            }
-        };
-        if audio.dtype != "float32" {
-            return Err(unsupported(format!(
-                "audio output `{}` has type {}, not float32",
-                audio.name, audio.dtype
-            )));
-        }
-
+        let durations = durations_output(info)?;
+        let audio = audio_output(info)?;
         Ok(Contract {
             token_input: token.name.clone(),
             token_type,
@@ -277,6 +185,133 @@ impl Contract {
             durations_output: durations.map(|d| d.name.clone()),
         })
     }
+}
+
+/// The [`ErrorKind::UnsupportedContract`] error for `info`: `what` is wrong, and what was found.
+fn unsupported(info: &ModelInfo, what: impl fmt::Display) -> SessionError {
+    SessionError::new(
+        ErrorKind::UnsupportedContract,
+        format!(
+            "unsupported model contract: {what} (inputs: {}; outputs: {}): use a kokoro export \
+             (kokoro-onnx, onnx-community or hexgrad) or re-run `cargo xtask fetch-model`",
+            list(&info.inputs),
+            list(&info.outputs)
+        ),
+    )
+}
+
+/// The first input whose name is one of `names`.
+fn find_input<'a>(info: &'a ModelInfo, names: &[&str]) -> Option<&'a TensorDesc> {
+    info.inputs
+        .iter()
+        .find(|t| names.contains(&t.name.as_str()))
+}
+
+fn token_input(info: &ModelInfo) -> Result<(&TensorDesc, TokenType)> {
+    let token = find_input(info, &TOKEN_NAMES)
+        .ok_or_else(|| unsupported(info, "no token input named `tokens` or `input_ids`"))?;
+    let token_type = match token.dtype.as_str() {
+        "int64" => TokenType::Int64,
+        "int32" => TokenType::Int32,
+        other => {
+            return Err(unsupported(
+                info,
+                format!(
+                    "token input `{}` has type {other}, not int64/int32",
+                    token.name
+                ),
+            ));
+        }
+    };
+    Ok((token, token_type))
+}
+
+fn style_input(info: &ModelInfo) -> Result<&TensorDesc> {
+    let style = find_input(info, &STYLE_NAMES)
+        .ok_or_else(|| unsupported(info, "no style input named `style` or `ref_s`"))?;
+    float32(info, "style input", style)
+}
+
+/// `tensor` when it is float32; else the error naming its `role`.
+fn float32<'a>(info: &ModelInfo, role: &str, tensor: &'a TensorDesc) -> Result<&'a TensorDesc> {
+    if tensor.dtype == "float32" {
+        return Ok(tensor);
+    }
+    Err(unsupported(
+        info,
+        format!(
+            "{role} `{}` has type {}, not float32",
+            tensor.name, tensor.dtype
+        ),
+    ))
+}
+
+fn speed_input(info: &ModelInfo) -> Result<(&TensorDesc, SpeedType)> {
+    let speed =
+        find_input(info, &SPEED_NAMES).ok_or_else(|| unsupported(info, "no `speed` input"))?;
+    let speed_type = match speed.dtype.as_str() {
+        "float32" => SpeedType::Float32,
+        "int32" => SpeedType::Int32,
+        "int64" => SpeedType::Int64,
+        other => {
+            return Err(unsupported(
+                info,
+                format!("speed input has type {other}, not float32/int32/int64"),
+            ));
+        }
+    };
+    Ok((speed, speed_type))
+}
+
+/// The optional durations output, checked for a known type.
+fn durations_output(info: &ModelInfo) -> Result<Option<&TensorDesc>> {
+    let durations = info
+        .outputs
+        .iter()
+        .find(|t| DURATION_NAMES.contains(&t.name.as_str()));
+    if let Some(d) = durations
+        && !DURATION_TYPES.contains(&d.dtype.as_str())
+    {
+        return Err(unsupported(
+            info,
+            format!("durations output `{}` has type {}", d.name, d.dtype),
+        ));
+    }
+    Ok(durations)
+}
+
+/// The audio output: `audio` or `waveform`, else the only float32 output that is not durations.
+fn audio_output(info: &ModelInfo) -> Result<&TensorDesc> {
+    let audio = match info
+        .outputs
+        .iter()
+        .find(|t| AUDIO_NAMES.contains(&t.name.as_str()))
+    {
+        Some(a) => a,
+        None => {
+            let floats: Vec<&TensorDesc> = info
+                .outputs
+                .iter()
+                .filter(|t| t.dtype == "float32" && !DURATION_NAMES.contains(&t.name.as_str()))
+                .collect();
+            match floats.as_slice() {
+                [only] => *only,
+                [] => {
+                    return Err(unsupported(
+                        info,
+                        "no audio output (`audio`, `waveform` or a float32 output)",
+                    ));
+                }
+                _ => {
+                    return Err(unsupported(
+                        info,
+                        "no output named `audio` or `waveform` and several float32 outputs to choose from",
+                    ));
+                }
+            }
+        }
+    };
+    float32(info, "audio output", audio)
 }
 
 #[cfg(test)]

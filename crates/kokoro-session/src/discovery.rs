@@ -280,7 +280,7 @@ pub(crate) fn is_bare_name(path: &Path) -> bool {
 
 /// The platform's library name for ONNX Runtime, resolved by the system loader
 /// (`libonnxruntime.so` on Linux).
-pub fn system_runtime_name() -> PathBuf {
+pub(crate) fn system_runtime_name() -> PathBuf {
     PathBuf::from(format!(
         "{}onnxruntime{}",
         std::env::consts::DLL_PREFIX,
@@ -309,7 +309,7 @@ fn runtime_file_version(name: &str) -> Option<Vec<u32>> {
 
 /// The newest ONNX Runtime library file directly inside `dir`, by the version in its name
 /// (`libonnxruntime.so.1.32.0` beats `libonnxruntime.so.1` beats `libonnxruntime.so`).
-pub fn newest_runtime_in(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn newest_runtime_in(dir: &Path) -> Option<PathBuf> {
     let entries = std::fs::read_dir(dir).ok()?;
     entries
         .filter_map(|entry| {

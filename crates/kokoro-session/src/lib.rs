@@ -71,7 +71,7 @@ pub use contract::{Contract, ModelInfo, SpeedType, TensorDesc, TokenType};
 pub use discovery::{
     DEFAULT_MODEL_DIR, ENV_MODEL_DIR, ENV_ORT_DYLIB_PATH, KNOWN_MODEL_FILES, MANIFEST_FILE,
     Manifest, ManifestFile, RUNTIME_SUBDIR, is_model_available, locate_model, locate_runtime,
-    model_dir, newest_runtime_in, system_runtime_name,
+    model_dir,
 };
 pub use error::{ErrorKind, Result, SessionError};
 pub use identify::{

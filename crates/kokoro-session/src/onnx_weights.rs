@@ -153,55 +153,61 @@ pub(crate) fn strip_initializers(
     location: &str,
     strip: &dyn Fn(&str) -> bool,
 ) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(model.len() / 16);
-    let mut top = Reader::new(model);
-    loop {
-        let start = top.pos;
-        let Some(field) = top.next() else { break };
-        match field.ok()? {
-            (7, Field::Bytes(graph)) => {
-                let mut new_graph = Vec::with_capacity(graph.len() / 16);
-                let mut g = Reader::new(graph);
-                loop {
-                    let gstart = g.pos;
-                    let Some(field) = g.next() else { break };
-                    match field.ok()? {
-                        (5, Field::Bytes(tensor))
-                            if tensor_proto(tensor)?.is_some_and(|t| strip(t.name)) =>
-                        {
-                            let mut t = Reader::new(tensor);
-                            let mut new_tensor = Vec::new();
-                            loop {
-                                let tstart = t.pos;
-                                let Some(field) = t.next() else { break };
-                                if let (9, Field::Bytes(data)) = field.ok()? {
-                                    // `data` is a subslice of `model`: its offset in the file.
-                                    let offset = (data.as_ptr() as usize)
-                                        .checked_sub(model.as_ptr() as usize)?;
-                                    for (k, v) in [
-                                        ("location", location.to_string()),
-                                        ("offset", offset.to_string()),
-                                        ("length", data.len().to_string()),
-                                    ] {
-                                        let mut entry = Vec::new();
-                                        put_bytes(&mut entry, 1, k.as_bytes());
-                                        put_bytes(&mut entry, 2, v.as_bytes());
-                                        put_bytes(&mut new_tensor, 13, &entry);
-                                    }
-                                    put_varint(&mut new_tensor, 14 << 3);
-                                    put_varint(&mut new_tensor, 1);
-                                    continue;
-                                }
-                                new_tensor.extend_from_slice(tensor.get(tstart..t.pos)?);
-                            }
-                            put_bytes(&mut new_graph, 5, &new_tensor);
-                        }
-                        _ => new_graph.extend_from_slice(graph.get(gstart..g.pos)?),
-                    }
-                }
-                put_bytes(&mut out, 7, &new_graph);
+    // ModelProto.graph (7) -> GraphProto.initializer (5) -> TensorProto.raw_data (9).
+    rewrite_fields(model, |number, field, out| {
+        let (7, Field::Bytes(graph)) = (number, field) else {
+            return Some(false);
+        };
+        let new_graph = rewrite_fields(graph, |number, field, out| {
+            let (5, Field::Bytes(tensor)) = (number, field) else {
+                return Some(false);
+            };
+            if !tensor_proto(tensor)?.is_some_and(|t| strip(t.name)) {
+                return Some(false);
             }
-            _ => out.extend_from_slice(model.get(start..top.pos)?),
+            let new_tensor = rewrite_fields(tensor, |number, field, out| {
+                let (9, Field::Bytes(data)) = (number, field) else {
+                    return Some(false);
+                };
+                // `data` is a subslice of `model`: its offset in the file.
+                let offset = (data.as_ptr() as usize).checked_sub(model.as_ptr() as usize)?;
+                for (k, v) in [
+                    ("location", location.to_string()),
+                    ("offset", offset.to_string()),
+                    ("length", data.len().to_string()),
+                ] {
+                    let mut entry = Vec::new();
+                    put_bytes(&mut entry, 1, k.as_bytes());
+                    put_bytes(&mut entry, 2, v.as_bytes());
+                    put_bytes(out, 13, &entry);
+                }
+                put_varint(out, 14 << 3);
+                put_varint(out, 1);
+                Some(true)
+            })?;
+            put_bytes(out, 5, &new_tensor);
+            Some(true)
+        })?;
+        put_bytes(out, 7, &new_graph);
+        Some(true)
+    })
+}
+
+/// `message` (protobuf) written again field by field: `rewrite` either appends its own encoding
+/// of a field to the output and returns `Some(true)`, or returns `Some(false)` to keep the
+/// field's bytes as they are. `None` for a malformed message or when `rewrite` gives `None`.
+fn rewrite_fields<'a>(
+    message: &'a [u8],
+    mut rewrite: impl FnMut(u64, Field<'a>, &mut Vec<u8>) -> Option<bool>,
+) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(message.len() / 16);
+    let mut r = Reader::new(message);
+    loop {
+        let start = r.pos;
+        let Some(field) = r.next() else { break };
+        let (number, field) = field.ok()?;
+        if !rewrite(number, field, &mut out)? {
+            out.extend_from_slice(message.get(start..r.pos)?);
         }
     }
     Some(out)

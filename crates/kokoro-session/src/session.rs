@@ -616,42 +616,32 @@ fn extract_durations(outputs: &SessionOutputs<'_>, name: &str) -> Result<Vec<f32
     let value = outputs
         .get(name)
         .ok_or_else(|| inference_error(format!("the model returned no `{name}` output")))?;
-    let bad =
-        |e: ort::Error| inference_error(format!("cannot read durations output `{name}`: {e}"));
+    /// The tensor's values as f32.
+    fn as_f32<T>(value: &ort::value::DynValue, cast: fn(T) -> f32) -> ort::Result<Vec<f32>>
+    where
+        T: ort::value::PrimitiveTensorElementType + Copy,
+    {
+        Ok(value
+            .try_extract_tensor::<T>()?
+            .1
+            .iter()
+            .map(|&d| cast(d))
+            .collect())
+    }
     // Durations are small frame counts: the conversions to f32 are exact in practice.
     #[allow(clippy::cast_precision_loss)]
     let durations = match value.dtype().tensor_type() {
-        Some(TensorElementType::Float32) => {
-            value.try_extract_tensor::<f32>().map_err(bad)?.1.to_vec()
-        }
-        Some(TensorElementType::Float64) => value
-            .try_extract_tensor::<f64>()
-            .map_err(bad)?
-            .1
-            .iter()
-            .map(|&d| d as f32)
-            .collect(),
-        Some(TensorElementType::Int64) => value
-            .try_extract_tensor::<i64>()
-            .map_err(bad)?
-            .1
-            .iter()
-            .map(|&d| d as f32)
-            .collect(),
-        Some(TensorElementType::Int32) => value
-            .try_extract_tensor::<i32>()
-            .map_err(bad)?
-            .1
-            .iter()
-            .map(|&d| d as f32)
-            .collect(),
+        Some(TensorElementType::Float32) => as_f32::<f32>(value, |d| d),
+        Some(TensorElementType::Float64) => as_f32::<f64>(value, |d| d as f32),
+        Some(TensorElementType::Int64) => as_f32::<i64>(value, |d| d as f32),
+        Some(TensorElementType::Int32) => as_f32::<i32>(value, |d| d as f32),
         other => {
             return Err(inference_error(format!(
                 "durations output `{name}` has unsupported type {other:?}"
             )));
         }
     };
-    Ok(durations)
+    durations.map_err(|e| inference_error(format!("cannot read durations output `{name}`: {e}")))
 }
 
 /// Token ids with padding, in the dtype the model wants.

@@ -1,7 +1,7 @@
 //! Loads the tiny ONNX fixtures of `fixtures/onnx/` through the real `ort` + ONNX Runtime path.
 //!
-//! The runtime is found through `ORT_DYLIB_PATH`, else `<workspace>/models/onnxruntime/libonnxruntime.so*`
-//! (installed by `cargo xtask fetch-model`). Without one, the tests that need it print a loud
+//! The runtime is found through `ORT_DYLIB_PATH`, else in `<workspace>/models` (installed by
+//! `cargo xtask fetch-model`). Without one, the tests that need it print a loud
 //! `SKIPPED:` line and pass, unless `KOKORO_REQUIRE_RUNTIME=1`, in which case they fail.
 //!
 //! ONNX Runtime can be opened only once per process, so the "broken runtime" cases run in a child
@@ -14,7 +14,7 @@ use std::sync::{Arc, Barrier, Mutex, MutexGuard};
 
 use kokoro_session::{
     ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout, STYLE_DIM, SessionConfig,
-    SessionPool, SpeedType, TokenType, init_runtime, load_count, newest_runtime_in, process_stats,
+    SessionPool, SpeedType, TokenType, init_runtime, load_count, locate_runtime, process_stats,
     runtime_info, shared_session, weights_load_count,
 };
 
@@ -36,20 +36,20 @@ fn fixture(name: &str) -> PathBuf {
     workspace_root().join("fixtures/onnx").join(name)
 }
 
-/// The ONNX Runtime library to test with, or `None` (after a loud skip message) if there is none.
-/// Panics (fails the calling test) when `KOKORO_REQUIRE_RUNTIME=1` and there is none.
+/// The ONNX Runtime library to test with, found as the engine finds it for `<workspace>/models`
+/// (`ORT_DYLIB_PATH`, the manifest's, the newest in `models/onnxruntime/`), or `None` (after a loud
+/// skip message) if there is no such file. Panics (fails the calling test) when
+/// `KOKORO_REQUIRE_RUNTIME=1` and there is none.
 #[allow(clippy::panic)]
 fn runtime(test: &str) -> Option<PathBuf> {
-    let from_env = std::env::var_os("ORT_DYLIB_PATH")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
+    let models = workspace_root().join("models");
+    let found = locate_runtime(&SessionConfig::new().with_model_dir(&models))
+        .ok()
         .filter(|p| p.is_file());
-    let found =
-        from_env.or_else(|| newest_runtime_in(&workspace_root().join("models/onnxruntime")));
     if found.is_none() {
         let msg = format!(
             "no onnx runtime library: set ORT_DYLIB_PATH or run `cargo xtask fetch-model` (looked in ORT_DYLIB_PATH and {})",
-            workspace_root().join("models/onnxruntime").display()
+            models.join("onnxruntime").display()
         );
         if std::env::var("KOKORO_REQUIRE_RUNTIME").as_deref() == Ok("1") {
             panic!("KOKORO_REQUIRE_RUNTIME=1 but {msg}");
@@ -57,6 +57,16 @@ fn runtime(test: &str) -> Option<PathBuf> {
         eprintln!("\n==================== SKIPPED: {test}: {msg} ====================\n");
     }
     found
+}
+
+/// A session of the fixture model `name`, loaded while holding the [`serial`] guard, or `None`
+/// (after a loud skip message) without a runtime.
+#[allow(clippy::unwrap_used)]
+fn fixture_session(test: &str, name: &str) -> Option<(MutexGuard<'static, ()>, KokoroSession)> {
+    let rt = runtime(test)?;
+    let guard = serial();
+    let session = KokoroSession::load(&cfg(fixture(name), &rt)).unwrap();
+    Some((guard, session))
 }
 
 fn cfg(model: impl Into<PathBuf>, runtime: &Path) -> SessionConfig {
@@ -99,11 +109,11 @@ fn assert_close(actual: &[f32], expected: &[f32]) {
 
 #[test]
 fn tiny_kokoro_contract_and_output() {
-    let Some(rt) = runtime("tiny_kokoro_contract_and_output") else {
+    let Some((_g, session)) =
+        fixture_session("tiny_kokoro_contract_and_output", "tiny-kokoro.onnx")
+    else {
         return;
     };
-    let _g = serial();
-    let session = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &rt)).unwrap();
     let c = session.contract();
     assert_eq!(c.token_input, "tokens");
     assert_eq!(c.token_type, TokenType::Int64);
@@ -160,11 +170,11 @@ fn tiny_kokoro_contract_and_output() {
 
 #[test]
 fn non_finite_audio_is_an_inference_error() {
-    let Some(rt) = runtime("non_finite_audio_is_an_inference_error") else {
+    let Some((_g, session)) =
+        fixture_session("non_finite_audio_is_an_inference_error", "tiny-kokoro.onnx")
+    else {
         return;
     };
-    let _g = serial();
-    let session = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &rt)).unwrap();
     // Finite style values whose mean overflows f32 make the fixture output +inf.
     let err = session
         .run(&[1, 2], &vec![f32::MAX; STYLE_DIM], 1.0)
@@ -175,11 +185,12 @@ fn non_finite_audio_is_an_inference_error() {
 
 #[test]
 fn transformersjs_contract_and_output() {
-    let Some(rt) = runtime("transformersjs_contract_and_output") else {
+    let Some((_g, session)) = fixture_session(
+        "transformersjs_contract_and_output",
+        "tiny-transformersjs.onnx",
+    ) else {
         return;
     };
-    let _g = serial();
-    let session = KokoroSession::load(&cfg(fixture("tiny-transformersjs.onnx"), &rt)).unwrap();
     let c = session.contract();
     assert_eq!(c.token_input, "input_ids");
     assert_eq!(c.token_type, TokenType::Int64);
@@ -200,11 +211,12 @@ fn transformersjs_contract_and_output() {
 
 #[test]
 fn int_speed_contract_rounds_speed_and_reads_durations() {
-    let Some(rt) = runtime("int_speed_contract_rounds_speed_and_reads_durations") else {
+    let Some((_g, session)) = fixture_session(
+        "int_speed_contract_rounds_speed_and_reads_durations",
+        "tiny-int-speed.onnx",
+    ) else {
         return;
     };
-    let _g = serial();
-    let session = KokoroSession::load(&cfg(fixture("tiny-int-speed.onnx"), &rt)).unwrap();
     let c = session.contract();
     assert_eq!(c.token_input, "input_ids");
     assert_eq!(c.token_type, TokenType::Int32);
@@ -487,11 +499,11 @@ fn pool_grows_only_under_concurrency_and_never_past_its_size() {
 
 #[test]
 fn stats_count_successful_runs_only() {
-    let Some(rt) = runtime("stats_count_successful_runs_only") else {
+    let Some((_g, session)) =
+        fixture_session("stats_count_successful_runs_only", "tiny-kokoro.onnx")
+    else {
         return;
     };
-    let _g = serial();
-    let session = KokoroSession::load(&cfg(fixture("tiny-kokoro.onnx"), &rt)).unwrap();
     let process_before = process_stats();
     assert_eq!(session.stats().runs, 0);
     session.run(&[1, 2, 3], &style(), 1.0).unwrap();

@@ -2,13 +2,14 @@
 //!
 //! ```text
 //! cargo run -p kokoro-tokenize --example phonemize -- "Hello world. How are you?"
-//! cargo run -p kokoro-tokenize --example phonemize -- --voice bf_emma "A tomato, please."
+//! cargo run -p kokoro-tokenize --example phonemize -- --dialect gb "A tomato, please."
 //! cargo run -p kokoro-tokenize --example phonemize -- --lines sentences.txt > phonemes.txt
 //! ```
 //!
 //! `--lines FILE` prints the phonemes of each non-empty line of FILE, one line each (what
 //! `scripts/eval_pronunciation.sh` compares with misaki's reference). `--lexicon FILE` loads a
-//! user lexicon; `--no-espeak` uses only the built-in fallback.
+//! user lexicon; `--no-espeak` uses only the built-in fallback. `--dialect us|gb` (default `us`):
+//! American or British English (the dialect of the `a*` or the `b*` voices).
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -32,12 +33,18 @@ fn take_flag(args: &mut Vec<String>, name: &str) -> bool {
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let voice = take_option(&mut args, "--voice").unwrap_or_else(|| String::from("af_heart"));
+    let dialect = match take_option(&mut args, "--dialect").as_deref() {
+        None | Some("us") => Dialect::Us,
+        Some("gb") => Dialect::Gb,
+        Some(other) => {
+            eprintln!("error: --dialect {other}: expected `us` or `gb`");
+            return ExitCode::FAILURE;
+        }
+    };
     let lines = take_option(&mut args, "--lines");
     let lexicon = take_option(&mut args, "--lexicon");
     let no_espeak = take_flag(&mut args, "--no-espeak");
     let text = args.join(" ");
-    let dialect = Dialect::for_voice(&voice);
     let mut options = TokenizerOptions::default().espeak(!no_espeak);
     if let Some(path) = lexicon {
         options = options.lexicon_file(path);
@@ -74,10 +81,7 @@ fn main() -> ExitCode {
     // The first call builds misaki's G2P for the dialect; time it separately.
     let started = Instant::now();
     let _ = tokenizer.phonemize("warm up", dialect);
-    println!(
-        "voice {voice} ({dialect:?}): G2P ready in {:?}",
-        started.elapsed()
-    );
+    println!("{dialect:?}: G2P ready in {:?}", started.elapsed());
 
     let started = Instant::now();
     match tokenizer.tokenize(&text, dialect) {

@@ -9,7 +9,7 @@
 //! misaki's tagger. The text itself is never changed: removing the markup gives it back.
 
 use crate::Dialect;
-use crate::normalize::markup_spans;
+use crate::markup::rewrite_outside_markup;
 
 /// One reading of a heteronym, in both dialects (misaki's own lexicon entries).
 #[derive(Clone, Copy)]
@@ -503,18 +503,9 @@ fn decide(text: &str, words: &[Word<'_>], i: usize) -> Option<Reading> {
 /// Marks the heteronyms of `text` whose reading the context decides (see the module
 /// documentation) as `[word](/phonemes/)`; existing markup is left as it is.
 pub fn disambiguate(text: &str, dialect: Dialect) -> String {
-    let mut out = String::with_capacity(text.len() + 32);
-    let mut at = 0;
-    for span in markup_spans(text) {
-        out.push_str(&disambiguate_plain(
-            text.get(at..span.start).unwrap_or(""),
-            dialect,
-        ));
-        out.push_str(text.get(span.clone()).unwrap_or(""));
-        at = span.end;
-    }
-    out.push_str(&disambiguate_plain(text.get(at..).unwrap_or(""), dialect));
-    out
+    rewrite_outside_markup(text, |plain, out| {
+        out.push_str(&disambiguate_plain(plain, dialect));
+    })
 }
 
 fn disambiguate_plain(text: &str, dialect: Dialect) -> String {
@@ -536,6 +527,7 @@ fn disambiguate_plain(text: &str, dialect: Dialect) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::markup::markup_spans;
     use proptest::prelude::*;
 
     fn us(text: &str) -> String {

@@ -61,13 +61,6 @@ impl EspeakFallback {
         })
     }
 
-    fn voice(&self) -> &'static str {
-        match self.dialect {
-            Dialect::Us => "en-us",
-            Dialect::Gb => "en",
-        }
-    }
-
     /// How many words are cached.
     pub fn cached(&self) -> usize {
         self.cache.lock().map(|c| c.len()).unwrap_or(0)
@@ -79,7 +72,7 @@ impl EspeakFallback {
             error: message,
         };
         let mut child = Command::new(ESPEAK_PROGRAM)
-            .args(["-q", "--ipa", "-v", self.voice()])
+            .args(["-q", "--ipa", "-v", self.dialect.espeak_voice()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::TokenizeError;
-use crate::normalize::markup_spans;
+use crate::markup::rewrite_outside_markup;
 
 /// Words and their phonemes, matched case-insensitively as whole words.
 ///
@@ -117,15 +117,7 @@ impl UserLexicon {
         if self.entries.is_empty() {
             return text.to_owned();
         }
-        let mut out = String::with_capacity(text.len() + 32);
-        let mut at = 0;
-        for span in markup_spans(text) {
-            self.apply_plain(text.get(at..span.start).unwrap_or(""), &mut out);
-            out.push_str(text.get(span.clone()).unwrap_or(""));
-            at = span.end;
-        }
-        self.apply_plain(text.get(at..).unwrap_or(""), &mut out);
-        out
+        rewrite_outside_markup(text, |plain, out| self.apply_plain(plain, out))
     }
 
     fn apply_plain(&self, text: &str, out: &mut String) {

@@ -5,7 +5,7 @@
 //!
 //! 1. **Phonemize** ([`Phonemizer`]): [`MisakiPhonemizer`] runs misaki-rs, the G2P Kokoro v1.0
 //!    was trained with (`"Hello world."` -> `həlˈO wˈɜɹld.`), in American or British English
-//!    ([`Dialect::for_voice`] picks it from a voice id). Before G2P, a [`UserLexicon`] turns
+//!    ([`Dialect`]; which one a voice speaks is the caller's to say). Before G2P, a [`UserLexicon`] turns
 //!    a project's names into `[word](/phonemes/)` markup, [`normalize`] writes numbers,
 //!    money, times, dates, units, Roman numerals and abbreviations out as words, and
 //!    [`disambiguate`] marks heteronyms whose reading the context decides ("a tear in the
@@ -26,7 +26,7 @@
 //! use kokoro_tokenize::{Dialect, Tokenizer, Vocab};
 //!
 //! let tokenizer = Tokenizer::new(Vocab::v1_0());
-//! let pieces = tokenizer.tokenize("Hello world. How are you?", Dialect::for_voice("af_bella"))?;
+//! let pieces = tokenizer.tokenize("Hello world. How are you?", Dialect::Us)?;
 //! for piece in &pieces {
 //!     println!("{:?} -> {} -> {:?} ({:?})", piece.text, piece.phonemes, piece.ids, piece.pause_after);
 //! }
@@ -41,6 +41,7 @@ mod context;
 mod error;
 mod fallback;
 mod lexicon;
+mod markup;
 mod normalize;
 mod numbers;
 mod phonemizer;

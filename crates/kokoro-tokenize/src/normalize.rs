@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 use regex::{Captures, Regex};
 
 use crate::Dialect;
-use crate::numbers::{cardinal, digits, integer, ordinal, plural, roman, year};
+use crate::markup::rewrite_outside_markup;
+use crate::numbers::{cardinal, digits, integer, oh_cardinal, ordinal, plural, roman, year};
 
 /// A number with optional thousands separators.
 const NUM: &str = r"\d{1,3}(?:,\d{3})+|\d+";
@@ -26,30 +27,9 @@ const NUM: &str = r"\d{1,3}(?:,\d{3})+|\d+";
 ///            "At seven o'clock it cost twelve dollars and fifty cents.");
 /// ```
 pub fn normalize(text: &str, dialect: Dialect) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut at = 0;
-    for span in markup_spans(text) {
-        out.push_str(&normalize_plain(
-            text.get(at..span.start).unwrap_or(""),
-            dialect,
-        ));
-        out.push_str(text.get(span.clone()).unwrap_or(""));
-        at = span.end;
-    }
-    out.push_str(&normalize_plain(text.get(at..).unwrap_or(""), dialect));
-    out
-}
-
-/// Byte ranges of `[text](/phonemes/)` (or any `[text](...)`) markup.
-pub(crate) fn markup_spans(text: &str) -> Vec<std::ops::Range<usize>> {
-    static MARKUP: OnceLock<Option<Regex>> = OnceLock::new();
-    let Some(re) = MARKUP
-        .get_or_init(|| Regex::new(r"\[[^\[\]]+\]\([^()]*\)").ok())
-        .as_ref()
-    else {
-        return Vec::new();
-    };
-    re.find_iter(text).map(|m| m.range()).collect()
+    rewrite_outside_markup(text, |plain, out| {
+        out.push_str(&normalize_plain(plain, dialect));
+    })
 }
 
 type Rule = fn(&Captures<'_>, Dialect, bool) -> String;
@@ -693,12 +673,9 @@ fn time(c: &Captures<'_>, _: Dialect, _: bool) -> String {
         if suffix.is_empty() {
             out.push_str(" o'clock");
         }
-    } else if minutes < 10 {
-        out.push_str(" oh ");
-        out.push_str(&cardinal(minutes));
     } else {
         out.push(' ');
-        out.push_str(&cardinal(minutes));
+        out.push_str(&oh_cardinal(minutes));
     }
     out.push_str(suffix);
     out

@@ -145,14 +145,21 @@ pub fn year(n: u64) -> String {
     let mut out = cardinal(high);
     if low == 0 {
         out.push_str(" hundred");
-    } else if low < 10 {
-        out.push_str(" oh ");
-        out.push_str(&cardinal(low));
     } else {
         out.push(' ');
-        out.push_str(&cardinal(low));
+        out.push_str(&oh_cardinal(low));
     }
     out
+}
+
+/// The second half of a year or a time of day (`n` under 100, not 0): `5` -> `"oh five"`,
+/// `20` -> `"twenty"`.
+pub(crate) fn oh_cardinal(n: u64) -> String {
+    if n < 10 {
+        format!("oh {}", cardinal(n))
+    } else {
+        cardinal(n)
+    }
 }
 
 /// Each digit of `digits` as a word (other characters skipped): `"042"` -> `"zero four two"`.

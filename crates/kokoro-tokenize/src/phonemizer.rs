@@ -25,13 +25,12 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// The dialect a Kokoro voice speaks: ids starting with `b` (`bf_emma`, `bm_george`) are
-    /// British, every other id is American.
-    pub fn for_voice(id: &str) -> Self {
-        if id.starts_with('b') {
-            Self::Gb
-        } else {
-            Self::Us
+    /// The espeak-ng voice the fallback runs for this dialect (`-v en-us`, `-v en-gb`), the same
+    /// as kokoro-onnx uses for Kokoro's `a*` and `b*` voices.
+    pub fn espeak_voice(self) -> &'static str {
+        match self {
+            Self::Us => "en-us",
+            Self::Gb => "en-gb",
         }
     }
 
@@ -238,7 +237,7 @@ impl Phonemizer for MisakiPhonemizer {
 
     fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
         let prepared = self.prepare(text, dialect);
-        let spans = crate::normalize::markup_spans(&prepared);
+        let spans = crate::markup::markup_spans(&prepared);
         if spans.is_empty() {
             return self.phonemize_prepared(&prepared, dialect);
         }
@@ -457,13 +456,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dialect_for_voice() {
-        assert_eq!(Dialect::for_voice("bf_emma"), Dialect::Gb);
-        assert_eq!(Dialect::for_voice("bm_george"), Dialect::Gb);
-        assert_eq!(Dialect::for_voice("af_bella"), Dialect::Us);
-        assert_eq!(Dialect::for_voice("am_adam"), Dialect::Us);
-        assert_eq!(Dialect::for_voice(""), Dialect::Us);
+    fn dialects_and_their_espeak_voices() {
         assert_eq!(Dialect::default(), Dialect::Us);
+        assert_eq!(Dialect::Us.espeak_voice(), "en-us");
+        assert_eq!(Dialect::Gb.espeak_voice(), "en-gb");
     }
 
     #[test]

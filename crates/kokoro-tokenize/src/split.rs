@@ -2,6 +2,8 @@
 
 use std::ops::Range;
 
+use crate::markup::markup_spans;
+
 /// Abbreviations after which a single `.` never ends a sentence (compared lowercase, without
 /// the final period).
 const ABBREVIATIONS: &[&str] = &[
@@ -26,34 +28,6 @@ fn is_terminator(c: char) -> bool {
 
 fn is_dash(c: char) -> bool {
     matches!(c, '—' | '–' | '―')
-}
-
-/// Byte ranges of misaki `[text](feature)` markup, inside which no split may happen.
-fn markup_spans(text: &str) -> Vec<Range<usize>> {
-    let mut spans = Vec::new();
-    let mut from = 0;
-    while let Some(open) = text.get(from..).and_then(|t| t.find('[')).map(|i| from + i) {
-        let span = text.get(open..).and_then(|rest| {
-            let close = rest.find(']')?;
-            if close == 1 || rest.get(1..close)?.contains('[') {
-                return None;
-            }
-            let after = rest.get(close + 1..)?;
-            if !after.starts_with('(') {
-                return None;
-            }
-            let end = after.find(')')?;
-            Some(open..open + close + 1 + end + 1)
-        });
-        match span {
-            Some(span) => {
-                from = span.end;
-                spans.push(span);
-            }
-            None => from = open + 1,
-        }
-    }
-    spans
 }
 
 fn inside(spans: &[Range<usize>], at: usize) -> bool {

@@ -1,23 +1,16 @@
 //! The golden pronunciations of `fixtures/pronunciation/golden.tsv`, with the built-in fallback
 //! only (no espeak-ng), so the result does not depend on what is installed.
 
-use kokoro_tokenize::{Dialect, Tokenizer, TokenizerOptions, UNKNOWN_MARKER, Vocab};
+mod support;
+
+use kokoro_tokenize::{Dialect, UNKNOWN_MARKER};
 
 #[test]
 fn golden_pronunciations() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/pronunciation/golden.tsv"
-    );
-    let table = std::fs::read_to_string(path).unwrap();
-    let tokenizer =
-        Tokenizer::with_options(Vocab::v1_0(), TokenizerOptions::default().espeak(false)).unwrap();
+    let tokenizer = support::text_tokenizer(false);
     let mut failures = Vec::new();
     let mut rows = 0;
-    for line in table
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
+    for line in support::pronunciation_rows("golden.tsv") {
         let fields: Vec<&str> = line.split('\t').collect();
         assert!(fields.len() >= 3, "malformed row: {line:?}");
         let dialect = match fields[2] {

@@ -13,7 +13,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use kokoro_tokenize::{Dialect, Tokenizer, TokenizerOptions, Vocab};
+mod support;
+
+use kokoro_tokenize::Dialect;
 
 /// Spots that must come out right (raise it when the engine improves; never lower it).
 const AT_LEAST: usize = 36;
@@ -29,19 +31,10 @@ fn unstressed(phonemes: &str) -> String {
 
 /// Counts the spots read right with `espeak` on or off: (right, spots, sentences, misses).
 fn count(espeak: bool) -> (usize, usize, usize, Vec<String>) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/pronunciation/hard-dev.tsv"
-    );
-    let table = std::fs::read_to_string(path).unwrap();
-    let tokenizer =
-        Tokenizer::with_options(Vocab::v1_0(), TokenizerOptions::default().espeak(espeak)).unwrap();
+    let tokenizer = support::text_tokenizer(espeak);
     let (mut spots, mut right, mut sentences) = (0, 0, 0);
     let mut misses = Vec::new();
-    for line in table
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
+    for line in support::pronunciation_rows("hard-dev.tsv") {
         let mut fields = line.split('\t');
         let text = fields.next().unwrap();
         sentences += 1;

@@ -271,43 +271,35 @@ impl VoiceCatalog {
             requested: requested.map(str::to_owned),
             fell_back,
         };
+        // Logged once per fallback, with what was asked and what is used instead.
+        let fall_back = |why: &str| {
+            tracing::warn!(requested = ?requested, using = fallback, "{why}; falling back");
+            Ok(done(fallback, true))
+        };
         let Some(wanted) = requested.map(str::trim) else {
             if self.contains(DEFAULT_VOICE) {
                 return Ok(done(DEFAULT_VOICE, false));
             }
-            tracing::warn!(
-                default = DEFAULT_VOICE,
-                using = fallback,
-                "default voice is not in the catalog; falling back"
-            );
-            return Ok(done(fallback, true));
+            return fall_back(&format!(
+                "default voice {DEFAULT_VOICE} is not in the catalog"
+            ));
         };
         if wanted.is_empty() {
-            tracing::warn!(requested = ?requested, using = fallback, "empty voice id; falling back");
-            return Ok(done(fallback, true));
+            return fall_back("empty voice id");
         }
         if wanted.contains([':', ',']) {
             let spec = BlendSpec::parse(wanted)?;
             if let Some((missing, _)) = spec.parts().iter().find(|(id, _)| !self.contains(id)) {
-                tracing::warn!(
-                    requested = wanted,
-                    unknown = %missing,
-                    using = fallback,
-                    "blend names a voice that is not in the catalog; falling back"
-                );
-                return Ok(done(fallback, true));
+                return fall_back(&format!(
+                    "blend names a voice that is not in the catalog ({missing})"
+                ));
             }
             return Ok(done(&spec.to_string(), false));
         }
         if self.contains(wanted) {
             return Ok(done(wanted, false));
         }
-        tracing::warn!(
-            requested = wanted,
-            using = fallback,
-            "unknown voice; falling back"
-        );
-        Ok(done(fallback, true))
+        fall_back("unknown voice")
     }
 
     /// The pack for a voice id or a blend spec; a blend is built once and cached under its

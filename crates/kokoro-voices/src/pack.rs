@@ -107,16 +107,13 @@ impl VoicePack {
     /// Shared parser; `origin` names the file or id in error messages.
     pub(crate) fn parse(origin: &str, id: String, bytes: &[u8]) -> Result<Self> {
         if bytes.is_empty() {
-            return Err(VoiceError::new(
-                ErrorKind::InvalidPack,
-                format!("voice pack {origin} is empty: re-run `cargo xtask fetch-model`"),
-            ));
+            return Err(invalid_pack(origin, "is empty"));
         }
         if !bytes.len().is_multiple_of(ROW_BYTES) {
-            return Err(VoiceError::new(
-                ErrorKind::InvalidPack,
+            return Err(invalid_pack(
+                origin,
                 format!(
-                    "voice pack {origin} is truncated ({} bytes, not a multiple of {ROW_BYTES}): re-run `cargo xtask fetch-model`",
+                    "is truncated ({} bytes, not a multiple of {ROW_BYTES})",
                     bytes.len()
                 ),
             ));
@@ -172,20 +169,22 @@ impl VoicePack {
     }
 }
 
+/// The [`ErrorKind::InvalidPack`] error: voice pack `origin` `what`, and the fix.
+fn invalid_pack(origin: &str, what: impl std::fmt::Display) -> VoiceError {
+    VoiceError::new(
+        ErrorKind::InvalidPack,
+        format!("voice pack {origin} {what}: re-run `cargo xtask fetch-model`"),
+    )
+}
+
 fn check_values(origin: &str, values: &[f32]) -> Result<()> {
     if values.is_empty() {
-        return Err(VoiceError::new(
-            ErrorKind::InvalidPack,
-            format!("voice pack {origin} has no style rows: re-run `cargo xtask fetch-model`"),
-        ));
+        return Err(invalid_pack(origin, "has no style rows"));
     }
     if !values.len().is_multiple_of(STYLE_DIM) {
-        return Err(VoiceError::new(
-            ErrorKind::InvalidPack,
-            format!(
-                "voice pack {origin} has {} values, not a multiple of {STYLE_DIM}: re-run `cargo xtask fetch-model`",
-                values.len()
-            ),
+        return Err(invalid_pack(
+            origin,
+            format!("has {} values, not a multiple of {STYLE_DIM}", values.len()),
         ));
     }
     if let Some(pos) = values.iter().position(|v| !v.is_finite()) {

@@ -27,38 +27,90 @@ pub(crate) fn setup_fix(dir: &Path) -> String {
     )
 }
 
+/// One thing the engine needs (a file, the vocabulary, the model's contract), as
+/// [`check_availability`] or [`engine_info`](crate::engine_info) found it.
+///
+/// Serialized as `{"Ok": "..."}` or `{"Err": "..."}`, the shape `kokoro info --json` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum Check {
+    /// Found and usable: what it is and where (`models/kokoro-v1.0.onnx`, `54 voices in ...`).
+    #[serde(rename = "Ok")]
+    Found(String),
+    /// Missing or unusable (for the contract: not read): why, and what to do about it.
+    #[serde(rename = "Err")]
+    Missing(String),
+}
+
+impl Check {
+    /// True when it was found and is usable.
+    pub fn is_found(&self) -> bool {
+        matches!(self, Self::Found(_))
+    }
+
+    /// What was found, or `None` when it is missing.
+    pub fn found(&self) -> Option<&str> {
+        match self {
+            Self::Found(what) => Some(what),
+            Self::Missing(_) => None,
+        }
+    }
+
+    /// Why it is missing, or `None` when it was found.
+    pub fn missing(&self) -> Option<&str> {
+        match self {
+            Self::Found(_) => None,
+            Self::Missing(why) => Some(why),
+        }
+    }
+
+    pub(crate) fn from_result(result: Result<String, String>) -> Self {
+        match result {
+            Ok(what) => Self::Found(what),
+            Err(why) => Self::Missing(why),
+        }
+    }
+}
+
+impl fmt::Display for Check {
+    /// What was found, or `MISSING: ` and why.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Found(what) => f.write_str(what),
+            Self::Missing(why) => write!(f, "MISSING: {why}"),
+        }
+    }
+}
+
 /// What [`check_availability`] found: each file the engine needs, or why it is not usable.
 #[derive(Debug, Clone, Serialize)]
 pub struct Availability {
     /// The model directory checked.
     pub model_dir: String,
-    /// The model file, or why it was not found.
-    pub model: Result<String, String>,
-    /// The ONNX Runtime library, or why it was not found.
-    pub runtime: Result<String, String>,
-    /// The voice packs (how many, where), or why there are none.
-    pub voices: Result<String, String>,
-    /// The vocabulary and how it was chosen, or why it cannot be known.
-    pub vocab: Result<String, String>,
-    /// True when all four are usable.
+    /// The model file.
+    pub model: Check,
+    /// The ONNX Runtime library.
+    pub runtime: Check,
+    /// The voice packs (how many, where).
+    pub voices: Check,
+    /// The vocabulary and how it was chosen.
+    pub vocab: Check,
+    /// True when all four are found.
     pub available: bool,
 }
 
 impl Availability {
     /// One line per missing or unusable file, each saying what to do.
     pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for (what, r) in [
-            ("model", self.model.as_ref().err()),
-            ("runtime", self.runtime.as_ref().err()),
-            ("voices", self.voices.as_ref().err()),
-            ("vocab", self.vocab.as_ref().err()),
-        ] {
-            if let Some(e) = r {
-                out.push(format!("{what}: {e}"));
-            }
-        }
-        out
+        [
+            ("model", &self.model),
+            ("runtime", &self.runtime),
+            ("voices", &self.voices),
+            ("vocab", &self.vocab),
+        ]
+        .into_iter()
+        .filter_map(|(what, check)| check.missing().map(|why| format!("{what}: {why}")))
+        .collect()
     }
 }
 
@@ -110,10 +162,10 @@ pub fn check_availability(config: &EngineConfig) -> Availability {
     let available = model.is_ok() && runtime.is_ok() && voices.is_ok() && vocab.is_ok();
     Availability {
         model_dir: dir.display().to_string(),
-        model,
-        runtime,
-        voices,
-        vocab,
+        model: Check::from_result(model),
+        runtime: Check::from_result(runtime),
+        voices: Check::from_result(voices),
+        vocab: Check::from_result(vocab),
         available,
     }
 }

@@ -44,7 +44,7 @@ pub use engine::{
     validate_speed, validate_text,
 };
 pub use error::{Error, ErrorKind, Result};
-pub use health::{Availability, check_availability};
+pub use health::{Availability, Check, check_availability};
 pub use outcome::Outcome;
 pub use real::{
     CatalogVoices, EngineConfig, EngineInfo, LazySession, PhonemeFrontend, TokenizerFrontend,

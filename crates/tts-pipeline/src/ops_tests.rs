@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
-use crate::{Engine, EngineConfig, ErrorKind, ProjectRequest, SegmentRequest};
+use crate::{Engine, EngineConfig, ErrorKind};
 
 // ---------------------------------------------------------------- log capture
 
@@ -216,14 +216,23 @@ fn availability_checks_every_file_and_loads_nothing() {
     let config = config_for(dir.path());
     let a = crate::check_availability(&config);
     assert!(a.available, "{a}");
-    assert!(a.vocab.as_ref().unwrap().contains("v0.19"), "{a:?}");
-    assert!(a.voices.as_ref().unwrap().starts_with("1 voices"), "{a:?}");
+    assert!(a.vocab.found().unwrap().contains("v0.19"), "{a:?}");
+    assert!(a.voices.found().unwrap().starts_with("1 voices"), "{a:?}");
     let info = crate::engine_info(&config);
     assert!(info.model_available);
     assert!(
-        info.contract.is_err(),
+        !info.contract.is_found(),
         "info reads no contract unless asked"
     );
+    // `kokoro info` prints what it always printed: JSON `{"Ok": ..}` / `{"Err": ..}`; text with
+    // what was found, and the contract's own reason.
+    let json = serde_json::to_value(&info).unwrap();
+    assert_eq!(json["model"]["Ok"].as_str(), info.model.found());
+    assert_eq!(json["contract"]["Err"].as_str(), info.contract.missing());
+    let text = info.to_string();
+    let model_line = format!("model:      {}\n", info.model.found().unwrap());
+    assert!(text.contains(&model_line), "{text}");
+    assert!(text.contains("\ncontract:   not read ("), "{text}");
     assert_eq!(kokoro_session::load_count(), loads, "nothing was loaded");
 
     // Each missing piece makes it unavailable and is named.
@@ -264,6 +273,9 @@ fn availability_checks_every_file_and_loads_nothing() {
         assert!(!a.available, "{what}: {a}");
         let problems = a.problems().join("\n");
         assert!(problems.contains(named), "{what}: {problems}");
+        let shown = crate::engine_info(&config).to_string();
+        let missing = format!("{named}{}MISSING: ", " ".repeat(12 - named.len()));
+        assert!(shown.contains(&missing), "{what}: {shown}");
         assert!(problems.contains("fetch-model"), "{what}: {problems}");
     }
     assert_eq!(kokoro_session::load_count(), loads, "nothing was loaded");
@@ -324,18 +336,16 @@ fn the_vocabulary_comes_from_the_model_itself() {
 /// The ONNX Runtime to load fixtures with, or `None` after a loud skip message.
 #[allow(clippy::panic)]
 fn real_runtime(test: &str) -> Option<PathBuf> {
-    let from_env = std::env::var_os("ORT_DYLIB_PATH")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_file());
+    // As the engine finds it (ORT_DYLIB_PATH, the manifest's, `onnxruntime/`), in the model
+    // directory of KOKORO_MODEL_DIR or the workspace's; a file, not a name for the system loader.
     let dirs = [
         std::env::var_os("KOKORO_MODEL_DIR").map(PathBuf::from),
         Some(workspace().join("models")),
     ];
-    let found = from_env.or_else(|| {
-        dirs.iter()
-            .flatten()
-            .find_map(|d| kokoro_session::newest_runtime_in(&d.join("onnxruntime")))
+    let found = dirs.iter().flatten().find_map(|d| {
+        kokoro_session::locate_runtime(&kokoro_session::SessionConfig::new().with_model_dir(d))
+            .ok()
+            .filter(|p| p.is_file())
     });
     if found.is_none() {
         if std::env::var("KOKORO_REQUIRE_RUNTIME").as_deref() == Ok("1") {
@@ -367,7 +377,8 @@ fn an_unknown_model_is_refused_loudly_unless_its_contract_tells() {
     assert!(!a.available);
     assert!(
         a.vocab
-            .unwrap_err()
+            .missing()
+            .unwrap()
             .contains("cannot tell which vocabulary"),
         "the cheap check says so too"
     );
@@ -400,16 +411,10 @@ fn an_unknown_model_is_refused_loudly_unless_its_contract_tells() {
 fn segment_outcomes_carry_their_url_on_success() {
     let dir = tempfile::tempdir().unwrap();
     let layout = wav_store::MediaLayout::new(dir.path(), "https://cdn.example.com/media/");
-    let seg = |id: &str, text: &str| SegmentRequest {
-        id: id.to_string(),
-        text: text.to_string(),
-        voice: None,
-        speed: None,
-    };
-    let request = ProjectRequest {
-        project_id: "proj-1".to_string(),
-        segments: vec![seg("s1", "good"), seg("s2", "fail"), seg("../x", "good")],
-    };
+    let request = crate::tests::project(
+        "proj-1",
+        &[("s1", "good"), ("s2", "fail"), ("../x", "good")],
+    );
     let outs = fake_engine().generate_segments(&layout, &request, 2, |_, _| {});
     assert_eq!(
         outs[0].audio_url.as_deref(),

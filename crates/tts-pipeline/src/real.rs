@@ -11,10 +11,11 @@ use kokoro_session::{
     KokoroSession, Manifest, PoolLayout, SessionConfig, SessionPool, SessionStats,
 };
 use kokoro_tokenize::{Dialect, PassthroughPhonemizer, Tokenizer, Vocab};
-use kokoro_voices::VoiceCatalog;
+use kokoro_voices::{Language, VoiceCatalog};
 
 use crate::engine::{Engine, EngineOptions};
 use crate::error::{Error, ErrorKind, Result};
+use crate::health::Check;
 use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
 
 /// Where the engine finds its files and how it runs.
@@ -236,11 +237,10 @@ impl Frontend for TokenizerFrontend {
 }
 
 impl TokenizerFrontend {
-    /// `tokenizer`'s pieces of `text` for `voice` (whose first id picks the dialect).
+    /// `tokenizer`'s pieces of `text` for `voice` (see [`dialect_for_voice`]).
     fn pieces_of(tokenizer: &Tokenizer, text: &str, voice: &str) -> Result<Vec<TextPiece>> {
-        let first = voice.split([':', ',']).next().unwrap_or(voice);
         let pieces = tokenizer
-            .tokenize(text, Dialect::for_voice(first))
+            .tokenize(text, dialect_for_voice(voice))
             .map_err(|e| {
                 let kind = if e.is_nothing_to_say() {
                     ErrorKind::NothingToSay
@@ -259,6 +259,23 @@ impl TokenizerFrontend {
                 pause_after: p.pause_after,
             })
             .collect())
+    }
+}
+
+/// The English dialect the tokenizer speaks for `voice`: the dialect of the voice's language as
+/// kokoro-voices reads it from the id (a blend: its first voice's).
+fn dialect_for_voice(voice: &str) -> Dialect {
+    let first = voice.split([':', ',']).next().unwrap_or(voice);
+    dialect_of(kokoro_voices::voice_info(first).language)
+}
+
+/// The one mapping from a voice's language to a tokenizer dialect: British English is
+/// [`Dialect::Gb`]; American English, and every other language or an unknown one (the tokenizer
+/// speaks English only), [`Dialect::Us`].
+fn dialect_of(language: Language) -> Dialect {
+    match language {
+        Language::BritishEnglish => Dialect::Gb,
+        _ => Dialect::Us,
     }
 }
 
@@ -441,19 +458,19 @@ pub struct EngineInfo {
     pub model_dir: String,
     /// The manifest's variant, if there is a manifest.
     pub variant: Option<String>,
-    /// The model file, or why it was not found.
-    pub model: std::result::Result<String, String>,
-    /// The runtime library, or why it was not found.
-    pub runtime: std::result::Result<String, String>,
-    /// The voice packs (how many, where), or why they were not found.
-    pub voices: std::result::Result<String, String>,
-    /// The vocabulary version and how it was chosen, or why it cannot be known.
+    /// The model file.
+    pub model: Check,
+    /// The runtime library.
+    pub runtime: Check,
+    /// The voice packs (how many, where).
+    pub voices: Check,
+    /// The vocabulary version and how it was chosen, or `MISSING: ` and why it cannot be known.
     pub vocab: String,
     /// The front end (G2P and its fallbacks).
     pub frontend: String,
-    /// The model's inputs and outputs as read from the session (only from
-    /// [`engine_info_with_contract`]), or why they were not read.
-    pub contract: std::result::Result<String, String>,
+    /// The model's inputs and outputs as read from the session (only by
+    /// [`engine_info_with_contract`]); [`Check::Missing`] says why they were not read.
+    pub contract: Check,
     /// Whether every file the engine needs is there ([`check_availability`](crate::check_availability)).
     pub model_available: bool,
 }
@@ -481,11 +498,11 @@ pub fn engine_info(config: &EngineConfig) -> EngineInfo {
         model: availability.model,
         runtime: availability.runtime,
         voices: availability.voices,
-        vocab: availability
-            .vocab
-            .unwrap_or_else(|e| format!("MISSING: {e}")),
+        vocab: availability.vocab.to_string(),
         frontend,
-        contract: Err("not read (`kokoro info --contract` loads the model to read it)".to_string()),
+        contract: Check::Missing(
+            "not read (`kokoro info --contract` loads the model to read it)".to_string(),
+        ),
         model_available: availability.available,
     }
 }
@@ -494,40 +511,74 @@ pub fn engine_info(config: &EngineConfig) -> EngineInfo {
 /// and the runtime when the files are there).
 pub fn engine_info_with_contract(config: &EngineConfig) -> EngineInfo {
     let mut info = engine_info(config);
-    info.contract = if info.model.is_ok() && info.runtime.is_ok() {
-        kokoro_session::shared_session(&config.session_config())
-            .map(|s| s.model_info().to_string())
-            .map_err(|e| format!("MISSING: cannot load the model: {e}"))
+    info.contract = if info.model.is_found() && info.runtime.is_found() {
+        match kokoro_session::shared_session(&config.session_config()) {
+            Ok(session) => Check::Found(session.model_info().to_string()),
+            Err(e) => Check::Missing(format!("MISSING: cannot load the model: {e}")),
+        }
     } else {
-        Err("MISSING: not loaded: model or runtime missing".to_string())
+        Check::Missing("MISSING: not loaded: model or runtime missing".to_string())
     };
     info
 }
 
 impl fmt::Display for EngineInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn show<T: fmt::Display>(r: &std::result::Result<T, String>) -> String {
-            match r {
-                Ok(v) => v.to_string(),
-                Err(e) => format!("MISSING: {e}"),
-            }
-        }
         writeln!(f, "model dir:  {}", self.model_dir)?;
         writeln!(
             f,
             "variant:    {}",
             self.variant.as_deref().unwrap_or("(no manifest)")
         )?;
-        writeln!(f, "model:      {}", show(&self.model))?;
-        writeln!(f, "runtime:    {}", show(&self.runtime))?;
-        writeln!(f, "voices:     {}", show(&self.voices))?;
+        writeln!(f, "model:      {}", self.model)?;
+        writeln!(f, "runtime:    {}", self.runtime)?;
+        writeln!(f, "voices:     {}", self.voices)?;
         writeln!(f, "vocab:      {}", self.vocab)?;
         writeln!(f, "front end:  {}", self.frontend)?;
-        match &self.contract {
-            Ok(contract) => writeln!(f, "contract:   {contract}")?,
-            Err(why) => writeln!(f, "contract:   {why}")?,
-        }
+        // The contract's reasons say MISSING themselves where something is.
+        let contract = match &self.contract {
+            Check::Found(contract) => contract,
+            Check::Missing(why) => why,
+        };
+        writeln!(f, "contract:   {contract}")?;
         write!(f, "available:  {}", self.model_available)
+    }
+}
+
+#[cfg(test)]
+mod dialect_tests {
+    use super::*;
+
+    #[test]
+    fn a_voice_speaks_the_dialect_of_its_language() {
+        for (voice, dialect) in [
+            ("bf_emma", Dialect::Gb),
+            ("bm_george", Dialect::Gb),
+            ("bf_emma:0.6,af_bella:0.4", Dialect::Gb),
+            ("af_bella", Dialect::Us),
+            ("am_adam", Dialect::Us),
+            ("af_bella:0.5,bf_emma:0.5", Dialect::Us),
+            ("ef_dora", Dialect::Us),
+            ("zf_xiaobei", Dialect::Us),
+            ("xx_custom", Dialect::Us),
+            ("", Dialect::Us),
+        ] {
+            assert_eq!(dialect_for_voice(voice), dialect, "{voice}");
+        }
+    }
+
+    #[test]
+    fn an_english_voice_gets_the_espeak_voice_of_its_language() {
+        // kokoro-voices and kokoro-tokenize agree: a `b*` voice is British English, en-gb.
+        for language in [Language::AmericanEnglish, Language::BritishEnglish] {
+            assert_eq!(
+                Some(dialect_of(language).espeak_voice()),
+                language.espeak_voice(),
+                "{language}"
+            );
+        }
+        assert_eq!(dialect_for_voice("bf_emma").espeak_voice(), "en-gb");
+        assert_eq!(dialect_for_voice("af_bella").espeak_voice(), "en-us");
     }
 }
 

@@ -342,25 +342,35 @@ fn outcome_has_the_api_shape() {
     assert!(v.get("audio_path").is_none());
 }
 
+/// A project of `(id, text)` segments in the default voice and speed.
+pub(crate) fn project(project_id: &str, segments: &[(&str, &str)]) -> ProjectRequest {
+    ProjectRequest {
+        project_id: project_id.to_string(),
+        segments: segments
+            .iter()
+            .map(|(id, text)| SegmentRequest {
+                id: (*id).to_string(),
+                text: (*text).to_string(),
+                voice: None,
+                speed: None,
+            })
+            .collect(),
+    }
+}
+
 #[test]
 fn segments_land_at_their_paths_in_order_and_bad_ids_fail_alone() {
     let dir = tempfile::tempdir().unwrap();
     let layout = wav_store::MediaLayout::new(dir.path(), "/media/");
-    let seg = |id: &str, text: &str| SegmentRequest {
-        id: id.to_string(),
-        text: text.to_string(),
-        voice: None,
-        speed: None,
-    };
-    let request = ProjectRequest {
-        project_id: "proj-1".to_string(),
-        segments: vec![
-            seg("s1", "One."),
-            seg("../evil", "Two."),
-            seg("s3", "Three."),
-            seg("s4", " "),
+    let request = project(
+        "proj-1",
+        &[
+            ("s1", "One."),
+            ("../evil", "Two."),
+            ("s3", "Three."),
+            ("s4", " "),
         ],
-    };
+    );
     let calls = AtomicUsize::new(0);
     let outs = engine().generate_segments(&layout, &request, 3, |_, _| {
         calls.fetch_add(1, Ordering::SeqCst);

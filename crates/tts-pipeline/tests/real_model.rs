@@ -6,41 +6,14 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+mod support;
+
+use std::path::Path;
 
 use tts_pipeline::{Engine, EngineConfig, Outcome};
 
-fn model_dir() -> PathBuf {
-    std::env::var_os("KOKORO_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"))
-}
-
-/// The shared engine, or `None` (after a loud message) when the model is absent.
 fn engine() -> Option<&'static Engine> {
-    static ENGINE: OnceLock<Option<Engine>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| {
-            let dir = model_dir();
-            match Engine::open(&EngineConfig::with_model_dir(&dir)) {
-                Ok(e) => Some(e),
-                Err(e) => {
-                    if std::env::var("KOKORO_REQUIRE_MODEL").is_ok_and(|v| v == "1") {
-                        panic!("KOKORO_REQUIRE_MODEL=1 but the model is not usable: {e}");
-                    }
-                    eprintln!(
-                        "\n======================================================================\n\
-                         SKIPPED: real-model integration tests: no model in {}\n  ({e})\n\
-                         Run `cargo xtask fetch-model` or `cargo xtask test-integration`.\n\
-                         ======================================================================\n",
-                        dir.display()
-                    );
-                    None
-                }
-            }
-        })
-        .as_ref()
+    support::shared_engine("real-model integration tests")
 }
 
 fn peak(samples: &[f32]) -> f32 {

@@ -7,27 +7,14 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
 
-use std::path::{Path, PathBuf};
+mod support;
 
-use tts_pipeline::{Engine, EngineConfig};
-
-fn model_dir() -> PathBuf {
-    std::env::var_os("KOKORO_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"))
-}
+use tts_pipeline::EngineConfig;
 
 #[test]
 fn eight_threads_by_25_generations_on_one_real_engine() {
-    let engine = match Engine::open(&EngineConfig::with_model_dir(model_dir())) {
-        Ok(e) => e,
-        Err(e) if std::env::var("KOKORO_REQUIRE_MODEL").is_ok_and(|v| v == "1") => {
-            panic!("KOKORO_REQUIRE_MODEL=1 but the model is not usable: {e}")
-        }
-        Err(e) => {
-            eprintln!("\n=====\nSKIPPED: real-model concurrency test: {e}\n=====\n");
-            return;
-        }
+    let Some(engine) = support::open_engine("real-model concurrency test") else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     let texts = ["Yes.", "No.", "Go on.", "Hi there."];
@@ -60,7 +47,7 @@ fn eight_threads_by_25_generations_on_one_real_engine() {
     // The spec's "the model loads once" is "the weights are loaded once": every session of the
     // pool shares one copy of them.
     assert_eq!(kokoro_session::weights_load_count(), 1);
-    let layout = EngineConfig::with_model_dir(model_dir()).pool_layout();
+    let layout = EngineConfig::with_model_dir(support::model_dir()).pool_layout();
     let sessions = kokoro_session::load_count();
     eprintln!(
         "sessions loaded: {sessions} (pool: 1 wide + up to {} narrow)",

@@ -9,46 +9,18 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use tts_pipeline::{Engine, EngineConfig, ErrorKind, MediaLayout};
 
-fn model_dir() -> PathBuf {
-    std::env::var_os("KOKORO_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"))
-}
+use support::model_dir;
 
-fn require() -> bool {
-    std::env::var("KOKORO_REQUIRE_MODEL").is_ok_and(|v| v == "1")
-}
-
-fn skip(why: &str) {
-    eprintln!(
-        "\n======================================================================\n\
-         SKIPPED: real-model reliability tests: {why}\n\
-         Run `cargo xtask fetch-model` or `cargo xtask test-integration`.\n\
-         ======================================================================\n"
-    );
-}
+const TESTS: &str = "real-model reliability tests";
 
 fn engine() -> Option<&'static Engine> {
-    static ENGINE: OnceLock<Option<Engine>> = OnceLock::new();
-    ENGINE
-        .get_or_init(
-            || match Engine::open(&EngineConfig::with_model_dir(model_dir())) {
-                Ok(e) => Some(e),
-                Err(e) if require() => {
-                    panic!("KOKORO_REQUIRE_MODEL=1 but the model is not usable: {e}")
-                }
-                Err(e) => {
-                    skip(&e.to_string());
-                    None
-                }
-            },
-        )
-        .as_ref()
+    support::shared_engine(TESTS)
 }
 
 /// A good file at a path, to check that failures never touch it.
@@ -233,10 +205,7 @@ fn bad_ids_and_output_paths_are_refused_without_writing() {
 fn model_copy_with(relative: &str, replace: &[u8]) -> Option<tempfile::TempDir> {
     let real = model_dir();
     if !real.join("manifest.json").is_file() {
-        if require() {
-            panic!("KOKORO_REQUIRE_MODEL=1 but {} has no model", real.display());
-        }
-        skip("no model directory");
+        support::skip(TESTS, &format!("{} has no model", real.display()));
         return None;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -247,11 +216,13 @@ fn model_copy_with(relative: &str, replace: &[u8]) -> Option<tempfile::TempDir> 
     Some(tmp)
 }
 
+/// Recreates the directories of `from` under `to` (following symlinks: a model directory whose
+/// `voices/` is a link must not have its real files replaced) and links the files.
 fn link_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
+        if entry.path().is_dir() {
             std::fs::create_dir(&dest).unwrap();
             link_tree(&entry.path(), &dest);
         } else {
