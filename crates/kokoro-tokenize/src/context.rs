@@ -100,403 +100,453 @@ fn boundary(text: &str, from: usize, to: usize) -> bool {
     })
 }
 
+/// The neighbours of one word, within its clause.
+struct Neighbours<'a> {
+    text: &'a str,
+    words: &'a [Word<'a>],
+    i: usize,
+}
+
+impl Neighbours<'_> {
+    /// The word itself.
+    fn word(&self) -> Option<&Word<'_>> {
+        self.words.get(self.i)
+    }
+
+    /// The `k`-th word before, if it is in the same clause.
+    fn prev(&self, k: usize) -> Option<&str> {
+        let word = self.word()?;
+        let w = self.words.get(self.i.checked_sub(k)?)?;
+        (!boundary(self.text, w.end, word.start)).then_some(w.lower.as_str())
+    }
+
+    /// The `k`-th word after, if it is in the same clause.
+    fn next(&self, k: usize) -> Option<&str> {
+        let word = self.word()?;
+        let w = self.words.get(self.i + k)?;
+        (!boundary(self.text, word.end, w.start)).then_some(w.lower.as_str())
+    }
+
+    /// Whether the `k`-th word before is in `set` (and in the same clause).
+    fn prev_in(&self, k: usize, set: &[&str]) -> bool {
+        self.prev(k).is_some_and(|w| set.contains(&w))
+    }
+
+    /// Whether the `k`-th word after is in `set` (and in the same clause).
+    fn next_in(&self, k: usize, set: &[&str]) -> bool {
+        self.next(k).is_some_and(|w| set.contains(&w))
+    }
+
+    /// Whether one of the `n` words before is in `set`.
+    fn before_any(&self, n: usize, set: &[&str]) -> bool {
+        (1..=n).any(|k| self.prev_in(k, set))
+    }
+
+    /// Whether one of the `n` words after is in `set`.
+    fn after_any(&self, n: usize, set: &[&str]) -> bool {
+        (1..=n).any(|k| self.next_in(k, set))
+    }
+}
+
 /// The reading context decides for `words[i]`, if any.
 fn decide(text: &str, words: &[Word<'_>], i: usize) -> Option<Reading> {
     let word = words.get(i)?;
-    // Neighbours within the same clause.
-    let prev = |k: usize| -> Option<&str> {
-        let w = words.get(i.checked_sub(k)?)?;
-        (!boundary(text, w.end, word.start)).then_some(w.lower.as_str())
-    };
-    let next = |k: usize| -> Option<&str> {
-        let w = words.get(i + k)?;
-        (!boundary(text, word.end, w.start)).then_some(w.lower.as_str())
-    };
-    let prev_in = |k: usize, set: &[&str]| prev(k).is_some_and(|w| set.contains(&w));
-    let next_in = |k: usize, set: &[&str]| next(k).is_some_and(|w| set.contains(&w));
-    let before_any = |n: usize, set: &[&str]| (1..=n).any(|k| prev_in(k, set));
-    let after_any = |n: usize, set: &[&str]| (1..=n).any(|k| next_in(k, set));
+    let n = Neighbours { text, words, i };
     match word.lower.as_str() {
-        "tear" | "tears" => {
-            let plural = word.lower == "tears";
-            let (rip, drop) = if plural {
-                (TEARS_RIP, TEARS_DROP)
-            } else {
-                (TEAR_RIP, TEAR_DROP)
-            };
-            // A noun after a determiner or adjective: "a tear in the map" is a rip, "a tear in
-            // her eye" and "a tear on her cheek" are tears of the eye.
-            let eye = &["eye", "eyes", "cheek", "cheeks", "face"];
-            if prev_in(1, &["wear"]) || (prev_in(1, &["and"]) && prev_in(2, &["wear"])) {
-                return Some(rip);
-            }
-            let noun = before_any(2, DETERMINERS)
-                || prev_in(
-                    1,
-                    &[
-                        "small", "long", "jagged", "big", "tiny", "large", "huge", "ragged",
-                        "clean",
-                    ],
-                );
-            if noun && next_in(1, &["in", "through", "across", "along", "down"]) {
-                return Some(if after_any(4, eye) { drop } else { rip });
-            }
-            None
-        }
-        "bass" => {
-            let music = [
-                "guitar",
-                "guitars",
-                "guitarist",
-                "player",
-                "players",
-                "line",
-                "lines",
-                "drum",
-                "drums",
-                "clef",
-                "note",
-                "notes",
-                "voice",
-                "voices",
-                "singer",
-                "section",
-                "amp",
-                "solo",
-                "part",
-                "parts",
-                "string",
-                "strings",
-                "fiddle",
-                "viol",
-                "riff",
-                "baritone",
-                "register",
-                "speaker",
-                "speakers",
-                "notes",
-                "and",
-            ];
-            let plays = [
-                "play", "plays", "played", "playing", "plucked", "strummed", "tuned", "on",
-                "electric", "acoustic", "double", "upright", "booming", "thumping", "deep",
-                "heavy",
-            ];
-            let fishing = [
-                "caught",
-                "catch",
-                "catches",
-                "catching",
-                "hooked",
-                "landed",
-                "reeled",
-                "fish",
-                "fishing",
-                "fished",
-                "largemouth",
-                "smallmouth",
-                "striped",
-                "sea",
-                "trout",
-                "pike",
-            ];
-            let fish_after = [
-                "fishing",
-                "boat",
-                "boats",
-                "fisherman",
-                "lure",
-                "lures",
-                "pond",
-            ];
-            if before_any(3, &fishing) || next_in(1, &fish_after) {
-                Some(BASS_FISH)
-            } else if next_in(1, &music) || before_any(2, &plays) {
-                Some(BASS_MUSIC)
-            } else {
-                None
-            }
-        }
-        "lead" => {
-            let metal_after = [
-                "pipe",
-                "pipes",
-                "paint",
-                "poisoning",
-                "weight",
-                "weights",
-                "shot",
-                "pencil",
-                "pencils",
-                "crystal",
-                "soldier",
-                "soldiers",
-                "bullet",
-                "bullets",
-                "sinker",
-                "sinkers",
-                "roof",
-                "lined",
-                "glass",
-                "ore",
-                "mine",
-                "mines",
-                "acid",
-                "seal",
-                "balloon",
-                "free",
-                "sheet",
-                "sheets",
-            ];
-            let metal_before = ["molten", "solid", "sheet", "pure", "red", "white", "pencil"];
-            // "as lead singer", "of lead actors": a role, not the metal.
-            let role = [
-                "singer",
-                "role",
-                "roles",
-                "actor",
-                "actress",
-                "guitar",
-                "guitarist",
-                "vocalist",
-                "detective",
-                "investigator",
-                "story",
-                "character",
-                "dog",
-                "car",
-                "horse",
-                "author",
-                "engineer",
-                "the",
-                "a",
-                "an",
-                "to",
-                "him",
-                "her",
-                "them",
-                "us",
-                "me",
-                "you",
-            ];
-            // "made of lead", "heavy as lead", "lined with lead"; not "as lead singer".
-            let substance = prev_in(1, &["of", "as", "with", "like"]) && !next_in(1, &role);
-            (next_in(1, &metal_after) || prev_in(1, &metal_before) || substance)
-                .then_some(LEAD_METAL)
-        }
-        "close" => {
-            let near_after = [
-                "to",
-                "by",
-                "enough",
-                "call",
-                "friend",
-                "friends",
-                "relative",
-                "relatives",
-                "range",
-                "quarters",
-                "together",
-                "behind",
-                "second",
-                "shave",
-                "attention",
-                "contact",
-                "beside",
-                "ally",
-                "allies",
-                "family",
-                "race",
-                "match",
-            ];
-            let near_before = [
-                "so", "too", "very", "quite", "as", "really", "pretty", "stay", "stayed", "stays",
-                "keep", "kept", "keeps", "hold", "held", "came", "come", "comes", "get", "got",
-                "getting", "draw", "drew", "sit", "sat", "stand", "stood", "be", "is", "was",
-                "were", "are", "seemed", "felt", "lay", "lie", "remained", "up",
-            ];
-            let shut_after = [
-                "the", "your", "his", "her", "my", "our", "their", "its", "it", "them", "down",
-                "off", "shop", "eyes", "door", "doors", "window", "windows", "gate", "deal",
-                "account", "lid", "curtains", "book", "tab", "file",
-            ];
-            if next_in(1, &near_after) || prev_in(1, &near_before) {
-                Some(CLOSE_NEAR)
-            } else if next_in(1, &shut_after)
-                || prev_in(
-                    1,
-                    &[
-                        "to", "will", "would", "could", "should", "must", "please", "then",
-                    ],
-                )
-                || prev_in(1, PRONOUNS)
-            {
-                Some(CLOSE_SHUT)
-            } else {
-                None
-            }
-        }
-        "minute" => {
-            let small_after = [
-                "detail",
-                "details",
-                "amount",
-                "amounts",
-                "quantity",
-                "quantities",
-                "trace",
-                "traces",
-                "particle",
-                "particles",
-                "crack",
-                "cracks",
-                "difference",
-                "differences",
-                "change",
-                "changes",
-                "fraction",
-                "fragment",
-                "fragments",
-                "creature",
-                "creatures",
-                "organism",
-                "organisms",
-                "variation",
-                "variations",
-                "adjustment",
-                "adjustments",
-                "fleck",
-                "flecks",
-                "speck",
-                "specks",
-                "scale",
-                "examination",
-                "hole",
-                "holes",
-                "grain",
-                "grains",
-                "drop",
-                "drops",
-                "flaw",
-                "flaws",
-                "insects",
-                "crystals",
-                "bubbles",
-                "scratches",
-                "marks",
-            ];
-            let time_before = [
-                "a", "one", "each", "every", "per", "another", "last", "next", "first", "this",
-                "that", "any", "half", "final", "single", "whole", "extra", "spare",
-            ];
-            let degree_before = ["so", "very", "too", "most", "quite", "rather", "extremely"];
-            if prev_in(1, &degree_before) || (next_in(1, &small_after) && !prev_in(1, &time_before))
-            {
-                Some(MINUTE_SMALL)
-            } else {
-                None
-            }
-        }
-        "dove" => {
-            let motion = [
-                "into",
-                "in",
-                "under",
-                "off",
-                "for",
-                "beneath",
-                "behind",
-                "down",
-                "headfirst",
-                "forward",
-                "toward",
-                "towards",
-                "after",
-                "onto",
-                "through",
-                "deep",
-                "back",
-                "over",
-                "out",
-                "across",
-                "between",
-            ];
-            let bird_before = [
-                "white", "gray", "grey", "mourning", "turtle", "little", "single", "wild", "rock",
-                "peace", "like",
-            ];
-            if before_any(1, DETERMINERS) || prev_in(1, &bird_before) {
-                Some(DOVE_BIRD)
-            } else if prev_in(1, PRONOUNS)
-                || prev_in(
-                    1,
-                    &[
-                        "then",
-                        "quickly",
-                        "suddenly",
-                        "instantly",
-                        "immediately",
-                        "and",
-                    ],
-                )
-                || next_in(1, &motion)
-            {
-                Some(DOVE_DIVED)
-            } else {
-                None
-            }
-        }
-        "wound" => {
-            let turned_after = [
-                "up", "around", "round", "down", "tight", "tightly", "back", "through", "along",
-                "itself", "himself", "herself", "its", "the", "his", "her", "my", "their", "our",
-                "your", "a",
-            ];
-            let injury_before = [
-                "deep",
-                "open",
-                "fresh",
-                "gunshot",
-                "stab",
-                "head",
-                "flesh",
-                "old",
-                "gaping",
-                "mortal",
-                "bullet",
-                "knife",
-                "chest",
-                "festering",
-                "infected",
-                "clean",
-                "bleeding",
-                "shallow",
-                "small",
-                "the",
-                "a",
-                "his",
-                "her",
-                "my",
-                "your",
-                "their",
-                "our",
-                "its",
-                "this",
-                "that",
-                "each",
-                "every",
-            ];
-            if prev_in(1, &injury_before)
-                && !next_in(1, &["up", "around", "round", "tight", "tightly"])
-            {
-                Some(WOUND_INJURY)
-            } else if next_in(1, &turned_after) {
-                Some(WOUND_TURNED)
-            } else {
-                None
-            }
-        }
+        "tear" | "tears" => tear(&n, word.lower == "tears"),
+        "bass" => bass(&n),
+        "lead" => lead(&n),
+        "close" => close(&n),
+        "minute" => minute(&n),
+        "dove" => dove(&n),
+        "wound" => wound(&n),
         _ => None,
+    }
+}
+
+/// The reading of `tear` or `tears` in its clause.
+fn tear(n: &Neighbours<'_>, plural: bool) -> Option<Reading> {
+    let (rip, drop) = if plural {
+        (TEARS_RIP, TEARS_DROP)
+    } else {
+        (TEAR_RIP, TEAR_DROP)
+    };
+    // A noun after a determiner or adjective: "a tear in the map" is a rip, "a tear in
+    // her eye" and "a tear on her cheek" are tears of the eye.
+    let eye = &["eye", "eyes", "cheek", "cheeks", "face"];
+    if n.prev_in(1, &["wear"]) || (n.prev_in(1, &["and"]) && n.prev_in(2, &["wear"])) {
+        return Some(rip);
+    }
+    let noun = n.before_any(2, DETERMINERS)
+        || n.prev_in(
+            1,
+            &[
+                "small", "long", "jagged", "big", "tiny", "large", "huge", "ragged", "clean",
+            ],
+        );
+    if noun && n.next_in(1, &["in", "through", "across", "along", "down"]) {
+        return Some(if n.after_any(4, eye) { drop } else { rip });
+    }
+    None
+}
+
+/// The reading of `bass` in its clause.
+fn bass(n: &Neighbours<'_>) -> Option<Reading> {
+    let music = [
+        "guitar",
+        "guitars",
+        "guitarist",
+        "player",
+        "players",
+        "line",
+        "lines",
+        "drum",
+        "drums",
+        "clef",
+        "note",
+        "notes",
+        "voice",
+        "voices",
+        "singer",
+        "section",
+        "amp",
+        "solo",
+        "part",
+        "parts",
+        "string",
+        "strings",
+        "fiddle",
+        "viol",
+        "riff",
+        "baritone",
+        "register",
+        "speaker",
+        "speakers",
+        "notes",
+        "and",
+    ];
+    let plays = [
+        "play", "plays", "played", "playing", "plucked", "strummed", "tuned", "on", "electric",
+        "acoustic", "double", "upright", "booming", "thumping", "deep", "heavy",
+    ];
+    let fishing = [
+        "caught",
+        "catch",
+        "catches",
+        "catching",
+        "hooked",
+        "landed",
+        "reeled",
+        "fish",
+        "fishing",
+        "fished",
+        "largemouth",
+        "smallmouth",
+        "striped",
+        "sea",
+        "trout",
+        "pike",
+    ];
+    let fish_after = [
+        "fishing",
+        "boat",
+        "boats",
+        "fisherman",
+        "lure",
+        "lures",
+        "pond",
+    ];
+    if n.before_any(3, &fishing) || n.next_in(1, &fish_after) {
+        Some(BASS_FISH)
+    } else if n.next_in(1, &music) || n.before_any(2, &plays) {
+        Some(BASS_MUSIC)
+    } else {
+        None
+    }
+}
+
+/// The reading of `lead` in its clause.
+fn lead(n: &Neighbours<'_>) -> Option<Reading> {
+    let metal_after = [
+        "pipe",
+        "pipes",
+        "paint",
+        "poisoning",
+        "weight",
+        "weights",
+        "shot",
+        "pencil",
+        "pencils",
+        "crystal",
+        "soldier",
+        "soldiers",
+        "bullet",
+        "bullets",
+        "sinker",
+        "sinkers",
+        "roof",
+        "lined",
+        "glass",
+        "ore",
+        "mine",
+        "mines",
+        "acid",
+        "seal",
+        "balloon",
+        "free",
+        "sheet",
+        "sheets",
+    ];
+    let metal_before = ["molten", "solid", "sheet", "pure", "red", "white", "pencil"];
+    // "as lead singer", "of lead actors": a role, not the metal.
+    let role = [
+        "singer",
+        "role",
+        "roles",
+        "actor",
+        "actress",
+        "guitar",
+        "guitarist",
+        "vocalist",
+        "detective",
+        "investigator",
+        "story",
+        "character",
+        "dog",
+        "car",
+        "horse",
+        "author",
+        "engineer",
+        "the",
+        "a",
+        "an",
+        "to",
+        "him",
+        "her",
+        "them",
+        "us",
+        "me",
+        "you",
+    ];
+    // "made of lead", "heavy as lead", "lined with lead"; not "as lead singer".
+    let substance = n.prev_in(1, &["of", "as", "with", "like"]) && !n.next_in(1, &role);
+    (n.next_in(1, &metal_after) || n.prev_in(1, &metal_before) || substance).then_some(LEAD_METAL)
+}
+
+/// The reading of `close` in its clause.
+fn close(n: &Neighbours<'_>) -> Option<Reading> {
+    let near_after = [
+        "to",
+        "by",
+        "enough",
+        "call",
+        "friend",
+        "friends",
+        "relative",
+        "relatives",
+        "range",
+        "quarters",
+        "together",
+        "behind",
+        "second",
+        "shave",
+        "attention",
+        "contact",
+        "beside",
+        "ally",
+        "allies",
+        "family",
+        "race",
+        "match",
+    ];
+    let near_before = [
+        "so", "too", "very", "quite", "as", "really", "pretty", "stay", "stayed", "stays", "keep",
+        "kept", "keeps", "hold", "held", "came", "come", "comes", "get", "got", "getting", "draw",
+        "drew", "sit", "sat", "stand", "stood", "be", "is", "was", "were", "are", "seemed", "felt",
+        "lay", "lie", "remained", "up",
+    ];
+    let shut_after = [
+        "the", "your", "his", "her", "my", "our", "their", "its", "it", "them", "down", "off",
+        "shop", "eyes", "door", "doors", "window", "windows", "gate", "deal", "account", "lid",
+        "curtains", "book", "tab", "file",
+    ];
+    if n.next_in(1, &near_after) || n.prev_in(1, &near_before) {
+        Some(CLOSE_NEAR)
+    } else if n.next_in(1, &shut_after)
+        || n.prev_in(
+            1,
+            &[
+                "to", "will", "would", "could", "should", "must", "please", "then",
+            ],
+        )
+        || n.prev_in(1, PRONOUNS)
+    {
+        Some(CLOSE_SHUT)
+    } else {
+        None
+    }
+}
+
+/// The reading of `minute` in its clause.
+fn minute(n: &Neighbours<'_>) -> Option<Reading> {
+    let small_after = [
+        "detail",
+        "details",
+        "amount",
+        "amounts",
+        "quantity",
+        "quantities",
+        "trace",
+        "traces",
+        "particle",
+        "particles",
+        "crack",
+        "cracks",
+        "difference",
+        "differences",
+        "change",
+        "changes",
+        "fraction",
+        "fragment",
+        "fragments",
+        "creature",
+        "creatures",
+        "organism",
+        "organisms",
+        "variation",
+        "variations",
+        "adjustment",
+        "adjustments",
+        "fleck",
+        "flecks",
+        "speck",
+        "specks",
+        "scale",
+        "examination",
+        "hole",
+        "holes",
+        "grain",
+        "grains",
+        "drop",
+        "drops",
+        "flaw",
+        "flaws",
+        "insects",
+        "crystals",
+        "bubbles",
+        "scratches",
+        "marks",
+    ];
+    let time_before = [
+        "a", "one", "each", "every", "per", "another", "last", "next", "first", "this", "that",
+        "any", "half", "final", "single", "whole", "extra", "spare",
+    ];
+    let degree_before = ["so", "very", "too", "most", "quite", "rather", "extremely"];
+    if n.prev_in(1, &degree_before) || (n.next_in(1, &small_after) && !n.prev_in(1, &time_before)) {
+        Some(MINUTE_SMALL)
+    } else {
+        None
+    }
+}
+
+/// The reading of `dove` in its clause.
+fn dove(n: &Neighbours<'_>) -> Option<Reading> {
+    let motion = [
+        "into",
+        "in",
+        "under",
+        "off",
+        "for",
+        "beneath",
+        "behind",
+        "down",
+        "headfirst",
+        "forward",
+        "toward",
+        "towards",
+        "after",
+        "onto",
+        "through",
+        "deep",
+        "back",
+        "over",
+        "out",
+        "across",
+        "between",
+    ];
+    let bird_before = [
+        "white", "gray", "grey", "mourning", "turtle", "little", "single", "wild", "rock", "peace",
+        "like",
+    ];
+    if n.before_any(1, DETERMINERS) || n.prev_in(1, &bird_before) {
+        Some(DOVE_BIRD)
+    } else if n.prev_in(1, PRONOUNS)
+        || n.prev_in(
+            1,
+            &[
+                "then",
+                "quickly",
+                "suddenly",
+                "instantly",
+                "immediately",
+                "and",
+            ],
+        )
+        || n.next_in(1, &motion)
+    {
+        Some(DOVE_DIVED)
+    } else {
+        None
+    }
+}
+
+/// The reading of `wound` in its clause.
+fn wound(n: &Neighbours<'_>) -> Option<Reading> {
+    let turned_after = [
+        "up", "around", "round", "down", "tight", "tightly", "back", "through", "along", "itself",
+        "himself", "herself", "its", "the", "his", "her", "my", "their", "our", "your", "a",
+    ];
+    let injury_before = [
+        "deep",
+        "open",
+        "fresh",
+        "gunshot",
+        "stab",
+        "head",
+        "flesh",
+        "old",
+        "gaping",
+        "mortal",
+        "bullet",
+        "knife",
+        "chest",
+        "festering",
+        "infected",
+        "clean",
+        "bleeding",
+        "shallow",
+        "small",
+        "the",
+        "a",
+        "his",
+        "her",
+        "my",
+        "your",
+        "their",
+        "our",
+        "its",
+        "this",
+        "that",
+        "each",
+        "every",
+    ];
+    if n.prev_in(1, &injury_before) && !n.next_in(1, &["up", "around", "round", "tight", "tightly"])
+    {
+        Some(WOUND_INJURY)
+    } else if n.next_in(1, &turned_after) {
+        Some(WOUND_TURNED)
+    } else {
+        None
     }
 }
 
