@@ -323,6 +323,85 @@ fn apply_cpu(builder: SessionBuilder, cpu_arena: bool) -> Result<SessionBuilder>
         .map_err(|e| runtime_error("set the cpu memory arena option", e))
 }
 
+/// Session options from `cfg`: optimization level, threads, memory pattern, spinning and the
+/// execution provider.
+fn session_builder(
+    cfg: &SessionConfig,
+    env: &ort::environment::Environment,
+    threads: usize,
+) -> Result<SessionBuilder> {
+    let builder = Session::builder(env).map_err(|e| runtime_error("create session options", e))?;
+    let builder = builder
+        .with_optimization_level(optimization_level(cfg.graph_optimization))
+        .map_err(|e| runtime_error("set the graph optimization level", e))?
+        .with_intra_threads(threads)
+        .map_err(|e| runtime_error("set the intra-op thread count", e))?
+        .with_memory_pattern(cfg.memory_pattern)
+        .map_err(|e| runtime_error("set the memory pattern option", e))?
+        .with_intra_op_spinning(cfg.intra_spinning)
+        .map_err(|e| runtime_error("set the intra-op spinning option", e))?;
+    apply_execution(builder, cfg.execution, cfg.cpu_arena)
+}
+
+/// Creates the session: from the shared `weights` when given (the graph without its weights,
+/// which are references into the model file in `canonical`'s folder), else from the file itself.
+fn commit(
+    mut builder: SessionBuilder,
+    model_path: &Path,
+    canonical: &Path,
+    weights: Option<&SharedWeights>,
+) -> Result<Session> {
+    let committed = match (weights, canonical.parent().and_then(Path::to_str)) {
+        (Some(w), Some(folder)) => {
+            let share = |e: String| runtime_error("share the model's weights", e);
+            let mut b = builder
+                .with_prepacked_weights(&w.prepacked)
+                .map_err(|e| share(e.to_string()))?
+                .with_config_entry(
+                    "session.model_external_initializers_file_folder_path",
+                    folder,
+                )
+                .map_err(|e| share(e.to_string()))?;
+            for (name, value) in &w.initializers {
+                b = b
+                    .with_initializer(name, Arc::clone(value))
+                    .map_err(|e| share(e.to_string()))?;
+            }
+            b.commit_from_memory(&w.graph)
+        }
+        _ => builder.commit_from_file(model_path),
+    };
+    committed.map_err(|e| {
+        let kind = if e.code() == ort::ErrorCode::NoSuchFile {
+            ErrorKind::ModelMissing
+        } else {
+            ErrorKind::ModelCorrupt
+        };
+        SessionError::with_source(
+            kind,
+            format!(
+                "onnx runtime could not load the model {} ({e}): the file may be truncated or not an onnx \
+                 model; {FETCH_HINT} to fetch it again",
+                model_path.display()
+            ),
+            e,
+        )
+    })
+}
+
+/// The options of every run: arena shrinkage when `cfg` asks for it (and the arena is on).
+fn run_options(cfg: &SessionConfig) -> Result<Option<ort::session::RunOptions>> {
+    if !(cfg.shrink_arena && cfg.cpu_arena) {
+        return Ok(None);
+    }
+    let mut options =
+        ort::session::RunOptions::new().map_err(|e| runtime_error("create run options", e))?;
+    options
+        .set("memory.enable_memory_arena_shrinkage", "cpu:0")
+        .map_err(|e| runtime_error("set the arena shrinkage option", e))?;
+    Ok(Some(options))
+}
+
 #[cfg(feature = "cuda")]
 fn apply_execution(
     builder: SessionBuilder,
@@ -409,18 +488,7 @@ impl KokoroSession {
         let (runtime, env) = init_with(&lookup.path, &lookup.searched)?;
         let threads = cfg.resolved_intra_threads();
 
-        let builder =
-            Session::builder(&env).map_err(|e| runtime_error("create session options", e))?;
-        let builder = builder
-            .with_optimization_level(optimization_level(cfg.graph_optimization))
-            .map_err(|e| runtime_error("set the graph optimization level", e))?
-            .with_intra_threads(threads)
-            .map_err(|e| runtime_error("set the intra-op thread count", e))?
-            .with_memory_pattern(cfg.memory_pattern)
-            .map_err(|e| runtime_error("set the memory pattern option", e))?
-            .with_intra_op_spinning(cfg.intra_spinning)
-            .map_err(|e| runtime_error("set the intra-op spinning option", e))?;
-        let mut builder = apply_execution(builder, cfg.execution, cfg.cpu_arena)?;
+        let builder = session_builder(cfg, &env, threads)?;
         let canonical = model_path
             .canonicalize()
             .unwrap_or_else(|_| model_path.clone());
@@ -429,42 +497,7 @@ impl KokoroSession {
         } else {
             None
         };
-        let committed = match (&weights, canonical.parent().and_then(Path::to_str)) {
-            (Some(w), Some(folder)) => {
-                let share = |e| runtime_error("share the model's weights", e);
-                let mut b = builder
-                    .with_prepacked_weights(&w.prepacked)
-                    .map_err(|e| share(e.to_string()))?
-                    .with_config_entry(
-                        "session.model_external_initializers_file_folder_path",
-                        folder,
-                    )
-                    .map_err(|e| share(e.to_string()))?;
-                for (name, value) in &w.initializers {
-                    b = b
-                        .with_initializer(name, Arc::clone(value))
-                        .map_err(|e| share(e.to_string()))?;
-                }
-                b.commit_from_memory(&w.graph)
-            }
-            _ => builder.commit_from_file(&model_path),
-        };
-        let session = committed.map_err(|e| {
-            let kind = if e.code() == ort::ErrorCode::NoSuchFile {
-                ErrorKind::ModelMissing
-            } else {
-                ErrorKind::ModelCorrupt
-            };
-            SessionError::with_source(
-                kind,
-                format!(
-                    "onnx runtime could not load the model {} ({e}): the file may be truncated or not an onnx \
-                     model; {FETCH_HINT} to fetch it again",
-                    model_path.display()
-                ),
-                e,
-            )
-        })?;
+        let session = commit(builder, &model_path, &canonical, weights.as_deref())?;
 
         let info = ModelInfo {
             inputs: session.inputs().iter().map(describe).collect(),
@@ -479,16 +512,7 @@ impl KokoroSession {
             contract = ?contract,
             "kokoro session loaded"
         );
-        let run_options = if cfg.shrink_arena && cfg.cpu_arena {
-            let mut options = ort::session::RunOptions::new()
-                .map_err(|e| runtime_error("create run options", e))?;
-            options
-                .set("memory.enable_memory_arena_shrinkage", "cpu:0")
-                .map_err(|e| runtime_error("set the arena shrinkage option", e))?;
-            Some(options)
-        } else {
-            None
-        };
+        let run_options = run_options(cfg)?;
         Ok(Self {
             session: Mutex::new(session),
             run_options,
