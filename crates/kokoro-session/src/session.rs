@@ -402,7 +402,7 @@ fn run_options(cfg: &SessionConfig) -> Result<Option<ort::session::RunOptions>> 
     Ok(Some(options))
 }
 
-#[cfg(feature = "cuda")]
+/// Registers the execution provider `execution` asks for (CPU, or CUDA with the CPU behind it).
 fn apply_execution(
     builder: SessionBuilder,
     execution: Execution,
@@ -413,58 +413,61 @@ fn apply_execution(
         Execution::Cuda {
             device_id,
             fallback_to_cpu,
-        } => {
-            let cuda = ort::ep::CUDA::default()
-                .with_device_id(device_id)
-                .build()
-                .error_on_failure();
-            match builder.with_execution_providers([cuda, cpu_provider(cpu_arena)]) {
-                Ok(builder) => {
-                    tracing::debug!(device_id, "registered the cuda execution provider");
-                    Ok(builder)
-                }
-                Err(e) if fallback_to_cpu => {
-                    tracing::warn!(
-                        device_id,
-                        "cuda is unavailable ({e}); running on the cpu instead"
-                    );
-                    apply_cpu(e.recover(), cpu_arena)
-                }
-                Err(e) => Err(SessionError::new(
-                    ErrorKind::ExecutionProvider,
-                    format!(
-                        "cuda device {device_id} could not be used ({e}): install a cuda build of onnx runtime \
-                         (onnxruntime-gpu) with matching cuda/cudnn libraries, or use `Execution::Cpu`"
-                    ),
-                )),
-            }
+        } => apply_cuda(builder, device_id, fallback_to_cpu, cpu_arena),
+    }
+}
+
+#[cfg(feature = "cuda")]
+fn apply_cuda(
+    builder: SessionBuilder,
+    device_id: i32,
+    fallback_to_cpu: bool,
+    cpu_arena: bool,
+) -> Result<SessionBuilder> {
+    let cuda = ort::ep::CUDA::default()
+        .with_device_id(device_id)
+        .build()
+        .error_on_failure();
+    match builder.with_execution_providers([cuda, cpu_provider(cpu_arena)]) {
+        Ok(builder) => {
+            tracing::debug!(device_id, "registered the cuda execution provider");
+            Ok(builder)
         }
+        Err(e) if fallback_to_cpu => {
+            tracing::warn!(
+                device_id,
+                "cuda is unavailable ({e}); running on the cpu instead"
+            );
+            apply_cpu(e.recover(), cpu_arena)
+        }
+        Err(e) => Err(SessionError::new(
+            ErrorKind::ExecutionProvider,
+            format!(
+                "cuda device {device_id} could not be used ({e}): install a cuda build of onnx runtime \
+                 (onnxruntime-gpu) with matching cuda/cudnn libraries, or use `Execution::Cpu`"
+            ),
+        )),
     }
 }
 
 #[cfg(not(feature = "cuda"))]
-fn apply_execution(
+fn apply_cuda(
     builder: SessionBuilder,
-    execution: Execution,
+    _device_id: i32,
+    fallback_to_cpu: bool,
     cpu_arena: bool,
 ) -> Result<SessionBuilder> {
-    match execution {
-        Execution::Cpu => apply_cpu(builder, cpu_arena),
-        Execution::Cuda {
-            fallback_to_cpu: true,
-            ..
-        } => {
-            tracing::warn!(
-                "cuda was requested but kokoro-session was built without its `cuda` feature; running on the cpu"
-            );
-            apply_cpu(builder, cpu_arena)
-        }
-        Execution::Cuda { .. } => Err(SessionError::new(
-            ErrorKind::ExecutionProvider,
-            "cuda was requested but kokoro-session was built without its `cuda` feature: rebuild with \
-             `--features kokoro-session/cuda`, or use `Execution::Cpu`",
-        )),
+    if fallback_to_cpu {
+        tracing::warn!(
+            "cuda was requested but kokoro-session was built without its `cuda` feature; running on the cpu"
+        );
+        return apply_cpu(builder, cpu_arena);
     }
+    Err(SessionError::new(
+        ErrorKind::ExecutionProvider,
+        "cuda was requested but kokoro-session was built without its `cuda` feature: rebuild with \
+         `--features kokoro-session/cuda`, or use `Execution::Cpu`",
+    ))
 }
 
 impl KokoroSession {
