@@ -85,6 +85,22 @@ fn mean(v: &[f32]) -> f32 {
     v.iter().sum::<f32>() / v.len() as f32
 }
 
+/// A private copy of `tiny-weights.onnx`: no other test shares its path, so the weights shared
+/// for it are this test's own.
+#[allow(clippy::unwrap_used)]
+fn private_weights_model() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("weights.onnx");
+    std::fs::copy(fixture("tiny-weights.onnx"), &model).unwrap();
+    (tmp, model)
+}
+
+/// What `tiny-weights.onnx` gives: each padded token id times 0.001, plus the style's mean.
+fn weights_audio(ids: &[i64], style: &[f32]) -> Vec<f32> {
+    let m = mean(style);
+    padded(ids).iter().map(|t| t * 0.001 + m).collect()
+}
+
 fn padded(ids: &[i64]) -> Vec<f32> {
     std::iter::once(0)
         .chain(ids.iter().copied())
@@ -467,9 +483,8 @@ fn pool_grows_only_under_concurrency_and_never_past_its_size() {
     );
     assert_eq!(pool.loaded(), 0, "nothing is loaded before the first run");
     let style = style();
-    let m = mean(&style);
     let ids = [7_i64, 8];
-    let expected: Vec<f32> = padded(&ids).iter().map(|t| t * 0.001 + m).collect();
+    let expected = weights_audio(&ids, &style);
 
     // One caller at a time: one session is enough.
     for _ in 0..3 {
@@ -556,14 +571,10 @@ fn sessions_of_one_model_share_its_weights() {
         return;
     };
     let _g = serial();
-    // A private copy: no other test shares this model path.
-    let tmp = tempfile::tempdir().unwrap();
-    let model = tmp.path().join("weights.onnx");
-    std::fs::copy(fixture("tiny-weights.onnx"), &model).unwrap();
+    let (_tmp, model) = private_weights_model();
     let style = style();
-    let m = mean(&style);
     let ids = [3_i64, 9, 27];
-    let expected: Vec<f32> = padded(&ids).iter().map(|t| t * 0.001 + m).collect();
+    let expected = weights_audio(&ids, &style);
 
     let weights_before = weights_load_count();
     let loads_before = load_count();
@@ -599,15 +610,10 @@ fn a_session_that_does_not_share_loads_the_weights_on_its_own() {
         return;
     };
     let _g = serial();
-    let tmp = tempfile::tempdir().unwrap();
-    let model = tmp.path().join("weights.onnx");
-    std::fs::copy(fixture("tiny-weights.onnx"), &model).unwrap();
+    let (_tmp, model) = private_weights_model();
     let style = style();
     let ids = [3_i64, 9, 27];
-    let expected: Vec<f32> = padded(&ids)
-        .iter()
-        .map(|t| t * 0.001 + mean(&style))
-        .collect();
+    let expected = weights_audio(&ids, &style);
 
     let weights_before = weights_load_count();
     let alone = KokoroSession::load(&cfg(&model, &rt).with_shared_weights(false)).unwrap();
@@ -626,9 +632,7 @@ fn pool_gives_a_lone_caller_the_wide_session_and_concurrent_callers_narrow_ones(
         return;
     };
     let _g = serial();
-    let tmp = tempfile::tempdir().unwrap();
-    let model = tmp.path().join("weights.onnx");
-    std::fs::copy(fixture("tiny-weights.onnx"), &model).unwrap();
+    let (_tmp, model) = private_weights_model();
     let pool = SessionPool::with_layout(
         cfg(&model, &rt).with_intra_threads(2),
         PoolLayout {
@@ -641,9 +645,8 @@ fn pool_gives_a_lone_caller_the_wide_session_and_concurrent_callers_narrow_ones(
         (2, 1, 3)
     );
     let style = style();
-    let m = mean(&style);
     let ids = [5_i64, 6];
-    let expected: Vec<f32> = padded(&ids).iter().map(|t| t * 0.001 + m).collect();
+    let expected = weights_audio(&ids, &style);
     let weights_before = weights_load_count();
 
     for _ in 0..3 {
