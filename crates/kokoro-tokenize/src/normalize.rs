@@ -15,7 +15,11 @@ use crate::markup::rewrite_outside_markup;
 use crate::numbers::{cardinal, digits, integer, oh_cardinal, ordinal, plural, roman, year};
 
 /// A number with optional thousands separators.
-const NUM: &str = r"\d{1,3}(?:,\d{3})+|\d+";
+///
+/// Every pattern here names ASCII digits (`[0-9]`), not `\d`: the number words read ASCII digits
+/// only (other scripts' digits pass through to G2P rather than vanish), and `\d`, which is every
+/// Unicode digit, made the compiled rules 1.7 MB larger (`docs/PERFORMANCE.md`, "Cold start").
+const NUM: &str = r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+";
 
 /// Normalizes `text` for speaking in `dialect`: digits, currency, times, dates, ranges,
 /// percent, degrees and common abbreviations are written out as words; misaki markup
@@ -57,11 +61,11 @@ fn rules() -> &'static [Compiled] {
                 abbreviation,
             ),
             (
-                r"\b(?:(on|On|next|last|this|every|until|by|from|since|before|after|in|In)\s+)?(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Thur|Fri|Sat|Sun)\.(,|\s+(?:[a-z]|\d+))?".to_owned(),
+                r"\b(?:(on|On|next|last|this|every|until|by|from|since|before|after|in|In)\s+)?(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Thur|Fri|Sat|Sun)\.(,|\s+(?:[a-z]|[0-9]+))?".to_owned(),
                 month_or_day,
             ),
             (
-                r"\b(January|February|March|April|June|July|August|September|October|November|December)\s+(\d{1,2})\b([:.,]\d)?".to_owned(),
+                r"\b(January|February|March|April|June|July|August|September|October|November|December)\s+([0-9]{1,2})\b([:.,][0-9])?".to_owned(),
                 month_day,
             ),
             (r"\b(?:([A-Z][a-z]+)\s+)?St\.(\s+[A-Z])?".to_owned(), saint_or_street),
@@ -74,14 +78,14 @@ fn rules() -> &'static [Compiled] {
             }),
             (r"\b(?:e\.g|E\.g)\.".to_owned(), |_, _, end| period("for example", end)),
             (r"\b(?:i\.e|I\.e)\.".to_owned(), |_, _, end| period("that is", end)),
-            (r"\b(No|no|Nos)\.\s?(\d)".to_owned(), |c, _, _| {
+            (r"\b(No|no|Nos)\.\s?([0-9])".to_owned(), |c, _, _| {
                 format!("number {}", group(c, 2))
             }),
-            (r"#\s?(\d)".to_owned(), |c, _, _| format!("number {}", group(c, 1))),
-            (r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b".to_owned(), date),
-            (r"\b(\d{4})-(\d{2})-(\d{2})\b".to_owned(), iso_date),
+            (r"#\s?([0-9])".to_owned(), |c, _, _| format!("number {}", group(c, 1))),
+            (r"\b([0-9]{1,2})/([0-9]{1,2})/([0-9]{4}|[0-9]{2})\b".to_owned(), date),
+            (r"\b([0-9]{4})-([0-9]{2})-([0-9]{2})\b".to_owned(), iso_date),
             (
-                format!(r"([$£€¥])\s?({NUM})(?:\.(\d+))?(?:\s?(thousand|million|billion|trillion)\b)?"),
+                format!(r"([$£€¥])\s?({NUM})(?:\.([0-9]+))?(?:\s?(thousand|million|billion|trillion)\b)?"),
                 currency,
             ),
             (format!(r"\b({NUM})\s?¢"), |c, _, _| {
@@ -90,25 +94,25 @@ fn rules() -> &'static [Compiled] {
                 format!("{} {}", integer(&n), if one { "cent" } else { "cents" })
             }),
             (
-                r"\b([01]?\d|2[0-3]):([0-5]\d)\b(\s*[AaPp]\.?\s?[Mm]\b)?".to_owned(),
+                r"\b([01]?[0-9]|2[0-3]):([0-5][0-9])\b(\s*[AaPp]\.?\s?[Mm]\b)?".to_owned(),
                 time,
             ),
-            (r#"\b(\d{1,2})['’′]\s?(\d{1,2})(?:"|”|″|'')"#.to_owned(), |c, _, _| {
+            (r#"\b([0-9]{1,2})['’′]\s?([0-9]{1,2})(?:"|”|″|'')"#.to_owned(), |c, _, _| {
                 format!("{} foot {}", integer(group(c, 1)), integer(group(c, 2)))
             }),
-            (r"\b\d{3}-\d{3}-\d{4}\b|\b\d{3}-\d{4}\b".to_owned(), phone),
+            (r"\b[0-9]{3}-[0-9]{3}-[0-9]{4}\b|\b[0-9]{3}-[0-9]{4}\b".to_owned(), phone),
             // A minus sign after a word, an opening bracket or quote, or at the start ("-12", "−40"),
             // not between two numbers ("5 -12" is a range).
-            (format!(r"(^\s*|[^\d\s]\s+|[(\[{{“\x22'‘=~≈]\s*)[-−]((?:{NUM})(?:\.\d+)?)\b"), |c, _, _| {
+            (format!(r"(^\s*|[^0-9\s]\s+|[(\[{{“\x22'‘=~≈]\s*)[-−]((?:{NUM})(?:\.[0-9]+)?)\b"), |c, _, _| {
                 format!("{}minus {}", group(c, 1), group(c, 2))
             }),
             (
-                format!(r"(?:\b([Aa]n?)\s+)?(?:((?:{NUM})(?:\.\d+)?)\s?(?:[-–]|\s(?:to|or)\s)\s?)?(\b(?:{NUM})(?:\.\d+)?)(\s?|-)({UNITS})\b(?:\.(,|\s+[a-z0-9]))?"),
+                format!(r"(?:\b([Aa]n?)\s+)?(?:((?:{NUM})(?:\.[0-9]+)?)\s?(?:[-–]|\s(?:to|or)\s)\s?)?(\b(?:{NUM})(?:\.[0-9]+)?)(\s?|-)({UNITS})\b(?:\.(,|\s+[a-z0-9]))?"),
                 unit,
             ),
-            (r"\b(\d{1,4})\s?[-–]\s?(\d{1,4})\b".to_owned(), range),
-            (r"['’](\d0)s\b".to_owned(), |c, _, _| plural(&integer(group(c, 1)))),
-            (r"\b(\d{1,3}0)s\b".to_owned(), |c, _, _| {
+            (r"\b([0-9]{1,4})\s?[-–]\s?([0-9]{1,4})\b".to_owned(), range),
+            (r"['’]([0-9]0)s\b".to_owned(), |c, _, _| plural(&integer(group(c, 1)))),
+            (r"\b([0-9]{1,3}0)s\b".to_owned(), |c, _, _| {
                 let n = group(c, 1);
                 let words = match n.parse::<u64>() {
                     Ok(v) if n.len() == 4 => year(v),
@@ -116,16 +120,16 @@ fn rules() -> &'static [Compiled] {
                 };
                 plural(&words)
             }),
-            (r"\b(\d+)\s?(?i:st|nd|rd|th)\b".to_owned(), |c, _, _| {
+            (r"\b([0-9]+)\s?(?i:st|nd|rd|th)\b".to_owned(), |c, _, _| {
                 match group(c, 1).parse::<u64>() {
                     Ok(n) => ordinal(n),
                     Err(_) => digits(group(c, 1)),
                 }
             }),
-            (format!(r"({NUM}(?:\.\d+)?)\s?%"), |c, _, _| {
+            (format!(r"({NUM}(?:\.[0-9]+)?)\s?%"), |c, _, _| {
                 format!("{} percent", decimal_words(group(c, 1)))
             }),
-            (format!(r"({NUM}(?:\.\d+)?)\s?°\s?([CcFf])\b"), |c, _, _| {
+            (format!(r"({NUM}(?:\.[0-9]+)?)\s?°\s?([CcFf])\b"), |c, _, _| {
                 let scale = if group(c, 2).eq_ignore_ascii_case("c") {
                     "Celsius"
                 } else {
@@ -133,17 +137,17 @@ fn rules() -> &'static [Compiled] {
                 };
                 format!("{} degrees {scale}", decimal_words(group(c, 1)))
             }),
-            (format!(r"({NUM}(?:\.\d+)?)\s?°"), |c, _, _| {
+            (format!(r"({NUM}(?:\.[0-9]+)?)\s?°"), |c, _, _| {
                 format!("{} degrees", decimal_words(group(c, 1)))
             }),
-            (r"\b(\d{1,2})/(\d{1,2})\b".to_owned(), fraction),
-            (format!(r"({NUM})\.(\d+)\b"), |c, _, _| {
+            (r"\b([0-9]{1,2})/([0-9]{1,2})\b".to_owned(), fraction),
+            (format!(r"({NUM})\.([0-9]+)\b"), |c, _, _| {
                 decimal_words(&format!("{}.{}", group(c, 1), group(c, 2)))
             }),
-            (r"\b\d{1,3}(?:,\d{3})+\b".to_owned(), |c, _, _| {
+            (r"\b[0-9]{1,3}(?:,[0-9]{3})+\b".to_owned(), |c, _, _| {
                 integer(&group(c, 0).replace(',', ""))
             }),
-            (r"\d+".to_owned(), |c, _, _| {
+            (r"[0-9]+".to_owned(), |c, _, _| {
                 let n = group(c, 0);
                 match n.parse::<u64>() {
                     Ok(v) if n.len() == 4 && (1100..2100).contains(&v) => year(v),
@@ -963,6 +967,16 @@ mod tests {
             us("[Room 101](/ɹˈum/) is 101."),
             "[Room 101](/ɹˈum/) is one hundred one."
         );
+    }
+
+    #[test]
+    fn digits_of_other_scripts_pass_through_rather_than_vanish() {
+        // The number words read ASCII digits; `\d` used to match these and write them as "".
+        assert_eq!(
+            us("Page ٣٤ and ３ and 42."),
+            "Page ٣٤ and ３ and forty two."
+        );
+        assert_eq!(us("Room ४२."), "Room ४२.");
     }
 
     fn numeric() -> impl Strategy<Value = String> {
