@@ -8,6 +8,7 @@ pub mod data;
 pub mod norms;
 pub mod symbols;
 pub mod spacy_tokenizer_data;
+mod affix;
 pub mod spacy_tokenizer;
 pub mod spacy_tagger;
 pub mod g2p;

@@ -27,6 +27,7 @@ use std::sync::OnceLock;
 
 use fancy_regex::Regex;
 
+use crate::affix::{Anchor, Runs};
 use crate::spacy_tokenizer_data as data;
 
 /// One spaCy token: its text, the whitespace that follows it, and the NORM the
@@ -39,8 +40,8 @@ pub struct Token {
 }
 
 pub struct SpacyTokenizer {
-    prefix: Regex,
-    suffix: Regex,
+    prefix: Runs,
+    suffix: Runs,
     infix: Regex,
     /// Compiled on the first token that could be a URL (see `could_be_url`): it is the largest
     /// of the four patterns (0.6 MB) and most prose never needs it.
@@ -71,8 +72,8 @@ fn could_be_url(s: &str) -> bool {
 impl SpacyTokenizer {
     pub fn new() -> Self {
         SpacyTokenizer {
-            prefix: Regex::new(data::PREFIX_PATTERN).expect("prefix pattern"),
-            suffix: Regex::new(data::SUFFIX_PATTERN).expect("suffix pattern"),
+            prefix: Runs::new(data::PREFIX_PATTERN, Anchor::Start).expect("prefix pattern"),
+            suffix: Runs::new(data::SUFFIX_PATTERN, Anchor::End).expect("suffix pattern"),
             infix: Regex::new(data::INFIX_PATTERN).expect("infix pattern"),
             url: OnceLock::new(),
             specials: data::EXCEPTIONS.iter().copied().collect(),
@@ -81,18 +82,12 @@ impl SpacyTokenizer {
 
     /// Byte length of the prefix to peel, or 0.
     fn find_prefix(&self, s: &str) -> usize {
-        match self.prefix.find(s) {
-            Ok(Some(m)) => m.end() - m.start(),
-            _ => 0,
-        }
+        self.prefix.match_len(s)
     }
 
     /// Byte length of the suffix to peel, or 0.
     fn find_suffix(&self, s: &str) -> usize {
-        match self.suffix.find(s) {
-            Ok(Some(m)) => m.end() - m.start(),
-            _ => 0,
-        }
+        self.suffix.match_len(s)
     }
 
     fn is_special(&self, s: &str) -> bool {
