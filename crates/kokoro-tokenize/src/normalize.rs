@@ -38,9 +38,67 @@ pub fn normalize(text: &str, dialect: Dialect) -> String {
 
 type Rule = fn(&Captures<'_>, Dialect, bool) -> String;
 
+/// One rule: its pattern, compiled on first use, and what it writes for a match.
 struct Compiled {
-    re: Regex,
+    pattern: String,
+    re: OnceLock<Option<Regex>>,
+    /// Every match of `pattern` holds an ASCII digit ([`requires_digit`]): the rule is skipped,
+    /// and never compiled, for text without one. Most rules read numbers, and most narration
+    /// has none, so a digit-free text compiles a handful of the rules.
+    needs_digit: bool,
     rule: Rule,
+}
+
+impl Compiled {
+    fn new(pattern: String, rule: Rule) -> Self {
+        let needs_digit = regex_syntax::parse(&pattern).is_ok_and(|hir| requires_digit(&hir));
+        Compiled {
+            pattern,
+            re: OnceLock::new(),
+            needs_digit,
+            rule,
+        }
+    }
+
+    /// The compiled pattern for `text`, or `None` when the rule cannot match it.
+    fn regex_for(&self, text: &str) -> Option<&Regex> {
+        if self.needs_digit && !text.bytes().any(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        self.re
+            .get_or_init(|| match Regex::new(&self.pattern) {
+                Ok(re) => Some(re),
+                Err(err) => {
+                    let pattern = &self.pattern;
+                    tracing::error!(%pattern, %err, "internal error: normalization rule skipped");
+                    None
+                }
+            })
+            .as_ref()
+    }
+}
+
+/// Whether every match of `hir` holds an ASCII digit: a literal with one, a class of digits
+/// only, a sequence with such a part, an alternation whose every branch has one, or a
+/// repetition of at least one such item.
+fn requires_digit(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => lit.0.iter().any(u8::is_ascii_digit),
+        HirKind::Class(Class::Unicode(class)) => class
+            .ranges()
+            .iter()
+            .all(|r| r.start() >= '0' && r.end() <= '9'),
+        HirKind::Class(Class::Bytes(class)) => class
+            .ranges()
+            .iter()
+            .all(|r| r.start() >= b'0' && r.end() <= b'9'),
+        HirKind::Repetition(rep) => rep.min >= 1 && requires_digit(&rep.sub),
+        HirKind::Capture(cap) => requires_digit(&cap.sub),
+        HirKind::Concat(parts) => parts.iter().any(requires_digit),
+        HirKind::Alternation(branches) => branches.iter().all(requires_digit),
+    }
 }
 
 fn rules() -> &'static [Compiled] {
@@ -157,13 +215,7 @@ fn rules() -> &'static [Compiled] {
         ];
         table
             .into_iter()
-            .filter_map(|(pattern, rule)| match Regex::new(&pattern) {
-                Ok(re) => Some(Compiled { re, rule }),
-                Err(err) => {
-                    tracing::error!(%pattern, %err, "internal error: normalization rule skipped");
-                    None
-                }
-            })
+            .map(|(pattern, rule)| Compiled::new(pattern, rule))
             .collect()
     })
 }
@@ -186,13 +238,16 @@ fn normalize_plain(text: &str, dialect: Dialect) -> String {
     }
     let mut current = text.to_owned();
     for rule in rules() {
-        if !rule.re.is_match(&current) {
+        let Some(re) = rule.regex_for(&current) else {
+            continue;
+        };
+        if !re.is_match(&current) {
             continue;
         }
         let len = current.trim_end().len();
         let mut out = String::with_capacity(current.len() + 16);
         let mut last = 0;
-        for caps in rule.re.captures_iter(&current) {
+        for caps in re.captures_iter(&current) {
             let Some(whole) = caps.get(0) else { continue };
             out.push_str(current.get(last..whole.start()).unwrap_or(""));
             let at_end = whole.end() >= len;
@@ -977,6 +1032,59 @@ mod tests {
             "Page ٣٤ and ３ and forty two."
         );
         assert_eq!(us("Room ४२."), "Room ४२.");
+    }
+
+    fn needs(pattern: &str) -> bool {
+        requires_digit(&regex_syntax::parse(pattern).unwrap())
+    }
+
+    #[test]
+    fn which_patterns_need_a_digit() {
+        for yes in [
+            r"[0-9]+",
+            r"x?[0-9]",
+            r"2[0-3]",
+            r"(a|b)[0-9]{2}",
+            r"[0-9]|1",
+            r"\b([0-9])\b",
+        ] {
+            assert!(needs(yes), "{yes}");
+        }
+        for no in [
+            r"--+",
+            r"\d",
+            r"a|[0-9]",
+            r"[0-9]*",
+            r"[0-9a]",
+            r"(?:[0-9])?x",
+            r"\bWW(II|I)\b",
+        ] {
+            assert!(!needs(no), "{no}");
+        }
+        let digit_rules = rules().iter().filter(|r| r.needs_digit).count();
+        assert!(
+            digit_rules >= 20,
+            "only {digit_rules} rules are skipped for digit-free text"
+        );
+        assert!(
+            rules().iter().any(|r| !r.needs_digit),
+            "the word rules always run"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// The skip is sound: a rule said to need a digit matches no digit-free text.
+        #[test]
+        fn a_rule_that_needs_a_digit_never_matches_without_one(
+            text in "[a-zA-Z٣४ ,.:;/$£%°#'’()—–-]{0,40}"
+        ) {
+            for rule in rules().iter().filter(|r| r.needs_digit) {
+                let re = Regex::new(&rule.pattern).unwrap();
+                prop_assert!(!re.is_match(&text), "{} matched {:?}", rule.pattern, text);
+            }
+        }
     }
 
     fn numeric() -> impl Strategy<Value = String> {
