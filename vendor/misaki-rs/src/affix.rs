@@ -64,7 +64,8 @@ impl Runs {
             if !plain.is_empty() {
                 let joined = plain.join("|");
                 plain.clear();
-                // Each alternative compiled alone, so the union does too.
+                // Each alternative compiled alone; the union can still pass the size limit, and
+                // then fancy-regex takes it.
                 match regex::Regex::new(&joined) {
                     Ok(r) => runs.push(Run::Plain(r)),
                     Err(_) => runs.push(Run::Fancy(FancyRegex::new(&joined)?)),
