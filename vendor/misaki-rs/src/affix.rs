@@ -64,8 +64,8 @@ impl Runs {
             if !plain.is_empty() {
                 let joined = plain.join("|");
                 plain.clear();
-                // Each alternative compiled alone; the union can still pass the size limit, and
-                // then fancy-regex takes it.
+                // `looks_around` reads the syntax only: a run the `regex` crate still refuses
+                // (other fancy syntax, or the size limit) goes to fancy-regex whole.
                 match regex::Regex::new(&joined) {
                     Ok(r) => runs.push(Run::Plain(r)),
                     Err(_) => runs.push(Run::Fancy(FancyRegex::new(&joined)?)),
@@ -74,7 +74,7 @@ impl Runs {
             Ok(())
         };
         for alternative in &alternatives {
-            if regex::Regex::new(alternative).is_ok() {
+            if !looks_around(alternative) {
                 plain.push(alternative);
             } else {
                 flush(&mut plain, &mut runs)?;
@@ -125,6 +125,14 @@ fn split_alternatives(pattern: &str) -> Vec<&str> {
     }
     out.push(&pattern[start..]);
     out
+}
+
+/// `a` holds a look-around group, which only fancy-regex compiles. Read from the text, so no
+/// alternative is compiled twice to find out; a wrong answer costs memory, never an answer (a plain
+/// alternative alone in fancy-regex, or a run the `regex` crate refuses, which then goes to
+/// fancy-regex whole).
+fn looks_around(a: &str) -> bool {
+    ["(?=", "(?!", "(?<=", "(?<!"].iter().any(|g| a.contains(g))
 }
 
 /// `a` ends with an unescaped `$`.
@@ -219,6 +227,8 @@ mod tests {
         ]);
         assert!(ends_with_dollar("a$") && !ends_with_dollar(r"a\$") && ends_with_dollar(r"a\\$"));
         assert!(has_inline_flags("(?i)a") && !has_inline_flags("(?:a)(?=b)(?<=c)(?!d)"));
+        assert!(looks_around(r"^\+(?![0-9])") && looks_around("(?<=[0-9])km$"));
+        assert!(!looks_around("^(?:a|b)") && !looks_around(r"\.\.+$"));
         // A pattern of another shape is compiled whole.
         assert_eq!(Runs::new("^a|b$", Anchor::Start).unwrap().run_count(), 1);
         assert_eq!(Runs::new("(?i)^a|^b", Anchor::Start).unwrap().run_count(), 1);
