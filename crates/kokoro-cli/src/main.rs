@@ -191,7 +191,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config.session.share_weights = false;
             // And it loads that session after the text is phonemized, on the same thread, so that
             // ONNX Runtime reuses the memory the G2P freed: 5 MiB less at the peak, and the
-            // overlap it gives up is the G2P's 30 ms load (docs/PERFORMANCE.md, "Cold start").
+            // overlap it gives up is the G2P's load, about 15 ms (docs/PERFORMANCE.md, "Cold start").
             config.defer_session_load = true;
             if pcm16 {
                 config.options.format = tts_pipeline::SampleFormat::Pcm16;
