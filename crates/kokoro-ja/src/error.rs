@@ -1,0 +1,48 @@
+//! The crate's single error type.
+
+use std::path::PathBuf;
+
+/// The error type of `kokoro-ja`.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum JaError {
+    /// A dictionary file is missing or unreadable.
+    #[error(
+        "cannot read the japanese dictionary file {path}: {source}; run `cargo xtask fetch-model` \
+         (it installs unidic-lite under models/ja/) or set KOKORO_JA_DICT to a MeCab UniDic directory"
+    )]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A dictionary file does not have the MeCab binary layout.
+    #[error(
+        "the japanese dictionary file {path} is malformed ({reason}); fetch it again with \
+         `cargo xtask fetch-model --force`"
+    )]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl JaError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        JaError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn malformed(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        JaError::Malformed {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+}
