@@ -2,6 +2,8 @@
 //! load time, the process's resident memory before and after loading, and the time to phonemize.
 //!
 //! `cargo run --release -p kokoro-ja --example phonemize_ja -- models/ja < sentences.txt`
+//! With `--morphemes` after the directory it prints MeCab's analysis instead, one
+//! `surface<TAB>feature` line per morpheme and `EOS` after each line (to compare with fugashi).
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -22,12 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("models/ja"));
-    let started = Instant::now();
-    drop(kokoro_ja::Tagger::open(&dir)?);
-    eprintln!(
-        "tagger alone {:.1} ms",
-        started.elapsed().as_secs_f64() * 1e3
-    );
+    let morphemes = std::env::args().nth(2).is_some_and(|a| a == "--morphemes");
     let before = rss_kib("VmRSS:");
     let started = Instant::now();
     let g2p = kokoro_ja::JaG2p::load(&dir)?;
@@ -40,6 +37,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for line in std::io::stdin().lock().lines() {
         let line = line?;
         if line.trim().is_empty() {
+            continue;
+        }
+        if morphemes {
+            for m in g2p.morphemes(&line)? {
+                writeln!(out, "{}\t{}", m.surface, m.feature)?;
+            }
+            writeln!(out, "EOS")?;
+            lines += 1;
             continue;
         }
         let ps = g2p.phonemize(&line)?;
