@@ -88,6 +88,40 @@ fn golden_rows_match_misaki() {
     );
 }
 
+/// MeCab's analysis against fugashi's (`fixtures/ja/morphemes.tsv`): unknown words, character
+/// categories, spaces, full and half width, characters beyond the BMP.
+#[test]
+fn morphemes_match_fugashi() {
+    let Some(g2p) = g2p() else { return };
+    let path = workspace().join("fixtures/ja/morphemes.tsv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut rows = 0;
+    for (line, want) in text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+    {
+        let got: Vec<String> = g2p
+            .morphemes(line)
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let pron = m.field(9).filter(|p| !p.is_empty());
+                format!(
+                    "{}|{}|{}|{}",
+                    m.surface,
+                    pron.as_deref().unwrap_or("*"),
+                    u8::from(m.unknown),
+                    m.char_type
+                )
+            })
+            .collect();
+        assert_eq!(got.join(" "), want, "{line}");
+        rows += 1;
+    }
+    assert!(rows >= 50, "{rows} rows");
+}
+
 #[test]
 fn morphemes_carry_unidic_readings() {
     let Some(g2p) = g2p() else { return };
