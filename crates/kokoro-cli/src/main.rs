@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use tts_pipeline::{Engine, EngineConfig, Outcome, ProjectRequest};
+use tts_pipeline::{Engine, EngineConfig, Outcome, ProjectRequest, Request};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -251,11 +251,15 @@ fn say(
     output: &Path,
     phonemes: bool,
 ) -> ExitCode {
+    let mut request = if phonemes {
+        Request::phonemes(text)
+    } else {
+        Request::text(text)
+    }
+    .with_speed(speed);
+    request.voice = voice.map(str::to_owned);
     let outcome = match Engine::open(config) {
-        Ok(engine) if phonemes => {
-            Outcome::from(engine.generate_audio_from_phonemes(text, voice, speed, output))
-        }
-        Ok(engine) => Outcome::from(engine.generate_audio(text, voice, speed, output)),
+        Ok(engine) => Outcome::from(engine.generate(&request, output)),
         Err(e) => {
             tracing::error!(error = %e, output = %output.display(), "generation failed: the engine did not open");
             Outcome::failure(e.to_string())

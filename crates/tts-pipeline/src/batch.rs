@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, Generated};
 use crate::outcome::Outcome;
+use crate::request::Request;
 
 /// A project's segments to narrate, as the API layer sends them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +31,16 @@ pub struct SegmentRequest {
     /// The speed (default 1.0).
     #[serde(default)]
     pub speed: Option<f32>,
+}
+
+impl SegmentRequest {
+    /// The engine's request for this segment: its text, voice and speed (default 1.0).
+    pub fn request(&self) -> Request {
+        Request {
+            voice: self.voice.clone(),
+            ..Request::text(self.text.as_str()).with_speed(self.speed.unwrap_or(1.0))
+        }
+    }
 }
 
 /// The outcome of one segment: its id, the usual [`Outcome`] fields and, on success, the URL the
@@ -120,9 +131,7 @@ impl Engine {
                             layout,
                             &request.project_id,
                             &seg.id,
-                            &seg.text,
-                            seg.voice.as_deref(),
-                            seg.speed.unwrap_or(1.0),
+                            &seg.request(),
                         );
                         let out = SegmentOutcome::new(layout, &request.project_id, &seg.id, result);
                         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;

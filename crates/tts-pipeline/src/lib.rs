@@ -35,6 +35,7 @@ mod error;
 mod health;
 mod outcome;
 mod real;
+mod request;
 pub mod traits;
 mod vocab;
 
@@ -50,6 +51,7 @@ pub use real::{
     CatalogVoices, EngineConfig, EngineInfo, LazySession, PhonemeFrontend, TokenizerFrontend,
     VoiceSummary, engine_info, engine_info_with_contract, list_voices,
 };
+pub use request::{Input, Request};
 pub use wav_store::{MediaLayout, SampleFormat};
 
 /// Generates `text` with the default engine (model directory from `KOKORO_MODEL_DIR`, else

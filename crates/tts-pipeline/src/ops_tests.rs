@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
-use crate::{Engine, EngineConfig, ErrorKind};
+use crate::{Engine, EngineConfig, ErrorKind, Request};
 
 // ---------------------------------------------------------------- log capture
 
@@ -139,10 +139,10 @@ fn every_failed_generation_is_logged_once_at_error_level_with_its_cause() {
     let layout = wav_store::MediaLayout::new(dir.path(), "/media/");
     let (_, log) = capture(|| {
         let _ = engine.generate_audio(" ", None, 1.0, &out);
-        let _ = engine.generate_segment(&layout, "p", "../x", "good", None, 1.0);
-        let _ = engine.generate_segment(&layout, "p", "s1", "fail", None, 1.0);
-        let _ = engine.synthesize("fail", None, 1.0);
-        let _ = engine.generate_audio_from_phonemes("good", None, 1.0, &out);
+        let _ = engine.generate_segment(&layout, "p", "../x", &Request::text("good"));
+        let _ = engine.generate_segment(&layout, "p", "s1", &Request::text("fail"));
+        let _ = engine.synthesize(&Request::text("fail"));
+        let _ = engine.generate(&Request::phonemes("good"), &out);
     });
     let errors = log.at("ERROR");
     assert_eq!(errors.len(), 5, "{errors:#?}");

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
-use crate::{Engine, EngineOptions, ErrorKind, Outcome, ProjectRequest, SegmentRequest};
+use crate::{Engine, EngineOptions, ErrorKind, Outcome, ProjectRequest, Request, SegmentRequest};
 
 /// Splits at `.` and `,`; one id per letter; fails on `#`.
 struct FakeFrontend;
@@ -230,7 +230,7 @@ fn over_long_text_is_refused() {
     };
     let e = engine()
         .with_options(options)
-        .synthesize(&"word ".repeat(30), None, 1.0)
+        .synthesize(&Request::text("word ".repeat(30)))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TextTooLong);
 }
@@ -240,23 +240,40 @@ fn non_finite_speed_is_an_error_and_others_are_clamped() {
     let e = engine();
     for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
         assert_eq!(
-            e.synthesize("Hi.", None, bad).unwrap_err().kind(),
+            e.synthesize(&Request::text("Hi.").with_speed(bad))
+                .unwrap_err()
+                .kind(),
             ErrorKind::InvalidSpeed
         );
     }
-    assert_eq!(e.synthesize("Hi.", None, 9.0).unwrap().speed, 2.0);
-    assert_eq!(e.synthesize("Hi.", None, -3.0).unwrap().speed, 0.5);
-    assert_eq!(e.synthesize("Hi.", None, 0.0).unwrap().speed, 0.5);
+    assert_eq!(
+        e.synthesize(&Request::text("Hi.").with_speed(9.0))
+            .unwrap()
+            .speed,
+        2.0
+    );
+    assert_eq!(
+        e.synthesize(&Request::text("Hi.").with_speed(-3.0))
+            .unwrap()
+            .speed,
+        0.5
+    );
+    assert_eq!(
+        e.synthesize(&Request::text("Hi.").with_speed(0.0))
+            .unwrap()
+            .speed,
+        0.5
+    );
 }
 
 #[test]
 fn faster_speech_is_shorter() {
     let e = engine();
     let slow = e
-        .synthesize("A longer sentence to speak.", None, 1.0)
+        .synthesize(&Request::text("A longer sentence to speak."))
         .unwrap();
     let fast = e
-        .synthesize("A longer sentence to speak.", None, 1.5)
+        .synthesize(&Request::text("A longer sentence to speak.").with_speed(1.5))
         .unwrap();
     assert!(fast.samples.len() < slow.samples.len());
 }
@@ -265,19 +282,23 @@ fn faster_speech_is_shorter() {
 fn unknown_empty_and_absent_voices_fall_back() {
     let e = engine();
     for v in [Some("zz_nobody"), Some(""), None] {
-        let s = e.synthesize("Hi.", v, 1.0).unwrap();
+        let mut request = Request::text("Hi.");
+        request.voice = v.map(str::to_owned);
+        let s = e.synthesize(&request).unwrap();
         assert_eq!(s.voice, "af_bella");
         assert!(s.voice_fell_back);
     }
-    let s = e.synthesize("Hi.", Some("am_adam"), 1.0).unwrap();
+    let s = e
+        .synthesize(&Request::text("Hi.").with_voice("am_adam"))
+        .unwrap();
     assert_eq!(s.voice, "am_adam");
 }
 
 #[test]
 fn sentence_pauses_are_longer_than_clause_pauses() {
     let e = engine();
-    let sentence = e.synthesize("abc. def", None, 1.0).unwrap();
-    let clause = e.synthesize("abc, def", None, 1.0).unwrap();
+    let sentence = e.synthesize(&Request::text("abc. def")).unwrap();
+    let clause = e.synthesize(&Request::text("abc, def")).unwrap();
     let opts = EngineOptions::default();
     let expected = audio_dsp::pause_samples(opts.sentence_pause, 24_000)
         - audio_dsp::pause_samples(opts.clause_pause, 24_000);
@@ -286,7 +307,7 @@ fn sentence_pauses_are_longer_than_clause_pauses() {
 
 #[test]
 fn edges_have_a_consistent_silent_margin() {
-    let s = engine().synthesize("Hello there.", None, 1.0).unwrap();
+    let s = engine().synthesize(&Request::text("Hello there.")).unwrap();
     let margin = audio_dsp::pause_samples(EngineOptions::default().edge_margin, 24_000);
     assert!(s.samples[..margin].iter().all(|&x| x == 0.0));
     assert!(
@@ -449,7 +470,9 @@ fn streamed_file_equals_in_memory_synthesis() {
         });
         for (i, text) in texts.clone().enumerate() {
             for speed in [1.0, 1.7] {
-                let memory = e.synthesize(text, Some("am_adam"), speed).unwrap();
+                let memory = e
+                    .synthesize(&Request::text(text).with_voice("am_adam").with_speed(speed))
+                    .unwrap();
                 let streamed = dir.path().join(format!("{format:?}-{i}-{speed}.wav"));
                 let g = e
                     .generate_audio(text, Some("am_adam"), speed, &streamed)
@@ -841,7 +864,9 @@ fn hint_engine() -> (Engine, Arc<HintSynth>) {
 fn a_lone_caller_is_told_it_is_alone() {
     let (engine, synth) = hint_engine();
     for _ in 0..3 {
-        engine.synthesize("One. Two, three.", None, 1.0).unwrap();
+        engine
+            .synthesize(&Request::text("One. Two, three."))
+            .unwrap();
     }
     assert_eq!(synth.max_callers.load(Ordering::SeqCst), 1);
     assert_eq!(synth.min_callers.load(Ordering::SeqCst), 1);
@@ -872,6 +897,6 @@ fn callers_on_their_own_threads_run_concurrently_and_are_counted() {
     // Once they are done, a new caller is alone again.
     synth.min_callers.store(usize::MAX, Ordering::SeqCst);
     synth.max_callers.store(0, Ordering::SeqCst);
-    engine.synthesize("Alone.", None, 1.0).unwrap();
+    engine.synthesize(&Request::text("Alone.")).unwrap();
     assert_eq!(synth.max_callers.load(Ordering::SeqCst), 1);
 }

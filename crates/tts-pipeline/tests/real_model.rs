@@ -10,7 +10,7 @@ mod support;
 
 use std::path::Path;
 
-use tts_pipeline::{Engine, EngineConfig, Outcome};
+use tts_pipeline::{Engine, EngineConfig, Outcome, Request};
 
 fn engine() -> Option<&'static Engine> {
     support::shared_engine("real-model integration tests")
@@ -46,10 +46,10 @@ fn hello_world_is_a_normalized_24k_wav_of_plausible_length() {
 fn different_voices_give_different_audio() {
     let Some(engine) = engine() else { return };
     let a = engine
-        .synthesize("The same words.", Some("af_bella"), 1.0)
+        .synthesize(&Request::text("The same words.").with_voice("af_bella"))
         .unwrap();
     let b = engine
-        .synthesize("The same words.", Some("am_adam"), 1.0)
+        .synthesize(&Request::text("The same words.").with_voice("am_adam"))
         .unwrap();
     assert_eq!(a.voice, "af_bella");
     assert_eq!(b.voice, "am_adam");
@@ -103,8 +103,12 @@ fn a_3000_character_story_is_one_wav_whose_duration_grows_with_the_text() {
 fn faster_speed_gives_shorter_audio() {
     let Some(engine) = engine() else { return };
     let text = "A quick sentence, spoken at two different speeds.";
-    let normal = engine.synthesize(text, Some("af_bella"), 1.0).unwrap();
-    let fast = engine.synthesize(text, Some("af_bella"), 1.5).unwrap();
+    let normal = engine
+        .synthesize(&Request::text(text).with_voice("af_bella"))
+        .unwrap();
+    let fast = engine
+        .synthesize(&Request::text(text).with_voice("af_bella").with_speed(1.5))
+        .unwrap();
     let ratio = fast.samples.len() as f64 / normal.samples.len() as f64;
     assert!(ratio < 0.85, "speed 1.5 gave {ratio:.2} of the length");
 }
@@ -135,7 +139,7 @@ fn four_threads_on_one_engine_all_succeed_with_the_weights_loaded_once() {
 fn unknown_voice_falls_back_to_af_bella() {
     let Some(engine) = engine() else { return };
     let s = engine
-        .synthesize("Fallback voice.", Some("xx_nobody"), 1.0)
+        .synthesize(&Request::text("Fallback voice.").with_voice("xx_nobody"))
         .unwrap();
     assert_eq!(s.voice, "af_bella");
     assert!(s.voice_fell_back);

@@ -13,7 +13,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use tts_pipeline::{Engine, EngineConfig, ErrorKind, MediaLayout};
+use tts_pipeline::{Engine, EngineConfig, ErrorKind, MediaLayout, Request};
 
 use support::model_dir;
 
@@ -129,21 +129,21 @@ fn bad_parameters_are_errors_or_documented_fallbacks() {
         g.assert_intact("speed");
     }
     for (speed, used) in [(-1.0, 0.5), (0.0, 0.5), (1e30, 2.0)] {
-        let s = engine.synthesize("Hi.", None, speed).unwrap();
+        let s = engine
+            .synthesize(&Request::text("Hi.").with_speed(speed))
+            .unwrap();
         assert_eq!(s.speed, used, "{speed}");
     }
     // Unknown and empty ids, and blends naming an unknown voice, fall back (logged); an absent
     // voice is the default, not a fallback.
-    for voice in [
-        Some("zz_nobody"),
-        Some(""),
-        Some("af_bella:0.5,zz_nobody:0.5"),
-    ] {
-        let s = engine.synthesize("Hi.", voice, 1.0).unwrap();
+    for voice in ["zz_nobody", "", "af_bella:0.5,zz_nobody:0.5"] {
+        let s = engine
+            .synthesize(&Request::text("Hi.").with_voice(voice))
+            .unwrap();
         assert_eq!(s.voice, "af_bella", "{voice:?}");
         assert!(s.voice_fell_back, "{voice:?}");
     }
-    let s = engine.synthesize("Hi.", None, 1.0).unwrap();
+    let s = engine.synthesize(&Request::text("Hi.")).unwrap();
     assert_eq!((s.voice.as_str(), s.voice_fell_back), ("af_bella", false));
     for spec in [
         "af_bella:abc",
@@ -161,7 +161,7 @@ fn bad_parameters_are_errors_or_documented_fallbacks() {
         g.assert_intact(spec);
     }
     let s = engine
-        .synthesize("Hi.", Some("af_bella:0.7,am_adam:0.3"), 1.0)
+        .synthesize(&Request::text("Hi.").with_voice("af_bella:0.7,am_adam:0.3"))
         .unwrap();
     assert!(!s.voice_fell_back);
 }
@@ -182,7 +182,7 @@ fn bad_ids_and_output_paths_are_refused_without_writing() {
         ("p", "a\\b"),
     ] {
         let e = engine
-            .generate_segment(&layout, project, segment, "Hi.", None, 1.0)
+            .generate_segment(&layout, project, segment, &Request::text("Hi."))
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidId, "{project:?}/{segment:?}");
     }

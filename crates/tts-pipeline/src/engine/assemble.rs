@@ -1,5 +1,5 @@
 //! The one assembly path: inference piece by piece, then audio-dsp's streaming joiner into any
-//! sink (a `Vec` for [`Engine::synthesize`], a scratch file for [`Engine::generate_audio`]).
+//! sink (a `Vec` for [`Engine::synthesize`], a scratch file for [`Engine::generate`]).
 
 use std::sync::atomic::Ordering;
 

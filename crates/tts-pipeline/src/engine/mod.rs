@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::request::{Input, Request};
 use crate::traits::{Frontend, Synthesizer, VoiceChoice, Voices};
 
 use validate::Prepared;
@@ -156,7 +157,7 @@ impl Engine {
         self
     }
 
-    /// Adds the front end used by [`Engine::synthesize_phonemes`]: it takes phonemes, not text.
+    /// Adds the front end of [`Request::phonemes`]: it takes phonemes, not text.
     #[must_use]
     pub fn with_phoneme_frontend(mut self, frontend: Arc<dyn Frontend>) -> Self {
         self.phoneme_frontend = Some(frontend);
@@ -187,45 +188,35 @@ impl Engine {
         self.frontend.as_ref()
     }
 
-    /// The voice a request for `voice` would use, with the fallback of [`Engine::generate_audio`]
+    /// The voice a request for `voice` would use, with the fallback of [`Engine::generate`]
     /// (`None`, empty or unknown ids give the default voice); loads no voice pack.
     pub fn resolve_voice(&self, voice: Option<&str>) -> Result<VoiceChoice> {
         self.voices.resolve(voice)
     }
 
-    /// Synthesizes `text` into peak-normalized samples without writing anything.
+    /// Synthesizes `request` into peak-normalized samples without writing anything.
     ///
-    /// `voice` is validated with fallback (`None`, empty or unknown ids use the default voice);
-    /// `speed` must be finite and is clamped to 0.5..=2.0.
-    pub fn synthesize(&self, text: &str, voice: Option<&str>, speed: f32) -> Result<Synthesized> {
+    /// The voice is validated with fallback (`None`, empty or unknown ids use the default voice);
+    /// the speed must be finite and is clamped to 0.5..=2.0.
+    pub fn synthesize(&self, request: &Request) -> Result<Synthesized> {
         let result = self
-            .prepare(self.frontend.as_ref(), text, voice, speed)
-            .and_then(|request| self.synthesize_prepared(request));
+            .prepare(request)
+            .and_then(|prepared| self.synthesize_prepared(prepared));
         log_failure(result, None)
     }
 
-    /// Like [`Engine::synthesize`], but `phonemes` are Kokoro phonemes (misaki symbols), spoken as
-    /// given: no normalization, no G2P. Symbols outside the vocabulary are dropped.
-    pub fn synthesize_phonemes(
-        &self,
-        phonemes: &str,
-        voice: Option<&str>,
-        speed: f32,
-    ) -> Result<Synthesized> {
-        let result = self
-            .phoneme_frontend()
-            .and_then(|frontend| self.prepare(frontend, phonemes, voice, speed))
-            .and_then(|request| self.synthesize_prepared(request));
-        log_failure(result, None)
-    }
-
-    fn phoneme_frontend(&self) -> Result<&dyn Frontend> {
-        self.phoneme_frontend.as_deref().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Config,
-                "this engine has no phoneme front end: build it with `Engine::open` or `with_phoneme_frontend`",
-            )
-        })
+    /// The front end for `input`: the text front end, or the phoneme front end (an error for an
+    /// engine built without one).
+    fn frontend_for(&self, input: &Input) -> Result<&dyn Frontend> {
+        match input {
+            Input::Text(_) => Ok(self.frontend.as_ref()),
+            Input::Phonemes(_) => self.phoneme_frontend.as_deref().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Config,
+                    "this engine has no phoneme front end: build it with `Engine::open` or `with_phoneme_frontend`",
+                )
+            }),
+        }
     }
 
     /// The audio of a checked request, in memory: assembled into a `Vec`, then scaled to the
@@ -245,7 +236,7 @@ impl Engine {
         })
     }
 
-    /// Synthesizes `text` and writes it atomically to `output` as a 24 kHz mono WAV.
+    /// Synthesizes `request` and writes it atomically to `output` as a 24 kHz mono WAV.
     ///
     /// A failure at any step leaves an existing file at `output` untouched. The duration is read
     /// back from the written file.
@@ -256,6 +247,15 @@ impl Engine {
     /// temporary file, which is decoded and renamed over `output`. The samples equal those of
     /// [`Engine::synthesize`] for the same request: both are assembled by the same code, into a
     /// file here and into memory there.
+    pub fn generate(&self, request: &Request, output: &Path) -> Result<Generated> {
+        let result = self
+            .prepare(request)
+            .and_then(|prepared| self.generate_prepared(prepared, output));
+        log_failure(result, Some(output))
+    }
+
+    /// Speaks `text` with `voice` at `speed` into `output`: [`Engine::generate`] of a
+    /// [`Request::text`], for callers that need nothing more.
     pub fn generate_audio(
         &self,
         text: &str,
@@ -263,26 +263,11 @@ impl Engine {
         speed: f32,
         output: &Path,
     ) -> Result<Generated> {
-        let result = self
-            .prepare(self.frontend.as_ref(), text, voice, speed)
-            .and_then(|request| self.generate_prepared(request, output));
-        log_failure(result, Some(output))
-    }
-
-    /// Like [`Engine::generate_audio`], but speaks the given Kokoro `phonemes` (see
-    /// [`Engine::synthesize_phonemes`]).
-    pub fn generate_audio_from_phonemes(
-        &self,
-        phonemes: &str,
-        voice: Option<&str>,
-        speed: f32,
-        output: &Path,
-    ) -> Result<Generated> {
-        let result = self
-            .phoneme_frontend()
-            .and_then(|frontend| self.prepare(frontend, phonemes, voice, speed))
-            .and_then(|request| self.generate_prepared(request, output));
-        log_failure(result, Some(output))
+        let request = Request {
+            voice: voice.map(str::to_owned),
+            ..Request::text(text).with_speed(speed)
+        };
+        self.generate(&request, output)
     }
 
     /// Writes synthesized audio atomically to `output` and reads its duration back.
@@ -297,18 +282,16 @@ impl Engine {
         layout: &wav_store::MediaLayout,
         project_id: &str,
         segment_id: &str,
-        text: &str,
-        voice: Option<&str>,
-        speed: f32,
+        request: &Request,
     ) -> Result<Generated> {
-        // `generate_audio` logs its own failures; only the id check is logged here.
+        // `generate` logs its own failures; only the id check is logged here.
         let path = log_failure(
             layout
                 .audio_path(project_id, segment_id)
                 .map_err(|e| Error::wrap(ErrorKind::InvalidId, e)),
             None,
         )?;
-        self.generate_audio(text, voice, speed, &path)
+        self.generate(request, &path)
     }
 }
 

@@ -22,7 +22,7 @@ impl SampleSink for Spool {
 }
 
 impl Engine {
-    /// The streaming implementation of [`Engine::generate_audio`], for a checked request.
+    /// The streaming implementation of [`Engine::generate`], for a checked request.
     pub(super) fn generate_prepared(&self, request: Prepared, output: &Path) -> Result<Generated> {
         let target = audio_dsp::peak_target(self.options.target_dbfs)
             .map_err(|e| Error::wrap(ErrorKind::Config, e))?;

@@ -2,7 +2,8 @@
 
 use super::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::traits::{Frontend, TextPiece, VoiceChoice};
+use crate::request::Request;
+use crate::traits::{TextPiece, VoiceChoice};
 
 /// The slowest speed the engine uses; slower requests are clamped to it.
 pub const MIN_SPEED: f32 = 0.5;
@@ -64,16 +65,12 @@ pub(super) struct Prepared {
 
 impl Engine {
     /// Validates the request and splits the text: the steps before any inference.
-    pub(super) fn prepare(
-        &self,
-        frontend: &dyn Frontend,
-        text: &str,
-        voice: Option<&str>,
-        speed: f32,
-    ) -> Result<Prepared> {
+    pub(super) fn prepare(&self, request: &Request) -> Result<Prepared> {
+        let frontend = self.frontend_for(&request.input)?;
+        let text = request.input.as_str();
         validate_text(text, self.options.max_text_bytes)?;
-        let speed = validate_speed(speed)?;
-        let choice = self.voices.resolve(voice)?;
+        let speed = validate_speed(request.speed)?;
+        let choice = self.voices.resolve(request.voice.as_deref())?;
         let pieces = frontend.pieces(text, &choice.voice)?;
         if pieces.is_empty() {
             return Err(Error::new(

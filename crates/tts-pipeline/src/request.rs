@@ -1,0 +1,79 @@
+//! What to speak and how: the one request every generation method of [`Engine`](crate::Engine)
+//! takes.
+
+/// What a request speaks: text (normalized and turned into phonemes by the front end) or Kokoro
+/// phonemes (misaki symbols) spoken as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Input {
+    /// Text to normalize, phonemize and speak.
+    Text(String),
+    /// Kokoro phonemes (misaki symbols), spoken as given: no normalization, no G2P. Symbols
+    /// outside the vocabulary are dropped.
+    Phonemes(String),
+}
+
+impl Input {
+    /// The text or phonemes.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text(s) | Self::Phonemes(s) => s,
+        }
+    }
+}
+
+/// One generation: the input, the voice and the speed.
+///
+/// ```
+/// use tts_pipeline::Request;
+///
+/// let request = Request::text("Hello world.").with_voice("af_bella").with_speed(1.2);
+/// assert_eq!(request.voice.as_deref(), Some("af_bella"));
+/// let phonemes = Request::phonemes("həlˈoʊ");
+/// assert_eq!((phonemes.voice, phonemes.speed), (None, 1.0));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Request {
+    /// What to speak.
+    pub input: Input,
+    /// The voice or blend (`af_bella`, `af_bella:0.7,am_adam:0.3`); `None`, empty or unknown ids
+    /// use the default voice.
+    pub voice: Option<String>,
+    /// The speed: finite, clamped to 0.5..=2.0 (default 1.0).
+    pub speed: f32,
+}
+
+impl Request {
+    /// A request to speak `text` with the default voice at speed 1.0.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::new(Input::Text(text.into()))
+    }
+
+    /// A request to speak Kokoro `phonemes` as given, with the default voice at speed 1.0.
+    pub fn phonemes(phonemes: impl Into<String>) -> Self {
+        Self::new(Input::Phonemes(phonemes.into()))
+    }
+
+    fn new(input: Input) -> Self {
+        Self {
+            input,
+            voice: None,
+            speed: 1.0,
+        }
+    }
+
+    /// Speaks with `voice` (an id or a blend spec).
+    #[must_use]
+    pub fn with_voice(mut self, voice: impl Into<String>) -> Self {
+        self.voice = Some(voice.into());
+        self
+    }
+
+    /// Speaks at `speed`.
+    #[must_use]
+    pub fn with_speed(mut self, speed: f32) -> Self {
+        self.speed = speed;
+        self
+    }
+}
