@@ -3,17 +3,23 @@
 //! The crates below `tts-pipeline` do not depend on each other, yet they share a few facts about
 //! the model: the tokenizer splits text under its token limit, the voice packs hold style rows of
 //! its width, the session checks both and returns audio at its sample rate, and the WAV files are
-//! written at that rate. Each fact lives here, in a crate with no dependencies, and the others
-//! import (and re-export) it, so it cannot drift between them.
+//! written at that rate; a voice id's first letter names the [`Language`] it speaks. Each fact
+//! lives here, in a crate that depends on nothing but `thiserror`, and the others import (and
+//! re-export) it, so it cannot drift between them.
 //!
 //! ```
-//! use kokoro_model::{MAX_TOKENS, Pause, SAMPLE_RATE, STYLE_DIM};
+//! use kokoro_model::{Language, MAX_TOKENS, Pause, SAMPLE_RATE, STYLE_DIM};
 //!
 //! assert_eq!(SAMPLE_RATE, 24_000);
 //! assert_eq!(STYLE_DIM, 256);
 //! assert_eq!(MAX_TOKENS, 510);
 //! assert_ne!(Pause::Sentence, Pause::Clause);
+//! assert_eq!(Language::from_voice_id("af_bella"), Some(Language::EnglishUs));
 //! ```
+
+mod language;
+
+pub use language::{Language, ParseLanguageError};
 
 /// The sample rate of the audio every Kokoro model produces, in Hz.
 pub const SAMPLE_RATE: u32 = 24_000;

@@ -378,7 +378,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         for seg in &corpus.segments {
             let choice = voices.resolve(seg.voice.as_deref())?;
             let pack = voices.voice(&choice.spec)?;
-            for piece in engine.frontend().pieces(&seg.text, &choice.spec)? {
+            let lang = tts_pipeline::Language::from_voice_id(&choice.spec)
+                .unwrap_or(tts_pipeline::Language::EnglishUs);
+            for piece in engine.frontend().pieces(&seg.text, &choice.spec, lang)? {
                 calls.push(json!({
                     "ids": piece.ids,
                     "style": pack.style_for_tokens(piece.ids.len()),

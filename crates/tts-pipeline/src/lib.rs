@@ -38,6 +38,7 @@ mod real;
 mod request;
 pub mod traits;
 mod vocab;
+mod words;
 
 pub use batch::{ProjectRequest, SegmentOutcome, SegmentRequest};
 pub use engine::{
@@ -46,6 +47,7 @@ pub use engine::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use health::{Availability, Check, check_availability};
+pub use kokoro_model::{Language, ParseLanguageError};
 pub use outcome::Outcome;
 pub use real::{
     CatalogVoices, EngineConfig, EngineInfo, LazySession, PhonemeFrontend, TokenizerFrontend,
@@ -53,6 +55,7 @@ pub use real::{
 };
 pub use request::{Input, Request};
 pub use wav_store::{MediaLayout, SampleFormat};
+pub use words::WordTiming;
 
 /// Generates `text` with the default engine (model directory from `KOKORO_MODEL_DIR`, else
 /// `./models`) and returns an [`Outcome`]; never fails and never panics.

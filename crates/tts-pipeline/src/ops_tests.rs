@@ -61,7 +61,12 @@ fn capture<T>(f: impl FnOnce() -> T) -> (T, Captured) {
 struct Letters;
 
 impl Frontend for Letters {
-    fn pieces(&self, text: &str, _voice: &str) -> crate::Result<Vec<TextPiece>> {
+    fn pieces(
+        &self,
+        text: &str,
+        _voice: &str,
+        _lang: crate::Language,
+    ) -> crate::Result<Vec<TextPiece>> {
         let ids: Vec<i64> = text
             .chars()
             .filter(|c| c.is_alphanumeric())

@@ -4,10 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Generated;
 use crate::error::Result;
+use crate::words::WordTiming;
 
 /// The result of one generation in the shape the API layer expects:
-/// `{"success": true, "audio_path": ..., "duration": ..., "sample_rate": 24000, "voice": ...}` or
-/// `{"success": false, "error": "..."}`.
+/// `{"success": true, "audio_path": ..., "duration": ..., "sample_rate": 24000, "voice": ...,
+/// "lang": "en-us"}` (and `"words": [{"text", "start", "end"}, ...]` when word timings were asked
+/// for) or `{"success": false, "error": "..."}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
     /// Whether the audio was written.
@@ -24,6 +26,12 @@ pub struct Outcome {
     /// The voice actually used (success only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub voice: Option<String>,
+    /// The code of the language spoken, e.g. `en-us` (success only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub lang: Option<String>,
+    /// When each word is spoken (success only, and only when asked for).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub words: Option<Vec<WordTiming>>,
     /// What went wrong and what to do (failure only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
@@ -38,6 +46,8 @@ impl Outcome {
             duration: None,
             sample_rate: None,
             voice: None,
+            lang: None,
+            words: None,
             error: Some(message.into()),
         }
     }
@@ -59,6 +69,8 @@ impl From<Result<Generated>> for Outcome {
                 duration: Some(g.duration),
                 sample_rate: Some(g.sample_rate),
                 voice: Some(g.voice),
+                lang: Some(g.lang.code().to_string()),
+                words: g.words,
                 error: None,
             },
             Err(e) => Self::failure(e.to_string()),

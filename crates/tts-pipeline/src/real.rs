@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use kokoro_model::Language;
 use kokoro_session::{
     KokoroSession, Manifest, PoolLayout, SessionConfig, SessionPool, SessionStats,
 };
 use kokoro_tokenize::{Dialect, PassthroughPhonemizer, Tokenizer, Vocab};
-use kokoro_voices::{Language, VoiceCatalog};
+use kokoro_voices::VoiceCatalog;
 
 use crate::engine::{Engine, EngineOptions};
 use crate::error::{Error, ErrorKind, Result};
@@ -227,8 +228,8 @@ impl TokenizerFrontend {
 }
 
 impl Frontend for TokenizerFrontend {
-    fn pieces(&self, text: &str, voice: &str) -> Result<Vec<TextPiece>> {
-        Self::pieces_of(&self.0, text, voice)
+    fn pieces(&self, text: &str, _voice: &str, lang: Language) -> Result<Vec<TextPiece>> {
+        Self::pieces_of(&self.0, text, lang)
     }
 
     fn describe(&self) -> String {
@@ -237,20 +238,18 @@ impl Frontend for TokenizerFrontend {
 }
 
 impl TokenizerFrontend {
-    /// `tokenizer`'s pieces of `text` for `voice` (see [`dialect_for_voice`]).
-    fn pieces_of(tokenizer: &Tokenizer, text: &str, voice: &str) -> Result<Vec<TextPiece>> {
-        let pieces = tokenizer
-            .tokenize(text, dialect_for_voice(voice))
-            .map_err(|e| {
-                let kind = if e.is_nothing_to_say() {
-                    ErrorKind::NothingToSay
-                } else if e.is_empty_text() {
-                    ErrorKind::EmptyText
-                } else {
-                    ErrorKind::Tokenize
-                };
-                Error::wrap(kind, e)
-            })?;
+    /// `tokenizer`'s pieces of `text` spoken in `lang` (see [`dialect_of`]).
+    fn pieces_of(tokenizer: &Tokenizer, text: &str, lang: Language) -> Result<Vec<TextPiece>> {
+        let pieces = tokenizer.tokenize(text, dialect_of(lang)).map_err(|e| {
+            let kind = if e.is_nothing_to_say() {
+                ErrorKind::NothingToSay
+            } else if e.is_empty_text() {
+                ErrorKind::EmptyText
+            } else {
+                ErrorKind::Tokenize
+            };
+            Error::wrap(kind, e)
+        })?;
         Ok(pieces
             .into_iter()
             .map(|p| TextPiece {
@@ -262,19 +261,12 @@ impl TokenizerFrontend {
     }
 }
 
-/// The English dialect the tokenizer speaks for `voice`: the dialect of the voice's language as
-/// kokoro-voices reads it from the id (a blend: its first voice's).
-fn dialect_for_voice(voice: &str) -> Dialect {
-    let first = voice.split([':', ',']).next().unwrap_or(voice);
-    dialect_of(kokoro_voices::voice_info(first).language)
-}
-
-/// The one mapping from a voice's language to a tokenizer dialect: British English is
-/// [`Dialect::Gb`]; American English, and every other language or an unknown one (the tokenizer
-/// speaks English only), [`Dialect::Us`].
+/// The one mapping from the language spoken to a tokenizer dialect: British English is
+/// [`Dialect::Gb`]; American English, and every other language (the tokenizer speaks English
+/// only), [`Dialect::Us`].
 fn dialect_of(language: Language) -> Dialect {
     match language {
-        Language::BritishEnglish => Dialect::Gb,
+        Language::EnglishGb => Dialect::Gb,
         _ => Dialect::Us,
     }
 }
@@ -293,7 +285,7 @@ impl PhonemeFrontend {
 }
 
 impl Frontend for PhonemeFrontend {
-    fn pieces(&self, text: &str, voice: &str) -> Result<Vec<TextPiece>> {
+    fn pieces(&self, text: &str, _voice: &str, lang: Language) -> Result<Vec<TextPiece>> {
         let phonemes = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let ids = self.0.vocab().encode(&phonemes).ids;
         if (1..=kokoro_tokenize::MAX_TOKENS).contains(&ids.len()) {
@@ -303,7 +295,7 @@ impl Frontend for PhonemeFrontend {
                 pause_after: Pause::None,
             }]);
         }
-        TokenizerFrontend::pieces_of(&self.0, text, voice)
+        TokenizerFrontend::pieces_of(&self.0, text, lang)
     }
 
     fn describe(&self) -> String {
@@ -550,35 +542,27 @@ mod dialect_tests {
     use super::*;
 
     #[test]
-    fn a_voice_speaks_the_dialect_of_its_language() {
-        for (voice, dialect) in [
-            ("bf_emma", Dialect::Gb),
-            ("bm_george", Dialect::Gb),
-            ("bf_emma:0.6,af_bella:0.4", Dialect::Gb),
-            ("af_bella", Dialect::Us),
-            ("am_adam", Dialect::Us),
-            ("af_bella:0.5,bf_emma:0.5", Dialect::Us),
-            ("ef_dora", Dialect::Us),
-            ("zf_xiaobei", Dialect::Us),
-            ("xx_custom", Dialect::Us),
-            ("", Dialect::Us),
-        ] {
-            assert_eq!(dialect_for_voice(voice), dialect, "{voice}");
+    fn british_english_is_spoken_in_the_gb_dialect_and_all_else_in_the_us_one() {
+        for language in Language::ALL {
+            let dialect = if language == Language::EnglishGb {
+                Dialect::Gb
+            } else {
+                Dialect::Us
+            };
+            assert_eq!(dialect_of(language), dialect, "{language}");
         }
     }
 
     #[test]
-    fn an_english_voice_gets_the_espeak_voice_of_its_language() {
-        // kokoro-voices and kokoro-tokenize agree: a `b*` voice is British English, en-gb.
-        for language in [Language::AmericanEnglish, Language::BritishEnglish] {
+    fn an_english_language_gets_the_espeak_voice_of_its_code() {
+        // kokoro-model and kokoro-tokenize agree: British English is en-gb.
+        for language in [Language::EnglishUs, Language::EnglishGb] {
             assert_eq!(
-                Some(dialect_of(language).espeak_voice()),
-                language.espeak_voice(),
+                dialect_of(language).espeak_voice(),
+                language.code(),
                 "{language}"
             );
         }
-        assert_eq!(dialect_for_voice("bf_emma").espeak_voice(), "en-gb");
-        assert_eq!(dialect_for_voice("af_bella").espeak_voice(), "en-us");
     }
 }
 
@@ -596,7 +580,9 @@ mod phoneme_frontend_tests {
     #[test]
     fn a_line_that_fits_is_one_piece_even_with_inner_sentences() {
         let text = "“wˌɛɹ dˈɪd ju fˈInd ðɪs kˈi?” ˈæskt θˈiO. hˈOldɪŋ ɪt.";
-        let pieces = frontend().pieces(text, "af_heart").unwrap();
+        let pieces = frontend()
+            .pieces(text, "af_heart", Language::EnglishUs)
+            .unwrap();
         assert_eq!(pieces.len(), 1);
         assert_eq!(pieces[0].ids, Vocab::v1_0().encode(text).ids);
         assert_eq!(pieces[0].pause_after, Pause::None);
@@ -606,7 +592,9 @@ mod phoneme_frontend_tests {
     fn a_long_input_is_split_under_the_limit_without_loss() {
         let sentence = "ðə fˈɪʃəɹmən pˈʊʃt hɪz bˈOt. ";
         let text = sentence.repeat(60);
-        let pieces = frontend().pieces(&text, "af_heart").unwrap();
+        let pieces = frontend()
+            .pieces(&text, "af_heart", Language::EnglishUs)
+            .unwrap();
         assert!(pieces.len() > 1);
         assert!(pieces.iter().all(|p| (1..=510).contains(&p.ids.len())));
         // Every symbol but the spaces between pieces arrives, in order.

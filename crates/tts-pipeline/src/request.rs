@@ -1,6 +1,8 @@
 //! What to speak and how: the one request every generation method of [`Engine`](crate::Engine)
 //! takes.
 
+use kokoro_model::Language;
+
 /// What a request speaks: text (normalized and turned into phonemes by the front end) or Kokoro
 /// phonemes (misaki symbols) spoken as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +24,7 @@ impl Input {
     }
 }
 
-/// One generation: the input, the voice and the speed.
+/// One generation: the input, the voice, the speed, the language and the options.
 ///
 /// ```
 /// use tts_pipeline::Request;
@@ -30,7 +32,7 @@ impl Input {
 /// let request = Request::text("Hello world.").with_voice("af_bella").with_speed(1.2);
 /// assert_eq!(request.voice.as_deref(), Some("af_bella"));
 /// let phonemes = Request::phonemes("həlˈoʊ");
-/// assert_eq!((phonemes.voice, phonemes.speed), (None, 1.0));
+/// assert_eq!((phonemes.voice, phonemes.speed, phonemes.lang), (None, 1.0, None));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -42,6 +44,11 @@ pub struct Request {
     pub voice: Option<String>,
     /// The speed: finite, clamped to 0.5..=2.0 (default 1.0).
     pub speed: f32,
+    /// The language to speak; `None` (the default): the voice's, from its id (English when the id
+    /// names none).
+    pub lang: Option<Language>,
+    /// Whether to return when each word is spoken (default false).
+    pub word_timings: bool,
 }
 
 impl Request {
@@ -60,6 +67,8 @@ impl Request {
             input,
             voice: None,
             speed: 1.0,
+            lang: None,
+            word_timings: false,
         }
     }
 
@@ -74,6 +83,20 @@ impl Request {
     #[must_use]
     pub fn with_speed(mut self, speed: f32) -> Self {
         self.speed = speed;
+        self
+    }
+
+    /// Speaks `lang` instead of the voice's language.
+    #[must_use]
+    pub fn with_lang(mut self, lang: Language) -> Self {
+        self.lang = Some(lang);
+        self
+    }
+
+    /// Asks for the word timings (`words` of the result) or not.
+    #[must_use]
+    pub fn with_word_timings(mut self, word_timings: bool) -> Self {
+        self.word_timings = word_timings;
         self
     }
 }

@@ -11,7 +11,12 @@ use crate::{Engine, EngineOptions, ErrorKind, Outcome, ProjectRequest, Request, 
 struct FakeFrontend;
 
 impl Frontend for FakeFrontend {
-    fn pieces(&self, text: &str, _voice: &str) -> crate::Result<Vec<TextPiece>> {
+    fn pieces(
+        &self,
+        text: &str,
+        _voice: &str,
+        _lang: crate::Language,
+    ) -> crate::Result<Vec<TextPiece>> {
         if text.contains('#') {
             return Err(crate::Error::new(
                 ErrorKind::Tokenize,
@@ -64,7 +69,9 @@ impl Voices for FakeVoices {
                 ErrorKind::Voice,
                 format!("fake voices refuse the blend {v:?}"),
             )),
-            Some(v @ ("af_bella" | "am_adam" | "am_broken")) => Ok(VoiceChoice {
+            Some(
+                v @ ("af_bella" | "am_adam" | "am_broken" | "bf_emma" | "ff_siwis" | "xx_custom"),
+            ) => Ok(VoiceChoice {
                 voice: v.to_string(),
                 fell_back: false,
             }),
@@ -354,13 +361,93 @@ fn outcome_has_the_api_shape() {
     assert_eq!(v["sample_rate"], 24_000);
     assert!(v["duration"].as_f64().unwrap() > 0.0);
     assert_eq!(v["audio_path"], out.display().to_string());
+    assert_eq!(v["lang"], "en-us");
     assert!(v.get("error").is_none());
+    assert!(v.get("words").is_none(), "no words unless asked: {v}");
 
     let bad = Outcome::from(engine().generate_audio(" ", None, 1.0, &out));
     let v: serde_json::Value = serde_json::from_str(&bad.to_json()).unwrap();
     assert_eq!(v["success"], false);
     assert!(v["error"].as_str().unwrap().contains("empty"));
     assert!(v.get("audio_path").is_none());
+    assert!(v.get("lang").is_none());
+}
+
+/// Splits like [`FakeFrontend`] and records the language of every call.
+#[derive(Default)]
+struct LangRecorder(std::sync::Mutex<Vec<crate::Language>>);
+
+impl Frontend for LangRecorder {
+    fn pieces(
+        &self,
+        text: &str,
+        voice: &str,
+        lang: crate::Language,
+    ) -> crate::Result<Vec<TextPiece>> {
+        self.0.lock().unwrap().push(lang);
+        FakeFrontend.pieces(text, voice, lang)
+    }
+}
+
+#[test]
+fn the_language_spoken_is_the_requests_else_the_voices_else_english() {
+    use crate::Language;
+    let frontend = Arc::new(LangRecorder::default());
+    let e = Engine::new(
+        Arc::clone(&frontend) as Arc<dyn Frontend>,
+        Arc::new(FakeVoices),
+        Arc::new(FakeSynth::default()),
+    );
+    let hi = || Request::text("Hi.");
+    for (request, lang) in [
+        (hi(), Language::EnglishUs),
+        (hi().with_voice("bf_emma"), Language::EnglishGb),
+        (hi().with_voice("ff_siwis"), Language::French),
+        (hi().with_voice("zz_nobody"), Language::EnglishUs),
+        (hi().with_voice("xx_custom"), Language::EnglishUs),
+        (hi().with_lang(Language::Spanish), Language::Spanish),
+        (
+            hi().with_voice("bf_emma").with_lang(Language::EnglishUs),
+            Language::EnglishUs,
+        ),
+    ] {
+        let s = e.synthesize(&request).unwrap();
+        assert_eq!(s.lang, lang, "{request:?}");
+        assert_eq!(s.words, None, "{request:?}");
+        assert_eq!(
+            frontend.0.lock().unwrap().last(),
+            Some(&lang),
+            "{request:?}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gb.wav");
+    let g = e
+        .generate(&hi().with_voice("bf_emma").with_word_timings(true), &out)
+        .unwrap();
+    assert_eq!(g.lang, Language::EnglishGb);
+    let v = serde_json::to_value(&g).unwrap();
+    assert_eq!(v["lang"], "en-gb");
+    assert_eq!(Outcome::from(Ok(g)).lang.as_deref(), Some("en-gb"));
+}
+
+#[test]
+fn an_outcome_with_words_round_trips_through_json() {
+    let outcome = Outcome {
+        words: Some(vec![crate::WordTiming {
+            text: "Hi".to_string(),
+            start: 0.05,
+            end: 0.3,
+        }]),
+        lang: Some("en-us".to_string()),
+        ..Outcome::failure("x")
+    };
+    let json = outcome.to_json();
+    assert!(
+        json.contains(r#""words":[{"text":"Hi","start":0.05,"end":0.3}]"#),
+        "{json}"
+    );
+    assert_eq!(serde_json::from_str::<Outcome>(&json).unwrap(), outcome);
 }
 
 /// A project of `(id, text)` segments in the default voice and speed.

@@ -2,6 +2,8 @@
 //! workspace (see [`crate::real`]) and fakes in the unit tests, so the pipeline is testable without
 //! the model.
 
+use kokoro_model::Language;
+
 use crate::error::Result;
 
 /// How long the pause after a piece of text should be, from the punctuation that ended it (the
@@ -21,8 +23,8 @@ pub struct TextPiece {
 
 /// Text to pieces of token ids (the real one is `kokoro_tokenize::Tokenizer`).
 pub trait Frontend: Send + Sync {
-    /// Splits and tokenizes `text` for `voice` (whose id picks the dialect).
-    fn pieces(&self, text: &str, voice: &str) -> Result<Vec<TextPiece>>;
+    /// Splits and tokenizes `text`, spoken in `lang` by `voice`.
+    fn pieces(&self, text: &str, voice: &str, lang: Language) -> Result<Vec<TextPiece>>;
 
     /// A short description for `info` (front end and fallbacks in use).
     fn describe(&self) -> String {

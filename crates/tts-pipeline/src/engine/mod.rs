@@ -10,11 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use kokoro_model::Language;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::{Input, Request};
 use crate::traits::{Frontend, Synthesizer, VoiceChoice, Voices};
+use crate::words::WordTiming;
 
 use validate::Prepared;
 
@@ -74,6 +76,19 @@ pub struct Generated {
     pub speed: f32,
     /// How many inference calls the text needed.
     pub pieces: usize,
+    /// The language spoken (serialized as its code, e.g. `en-us`).
+    #[serde(serialize_with = "serialize_code")]
+    pub lang: Language,
+    /// When each word is spoken, when the request asked for word timings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<WordTiming>>,
+}
+
+fn serialize_code<S: serde::Serializer>(
+    lang: &Language,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(lang.code())
 }
 
 /// Audio in memory, before it is written.
@@ -91,6 +106,50 @@ pub struct Synthesized {
     pub speed: f32,
     /// How many inference calls the text needed.
     pub pieces: usize,
+    /// The language spoken.
+    pub lang: Language,
+    /// When each word is spoken, when the request asked for word timings.
+    pub words: Option<Vec<WordTiming>>,
+}
+
+/// What a generation spoke: the fields that [`Synthesized`] and [`Generated`] share beside the
+/// audio.
+struct Spoken {
+    voice: String,
+    voice_fell_back: bool,
+    speed: f32,
+    pieces: usize,
+    lang: Language,
+    words: Option<Vec<WordTiming>>,
+}
+
+impl Synthesized {
+    fn new(samples: Vec<f32>, sample_rate: u32, spoken: Spoken) -> Self {
+        Self {
+            samples,
+            sample_rate,
+            voice: spoken.voice,
+            voice_fell_back: spoken.voice_fell_back,
+            speed: spoken.speed,
+            pieces: spoken.pieces,
+            lang: spoken.lang,
+            words: spoken.words,
+        }
+    }
+}
+
+impl Spoken {
+    /// What the checked `request` speaks.
+    fn of(request: Prepared) -> Self {
+        Self {
+            voice: request.choice.voice,
+            voice_fell_back: request.choice.fell_back,
+            speed: request.speed,
+            pieces: request.pieces.len(),
+            lang: request.lang,
+            words: None,
+        }
+    }
 }
 
 /// The text-to-speech engine: a front end, voices and a synthesizer behind the crate's traits.
@@ -226,14 +285,8 @@ impl Engine {
         let target = audio_dsp::peak_target(self.options.target_dbfs)
             .map_err(|e| Error::wrap(ErrorKind::Audio, e))?;
         audio_dsp::scale_to_peak(&mut samples, peak, target);
-        Ok(Synthesized {
-            samples,
-            sample_rate: self.synth.sample_rate(),
-            voice: request.choice.voice,
-            voice_fell_back: request.choice.fell_back,
-            speed: request.speed,
-            pieces: request.pieces.len(),
-        })
+        let rate = self.synth.sample_rate();
+        Ok(Synthesized::new(samples, rate, Spoken::of(request)))
     }
 
     /// Synthesizes `request` and writes it atomically to `output` as a 24 kHz mono WAV.

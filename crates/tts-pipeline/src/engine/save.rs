@@ -4,7 +4,7 @@ use std::path::Path;
 
 use audio_dsp::SampleSink;
 
-use super::{Engine, Generated, Prepared, Synthesized, storage};
+use super::{Engine, Generated, Prepared, Spoken, Synthesized, storage};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Samples per block in the second streaming pass.
@@ -51,14 +51,7 @@ impl Engine {
         }
         drop(reader);
         let info = writer.commit().map_err(storage)?;
-        Ok(written(
-            output,
-            &info,
-            request.choice.voice,
-            request.choice.fell_back,
-            request.speed,
-            request.pieces.len(),
-        ))
+        Ok(written(output, &info, Spoken::of(request)))
     }
 
     /// The implementation of [`Engine::save`].
@@ -69,40 +62,36 @@ impl Engine {
         };
         wav_store::write_wav(output, &audio.samples, &options).map_err(storage)?;
         let info = wav_store::validate_wav(output).map_err(storage)?;
-        Ok(written(
-            output,
-            &info,
-            audio.voice,
-            audio.voice_fell_back,
-            audio.speed,
-            audio.pieces,
-        ))
+        let spoken = Spoken {
+            voice: audio.voice,
+            voice_fell_back: audio.voice_fell_back,
+            speed: audio.speed,
+            pieces: audio.pieces,
+            lang: audio.lang,
+            words: audio.words,
+        };
+        Ok(written(output, &info, spoken))
     }
 }
 
 /// Logs a written file and reports it, with `info` as read back from `output`.
-fn written(
-    output: &Path,
-    info: &wav_store::WavInfo,
-    voice: String,
-    voice_fell_back: bool,
-    speed: f32,
-    pieces: usize,
-) -> Generated {
+fn written(output: &Path, info: &wav_store::WavInfo, spoken: Spoken) -> Generated {
     tracing::info!(
         path = %output.display(),
         duration = info.duration_seconds,
-        voice = %voice,
-        pieces,
+        voice = %spoken.voice,
+        pieces = spoken.pieces,
         "audio written"
     );
     Generated {
         audio_path: output.to_path_buf(),
         duration: info.duration_seconds,
         sample_rate: info.sample_rate,
-        voice,
-        voice_fell_back,
-        speed,
-        pieces,
+        voice: spoken.voice,
+        voice_fell_back: spoken.voice_fell_back,
+        speed: spoken.speed,
+        pieces: spoken.pieces,
+        lang: spoken.lang,
+        words: spoken.words,
     }
 }

@@ -1,5 +1,7 @@
 //! The checks before any inference: the text, the speed, the voice, and the text's pieces.
 
+use kokoro_model::Language;
+
 use super::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::Request;
@@ -59,6 +61,8 @@ pub(super) struct Prepared {
     pub(super) speed: f32,
     /// The voice to use.
     pub(super) choice: VoiceChoice,
+    /// The language spoken: the request's, else the voice's, else English.
+    pub(super) lang: Language,
     /// The text's pieces, one inference each (at least one).
     pub(super) pieces: Vec<TextPiece>,
 }
@@ -71,7 +75,11 @@ impl Engine {
         validate_text(text, self.options.max_text_bytes)?;
         let speed = validate_speed(request.speed)?;
         let choice = self.voices.resolve(request.voice.as_deref())?;
-        let pieces = frontend.pieces(text, &choice.voice)?;
+        let lang = request
+            .lang
+            .or_else(|| Language::from_voice_id(&choice.voice))
+            .unwrap_or(Language::EnglishUs);
+        let pieces = frontend.pieces(text, &choice.voice, lang)?;
         if pieces.is_empty() {
             return Err(Error::new(
                 ErrorKind::NothingToSay,
@@ -81,6 +89,7 @@ impl Engine {
         Ok(Prepared {
             speed,
             choice,
+            lang,
             pieces,
         })
     }
