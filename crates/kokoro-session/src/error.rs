@@ -33,6 +33,9 @@ pub enum ErrorKind {
     ExecutionProvider,
     /// Any other ONNX Runtime failure (creating the environment or session options).
     Runtime,
+    /// Per-token durations (word timings) were asked for, but the model gives none, or those of
+    /// this run failed their checks. The audio is unaffected.
+    DurationsUnavailable,
 }
 
 impl fmt::Display for ErrorKind {
@@ -48,6 +51,7 @@ impl fmt::Display for ErrorKind {
             Self::Inference => "inference failed",
             Self::ExecutionProvider => "execution provider unavailable",
             Self::Runtime => "onnx runtime error",
+            Self::DurationsUnavailable => "durations unavailable",
         })
     }
 }
@@ -128,6 +132,11 @@ impl SessionError {
     /// The model failed while running or produced unusable output.
     pub fn is_inference(&self) -> bool {
         self.kind == ErrorKind::Inference
+    }
+
+    /// Word timings were asked for but the model gives no usable durations (the audio is fine).
+    pub fn is_durations_unavailable(&self) -> bool {
+        self.kind == ErrorKind::DurationsUnavailable
     }
 
     /// Whether this error means the engine cannot run on this machine until files are fetched

@@ -16,6 +16,10 @@
 //!    [`Contract`] (input/output names and dtypes differ between exports);
 //!    [`KokoroSession::run`] pads the ids, builds tensors of the declared types and returns an
 //!    [`Inference`]. [`shared_session`] keeps one session per model per process.
+//!    Per-token [`Durations`] (for word timings) come with every run when the model computes
+//!    them: an output named `duration`/`durations`, or the duration predictor's integer tensor,
+//!    found in the graph by its structure and added as an output at load time
+//!    ([`KokoroSession::durations_source`]); each run checks them against its audio.
 //! 4. **Throughput**: [`SessionPool`] holds several sessions of few threads each, loaded lazily
 //!    ([`default_pool_layout`] sizes it from the cores and memory). [`KokoroSession::stats`],
 //!    [`SessionPool::stats`] and [`process_stats`] count the time spent inside ONNX Runtime.
@@ -57,6 +61,7 @@
 mod config;
 mod contract;
 mod discovery;
+mod durations;
 mod error;
 mod identify;
 mod onnx_weights;
@@ -73,6 +78,7 @@ pub use discovery::{
     Manifest, ManifestFile, RUNTIME_SUBDIR, is_model_available, locate_model, locate_runtime,
     model_dir,
 };
+pub use durations::{DurationSource, Durations, SAMPLES_PER_FRAME};
 pub use error::{ErrorKind, Result, SessionError};
 pub use identify::{
     GenerationSource, KNOWN_MODELS, KnownModel, ModelGeneration, generation_from_checksum,
@@ -84,8 +90,8 @@ pub use pool::{
 };
 pub use runtime::{RuntimeInfo, init_runtime, runtime_info};
 pub use session::{
-    Inference, KokoroSession, MAX_TOKENS, SAMPLE_RATE, SAMPLES_PER_FRAME, STYLE_DIM, SessionStats,
-    load_count, process_stats, shared_session, weights_load_count,
+    Inference, KokoroSession, MAX_TOKENS, SAMPLE_RATE, STYLE_DIM, SessionStats, load_count,
+    process_stats, shared_session, weights_load_count,
 };
 
 #[cfg(test)]

@@ -16,19 +16,19 @@ pub(crate) struct RawInitializer<'a> {
 }
 
 /// A protobuf wire-format reader over a byte slice.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
 }
 
-enum Field<'a> {
+pub(crate) enum Field<'a> {
     Varint(u64),
     Bytes(&'a [u8]),
     Fixed,
 }
 
 impl<'a> Reader<'a> {
-    fn new(buf: &'a [u8]) -> Self {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
         Self { buf, pos: 0 }
     }
 
@@ -53,7 +53,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next field number and value; `None` at the end, `Some(Err)` on malformed input.
-    fn next(&mut self) -> Option<Result<(u64, Field<'a>), ()>> {
+    pub(crate) fn next(&mut self) -> Option<Result<(u64, Field<'a>), ()>> {
         if self.pos >= self.buf.len() {
             return None;
         }
@@ -129,7 +129,7 @@ fn tensor_proto(bytes: &[u8]) -> Option<Option<RawInitializer<'_>>> {
     })
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push(u8::try_from(v & 0x7f).unwrap_or(0) | 0x80);
         v >>= 7;
@@ -137,7 +137,7 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(u8::try_from(v).unwrap_or(0));
 }
 
-fn put_bytes(out: &mut Vec<u8>, field: u64, bytes: &[u8]) {
+pub(crate) fn put_bytes(out: &mut Vec<u8>, field: u64, bytes: &[u8]) {
     put_varint(out, (field << 3) | 2);
     put_varint(out, u64::try_from(bytes.len()).unwrap_or(u64::MAX));
     out.extend_from_slice(bytes);

@@ -19,8 +19,8 @@ use crate::error::{ErrorKind, FETCH_HINT, Result, SessionError};
 use crate::runtime::{RuntimeInfo, init_with};
 
 pub use kokoro_model::{MAX_TOKENS, SAMPLE_RATE, STYLE_DIM};
-/// Audio samples per duration frame, for exports that output durations.
-pub const SAMPLES_PER_FRAME: usize = 600;
+
+use crate::durations::{DurationSource, Durations, duration_tensor, with_output};
 
 static LOADS: AtomicUsize = AtomicUsize::new(0);
 static WEIGHT_LOADS: AtomicUsize = AtomicUsize::new(0);
@@ -128,6 +128,8 @@ struct SharedWeights {
     graph: Vec<u8>,
     initializers: Vec<(String, Arc<ort::value::DynValue>)>,
     prepacked: ort::session::builder::PrepackedWeights,
+    /// The model's durations (added to `graph` as an output when they were not one).
+    durations: Option<DurationSource>,
 }
 
 /// The live shared weights of each model file (weak: they go when the last session goes).
@@ -199,9 +201,11 @@ impl SharedWeights {
         }
         let shared: std::collections::HashSet<&str> =
             initializers.iter().map(|(n, _)| n.as_str()).collect();
+        let durations = duration_tensor(&bytes);
         let graph =
             crate::onnx_weights::strip_initializers(&bytes, location, &|n| shared.contains(n))?;
         drop(bytes);
+        let graph = with_output(graph, durations.as_ref());
         WEIGHT_LOADS.fetch_add(1, Ordering::SeqCst);
         tracing::debug!(
             model = %model_path.display(),
@@ -213,6 +217,7 @@ impl SharedWeights {
             graph,
             initializers,
             prepacked: ort::session::builder::PrepackedWeights::new(),
+            durations,
         }))
     }
 }
@@ -222,9 +227,9 @@ impl SharedWeights {
 pub struct Inference {
     /// Mono float samples at [`SAMPLE_RATE`], exactly as the model produced them (not normalized).
     pub audio: Vec<f32>,
-    /// Per-token durations in frames of [`SAMPLES_PER_FRAME`] samples (including the two padding
-    /// tokens), when the export outputs them; converted to `f32` whatever their declared type.
-    pub durations: Option<Vec<f32>>,
+    /// Per-token durations in frames of [`SAMPLES_PER_FRAME`](crate::SAMPLES_PER_FRAME) samples
+    /// (the two padding tokens included), checked against the audio; or why there are none.
+    pub durations: Durations,
 }
 
 impl Inference {
@@ -247,6 +252,7 @@ pub struct KokoroSession {
     threads: usize,
     info: ModelInfo,
     contract: Contract,
+    durations: Option<DurationSource>,
     model_path: PathBuf,
     runtime: RuntimeInfo,
 }
@@ -344,13 +350,16 @@ fn session_builder(
 }
 
 /// Creates the session: from the shared `weights` when given (the graph without its weights,
-/// which are references into the model file in `canonical`'s folder), else from the file itself.
+/// which are references into the model file in `canonical`'s folder), else from the file itself
+/// (read into memory when its durations must be added as an output). Returns the session and
+/// where its durations come from.
 fn commit(
     mut builder: SessionBuilder,
     model_path: &Path,
     canonical: &Path,
     weights: Option<&SharedWeights>,
-) -> Result<Session> {
+) -> Result<(Session, Option<DurationSource>)> {
+    let mut durations = weights.and_then(|w| w.durations.clone());
     let committed = match (weights, canonical.parent().and_then(Path::to_str)) {
         (Some(w), Some(folder)) => {
             let share = |e: String| runtime_error("share the model's weights", e);
@@ -369,7 +378,16 @@ fn commit(
             }
             b.commit_from_memory(&w.graph)
         }
-        _ => builder.commit_from_file(model_path),
+        _ => {
+            let bytes = std::fs::read(model_path).ok();
+            durations = bytes.as_deref().and_then(duration_tensor);
+            match (bytes, &durations) {
+                (Some(bytes), Some(DurationSource::Graph(_))) => {
+                    builder.commit_from_memory(&with_output(bytes, durations.as_ref()))
+                }
+                _ => builder.commit_from_file(model_path),
+            }
+        }
     };
     committed.map_err(|e| {
         let kind = if e.code() == ort::ErrorCode::NoSuchFile {
@@ -387,6 +405,7 @@ fn commit(
             e,
         )
     })
+    .map(|session| (session, durations))
 }
 
 /// The options of every run: arena shrinkage when `cfg` asks for it (and the arena is on).
@@ -500,14 +519,23 @@ impl KokoroSession {
         } else {
             None
         };
-        let session = commit(builder, &model_path, &canonical, weights.as_deref())?;
+        let (session, found) = commit(builder, &model_path, &canonical, weights.as_deref())?;
 
         let info = ModelInfo {
             inputs: session.inputs().iter().map(describe).collect(),
             outputs: session.outputs().iter().map(describe).collect(),
         };
-        let contract = Contract::from_info(&info)
+        let mut contract = Contract::from_info(&info)
             .map_err(|e| SessionError::new(e.kind(), format!("{}: {e}", model_path.display())))?;
+        // An output named `duration`/`durations` is taken as it is; else the tensor found in the
+        // graph, if the session lists it.
+        let durations = match &contract.durations_output {
+            Some(name) => Some(DurationSource::Output(name.clone())),
+            None => found.filter(|f| info.output(f.name()).is_some()),
+        };
+        if let Some(source) = &durations {
+            contract.durations_output = Some(source.name().to_owned());
+        }
         LOADS.fetch_add(1, Ordering::SeqCst);
         tracing::debug!(
             model = %model_path.display(),
@@ -524,6 +552,7 @@ impl KokoroSession {
             threads,
             info,
             contract,
+            durations,
             model_path,
             runtime,
         })
@@ -537,6 +566,13 @@ impl KokoroSession {
     /// The names and types [`run`](Self::run) uses.
     pub fn contract(&self) -> &Contract {
         &self.contract
+    }
+
+    /// Where this session's per-token durations come from (an output of the export, or the
+    /// tensor found in its graph and added as an output at load time); `None` when the model
+    /// gives none, and then every [`Inference::durations`] is unavailable.
+    pub fn durations_source(&self) -> Option<&DurationSource> {
+        self.durations.as_ref()
     }
 
     /// The model file this session was loaded from.
@@ -594,12 +630,16 @@ impl KokoroSession {
             )
         })?;
         let audio = extract_audio(&outputs, &self.contract.audio_output)?;
-        let durations = match &self.contract.durations_output {
+        let raw = match &self.contract.durations_output {
             Some(name) => Some(extract_durations(&outputs, name)?),
             None => None,
         };
         drop(outputs);
         drop(session);
+        let durations = Durations::check(raw.as_deref(), ids.len(), audio.len());
+        if let (Durations::Unavailable(why), Some(_)) = (&durations, &raw) {
+            tracing::debug!(%why, "this run's durations failed their checks");
+        }
 
         if audio.is_empty() {
             return Err(SessionError::new(
@@ -639,12 +679,12 @@ fn extract_audio(outputs: &SessionOutputs<'_>, name: &str) -> Result<Vec<f32>> {
     Ok(data.to_vec())
 }
 
-fn extract_durations(outputs: &SessionOutputs<'_>, name: &str) -> Result<Vec<f32>> {
+fn extract_durations(outputs: &SessionOutputs<'_>, name: &str) -> Result<Vec<f64>> {
     let value = outputs
         .get(name)
         .ok_or_else(|| inference_error(format!("the model returned no `{name}` output")))?;
-    /// The tensor's values as f32.
-    fn as_f32<T>(value: &ort::value::DynValue, cast: fn(T) -> f32) -> ort::Result<Vec<f32>>
+    /// The tensor's values as f64.
+    fn as_f64<T>(value: &ort::value::DynValue, cast: fn(T) -> f64) -> ort::Result<Vec<f64>>
     where
         T: ort::value::PrimitiveTensorElementType + Copy,
     {
@@ -655,13 +695,13 @@ fn extract_durations(outputs: &SessionOutputs<'_>, name: &str) -> Result<Vec<f32
             .map(|&d| cast(d))
             .collect())
     }
-    // Durations are small frame counts: the conversions to f32 are exact in practice.
+    // Durations are small frame counts: the conversions to f64 are exact in practice.
     #[allow(clippy::cast_precision_loss)]
     let durations = match value.dtype().tensor_type() {
-        Some(TensorElementType::Float32) => as_f32::<f32>(value, |d| d),
-        Some(TensorElementType::Float64) => as_f32::<f64>(value, |d| d as f32),
-        Some(TensorElementType::Int64) => as_f32::<i64>(value, |d| d as f32),
-        Some(TensorElementType::Int32) => as_f32::<i32>(value, |d| d as f32),
+        Some(TensorElementType::Float32) => as_f64::<f32>(value, f64::from),
+        Some(TensorElementType::Float64) => as_f64::<f64>(value, |d| d),
+        Some(TensorElementType::Int64) => as_f64::<i64>(value, |d| d as f64),
+        Some(TensorElementType::Int32) => as_f64::<i32>(value, f64::from),
         other => {
             return Err(inference_error(format!(
                 "durations output `{name}` has unsupported type {other:?}"
@@ -916,7 +956,7 @@ mod tests {
     fn inference_duration() {
         let inf = Inference {
             audio: vec![0.0; 36_000],
-            durations: None,
+            durations: Durations::Unavailable("none".into()),
         };
         assert!((inf.duration_secs() - 1.5).abs() < 1e-9);
     }

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier, Mutex, MutexGuard};
 
 use kokoro_session::{
-    ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout, STYLE_DIM, SessionConfig,
-    SessionPool, SpeedType, TokenType, init_runtime, load_count, locate_runtime, process_stats,
-    runtime_info, shared_session, weights_load_count,
+    DurationSource, ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout,
+    SAMPLES_PER_FRAME, STYLE_DIM, SessionConfig, SessionPool, SpeedType, TokenType, init_runtime,
+    load_count, locate_runtime, process_stats, runtime_info, shared_session, weights_load_count,
 };
 
 const CHILD_ENV: &str = "KOKORO_SESSION_CHILD";
@@ -155,7 +155,14 @@ fn tiny_kokoro_contract_and_output() {
     let m = mean(&style);
     let expected: Vec<f32> = padded(&ids).iter().map(|t| t * 0.001 * 1.25 + m).collect();
     assert_close(&out.audio, &expected);
-    assert_eq!(out.durations, None);
+    assert!(!out.durations.is_available(), "{:?}", out.durations);
+    assert!(session.durations_source().is_none());
+    assert!(
+        out.durations
+            .frames()
+            .unwrap_err()
+            .is_durations_unavailable()
+    );
 
     // Validation happens before the model runs.
     assert!(
@@ -254,13 +261,67 @@ fn int_speed_contract_rounds_speed_and_reads_durations() {
             .map(|t| t * 0.001 * as_int + m)
             .collect();
         assert_close(&out.audio, &expected);
-        let durations: Vec<f32> = padded(&ids).iter().map(|t| t * as_int).collect();
-        assert_eq!(
-            out.durations.as_deref(),
-            Some(&durations[..]),
-            "speed {speed}"
-        );
+        // The `duration` output is taken as it is, but this fixture's values do not add up to its
+        // audio (T samples, not 600 per frame): every run says they are unavailable, and why.
+        let err = out.durations.frames().unwrap_err();
+        assert!(err.is_durations_unavailable(), "{err}");
+        assert!(err.to_string().contains("samples"), "speed {speed}: {err}");
     }
+    assert_eq!(
+        session.durations_source(),
+        Some(&DurationSource::Output("duration".into()))
+    );
+}
+
+/// What `tiny-durations.onnx` computes inside its graph for each padded id.
+fn tiny_durations(ids: &[i64], speed: f32) -> Vec<u32> {
+    padded(ids)
+        .iter()
+        .map(|t| ((t * 0.1_f32) / speed).round_ties_even().max(1.0) as u32)
+        .collect()
+}
+
+#[test]
+fn durations_inside_the_graph_are_found_by_structure_and_read_in_both_load_paths() {
+    let Some(rt) =
+        runtime("durations_inside_the_graph_are_found_by_structure_and_read_in_both_load_paths")
+    else {
+        return;
+    };
+    let _g = serial();
+    let model = fixture("tiny-durations.onnx");
+    let before = std::fs::read(&model).unwrap();
+    for share in [true, false] {
+        let session = KokoroSession::load(&cfg(&model, &rt).with_shared_weights(share)).unwrap();
+        assert_eq!(
+            session.durations_source(),
+            Some(&DurationSource::Graph("dur".into())),
+            "share_weights {share}"
+        );
+        assert_eq!(session.contract().durations_output.as_deref(), Some("dur"));
+        assert_eq!(session.contract().audio_output, "audio");
+        assert_eq!(session.model_info().output("dur").unwrap().dtype, "int64");
+        let style = style();
+        for (ids, speed) in [
+            (&[5_i64, 10, 177][..], 1.0_f32),
+            (&[42, 3, 99, 150], 0.8),
+            (&[7], 1.3),
+        ] {
+            let out = session.run(ids, &style, speed).unwrap();
+            let frames = out.durations.frames().unwrap();
+            assert_eq!(frames, tiny_durations(ids, speed), "{ids:?} at {speed}");
+            assert_eq!(frames.len(), ids.len() + 2);
+            let total: u32 = frames.iter().sum();
+            assert_eq!(total as usize * SAMPLES_PER_FRAME, out.audio.len());
+            let m = mean(&style);
+            assert!(out.audio.iter().all(|s| (s - (0.001 + m)).abs() < 1e-6));
+        }
+    }
+    assert_eq!(
+        std::fs::read(&model).unwrap(),
+        before,
+        "the file is never changed"
+    );
 }
 
 #[test]

@@ -505,7 +505,14 @@ pub fn engine_info_with_contract(config: &EngineConfig) -> EngineInfo {
     let mut info = engine_info(config);
     info.contract = if info.model.is_found() && info.runtime.is_found() {
         match kokoro_session::shared_session(&config.session_config()) {
-            Ok(session) => Check::Found(session.model_info().to_string()),
+            Ok(session) => Check::Found(format!(
+                "{}; word timings: {}",
+                session.model_info(),
+                match session.durations_source() {
+                    Some(source) => format!("yes, durations from {source}"),
+                    None => "no (the model gives no per-token durations)".to_owned(),
+                }
+            )),
             Err(e) => Check::Missing(format!("MISSING: cannot load the model: {e}")),
         }
     } else {
