@@ -107,6 +107,8 @@ pub struct StreamJoiner<S> {
     chunks: usize,
     /// Silence owed before the next chunk (or at the end).
     pause: usize,
+    /// Samples handed to the sink so far.
+    written: u64,
     peak: RunningPeak,
 }
 
@@ -119,8 +121,18 @@ impl<S: SampleSink> StreamJoiner<S> {
             tail: Vec::new(),
             chunks: 0,
             pause: 0,
+            written: 0,
             peak: RunningPeak::new(),
         }
+    }
+
+    /// Where the track stands: the samples written, held back and owed so far. Before a
+    /// [`push`](Self::push) it is the index of the chunk's first sample in the finished track;
+    /// after [`finish`](Self::finish) would write everything, it is the track's length. Fades
+    /// change samples, never where they are: a word timed inside a chunk keeps its place.
+    #[must_use]
+    pub fn position(&self) -> u64 {
+        self.written + self.tail.len() as u64 + self.pause as u64
     }
 
     /// Adds `samples` zero samples at this point of the track (pauses in a row add up).
@@ -186,6 +198,7 @@ impl<S: SampleSink> StreamJoiner<S> {
             let n = self.pause.min(ZEROS.len());
             self.sink.write(ZEROS.get(..n).unwrap_or_default())?;
             self.pause -= n;
+            self.written += n as u64;
         }
         Ok(())
     }
@@ -195,7 +208,9 @@ impl<S: SampleSink> StreamJoiner<S> {
             return Ok(());
         }
         self.peak.feed(samples);
-        self.sink.write(samples)
+        self.sink.write(samples)?;
+        self.written += samples.len() as u64;
+        Ok(())
     }
 }
 
@@ -213,6 +228,27 @@ mod tests {
         }
         let Ok(out) = joiner.finish();
         out
+    }
+
+    #[test]
+    fn position_is_where_the_next_chunk_starts_and_the_track_length_at_the_end() {
+        let chunks: [&[f32]; 3] = [&[0.5; 30], &[0.25; 3], &[-0.5; 17]];
+        let mut joiner = StreamJoiner::new(Vec::new(), 8);
+        joiner.pause(5);
+        let mut starts = Vec::new();
+        for (i, chunk) in chunks.iter().enumerate() {
+            joiner.pause(i * 7);
+            starts.push(joiner.position());
+            let Ok(()) = joiner.push(chunk);
+        }
+        joiner.pause(5);
+        let end = joiner.position();
+        let Ok((track, _)) = joiner.finish();
+        assert_eq!(end, track.len() as u64);
+        assert_eq!(starts, [5, 5 + 30 + 7, 5 + 30 + 7 + 3 + 14]);
+        // The first chunk is not faded at its start, the last not at its end.
+        assert_eq!(track[5], 0.5);
+        assert_eq!(track[track.len() - 6], -0.5);
     }
 
     #[test]
