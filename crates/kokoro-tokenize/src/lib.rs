@@ -19,6 +19,8 @@
 //!    tokens is split at clause punctuation, then between words, then (one enormous word) into
 //!    chunks. Each piece says what ended it ([`Pause`]) so the audio can be joined with the
 //!    right silence. No text is dropped, and every piece holds 1..=510 ids.
+//!    [`Tokenizer::tokenize_with_words`] also says which word of the text (a byte span) each id
+//!    came from ([`WordSpan`]), for word timings.
 //!
 //! Ids come without padding: the caller wraps them as `[0, ids.., 0]` for the model.
 //!
@@ -48,6 +50,7 @@ mod phonemizer;
 mod split;
 mod tokenizer;
 mod vocab;
+mod words;
 
 pub use context::disambiguate;
 pub use error::{ErrorKind, TokenizeError};
@@ -61,6 +64,7 @@ pub use phonemizer::{
 };
 pub use tokenizer::{MAX_TOKENS, Pause, Piece, Tokenizer, TokenizerOptions};
 pub use vocab::{Encoded, Vocab, VocabVersion};
+pub use words::WordSpan;
 
 /// misaki-rs, re-exported so that a [`misaki_rs::Fallback`] can be implemented without
 /// depending on it directly.

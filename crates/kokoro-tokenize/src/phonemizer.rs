@@ -494,6 +494,44 @@ mod misaki_tests {
         })
     }
 
+    /// Each word of `text` with the phonemes of its ids, over all pieces.
+    fn word_phonemes(text: &str) -> Vec<(String, String)> {
+        let pieces = shared().tokenize_with_words(text, Dialect::Us).unwrap();
+        pieces
+            .iter()
+            .flat_map(|p| {
+                p.words.iter().map(|w| {
+                    let ps: String = p
+                        .phonemes
+                        .chars()
+                        .skip(w.tokens.start)
+                        .take(w.tokens.len())
+                        .collect();
+                    (text[w.text.clone()].to_owned(), ps)
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn words_come_back_to_the_text_through_normalization_markup_and_fallbacks() {
+        let text = "Dr. Okafor paid $214 for [Kokoro](/kˈOkəɹO/) at 6:15, didn't he? \
+                    The 3rd tear, I think.";
+        let words = word_phonemes(text);
+        let texts: Vec<&str> = words.iter().map(|(t, _)| t.as_str()).collect();
+        // Every word is there once, in order; "$214" is one word spoken as several.
+        assert_eq!(
+            texts,
+            [
+                "Dr", "Okafor", "paid", "$214", "for", "Kokoro", "at", "6:15", "didn't", "he",
+                "The", "3rd", "tear", "I", "think"
+            ]
+        );
+        let money = &words[3].1;
+        assert!(money.split(' ').count() >= 3, "{money}");
+        assert_eq!(words[5].1, "kˈOkəɹO");
+    }
+
     #[test]
     fn hello_world() {
         let t = shared();

@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use crate::split;
+use crate::words::{self, Predictions, WordSpan};
 use crate::{Dialect, MisakiPhonemizer, Phonemizer, TokenizeError, UserLexicon, Vocab};
 
 /// How [`Tokenizer::with_options`] builds its misaki front end.
@@ -75,6 +76,9 @@ pub struct Piece {
     pub ids: Vec<i64>,
     /// What ended this piece.
     pub pause_after: Pause,
+    /// Which word of the text each id came from, in order, without overlap; empty unless
+    /// asked for ([`Tokenizer::tokenize_with_words`]). Spaces and punctuation belong to no word.
+    pub words: Vec<WordSpan>,
 }
 
 /// Text -> phonemes -> token ids, split into pieces the model accepts.
@@ -178,20 +182,52 @@ impl Tokenizer {
     /// No text is dropped; sentences with nothing speakable (only punctuation or emoji) are
     /// skipped. Errors: [`crate::ErrorKind::EmptyText`] for empty or whitespace-only text,
     /// [`crate::ErrorKind::NothingToSay`] when no sentence is speakable.
+    ///
+    /// The pieces' [`Piece::words`] are left empty (see [`Self::tokenize_with_words`]).
     pub fn tokenize(&self, text: &str, dialect: Dialect) -> Result<Vec<Piece>, TokenizeError> {
+        self.split(text, dialect, false)
+    }
+
+    /// [`Self::tokenize`], with each piece's [`Piece::words`]: which word of `text` (a byte
+    /// span) each of its token ids came from (see [`WordSpan`]). The pieces are the same.
+    ///
+    /// Each word is phonemized once more on its own (cached per call) to align the text with
+    /// the phonemes, so this costs about one more phonemization of the text.
+    pub fn tokenize_with_words(
+        &self,
+        text: &str,
+        dialect: Dialect,
+    ) -> Result<Vec<Piece>, TokenizeError> {
+        self.split(text, dialect, true)
+    }
+
+    fn split(
+        &self,
+        text: &str,
+        dialect: Dialect,
+        words: bool,
+    ) -> Result<Vec<Piece>, TokenizeError> {
         if text.trim().is_empty() {
             return Err(TokenizeError::empty_text());
         }
-        let mut pieces = Vec::new();
+        let predict = move |word: &str| {
+            self.phonemes_of(word, dialect, false)
+                .map(|(p, _)| p)
+                .unwrap_or_default()
+        };
+        let mut out = Out {
+            text,
+            pieces: Vec::new(),
+            predictions: words.then(|| Predictions::new(Box::new(predict) as Predict<'_>)),
+        };
         for range in split::sentences(text) {
-            let sentence = text.get(range).unwrap_or_default();
-            self.sentence_pieces(sentence, dialect, &mut pieces)?;
+            self.sentence_pieces(range, dialect, &mut out)?;
         }
-        match pieces.last_mut() {
+        match out.pieces.last_mut() {
             Some(last) => last.pause_after = Pause::None,
             None => return Err(TokenizeError::nothing_to_say(text)),
         }
-        Ok(pieces)
+        Ok(out.pieces)
     }
 
     /// Phonemizes `text` and keeps vocabulary symbols only, with runs of whitespace collapsed
@@ -245,60 +281,54 @@ impl Tokenizer {
 
     fn sentence_pieces(
         &self,
-        sentence: &str,
+        sentence: Range<usize>,
         dialect: Dialect,
-        out: &mut Vec<Piece>,
+        out: &mut Out<'_>,
     ) -> Result<(), TokenizeError> {
-        let (phonemes, len) = self.phonemes_of(sentence, dialect, true)?;
+        let source = out.text.get(sentence.clone()).unwrap_or_default();
+        let (phonemes, len) = self.phonemes_of(source, dialect, true)?;
         if !speakable(&phonemes) {
-            tracing::debug!(?sentence, "skipping a sentence with nothing speakable");
+            tracing::debug!(sentence = ?source, "skipping a sentence with nothing speakable");
             return Ok(());
         }
         if len <= MAX_TOKENS {
-            self.push(out, sentence.to_owned(), phonemes, Pause::Sentence);
+            self.push(out, sentence, phonemes, Pause::Sentence);
             return Ok(());
         }
-        let clauses = split::clauses(sentence);
+        let clauses = offset(split::clauses(source), sentence.start);
         if clauses.len() > 1 {
-            self.pack(
-                sentence,
-                clauses,
-                Pause::Clause,
-                Pause::Sentence,
-                dialect,
-                out,
-            )
+            self.pack(clauses, Pause::Clause, Pause::Sentence, dialect, out)
         } else {
-            let words = split::words(sentence);
-            self.pack(sentence, words, Pause::Word, Pause::Sentence, dialect, out)
+            let words = offset(split::words(source), sentence.start);
+            self.pack(words, Pause::Word, Pause::Sentence, dialect, out)
         }
     }
 
-    /// Greedily packs consecutive parts of `text` into pieces of at most [`MAX_TOKENS`] ids.
-    /// Parts too long alone are split further: clauses into words, words into chunks.
+    /// Greedily packs consecutive parts of the text (byte ranges of it) into pieces of at most
+    /// [`MAX_TOKENS`] ids. Parts too long alone are split further: clauses into words, words
+    /// into chunks.
     fn pack(
         &self,
-        text: &str,
         parts: Vec<Range<usize>>,
         between: Pause,
         end: Pause,
         dialect: Dialect,
-        out: &mut Vec<Piece>,
+        out: &mut Out<'_>,
     ) -> Result<(), TokenizeError> {
         let count = parts.len();
-        let emitted_before = out.len();
+        let emitted_before = out.pieces.len();
         let mut group: Vec<Unit> = Vec::new();
         let mut group_len = 0;
         for (index, range) in parts.into_iter().enumerate() {
             let pause_after = if index + 1 == count { end } else { between };
-            let part = text.get(range.clone()).unwrap_or_default();
+            let part = out.text.get(range.clone()).unwrap_or_default();
             let (phonemes, len) = self.phonemes_of(part, dialect, false)?;
             if !speakable(&phonemes) {
                 // Punctuation only: the pause it marks moves to what comes before it.
                 if let Some(previous) = group.last_mut() {
                     previous.pause_after = pause_after;
-                } else if out.len() > emitted_before
-                    && let Some(previous) = out.last_mut()
+                } else if out.pieces.len() > emitted_before
+                    && let Some(previous) = out.pieces.last_mut()
                 {
                     previous.pause_after = pause_after;
                 }
@@ -311,45 +341,43 @@ impl Tokenizer {
                 pause_after,
             };
             if !group.is_empty() && group_len + 1 + unit.len > MAX_TOKENS {
-                self.flush(text, std::mem::take(&mut group), dialect, out)?;
+                self.flush(std::mem::take(&mut group), dialect, out)?;
                 group_len = 0;
             }
             if unit.len > MAX_TOKENS {
                 if between == Pause::Clause {
-                    let words = split::words(part);
-                    self.pack(part, words, Pause::Word, pause_after, dialect, out)?;
+                    let words = offset(split::words(part), unit.range.start);
+                    self.pack(words, Pause::Word, pause_after, dialect, out)?;
                 } else {
-                    self.push_chunks(part, &unit.phonemes, pause_after, out);
+                    self.push_chunks(unit.range, &unit.phonemes, pause_after, out);
                 }
                 continue;
             }
             group_len += usize::from(!group.is_empty()) + unit.len;
             group.push(unit);
         }
-        self.flush(text, group, dialect, out)
+        self.flush(group, dialect, out)
     }
 
     /// Emits a group of units as one piece: the group re-phonemized as a whole (for context)
     /// when that still fits, else the units' phonemes joined by spaces (known to fit).
     fn flush(
         &self,
-        text: &str,
         group: Vec<Unit>,
         dialect: Dialect,
-        out: &mut Vec<Piece>,
+        out: &mut Out<'_>,
     ) -> Result<(), TokenizeError> {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             return Ok(());
         };
         let pause = last.pause_after;
-        let source = text
-            .get(first.range.start..last.range.end)
-            .unwrap_or_default();
+        let range = first.range.start..last.range.end;
         if group.len() == 1 {
             let phonemes = group.into_iter().map(|u| u.phonemes).collect();
-            self.push(out, source.to_owned(), phonemes, pause);
+            self.push(out, range, phonemes, pause);
             return Ok(());
         }
+        let source = out.text.get(range.clone()).unwrap_or_default();
         let (whole, len) = self.phonemes_of(source, dialect, false)?;
         let phonemes = if (1..=MAX_TOKENS).contains(&len) && speakable(&whole) {
             whole
@@ -357,15 +385,19 @@ impl Tokenizer {
             let parts: Vec<String> = group.into_iter().map(|u| u.phonemes).collect();
             parts.join(" ")
         };
-        self.push(out, source.to_owned(), phonemes, pause);
+        self.push(out, range, phonemes, pause);
         Ok(())
     }
 
-    /// Cuts one over-long word into [`MAX_TOKENS`]-symbol chunks; the source text is shared
-    /// out between the chunks in proportion.
-    fn push_chunks(&self, word: &str, phonemes: &str, pause: Pause, out: &mut Vec<Piece>) {
+    /// Cuts one over-long word (`range` of the text) into [`MAX_TOKENS`]-symbol chunks; the
+    /// source text is shared out between the chunks in proportion. Every chunk's ids belong to
+    /// the whole word.
+    fn push_chunks(&self, range: Range<usize>, phonemes: &str, pause: Pause, out: &mut Out<'_>) {
+        let word = out.text.get(range.clone()).unwrap_or_default();
         let symbols: Vec<char> = phonemes.chars().collect();
-        let source: Vec<char> = word.chars().collect();
+        let source: Vec<(usize, char)> = word.char_indices().collect();
+        let byte = |i: usize| range.start + source.get(i).map_or(word.len(), |(b, _)| *b);
+        let whole = words::source_words(out.text, range.clone());
         let chunks = symbols.len().div_ceil(MAX_TOKENS);
         tracing::warn!(
             symbols = symbols.len(),
@@ -375,17 +407,58 @@ impl Tokenizer {
         for (index, chunk) in symbols.chunks(MAX_TOKENS).enumerate() {
             let from = source.len() * index / chunks;
             let to = source.len() * (index + 1) / chunks;
-            let text: String = source.get(from..to).unwrap_or_default().iter().collect();
             let pause_after = if index + 1 == chunks {
                 pause
             } else {
                 Pause::Word
             };
-            self.push(out, text, chunk.iter().collect(), pause_after);
+            let before = out.pieces.len();
+            self.push_piece(
+                out,
+                byte(from)..byte(to),
+                chunk.iter().collect(),
+                pause_after,
+            );
+            if let (true, Some(piece), Some(first), Some(last)) = (
+                out.predictions.is_some(),
+                out.pieces.get_mut(before),
+                whole.first(),
+                whole.last(),
+            ) {
+                let letters = piece.phonemes.chars().collect::<Vec<_>>();
+                let start = letters.iter().position(|c| c.is_alphabetic());
+                let end = letters.iter().rposition(|c| c.is_alphabetic());
+                if let (Some(start), Some(end)) = (start, end) {
+                    piece.words = vec![WordSpan {
+                        text: first.start..last.end,
+                        tokens: start..end + 1,
+                    }];
+                }
+            }
         }
     }
 
-    fn push(&self, out: &mut Vec<Piece>, text: String, phonemes: String, pause_after: Pause) {
+    /// Emits the piece of `range` with `phonemes`, and its words when they are asked for.
+    fn push(&self, out: &mut Out<'_>, range: Range<usize>, phonemes: String, pause_after: Pause) {
+        let before = out.pieces.len();
+        self.push_piece(out, range.clone(), phonemes, pause_after);
+        let text = out.text;
+        if let (Some(predictions), Some(piece)) =
+            (out.predictions.as_mut(), out.pieces.get_mut(before))
+        {
+            let words = words::source_words(text, range);
+            piece.words = words::align(text, &words, &piece.phonemes, predictions);
+        }
+    }
+
+    fn push_piece(
+        &self,
+        out: &mut Out<'_>,
+        range: Range<usize>,
+        phonemes: String,
+        pause_after: Pause,
+    ) {
+        let text = out.text.get(range).unwrap_or_default().to_owned();
         let phonemes = phonemes.trim().to_owned();
         let ids = self.vocab.encode(&phonemes).ids;
         if ids.is_empty() || ids.len() > MAX_TOKENS {
@@ -397,13 +470,31 @@ impl Tokenizer {
             );
             return;
         }
-        out.push(Piece {
+        out.pieces.push(Piece {
             text,
             phonemes,
             ids,
             pause_after,
+            words: Vec::new(),
         });
     }
+}
+
+type Predict<'a> = Box<dyn FnMut(&str) -> String + 'a>;
+
+/// The pieces made so far from `text`, and the word predictions when words are asked for.
+struct Out<'a> {
+    text: &'a str,
+    pieces: Vec<Piece>,
+    predictions: Option<Predictions<'a, Predict<'a>>>,
+}
+
+/// `ranges` moved by `by` bytes.
+fn offset(ranges: Vec<Range<usize>>, by: usize) -> Vec<Range<usize>> {
+    ranges
+        .into_iter()
+        .map(|r| r.start + by..r.end + by)
+        .collect()
 }
 
 /// True when the phonemes hold something to pronounce, not only punctuation, spaces, stress
@@ -665,6 +756,52 @@ mod tests {
                 Err(e) => {
                     prop_assert!(letters(&text).is_empty(), "{e}");
                     prop_assert!(e.is_empty_text() || e.is_nothing_to_say());
+                }
+            }
+        }
+
+        #[test]
+        fn word_spans_are_in_order_inside_the_text_and_lose_no_spoken_word(text in story()) {
+            let t = shared_fake();
+            let Ok(pieces) = t.tokenize_with_words(&text, Dialect::Us) else {
+                return Ok(());
+            };
+            // The same pieces as without words.
+            let plain = t.tokenize(&text, Dialect::Us).unwrap();
+            prop_assert_eq!(pieces.len(), plain.len());
+            for (a, b) in pieces.iter().zip(&plain) {
+                prop_assert_eq!((&a.text, &a.ids, a.pause_after), (&b.text, &b.ids, b.pause_after));
+                prop_assert!(b.words.is_empty());
+            }
+            let mut covered = vec![false; text.len()];
+            let mut previous: Option<std::ops::Range<usize>> = None;
+            for piece in &pieces {
+                let mut last_token = 0;
+                for word in &piece.words {
+                    let span = word.text.clone();
+                    prop_assert!(span.start < span.end && span.end <= text.len(), "{span:?}");
+                    prop_assert!(text.get(span.clone()).is_some(), "not on char boundaries");
+                    if let Some(p) = &previous {
+                        // In order, no overlap (a word cut into chunks repeats its span).
+                        prop_assert!(*p == span || p.end <= span.start, "{p:?} then {span:?}");
+                    }
+                    prop_assert!(word.tokens.start < word.tokens.end);
+                    prop_assert!(word.tokens.end <= piece.ids.len());
+                    prop_assert!(word.tokens.start >= last_token, "tokens overlap");
+                    last_token = word.tokens.end;
+                    let first = piece.phonemes.chars().nth(word.tokens.start).unwrap();
+                    let end = piece.phonemes.chars().nth(word.tokens.end - 1).unwrap();
+                    prop_assert!(first.is_alphabetic() && end.is_alphabetic(), "spaces and punctuation belong to no word");
+                    for c in covered.get_mut(span.clone()).unwrap() {
+                        *c = true;
+                    }
+                    previous = Some(span);
+                }
+            }
+            // Every spoken letter of the text is inside a word.
+            for (i, c) in text.char_indices() {
+                if c.is_ascii_alphabetic() {
+                    prop_assert!(covered[i], "letter {c:?} at {i} is in no word");
                 }
             }
         }
