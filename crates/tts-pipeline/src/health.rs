@@ -1,4 +1,9 @@
-//! The availability check: are all the files the engine needs there? Cheap, loads nothing.
+//! Information and health: what the engine of a configuration would use, and whether it is all
+//! there.
+//!
+//! - [`list_voices`]: the installed voices ([`VoiceSummary`]).
+//! - [`engine_info`] / [`engine_info_with_contract`]: what `kokoro info` shows ([`EngineInfo`]).
+//! - [`check_availability`]: are all the files the engine needs there? Cheap, loads nothing.
 //!
 //! [`check_availability`] looks for the model, the ONNX Runtime library, the voice packs and the
 //! vocabulary the way [`Engine::open`](crate::Engine::open) and the first generation would, but
@@ -15,8 +20,11 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use kokoro_session::Manifest;
+use kokoro_voices::VoiceCatalog;
 
-use crate::real::EngineConfig;
+use crate::adapters::text_tokenizer;
+use crate::config::{EngineConfig, locate_voices};
+use crate::error::{Error, ErrorKind};
 
 /// The fix named by every "missing" message and the start-up warning.
 pub(crate) fn setup_fix(dir: &Path) -> String {
@@ -28,7 +36,7 @@ pub(crate) fn setup_fix(dir: &Path) -> String {
 }
 
 /// One thing the engine needs (a file, the vocabulary, the model's contract), as
-/// [`check_availability`] or [`engine_info`](crate::engine_info) found it.
+/// [`check_availability`] or [`engine_info`] found it.
 ///
 /// Serialized as `{"Ok": "..."}` or `{"Err": "..."}`, the shape `kokoro info --json` prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,6 +137,135 @@ impl fmt::Display for Availability {
     }
 }
 
+/// One installed voice, for listings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoiceSummary {
+    /// Its id, e.g. `af_bella`.
+    pub id: String,
+    /// Language and accent, e.g. `American English`.
+    pub language: String,
+    /// `female`, `male` or `unknown`.
+    pub gender: String,
+}
+
+/// The installed voices of the model directory `config` points at.
+pub fn list_voices(config: &EngineConfig) -> crate::Result<Vec<VoiceSummary>> {
+    let dir = config.resolved_model_dir();
+    let manifest = Manifest::load(&dir).map_err(|e| Error::wrap(ErrorKind::ModelMissing, e))?;
+    let path = locate_voices(config, &dir, manifest.as_ref())?;
+    let catalog = VoiceCatalog::open(&path).map_err(|e| Error::wrap(ErrorKind::Voice, e))?;
+    Ok(catalog
+        .list()
+        .iter()
+        .map(|v| VoiceSummary {
+            id: v.id.clone(),
+            language: v.language.to_string(),
+            gender: v.gender.to_string(),
+        })
+        .collect())
+}
+
+/// What `kokoro info` shows: where everything is and whether it works.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineInfo {
+    /// The model directory.
+    pub model_dir: String,
+    /// The manifest's variant, if there is a manifest.
+    pub variant: Option<String>,
+    /// The model file.
+    pub model: Check,
+    /// The runtime library.
+    pub runtime: Check,
+    /// The voice packs (how many, where).
+    pub voices: Check,
+    /// The vocabulary version and how it was chosen, or `MISSING: ` and why it cannot be known.
+    pub vocab: String,
+    /// The front end (G2P and its fallbacks).
+    pub frontend: String,
+    /// The model's inputs and outputs as read from the session (only by
+    /// [`engine_info_with_contract`]); [`Check::Missing`] says why they were not read.
+    pub contract: Check,
+    /// Whether every file the engine needs is there ([`check_availability`]).
+    pub model_available: bool,
+}
+
+/// Gathers [`EngineInfo`] from the files alone: loads nothing (no ONNX session, no runtime);
+/// availability is [`check_availability`]. The contract is left
+/// unread: see [`engine_info_with_contract`].
+pub fn engine_info(config: &EngineConfig) -> EngineInfo {
+    let availability = check_availability(config);
+    let dir = config.resolved_model_dir();
+    let manifest = Manifest::load(&dir).ok().flatten();
+    let model = kokoro_session::locate_model(&config.session_config()).ok();
+    let frontend = match model
+        .as_deref()
+        .map(|m| crate::vocab::from_files(&dir, manifest.as_ref(), m))
+    {
+        Some(Ok(Some(choice))) => text_tokenizer(config, choice.vocab)
+            .map(|t| t.describe())
+            .unwrap_or_else(|e| e.to_string()),
+        _ => "unknown until the vocabulary is known".to_string(),
+    };
+    EngineInfo {
+        model_dir: availability.model_dir,
+        variant: manifest.map(|m| m.variant),
+        model: availability.model,
+        runtime: availability.runtime,
+        voices: availability.voices,
+        vocab: availability.vocab.to_string(),
+        frontend,
+        contract: Check::Missing(
+            "not read (`kokoro info --contract` loads the model to read it)".to_string(),
+        ),
+        model_available: availability.available,
+    }
+}
+
+/// [`engine_info`] plus the model's contract, read from a loaded session (this loads the model
+/// and the runtime when the files are there).
+pub fn engine_info_with_contract(config: &EngineConfig) -> EngineInfo {
+    let mut info = engine_info(config);
+    info.contract = if info.model.is_found() && info.runtime.is_found() {
+        match kokoro_session::shared_session(&config.session_config()) {
+            Ok(session) => Check::Found(format!(
+                "{}; word timings: {}",
+                session.model_info(),
+                match session.durations_source() {
+                    Some(source) => format!("yes, durations from {source}"),
+                    None => "no (the model gives no per-token durations)".to_owned(),
+                }
+            )),
+            Err(e) => Check::Missing(format!("MISSING: cannot load the model: {e}")),
+        }
+    } else {
+        Check::Missing("MISSING: not loaded: model or runtime missing".to_string())
+    };
+    info
+}
+
+impl fmt::Display for EngineInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "model dir:  {}", self.model_dir)?;
+        writeln!(
+            f,
+            "variant:    {}",
+            self.variant.as_deref().unwrap_or("(no manifest)")
+        )?;
+        writeln!(f, "model:      {}", self.model)?;
+        writeln!(f, "runtime:    {}", self.runtime)?;
+        writeln!(f, "voices:     {}", self.voices)?;
+        writeln!(f, "vocab:      {}", self.vocab)?;
+        writeln!(f, "front end:  {}", self.frontend)?;
+        // The contract's reasons say MISSING themselves where something is.
+        let contract = match &self.contract {
+            Check::Found(contract) => contract,
+            Check::Missing(why) => why,
+        };
+        writeln!(f, "contract:   {contract}")?;
+        write!(f, "available:  {}", self.model_available)
+    }
+}
+
 /// Checks that every file the engine of `config` needs is present and usable: the model file,
 /// the ONNX Runtime library (a bare library name left to the system loader is looked up in the
 /// system library directories), the voice packs (listed, not read) and the vocabulary (see the
@@ -147,7 +284,7 @@ pub fn check_availability(config: &EngineConfig) -> Availability {
     let runtime = kokoro_session::locate_runtime(&scfg)
         .map_err(|e| e.to_string())
         .and_then(|p| check_runtime_file(&p, &dir));
-    let voices = crate::real::locate_voices(config, &dir, manifest.as_ref())
+    let voices = locate_voices(config, &dir, manifest.as_ref())
         .map_err(|e| e.to_string())
         .and_then(|p| check_voices(&p, &dir));
     let vocab = match (&model_path, &manifest_problem) {

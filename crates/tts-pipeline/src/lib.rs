@@ -6,21 +6,25 @@
 //! ```text
 //! text ──► Frontend (kokoro-tokenize: normalize, G2P, ids, split ≤ 510 tokens)
 //!      ──► Voices (kokoro-voices: validate with fallback, style row per piece)
-//!      ──► Synthesizer (kokoro-session: ONNX Runtime, one shared session)
+//!      ──► Synthesizer (kokoro-session: ONNX Runtime, a pool of sessions sharing the weights)
 //!      ──► audio-dsp (trim, join with pauses by punctuation, normalize to -1 dBFS)
 //!      ──► wav-store (atomic write, read back the duration)
 //! ```
 //!
 //! The three stages meet through the narrow traits in [`traits`], so the engine can be tested
-//! with fakes and no model. [`Engine::open`] wires the real parts:
+//! with fakes and no model. [`Engine::open`] wires the real parts ([`TokenizerFrontend`],
+//! [`PhonemeFrontend`], [`CatalogVoices`], [`PoolSynthesizer`]) as an [`EngineConfig`] says;
+//! [`check_availability`], [`engine_info`] and [`list_voices`] tell what it would find. Every
+//! generation takes one [`Request`]:
 //!
 //! ```no_run
-//! use tts_pipeline::{Engine, EngineConfig, Outcome};
+//! use tts_pipeline::{Engine, EngineConfig, Outcome, Request};
 //!
 //! let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-//! let done = engine.generate_audio("Hello world.", Some("af_bella"), 1.0, "hello.wav".as_ref())?;
+//! let request = Request::text("Hello world.").with_voice("af_bella");
+//! let done = engine.generate(&request, "hello.wav".as_ref())?;
 //! println!("{} s at {}", done.duration, done.audio_path.display());
-//! // Or, for callers that must never handle an error value:
+//! // Or, with the thin convenience, for callers that must never handle an error value:
 //! let outcome = Outcome::from(engine.generate_audio("Hi.", None, 1.0, "hi.wav".as_ref()));
 //! println!("{}", outcome.to_json()); // {"success":true,"audio_path":"hi.wav",...}
 //! # Ok::<(), tts_pipeline::Error>(())
@@ -29,30 +33,33 @@
 //! The `kokoro` binary (crate `kokoro-cli`, `crates/kokoro-cli/src/main.rs`) is the command-line face
 //! of the same engine.
 
+mod adapters;
 mod batch;
+mod config;
 mod engine;
 mod error;
 mod health;
+mod open;
 mod outcome;
-mod real;
 mod request;
 pub mod traits;
 mod vocab;
 mod words;
 
+pub use adapters::{CatalogVoices, PhonemeFrontend, PoolSynthesizer, TokenizerFrontend};
 pub use batch::{ProjectRequest, SegmentOutcome, SegmentRequest};
+pub use config::EngineConfig;
 pub use engine::{
     DEFAULT_MAX_TEXT_BYTES, Engine, EngineOptions, Generated, MAX_SPEED, MIN_SPEED, Synthesized,
     validate_speed, validate_text,
 };
 pub use error::{Error, ErrorKind, Result};
-pub use health::{Availability, Check, check_availability};
+pub use health::{
+    Availability, Check, EngineInfo, VoiceSummary, check_availability, engine_info,
+    engine_info_with_contract, list_voices,
+};
 pub use kokoro_model::{Language, ParseLanguageError};
 pub use outcome::Outcome;
-pub use real::{
-    CatalogVoices, EngineConfig, EngineInfo, LazySession, PhonemeFrontend, TokenizerFrontend,
-    VoiceSummary, engine_info, engine_info_with_contract, list_voices,
-};
 pub use request::{Input, Request};
 pub use wav_store::{MediaLayout, SampleFormat};
 pub use words::WordTiming;

@@ -1,5 +1,5 @@
 //! The narrow traits the pipeline composes. Each has a real implementation in another crate of the
-//! workspace (see [`crate::real`]) and fakes in the unit tests, so the pipeline is testable without
+//! workspace (see [`crate::adapters`]) and fakes in the unit tests, so the pipeline is testable without
 //! the model.
 
 use kokoro_model::Language;
@@ -49,7 +49,8 @@ pub trait Voices: Send + Sync {
     fn style(&self, voice: &str, n_tokens: usize) -> Result<Vec<f32>>;
 }
 
-/// Token ids and a style to audio (the real one wraps `kokoro_session::KokoroSession`).
+/// Token ids and a style to audio (the real one, [`PoolSynthesizer`](crate::PoolSynthesizer), runs
+/// on a `kokoro_session::SessionPool`).
 pub trait Synthesizer: Send + Sync {
     /// Synthesizes one piece: `ids` without padding, a 256-float `style`, a speed in 0.5..=2.0.
     fn synthesize(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>>;

@@ -1,0 +1,180 @@
+//! The front ends over `kokoro_tokenize::Tokenizer`: [`TokenizerFrontend`] for text and
+//! [`PhonemeFrontend`] for given phonemes.
+
+use kokoro_model::Language;
+use kokoro_tokenize::{Dialect, Tokenizer, Vocab};
+
+use crate::config::EngineConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::traits::{Frontend, Pause, TextPiece};
+
+/// The text tokenizer: misaki with normalization, the espeak-ng/letter-to-sound fallback chain
+/// (espeak-ng unless `config.espeak` is `Some(false)`) and the user lexicon of `config.lexicon`.
+pub(crate) fn text_tokenizer(config: &EngineConfig, vocab: Vocab) -> Result<Tokenizer> {
+    let mut options =
+        kokoro_tokenize::TokenizerOptions::default().espeak(config.espeak.unwrap_or(true));
+    if let Some(path) = config.lexicon.clone() {
+        options = options.lexicon_file(path);
+    }
+    Tokenizer::with_options(vocab, options).map_err(|e| Error::wrap(ErrorKind::Tokenize, e))
+}
+
+/// [`Frontend`] over `kokoro_tokenize::Tokenizer`.
+pub struct TokenizerFrontend(Tokenizer);
+
+impl TokenizerFrontend {
+    /// The front end over `tokenizer`.
+    pub fn new(tokenizer: Tokenizer) -> Self {
+        Self(tokenizer)
+    }
+}
+
+impl Frontend for TokenizerFrontend {
+    fn pieces(&self, text: &str, _voice: &str, lang: Language) -> Result<Vec<TextPiece>> {
+        Self::pieces_of(&self.0, text, lang)
+    }
+
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+}
+
+impl TokenizerFrontend {
+    /// `tokenizer`'s pieces of `text` spoken in `lang` (see [`dialect_of`]).
+    fn pieces_of(tokenizer: &Tokenizer, text: &str, lang: Language) -> Result<Vec<TextPiece>> {
+        let pieces = tokenizer.tokenize(text, dialect_of(lang)).map_err(|e| {
+            let kind = if e.is_nothing_to_say() {
+                ErrorKind::NothingToSay
+            } else if e.is_empty_text() {
+                ErrorKind::EmptyText
+            } else {
+                ErrorKind::Tokenize
+            };
+            Error::wrap(kind, e)
+        })?;
+        Ok(pieces
+            .into_iter()
+            .map(|p| TextPiece {
+                text: p.text,
+                ids: p.ids,
+                pause_after: p.pause_after,
+            })
+            .collect())
+    }
+}
+
+/// The one mapping from the language spoken to a tokenizer dialect: British English is
+/// [`Dialect::Gb`]; American English, and every other language (the tokenizer speaks English
+/// only), [`Dialect::Us`].
+fn dialect_of(language: Language) -> Dialect {
+    match language {
+        Language::EnglishGb => Dialect::Gb,
+        _ => Dialect::Us,
+    }
+}
+
+/// [`Frontend`] for given phonemes: the whole input is one inference when it fits in 510 ids, as
+/// Kokoro's reference pipeline does with one line; longer input is split like text (sentence,
+/// clause, word).
+pub struct PhonemeFrontend(Tokenizer);
+
+impl PhonemeFrontend {
+    /// The front end over `tokenizer` (one with a phonemizer that passes phonemes through, such as
+    /// `kokoro_tokenize::PassthroughPhonemizer`).
+    pub fn new(tokenizer: Tokenizer) -> Self {
+        Self(tokenizer)
+    }
+}
+
+impl Frontend for PhonemeFrontend {
+    fn pieces(&self, text: &str, _voice: &str, lang: Language) -> Result<Vec<TextPiece>> {
+        let phonemes = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let ids = self.0.vocab().encode(&phonemes).ids;
+        if (1..=kokoro_tokenize::MAX_TOKENS).contains(&ids.len()) {
+            return Ok(vec![TextPiece {
+                text: phonemes,
+                ids,
+                pause_after: Pause::None,
+            }]);
+        }
+        TokenizerFrontend::pieces_of(&self.0, text, lang)
+    }
+
+    fn describe(&self) -> String {
+        "given phonemes (no G2P)".to_string()
+    }
+}
+
+#[cfg(test)]
+mod dialect_tests {
+    use super::*;
+
+    #[test]
+    fn british_english_is_spoken_in_the_gb_dialect_and_all_else_in_the_us_one() {
+        for language in Language::ALL {
+            let dialect = if language == Language::EnglishGb {
+                Dialect::Gb
+            } else {
+                Dialect::Us
+            };
+            assert_eq!(dialect_of(language), dialect, "{language}");
+        }
+    }
+
+    #[test]
+    fn an_english_language_gets_the_espeak_voice_of_its_code() {
+        // kokoro-model and kokoro-tokenize agree: British English is en-gb.
+        for language in [Language::EnglishUs, Language::EnglishGb] {
+            assert_eq!(
+                dialect_of(language).espeak_voice(),
+                language.code(),
+                "{language}"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod phoneme_frontend_tests {
+    use super::*;
+    use kokoro_tokenize::PassthroughPhonemizer;
+
+    fn frontend() -> PhonemeFrontend {
+        PhonemeFrontend(Tokenizer::with_phonemizer(
+            Box::new(PassthroughPhonemizer),
+            Vocab::v1_0(),
+        ))
+    }
+
+    #[test]
+    fn a_line_that_fits_is_one_piece_even_with_inner_sentences() {
+        let text = "“wˌɛɹ dˈɪd ju fˈInd ðɪs kˈi?” ˈæskt θˈiO. hˈOldɪŋ ɪt.";
+        let pieces = frontend()
+            .pieces(text, "af_heart", Language::EnglishUs)
+            .unwrap();
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(pieces[0].ids, Vocab::v1_0().encode(text).ids);
+        assert_eq!(pieces[0].pause_after, Pause::None);
+    }
+
+    #[test]
+    fn a_long_input_is_split_under_the_limit_without_loss() {
+        let sentence = "ðə fˈɪʃəɹmən pˈʊʃt hɪz bˈOt. ";
+        let text = sentence.repeat(60);
+        let pieces = frontend()
+            .pieces(&text, "af_heart", Language::EnglishUs)
+            .unwrap();
+        assert!(pieces.len() > 1);
+        assert!(pieces.iter().all(|p| (1..=510).contains(&p.ids.len())));
+        // Every symbol but the spaces between pieces arrives, in order.
+        let space = Vocab::v1_0().id(' ').unwrap();
+        let non_space = |ids: &[i64]| {
+            ids.iter()
+                .copied()
+                .filter(|&i| i != space)
+                .collect::<Vec<_>>()
+        };
+        let got: Vec<i64> = pieces.iter().flat_map(|p| non_space(&p.ids)).collect();
+        assert_eq!(got, non_space(&Vocab::v1_0().encode(&text).ids));
+    }
+}

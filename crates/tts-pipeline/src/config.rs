@@ -1,0 +1,132 @@
+//! Where the engine finds its files and how it runs: [`EngineConfig`], and where the voice packs
+//! are ([`locate_voices`]).
+
+use std::path::{Path, PathBuf};
+
+use kokoro_session::{Manifest, PoolLayout, SessionConfig};
+
+use crate::engine::EngineOptions;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Where the engine finds its files and how it runs.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct EngineConfig {
+    /// The model directory; `None` means `KOKORO_MODEL_DIR`, else `./models`.
+    pub model_dir: Option<PathBuf>,
+    /// A voice directory or NPZ archive overriding the manifest's.
+    pub voices: Option<PathBuf>,
+    /// ONNX Runtime settings (runtime library, model path, threads, execution provider).
+    ///
+    /// `session.intra_threads` is the thread count of the wide session a lone caller uses
+    /// (default: the cores, at most 4) and, when set, also of each narrow session that concurrent
+    /// callers use (default 1).
+    pub session: SessionConfig,
+    /// Narrow sessions in the pool that concurrent callers (threads of the caller's own, or the
+    /// workers of `generate_segments`) run on; `None`: one per core (divided by the threads per
+    /// session), capped by the memory available (see [`EngineConfig::pool_layout`]).
+    pub sessions: Option<usize>,
+    /// When true, [`Engine::open`] loads nothing: the ONNX session loads on the first generation.
+    /// Default false: `open` starts loading the single session on a background thread, so that it
+    /// overlaps the G2P lexicon load and the voice pack read of the first generation (cold start).
+    pub defer_session_load: bool,
+    /// Audio behaviour.
+    pub options: EngineOptions,
+    /// A user lexicon file (`word phonemes` per line, `#` comments) applied before misaki's
+    /// lexicon, e.g. a StoryFlow project's character names. The library reads no environment
+    /// variable for it: the `kokoro` binary and the Python module map `KOKORO_LEXICON` here.
+    pub lexicon: Option<PathBuf>,
+    /// Ask espeak-ng (a separate program, when installed) for words outside misaki's lexicon;
+    /// `None` means yes. `Some(false)` keeps to the built-in letter-to-sound rules (the binary and
+    /// the Python module map `KOKORO_NO_ESPEAK` here).
+    pub espeak: Option<bool>,
+}
+
+impl EngineConfig {
+    /// A configuration reading the model from `dir`.
+    pub fn with_model_dir(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            model_dir: Some(dir.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The model directory this configuration uses.
+    ///
+    /// The same rule as the session's ([`kokoro_session::model_dir`]): [`EngineConfig::model_dir`],
+    /// else a non-empty `KOKORO_MODEL_DIR`, else `./models`.
+    pub fn resolved_model_dir(&self) -> PathBuf {
+        let mut session = self.session.clone();
+        if self.model_dir.is_some() {
+            session.model_dir.clone_from(&self.model_dir);
+        }
+        kokoro_session::model_dir(&session)
+    }
+
+    /// Runs inference on CUDA device `device_id` (ONNX Runtime's CUDA execution provider). Needs
+    /// `kokoro-session`'s `cuda` feature and a CUDA build of ONNX Runtime; when the provider cannot
+    /// be registered, loading fails with a message that says so, unless `fallback_to_cpu` is set:
+    /// then a warning is logged and the CPU is used.
+    pub fn use_cuda(&mut self, device_id: i32, fallback_to_cpu: bool) {
+        self.session.execution = kokoro_session::Execution::Cuda {
+            device_id,
+            fallback_to_cpu,
+        };
+    }
+
+    /// The narrow sessions of the pool concurrent callers use: [`EngineConfig::sessions`] sessions
+    /// of `session.intra_threads` threads, defaults from [`kokoro_session::default_pool_layout`].
+    /// Its `sessions` is also the default number of worker threads for a batch.
+    pub fn pool_layout(&self) -> PoolLayout {
+        kokoro_session::default_pool_layout(self.sessions, self.session.intra_threads)
+    }
+
+    pub(crate) fn session_config(&self) -> SessionConfig {
+        let mut cfg = self.session.clone();
+        cfg.model_dir = Some(self.resolved_model_dir());
+        cfg
+    }
+}
+
+fn fetch_hint(dir: &Path) -> String {
+    format!(
+        "run `cargo xtask fetch-model --dir {}` (or point --model-dir / KOKORO_MODEL_DIR at a model directory)",
+        dir.display()
+    )
+}
+
+/// Finds the voice packs: the explicit path, the manifest's, then the usual names in the model dir.
+pub(crate) fn locate_voices(
+    config: &EngineConfig,
+    dir: &Path,
+    manifest: Option<&Manifest>,
+) -> Result<PathBuf> {
+    if let Some(p) = &config.voices {
+        return Ok(p.clone());
+    }
+    let mut candidates = Vec::new();
+    if let Some(m) = manifest {
+        candidates.push(dir.join(&m.voices));
+    }
+    for name in ["voices", "voices-v1.0.bin", "voices.bin"] {
+        candidates.push(dir.join(name));
+    }
+    candidates
+        .iter()
+        .find(|p| p.exists())
+        .cloned()
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::ModelMissing,
+                format!(
+                    "no voice packs found (looked for {}): {}",
+                    candidates
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    fetch_hint(dir)
+                ),
+            )
+        })
+}
