@@ -10,10 +10,12 @@
 //!                      └─► tts_pipeline::Engine::generate_audio ──► Outcome ──► dict
 //! ```
 //!
-//! Everything here is conversion: Python objects in, `tts-pipeline` (and the `audio-dsp`,
-//! `wav-store` and `kokoro-session` functions it is built on) called, Python objects out. The
-//! engine is opened once per model directory and shared by every thread; every call that runs
-//! inference or touches files releases the GIL. Numpy arrays cross as raw native-endian bytes,
+//! Everything here is conversion: Python objects in, `tts-pipeline` (and the `audio-dsp` and
+//! `wav-store` functions it is built on) called, Python objects out. The engine is
+//! `tts_pipeline::Engine::shared`, the process-wide engine of the configuration, shared by every
+//! thread (and by Rust callers of the same process); the session `get_session` returns is that
+//! engine's, voices are validated by it and files are written by its `save_samples`, so Rust and
+//! Python cannot drift apart. Every call that runs inference or touches files releases the GIL. Numpy arrays cross as raw native-endian bytes,
 //! converted by the small Python layer of the package, so the crate needs no numpy bindings.
 //!
 //! Errors follow the spec: `generate_audio` never raises for bad input or a missing model (it
@@ -29,10 +31,8 @@ use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyRuntimeError, PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::sync::MutexExt;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use kokoro_session::{KokoroSession, SessionConfig, SessionError};
 use tts_pipeline::{Engine, EngineConfig, MediaLayout, Outcome};
 use wav_store::{WavError, WavErrorKind};
 
@@ -49,12 +49,6 @@ static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
     media_root: None,
     media_url: None,
 });
-
-/// The engine, opened once per model directory.
-static ENGINE: Mutex<Option<(PathBuf, Arc<Engine>)>> = Mutex::new(None);
-
-/// The Python object `get_session()` returned last, so that repeated calls return the same object.
-static SESSION: Mutex<Option<Py<Session>>> = Mutex::new(None);
 
 /// Locks `m`, ignoring poisoning: every value guarded here stays consistent across a panic.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -79,22 +73,9 @@ fn media_layout() -> MediaLayout {
     )
 }
 
-fn session_config(dir: &Path) -> SessionConfig {
-    let mut cfg = EngineConfig::with_model_dir(dir).session;
-    cfg.model_dir = Some(dir.to_path_buf());
-    cfg
-}
-
-/// The shared engine for the configured model directory, opening it on first use.
-fn engine() -> tts_pipeline::Result<Arc<Engine>> {
-    let dir = model_dir();
-    let mut slot = lock(&ENGINE);
-    if let Some((open_dir, engine)) = slot.as_ref()
-        && *open_dir == dir
-    {
-        return Ok(Arc::clone(engine));
-    }
-    let mut config = EngineConfig::with_model_dir(&dir);
+/// The engine configuration of the configured model directory and the environment.
+fn engine_config() -> EngineConfig {
+    let mut config = EngineConfig::with_model_dir(model_dir());
     // The process's environment belongs to this module, not to the library: map it here.
     config.lexicon = std::env::var_os("KOKORO_LEXICON")
         .filter(|v| !v.is_empty())
@@ -102,9 +83,12 @@ fn engine() -> tts_pipeline::Result<Arc<Engine>> {
     if std::env::var_os("KOKORO_NO_ESPEAK").is_some_and(|v| !v.is_empty() && v != "0") {
         config.espeak = Some(false);
     }
-    let engine = Arc::new(Engine::open(&config)?);
-    *slot = Some((dir, Arc::clone(&engine)));
-    Ok(engine)
+    config
+}
+
+/// The process's engine for the current configuration (`Engine::shared`), opened on first use.
+fn engine() -> tts_pipeline::Result<Arc<Engine>> {
+    Engine::shared(&engine_config())
 }
 
 fn path_string(path: &Path) -> String {
@@ -234,18 +218,18 @@ fn generate_audio<'py>(
 }
 
 /// The loaded Kokoro ONNX session (shared by the whole process), as returned by
-/// `KokoroModelLoader.get_session()`.
+/// `KokoroModelLoader.get_session()`: the session of the process's engine.
 #[pyclass(module = "kokoro_engine", name = "KokoroSession", frozen)]
 struct Session {
-    inner: Arc<KokoroSession>,
+    engine: Arc<Engine>,
 }
 
-fn tensors<'py>(
-    py: Python<'py>,
-    list: &[kokoro_session::TensorDesc],
-) -> PyResult<Bound<'py, PyList>> {
+/// The model's inputs (or, with `outputs`, its outputs) as {"name", "shape", "type"} dicts.
+fn tensors<'py>(py: Python<'py>, engine: &Engine, outputs: bool) -> PyResult<Bound<'py, PyList>> {
+    let session = engine.session().map_err(|e| engine_error(&e))?;
+    let info = session.model_info();
     let out = PyList::empty(py);
-    for t in list {
+    for t in if outputs { &info.outputs } else { &info.inputs } {
         let d = PyDict::new(py);
         d.set_item("name", &t.name)?;
         d.set_item("shape", t.shape.clone())?;
@@ -259,33 +243,37 @@ fn tensors<'py>(
 impl Session {
     /// The .onnx file this session was loaded from.
     #[getter]
-    fn model_path(&self) -> String {
-        path_string(self.inner.model_path())
+    fn model_path(&self) -> PyResult<String> {
+        let session = self.engine.session().map_err(|e| engine_error(&e))?;
+        Ok(path_string(session.model_path()))
     }
 
     /// The sample rate of the audio the model produces (24000).
     #[getter]
     fn sample_rate(&self) -> u32 {
-        kokoro_session::SAMPLE_RATE
+        wav_store::SAMPLE_RATE
     }
 
     /// The model's inputs: a list of {"name", "shape", "type"} dicts (-1 marks a dynamic axis).
     fn get_inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        tensors(py, &self.inner.model_info().inputs)
+        tensors(py, &self.engine, false)
     }
 
     /// The model's outputs: a list of {"name", "shape", "type"} dicts (-1 marks a dynamic axis).
     fn get_outputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        tensors(py, &self.inner.model_info().outputs)
+        tensors(py, &self.engine, true)
     }
 
-    fn __repr__(&self) -> String {
-        format!("<KokoroSession {}>", self.model_path())
+    fn __repr__(&self) -> PyResult<String> {
+        Ok(format!("<KokoroSession {}>", self.model_path()?))
     }
 }
 
-fn session_error(e: &SessionError) -> PyErr {
-    if e.is_model_missing() || e.is_runtime_missing() {
+/// The engine's error as a Python exception: `FileNotFoundError` when the model directory lacks a
+/// file the engine needs (see `is_model_available`), else `RuntimeError` (a corrupt model, an
+/// unusable runtime).
+fn engine_error(e: &tts_pipeline::Error) -> PyErr {
+    if e.is_setup_missing() && !tts_pipeline::check_availability(&engine_config()).available {
         PyFileNotFoundError::new_err(e.to_string())
     } else {
         PyRuntimeError::new_err(e.to_string())
@@ -300,20 +288,23 @@ fn session_error(e: &SessionError) -> PyErr {
 #[pyclass(module = "kokoro_engine", frozen)]
 struct KokoroModelLoader;
 
+/// The module attribute that keeps the `KokoroSession` object last returned, so that repeated
+/// `get_session()` calls for one engine return the same Python object (the session itself is the
+/// engine's).
+const SESSION_ATTR: &str = "_session";
+
 fn load_session(py: Python<'_>) -> PyResult<Py<Session>> {
-    let dir = model_dir();
-    let loaded = py.detach(|| kokoro_session::shared_session(&session_config(&dir)));
-    let inner = loaded.map_err(|e| session_error(&e))?;
-    let mut cached = SESSION
-        .lock_py_attached(py)
-        .unwrap_or_else(PoisonError::into_inner);
-    if let Some(s) = cached.as_ref()
-        && Arc::ptr_eq(&s.get().inner, &inner)
+    let loaded = py.detach(|| engine().and_then(|engine| engine.session().map(|_| engine)));
+    let engine = loaded.map_err(|e| engine_error(&e))?;
+    let module = py.import("kokoro_engine._native")?;
+    if let Ok(cached) = module.getattr(SESSION_ATTR)
+        && let Ok(session) = cached.cast_into::<Session>()
+        && Arc::ptr_eq(&session.get().engine, &engine)
     {
-        return Ok(s.clone_ref(py));
+        return Ok(session.unbind());
     }
-    let session = Py::new(py, Session { inner })?;
-    *cached = Some(session.clone_ref(py));
+    let session = Py::new(py, Session { engine })?;
+    module.setattr(SESSION_ATTR, session.clone_ref(py))?;
     Ok(session)
 }
 
@@ -335,16 +326,13 @@ impl KokoroModelLoader {
 
     /// Check if the model files exist without loading them.
     ///
-    /// True when the model directory holds the .onnx model, the ONNX Runtime library and at
-    /// least one voice pack. Cheap: it looks at file names only.
+    /// True when the model directory holds everything the engine needs: the .onnx model, the
+    /// ONNX Runtime library, the voice packs and a known vocabulary (the engine's own
+    /// `check_availability`). Cheap: it looks at files only.
     #[staticmethod]
     fn is_model_available(py: Python<'_>) -> bool {
-        let dir = model_dir();
-        py.detach(|| {
-            kokoro_session::is_model_available(&session_config(&dir))
-                && tts_pipeline::list_voices(&EngineConfig::with_model_dir(&dir))
-                    .is_ok_and(|v| !v.is_empty())
-        })
+        let config = engine_config();
+        py.detach(|| tts_pipeline::check_availability(&config).available)
     }
 
     /// Return model input/output metadata (for debugging).
@@ -361,18 +349,18 @@ impl KokoroModelLoader {
         let session = load_session(py)?;
         let s = session.get();
         let d = PyDict::new(py);
-        d.set_item("model_path", s.model_path())?;
+        d.set_item("model_path", s.model_path()?)?;
         d.set_item("model_dir", path_string(&model_dir()))?;
         d.set_item("sample_rate", s.sample_rate())?;
-        d.set_item("inputs", tensors(py, &s.inner.model_info().inputs)?)?;
-        d.set_item("outputs", tensors(py, &s.inner.model_info().outputs)?)?;
+        d.set_item("inputs", s.get_inputs(py)?)?;
+        d.set_item("outputs", s.get_outputs(py)?)?;
         Ok(d)
     }
 
     /// How many ONNX sessions this process has loaded so far (for tests and monitoring).
     #[staticmethod]
     fn load_count() -> usize {
-        kokoro_session::load_count()
+        Engine::sessions_loaded()
     }
 }
 
@@ -428,25 +416,8 @@ fn configure<'py>(
 #[pyo3(signature = (voice_id))]
 fn validate_voice_id(py: Python<'_>, voice_id: Option<&Bound<'_, PyAny>>) -> String {
     let voice = voice_id.map(|v| to_text(v).unwrap_or_default());
-    py.detach(move || {
-        let resolved = engine().and_then(|e| e.resolve_voice(voice.as_deref()));
-        match resolved {
-            Ok(choice) => choice.voice,
-            Err(e) => {
-                let wanted = voice.as_deref().map(str::trim).unwrap_or_default();
-                if kokoro_voices::FALLBACK_ORDER.contains(&wanted) {
-                    wanted.to_string()
-                } else {
-                    tracing::warn!(
-                        requested = ?voice,
-                        "voice cannot be checked ({e}); falling back to {}",
-                        kokoro_voices::DEFAULT_VOICE
-                    );
-                    kokoro_voices::DEFAULT_VOICE.to_string()
-                }
-            }
-        }
-    })
+    let config = engine_config();
+    py.detach(move || Engine::resolve_voice_for(&config, voice.as_deref()).voice)
 }
 
 fn wav_error(e: &WavError) -> PyErr {
@@ -519,12 +490,14 @@ fn _save_wav_f32(
             ))
         })?;
     let samples = ne_values(samples, f32::from_ne_bytes);
-    let options = wav_store::WavOptions {
-        sample_rate: rate,
-        format: wav_store::SampleFormat::Float32,
-    };
-    py.detach(|| wav_store::write_wav(&output_path, &samples, &options))
-        .map_err(|e| wav_error(&e))?;
+    let format = tts_pipeline::SampleFormat::Float32;
+    py.detach(|| tts_pipeline::save_samples(&output_path, &samples, rate, format))
+        .map_err(
+            |e| match e.cause().and_then(|c| c.downcast_ref::<WavError>()) {
+                Some(wav) => wav_error(wav),
+                None => PyRuntimeError::new_err(e.to_string()),
+            },
+        )?;
     Ok(path_string(&output_path))
 }
 

@@ -4,12 +4,16 @@
 use std::path::{Path, PathBuf};
 
 use kokoro_session::{Manifest, PoolLayout, SessionConfig};
+use kokoro_tokenize::{Tokenizer, Vocab};
 
 use crate::engine::EngineOptions;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Where the engine finds its files and how it runs.
-#[derive(Debug, Clone, Default)]
+///
+/// Two configurations are equal when every setting is; [`Engine::shared`](crate::Engine::shared)
+/// keeps one engine per configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EngineConfig {
     /// The model directory; `None` means `KOKORO_MODEL_DIR`, else `./models`.
@@ -79,6 +83,27 @@ impl EngineConfig {
     /// Its `sessions` is also the default number of worker threads for a batch.
     pub fn pool_layout(&self) -> PoolLayout {
         kokoro_session::default_pool_layout(self.sessions, self.session.intra_threads)
+    }
+
+    /// This configuration with its model directory resolved ([`EngineConfig::resolved_model_dir`]),
+    /// so that it no longer depends on the environment.
+    pub(crate) fn resolved(&self) -> EngineConfig {
+        EngineConfig {
+            model_dir: Some(self.resolved_model_dir()),
+            ..self.clone()
+        }
+    }
+
+    /// The text tokenizer this configuration asks for: misaki with normalization, the
+    /// espeak-ng/letter-to-sound fallback chain (espeak-ng unless [`EngineConfig::espeak`] is
+    /// `Some(false)`) and the user lexicon of [`EngineConfig::lexicon`], over `vocab`.
+    pub(crate) fn text_tokenizer(&self, vocab: Vocab) -> Result<Tokenizer> {
+        let mut options =
+            kokoro_tokenize::TokenizerOptions::default().espeak(self.espeak.unwrap_or(true));
+        if let Some(path) = self.lexicon.clone() {
+            options = options.lexicon_file(path);
+        }
+        Tokenizer::with_options(vocab, options).map_err(|e| Error::wrap(ErrorKind::Tokenize, e))
     }
 
     pub(crate) fn session_config(&self) -> SessionConfig {

@@ -22,7 +22,7 @@ use serde::Serialize;
 use kokoro_session::Manifest;
 use kokoro_voices::VoiceCatalog;
 
-use crate::adapters::text_tokenizer;
+use crate::adapters::PoolSynthesizer;
 use crate::config::{EngineConfig, locate_voices};
 use crate::error::{Error, ErrorKind};
 
@@ -201,7 +201,8 @@ pub fn engine_info(config: &EngineConfig) -> EngineInfo {
         .as_deref()
         .map(|m| crate::vocab::from_files(&dir, manifest.as_ref(), m))
     {
-        Some(Ok(Some(choice))) => text_tokenizer(config, choice.vocab)
+        Some(Ok(Some(choice))) => config
+            .text_tokenizer(choice.vocab)
             .map(|t| t.describe())
             .unwrap_or_else(|e| e.to_string()),
         _ => "unknown until the vocabulary is known".to_string(),
@@ -226,7 +227,9 @@ pub fn engine_info(config: &EngineConfig) -> EngineInfo {
 pub fn engine_info_with_contract(config: &EngineConfig) -> EngineInfo {
     let mut info = engine_info(config);
     info.contract = if info.model.is_found() && info.runtime.is_found() {
-        match kokoro_session::shared_session(&config.session_config()) {
+        // A pool of its own, dropped after: nothing stays loaded for the process.
+        let pool = PoolSynthesizer::new(config.session_config(), config.pool_layout());
+        match pool.session() {
             Ok(session) => Check::Found(format!(
                 "{}; word timings: {}",
                 session.model_info(),

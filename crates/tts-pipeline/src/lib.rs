@@ -51,7 +51,7 @@ pub use batch::{ProjectRequest, SegmentOutcome, SegmentRequest};
 pub use config::EngineConfig;
 pub use engine::{
     DEFAULT_MAX_TEXT_BYTES, Engine, EngineOptions, Generated, MAX_SPEED, MIN_SPEED, Synthesized,
-    validate_speed, validate_text,
+    save_samples, validate_speed, validate_text,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use health::{
@@ -63,41 +63,6 @@ pub use outcome::Outcome;
 pub use request::{Input, Request};
 pub use wav_store::{MediaLayout, SampleFormat};
 pub use words::WordTiming;
-
-/// Generates `text` with the default engine (model directory from `KOKORO_MODEL_DIR`, else
-/// `./models`) and returns an [`Outcome`]; never fails and never panics.
-///
-/// The engine is opened once per process and reused; if opening fails the outcome says why and a
-/// later call tries again.
-pub fn generate_audio(
-    text: &str,
-    voice: Option<&str>,
-    speed: f32,
-    output: &std::path::Path,
-) -> Outcome {
-    static ENGINE: std::sync::Mutex<Option<std::sync::Arc<Engine>>> = std::sync::Mutex::new(None);
-    let engine = {
-        let mut slot = match ENGINE.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        match slot.as_ref() {
-            Some(e) => std::sync::Arc::clone(e),
-            None => match Engine::open(&EngineConfig::default()) {
-                Ok(e) => {
-                    let e = std::sync::Arc::new(e);
-                    *slot = Some(std::sync::Arc::clone(&e));
-                    e
-                }
-                Err(e) => {
-                    tracing::error!(output = %output.display(), "generation failed: the engine did not open: {e}");
-                    return Outcome::failure(e.to_string());
-                }
-            },
-        }
-    };
-    Outcome::from(engine.generate_audio(text, voice, speed, output))
-}
 
 #[cfg(test)]
 mod ops_tests;

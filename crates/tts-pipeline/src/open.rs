@@ -1,20 +1,20 @@
-//! [`Engine::open`]: finds the model files of an [`EngineConfig`] and wires the real parts (the
-//! [adapters](crate::adapters)) behind the traits.
+//! The real engine: [`Engine::open`] finds the model files of an [`EngineConfig`] and wires the
+//! real parts (the [adapters](crate::adapters)) behind the traits; [`Engine::shared`] is the one
+//! process-wide registry of engines, one per configuration, that every caller which wants "the
+//! engine" (the Python module, the Celery tasks) goes through.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use kokoro_session::{Manifest, SessionConfig};
+use kokoro_session::Manifest;
 use kokoro_tokenize::{PassthroughPhonemizer, Tokenizer, Vocab};
 use kokoro_voices::VoiceCatalog;
 
-use crate::adapters::{
-    CatalogVoices, PhonemeFrontend, PoolSynthesizer, TokenizerFrontend, text_tokenizer,
-};
+use crate::adapters::{CatalogVoices, PhonemeFrontend, PoolSynthesizer, TokenizerFrontend};
 use crate::config::{EngineConfig, locate_voices};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::traits::Synthesizer;
+use crate::traits::{Synthesizer, VoiceChoice};
 
 /// Picks the vocabulary of `model` from the model itself (see `crate::vocab`): the manifest,
 /// the file name or sha256, a `config.json`, else the contract (which loads the session); an
@@ -23,11 +23,11 @@ fn load_vocab(
     dir: &Path,
     manifest: Option<&Manifest>,
     model: &Path,
-    session: &SessionConfig,
+    pool: &PoolSynthesizer,
 ) -> Result<Vocab> {
     let choice = match crate::vocab::from_files(dir, manifest, model)? {
         Some(choice) => choice,
-        None => crate::vocab::from_contract(model, session)?,
+        None => crate::vocab::from_contract(model, pool)?,
     };
     tracing::debug!(vocab = %choice.source, "vocabulary chosen");
     Ok(choice.vocab)
@@ -47,7 +47,7 @@ impl Engine {
     /// The phoneme vocabulary comes from the model itself: the manifest's `vocab` (for the
     /// manifest's model), else the model's generation from its file name (`kokoro-v0_19.onnx`,
     /// `kokoro-v1.0*.onnx`) or, for a known file, its sha256, else a hexgrad `config.json` next to
-    /// it (v1.0), else its contract (this loads the session, here). When nothing tells, `open`
+    /// it (v1.0), else its contract (this loads the pool's first session, here). When nothing tells, `open`
     /// fails with [`ErrorKind::Config`] and says how to fix it.
     pub fn open(config: &EngineConfig) -> Result<Engine> {
         crate::health::warn_once_if_unavailable(config);
@@ -59,17 +59,18 @@ impl Engine {
         let voices_path = locate_voices(config, &dir, manifest.as_ref())?;
         let catalog =
             VoiceCatalog::open(&voices_path).map_err(|e| Error::wrap(ErrorKind::Voice, e))?;
-        let vocab = load_vocab(&dir, manifest.as_ref(), &model, &session_config)?;
+        let synth = Arc::new(PoolSynthesizer::new(session_config, config.pool_layout()));
+        let vocab = load_vocab(&dir, manifest.as_ref(), &model, &synth)?;
         let phoneme_frontend = PhonemeFrontend::new(Tokenizer::with_phonemizer(
             Box::new(PassthroughPhonemizer),
             vocab.clone(),
         ));
-        let synth = Arc::new(PoolSynthesizer::new(session_config, config.pool_layout()));
         let engine = Engine::new(
-            Arc::new(TokenizerFrontend::new(text_tokenizer(config, vocab)?)),
+            Arc::new(TokenizerFrontend::new(config.text_tokenizer(vocab)?)),
             Arc::new(CatalogVoices::new(catalog)),
             Arc::clone(&synth) as Arc<dyn Synthesizer>,
         )
+        .with_pool(Arc::clone(&synth))
         .with_phoneme_frontend(Arc::new(phoneme_frontend))
         .with_options(config.options.clone())
         .with_default_workers(config.pool_layout().sessions);
@@ -78,4 +79,75 @@ impl Engine {
         }
         Ok(engine)
     }
+
+    /// The engine of `config` shared by the whole process: opened by the first call for a
+    /// configuration ([`Engine::open`]) and returned by every later call for an equal one (the
+    /// model directory compared as [`EngineConfig::resolved_model_dir`] resolves it), from any
+    /// thread; concurrent first calls open it once. A failed open is not kept: the next call
+    /// tries again. Engines live until the process ends.
+    ///
+    /// This is the one process-wide cache of engines (and so of sessions): the Python module and
+    /// any other caller that wants "the engine" use it rather than keeping their own.
+    pub fn shared(config: &EngineConfig) -> Result<Arc<Engine>> {
+        let key = config.resolved();
+        let slot = {
+            let mut engines = ENGINES.lock().unwrap_or_else(PoisonError::into_inner);
+            match engines.iter().find(|(k, _)| *k == key) {
+                Some((_, slot)) => Arc::clone(slot),
+                None => {
+                    let slot = Slot::default();
+                    engines.push((key.clone(), Arc::clone(&slot)));
+                    slot
+                }
+            }
+        };
+        let mut engine = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(engine) = engine.as_ref() {
+            return Ok(Arc::clone(engine));
+        }
+        let opened = Arc::new(Engine::open(&key)?);
+        *engine = Some(Arc::clone(&opened));
+        Ok(opened)
+    }
+
+    /// The voice an engine of `config` uses for `voice`, never failing: the choice of
+    /// [`Engine::shared`]'s [`resolve_voice`](Engine::resolve_voice). When that engine cannot
+    /// open (no model), the voices every install has stand in for the catalog: `voice` itself
+    /// when it is one of the fallback voices (`kokoro_voices::FALLBACK_ORDER`), else the default
+    /// voice, with a warning.
+    pub fn resolve_voice_for(config: &EngineConfig, voice: Option<&str>) -> VoiceChoice {
+        let error = match Engine::shared(config).and_then(|e| e.resolve_voice(voice)) {
+            Ok(choice) => return choice,
+            Err(e) => e,
+        };
+        let wanted = voice.map(str::trim).unwrap_or_default();
+        if kokoro_voices::FALLBACK_ORDER.contains(&wanted) {
+            return VoiceChoice {
+                voice: wanted.to_string(),
+                fell_back: false,
+            };
+        }
+        tracing::warn!(
+            requested = ?voice,
+            "voice cannot be checked ({error}); falling back to {}",
+            kokoro_voices::DEFAULT_VOICE
+        );
+        VoiceChoice {
+            voice: kokoro_voices::DEFAULT_VOICE.to_string(),
+            fell_back: voice.is_some(),
+        }
+    }
+
+    /// How many model sessions this process has loaded so far, every engine's together (for
+    /// tests and monitoring).
+    pub fn sessions_loaded() -> usize {
+        kokoro_session::load_count()
+    }
 }
+
+/// One engine of the registry: empty until opened (or after a failed open).
+type Slot = Arc<Mutex<Option<Arc<Engine>>>>;
+
+/// The registry of [`Engine::shared`]: each configuration (model directory resolved) and its
+/// engine. A handful of entries at most, so a list.
+static ENGINES: Mutex<Vec<(EngineConfig, Slot)>> = Mutex::new(Vec::new());

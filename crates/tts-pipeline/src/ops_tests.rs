@@ -410,6 +410,59 @@ fn an_unknown_model_is_refused_loudly_unless_its_contract_tells() {
     assert!(engine.frontend().describe().contains("V1_0"));
 }
 
+#[test]
+fn the_shared_engine_is_one_per_configuration_and_a_failed_open_is_not_kept() {
+    let d = model_dir("kokoro-v1.0.onnx", "tiny-kokoro.onnx", &[]);
+    let config = config_for(d.path());
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let config = config.clone();
+            std::thread::spawn(move || Engine::shared(&config).unwrap())
+        })
+        .collect();
+    let engines: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(engines.iter().all(|e| Arc::ptr_eq(e, &engines[0])));
+    // Another setting is another engine; an equal configuration is the same one.
+    let mut other = config.clone();
+    other.espeak = Some(false);
+    let other_engine = Engine::shared(&other).unwrap();
+    assert!(!Arc::ptr_eq(&other_engine, &engines[0]));
+    assert!(Arc::ptr_eq(&Engine::shared(&config).unwrap(), &engines[0]));
+
+    // Without the files the open fails, every time, until they are there.
+    let empty = tempfile::tempdir().unwrap();
+    let missing = config_for(empty.path());
+    assert!(Engine::shared(&missing).is_err());
+    assert!(Engine::shared(&missing).is_err());
+    let filled = model_dir("kokoro-v1.0.onnx", "tiny-kokoro.onnx", &[]);
+    for entry in std::fs::read_dir(filled.path()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::rename(entry.path(), empty.path().join(entry.file_name())).unwrap();
+    }
+    assert!(Engine::shared(&missing).is_ok());
+}
+
+#[test]
+fn a_voice_is_resolved_by_the_shared_engine_or_among_the_fallback_voices() {
+    let d = model_dir("kokoro-v1.0.onnx", "tiny-kokoro.onnx", &[]);
+    let config = config_for(d.path());
+    let resolve = |voice| Engine::resolve_voice_for(&config, voice).voice;
+    assert_eq!(resolve(Some("af_bella")), "af_bella");
+    // am_adam is a fallback voice but not installed here: the engine's catalog decides.
+    assert_eq!(resolve(Some("am_adam")), "af_bella");
+    assert_eq!(resolve(None), "af_bella");
+
+    let empty = tempfile::tempdir().unwrap();
+    let no_model = config_for(empty.path());
+    let resolve = |voice| Engine::resolve_voice_for(&no_model, voice);
+    assert_eq!(resolve(Some("am_adam")).voice, "am_adam");
+    assert!(!resolve(Some("am_adam")).fell_back);
+    assert_eq!(resolve(Some("nope")).voice, "af_bella");
+    assert!(resolve(Some("nope")).fell_back);
+    assert_eq!(resolve(None).voice, "af_bella");
+    assert!(!resolve(None).fell_back);
+}
+
 // ---------------------------------------------------------------- 3. audio_url
 
 #[test]

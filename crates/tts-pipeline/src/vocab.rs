@@ -9,9 +9,10 @@
 
 use std::path::Path;
 
-use kokoro_session::{GenerationSource, Manifest, ModelGeneration, SessionConfig};
+use kokoro_session::{GenerationSource, Manifest, ModelGeneration};
 use kokoro_tokenize::Vocab;
 
+use crate::adapters::PoolSynthesizer;
 use crate::error::{Error, ErrorKind, Result};
 
 /// A vocabulary and how it was chosen.
@@ -125,11 +126,11 @@ pub(crate) fn unknown_message(model: &Path) -> String {
     )
 }
 
-/// The vocabulary from the model's contract: loads the (shared) session. Only for a model the
-/// files say nothing about.
-pub(crate) fn from_contract(model: &Path, session: &SessionConfig) -> Result<VocabChoice> {
+/// The vocabulary from the model's contract: loads the first session of the engine's `pool`.
+/// Only for a model the files say nothing about.
+pub(crate) fn from_contract(model: &Path, pool: &PoolSynthesizer) -> Result<VocabChoice> {
     tracing::info!(model = %model.display(), "the files do not tell the model's vocabulary: loading the model to read its contract");
-    let loaded = kokoro_session::shared_session(session).map_err(|e| {
+    let loaded = pool.session().map_err(|e| {
         Error::new(
             ErrorKind::Config,
             format!(

@@ -73,7 +73,8 @@ class KokoroModelLoader:
         is missing, RuntimeError when it cannot be loaded."""
     @staticmethod
     def is_model_available() -> bool:
-        """True when the model, runtime and voice files exist; loads nothing."""
+        """True when the model, runtime and voice files exist and the vocabulary is known; loads
+        nothing."""
     @staticmethod
     def get_model_info() -> ModelInfo:
         """Model path and input/output metadata (loads the model)."""

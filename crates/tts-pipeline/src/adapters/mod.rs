@@ -10,5 +10,4 @@ mod tokenizer;
 
 pub use catalog::CatalogVoices;
 pub use pool::PoolSynthesizer;
-pub(crate) use tokenizer::text_tokenizer;
 pub use tokenizer::{PhonemeFrontend, TokenizerFrontend};

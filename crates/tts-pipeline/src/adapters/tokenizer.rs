@@ -2,22 +2,10 @@
 //! [`PhonemeFrontend`] for given phonemes.
 
 use kokoro_model::Language;
-use kokoro_tokenize::{Dialect, Tokenizer, Vocab};
+use kokoro_tokenize::{Dialect, Tokenizer};
 
-use crate::config::EngineConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::traits::{Frontend, Pause, TextPiece};
-
-/// The text tokenizer: misaki with normalization, the espeak-ng/letter-to-sound fallback chain
-/// (espeak-ng unless `config.espeak` is `Some(false)`) and the user lexicon of `config.lexicon`.
-pub(crate) fn text_tokenizer(config: &EngineConfig, vocab: Vocab) -> Result<Tokenizer> {
-    let mut options =
-        kokoro_tokenize::TokenizerOptions::default().espeak(config.espeak.unwrap_or(true));
-    if let Some(path) = config.lexicon.clone() {
-        options = options.lexicon_file(path);
-    }
-    Tokenizer::with_options(vocab, options).map_err(|e| Error::wrap(ErrorKind::Tokenize, e))
-}
 
 /// [`Frontend`] over `kokoro_tokenize::Tokenizer`.
 pub struct TokenizerFrontend(Tokenizer);
@@ -137,7 +125,7 @@ mod dialect_tests {
 #[cfg(test)]
 mod phoneme_frontend_tests {
     use super::*;
-    use kokoro_tokenize::PassthroughPhonemizer;
+    use kokoro_tokenize::{PassthroughPhonemizer, Vocab};
 
     fn frontend() -> PhonemeFrontend {
         PhonemeFrontend(Tokenizer::with_phonemizer(

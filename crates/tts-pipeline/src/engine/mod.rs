@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use kokoro_model::Language;
 use serde::Serialize;
 
+use crate::adapters::PoolSynthesizer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::{Input, Request};
 use crate::traits::{Frontend, Synthesizer, VoiceChoice, Voices};
@@ -20,6 +21,7 @@ use crate::words::WordTiming;
 
 use validate::Prepared;
 
+pub use save::save_samples;
 pub use validate::{DEFAULT_MAX_TEXT_BYTES, MAX_SPEED, MIN_SPEED, validate_speed, validate_text};
 
 /// Tunable behaviour of an [`Engine`].
@@ -161,6 +163,8 @@ pub struct Engine {
     phoneme_frontend: Option<Arc<dyn Frontend>>,
     voices: Arc<dyn Voices>,
     synth: Arc<dyn Synthesizer>,
+    /// The session pool behind `synth`, for an engine built by `Engine::open`.
+    pool: Option<Arc<PoolSynthesizer>>,
     options: EngineOptions,
     workers: usize,
     /// Generations synthesizing right now, on any thread (the synthesizer's concurrency hint).
@@ -203,6 +207,7 @@ impl Engine {
             phoneme_frontend: None,
             voices,
             synth,
+            pool: None,
             options: EngineOptions::default(),
             workers: 1,
             active: AtomicUsize::new(0),
@@ -220,6 +225,14 @@ impl Engine {
     #[must_use]
     pub fn with_phoneme_frontend(mut self, frontend: Arc<dyn Frontend>) -> Self {
         self.phoneme_frontend = Some(frontend);
+        self
+    }
+
+    /// Synthesizes on `pool` (what [`Engine::open`] does), which [`Engine::session`] then reads.
+    #[must_use]
+    pub(crate) fn with_pool(mut self, pool: Arc<PoolSynthesizer>) -> Self {
+        self.synth = Arc::clone(&pool) as Arc<dyn Synthesizer>;
+        self.pool = Some(pool);
         self
     }
 
@@ -251,6 +264,19 @@ impl Engine {
     /// (`None`, empty or unknown ids give the default voice); loads no voice pack.
     pub fn resolve_voice(&self, voice: Option<&str>) -> Result<VoiceChoice> {
         self.voices.resolve(voice)
+    }
+
+    /// The loaded model session of the engine's pool (the one a lone caller uses, loading it if
+    /// nothing is loaded yet), for reading the model's contract; an engine not built by
+    /// [`Engine::open`] has none ([`ErrorKind::Config`]).
+    pub fn session(&self) -> Result<Arc<kokoro_session::KokoroSession>> {
+        match &self.pool {
+            Some(pool) => pool.session(),
+            None => Err(Error::new(
+                ErrorKind::Config,
+                "this engine has no session pool: open it with `Engine::open` or `Engine::shared`",
+            )),
+        }
     }
 
     /// Synthesizes `request` into peak-normalized samples without writing anything.

@@ -56,11 +56,12 @@ impl Engine {
 
     /// The implementation of [`Engine::save`].
     pub(super) fn save_unlogged(&self, audio: Synthesized, output: &Path) -> Result<Generated> {
-        let options = wav_store::WavOptions {
-            sample_rate: audio.sample_rate,
-            format: self.options.format,
-        };
-        wav_store::write_wav(output, &audio.samples, &options).map_err(storage)?;
+        save_samples(
+            output,
+            &audio.samples,
+            audio.sample_rate,
+            self.options.format,
+        )?;
         let info = wav_store::validate_wav(output).map_err(storage)?;
         let spoken = Spoken {
             voice: audio.voice,
@@ -72,6 +73,25 @@ impl Engine {
         };
         Ok(written(output, &info, spoken))
     }
+}
+
+/// Writes mono `samples` at `sample_rate` atomically to `output` as a WAV file in `format`
+/// (parent directories are created): what [`Engine::save`] writes, for audio from anywhere (the
+/// Python module's `save_audio_wav`). Empty audio, a non-finite sample or a zero rate is a
+/// [`ErrorKind::Storage`](crate::ErrorKind::Storage) error whose [cause](Error::cause) is the
+/// `wav_store::WavError` saying which.
+pub fn save_samples(
+    output: &Path,
+    samples: &[f32],
+    sample_rate: u32,
+    format: wav_store::SampleFormat,
+) -> Result<()> {
+    let options = wav_store::WavOptions {
+        sample_rate,
+        format,
+    };
+    wav_store::write_wav(output, samples, &options).map_err(storage)?;
+    Ok(())
 }
 
 /// Logs a written file and reports it, with `info` as read back from `output`.
