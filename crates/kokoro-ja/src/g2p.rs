@@ -32,13 +32,22 @@ pub const ENV_JA_DICT: &str = "KOKORO_JA_DICT";
 /// Where the Japanese dictionary is looked for: `KOKORO_JA_DICT`, else `ja/` in
 /// `KOKORO_MODEL_DIR`, else `models/ja` (where `cargo xtask fetch-model` puts it).
 pub fn locate_dictionary() -> PathBuf {
+    locate_dictionary_in(None)
+}
+
+/// [`locate_dictionary`] for a caller that knows its model directory: `KOKORO_JA_DICT`, else
+/// `ja/` in `model_dir`, else as [`locate_dictionary`].
+pub fn locate_dictionary_in(model_dir: Option<&Path>) -> PathBuf {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     if let Some(dir) = var(ENV_JA_DICT) {
         return PathBuf::from(dir);
     }
-    var("KOKORO_MODEL_DIR")
-        .map_or_else(|| PathBuf::from("models"), PathBuf::from)
-        .join("ja")
+    match model_dir {
+        Some(dir) => dir.join("ja"),
+        None => var("KOKORO_MODEL_DIR")
+            .map_or_else(|| PathBuf::from("models"), PathBuf::from)
+            .join("ja"),
+    }
 }
 
 /// misaki's Japanese word list: which runs of morphemes are spoken as one word (no space inside).

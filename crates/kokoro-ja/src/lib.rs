@@ -29,5 +29,8 @@ mod mecab;
 mod numbers;
 
 pub use error::JaError;
-pub use g2p::{DICTIONARY_FILES, ENV_JA_DICT, JaG2p, JaPhonemes, WORDS_FILE, locate_dictionary};
+pub use g2p::{
+    DICTIONARY_FILES, ENV_JA_DICT, JaG2p, JaPhonemes, WORDS_FILE, locate_dictionary,
+    locate_dictionary_in,
+};
 pub use mecab::{Morpheme, Tagger};
