@@ -378,14 +378,40 @@ fn commit(
             }
             b.commit_from_memory(&w.graph)
         }
-        _ => {
+        (_, folder) => {
+            // The durations must be added to the graph: the graph is loaded from memory, its
+            // weights left in the file (external data ONNX Runtime reads itself, as it does
+            // from the file), so that the model's bytes are not held twice while it loads.
             let bytes = std::fs::read(model_path).ok();
             durations = bytes.as_deref().and_then(duration_tensor);
-            match (bytes, &durations) {
-                (Some(bytes), Some(DurationSource::Graph(_))) => {
-                    builder.commit_from_memory(&with_output(bytes, durations.as_ref()))
+            let location = canonical.file_name().and_then(|n| n.to_str());
+            let graph = match (&bytes, &durations, location) {
+                (Some(bytes), Some(DurationSource::Graph(_)), Some(location)) => {
+                    // Small initializers (shapes, constants) stay: shape inference reads them.
+                    let large: std::collections::HashSet<&str> =
+                        crate::onnx_weights::raw_initializers(bytes)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter(|i| i.raw.len() >= SHARE_MIN_BYTES)
+                            .map(|i| i.name)
+                            .collect();
+                    crate::onnx_weights::strip_initializers(bytes, location, &|n| large.contains(n))
                 }
-                _ => builder.commit_from_file(model_path),
+                _ => None,
+            };
+            drop(bytes);
+            match (graph, folder) {
+                (Some(graph), Some(folder)) => builder
+                    .with_config_entry(
+                        "session.model_external_initializers_file_folder_path",
+                        folder,
+                    )
+                    .map_err(|e| runtime_error("set the model's folder", e))?
+                    .commit_from_memory(&with_output(graph, durations.as_ref())),
+                _ => {
+                    durations = durations.filter(|d| matches!(d, DurationSource::Output(_)));
+                    builder.commit_from_file(model_path)
+                }
             }
         }
     };
