@@ -8,6 +8,7 @@
 //!   `target/` and runs its pytest suite; `ci` runs it too.
 
 mod bench;
+mod ci;
 mod fetch;
 mod fsutil;
 mod manifest;
@@ -73,7 +74,7 @@ enum Cmd {
     /// cargo fmt --check, cargo clippy -D warnings, fetch-model, cargo test --workspace with
     /// KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1, then builds and runs examples/downstream (a
     /// separate crate using the engine by path), then test-python with KOKORO_REQUIRE_MODEL=1; stops
-    /// at the first failure.
+    /// at the first failure. Ends with a table of each step's wall time.
     Ci,
     /// fetch-model, then the real-model integration tests.
     ///
@@ -192,6 +193,9 @@ const REQUIRE: [(&str, &str); 2] = [
     ("KOKORO_REQUIRE_RUNTIME", "1"),
 ];
 
+/// CI builds once from scratch: incremental compilation's caches would only cost time and disk.
+const NOT_INCREMENTAL: (&str, &str) = ("CARGO_INCREMENTAL", "0");
+
 fn run(cmd: Cmd) -> Result<()> {
     match cmd {
         Cmd::FetchModel {
@@ -213,41 +217,58 @@ fn run(cmd: Cmd) -> Result<()> {
     }
 }
 
-/// `cargo xtask ci`: every check, stopping at the first failure.
+/// `cargo xtask ci`: every check, stopping at the first failure; then the time of each step.
 fn ci() -> Result<()> {
-    cargo(&["fmt", "--all", "--", "--check"], &[])?;
-    cargo(
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &[],
-    )?;
-    fetch_default()?;
-    cargo(&["test", "--workspace"], &REQUIRE)?;
-    // The vendored misaki-rs is outside the workspace: its own tests, its own lock file.
-    cargo(
-        &[
-            "test",
-            "--manifest-path",
-            "vendor/misaki-rs/Cargo.toml",
-            "--locked",
-            "--no-default-features",
-            "--lib",
-        ],
-        &[("CARGO_TARGET_DIR", "target/vendor")],
-    )?;
-    let (args, env) = downstream_run(&root());
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    cargo(&args, &env)?;
-    python::test(&root(), true)?;
+    let mut steps = ci::Steps::new();
+    let result = ci_steps(&mut steps);
+    eprint!("{}", steps.table());
+    result?;
     eprintln!("xtask: ci passed");
     Ok(())
+}
+
+fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
+    steps.run("fmt", || cargo(&["fmt", "--all", "--", "--check"], &[]))?;
+    steps.run("clippy", || {
+        cargo(
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[NOT_INCREMENTAL],
+        )
+    })?;
+    steps.run("fetch-model", fetch_default)?;
+    steps.run("cargo test --workspace", || {
+        let [model, runtime] = REQUIRE;
+        cargo(&["test", "--workspace"], &[model, runtime, NOT_INCREMENTAL])
+    })?;
+    // The vendored misaki-rs is outside the workspace: its own tests, its own lock file.
+    steps.run("vendor/misaki-rs tests", || {
+        cargo(
+            &[
+                "test",
+                "--manifest-path",
+                "vendor/misaki-rs/Cargo.toml",
+                "--locked",
+                "--no-default-features",
+                "--lib",
+            ],
+            &[("CARGO_TARGET_DIR", "target/vendor"), NOT_INCREMENTAL],
+        )
+    })?;
+    steps.run("examples/downstream", || {
+        let (args, env) = downstream_run(&root());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.push(NOT_INCREMENTAL);
+        cargo(&args, &env)
+    })?;
+    steps.run("test-python", || python::test(&root(), true))
 }
 
 /// `cargo xtask test-integration`: the real-model integration tests.
@@ -432,9 +453,22 @@ mod tests {
             !manifest.contains(".workspace = true"),
             "no workspace inheritance"
         );
-        // Same dev profile as the workspace, so the shared target dir reuses the dependencies.
-        assert!(manifest.contains("[profile.dev.package.\"*\"]\nopt-level = 2"));
-        assert!(workspace.contains("[profile.dev.package.\"*\"]\nopt-level = 2"));
+        // Same dev profile as the workspace, so the shared target dir reuses the dependencies
+        // and the engine's crates (a crate left out is rebuilt, and so is everything above it).
+        let same = "[profile.dev.package.\"*\"]\nopt-level = 2\n";
+        assert!(manifest.contains(same) && workspace.contains(same));
+        for library in [
+            "tts-pipeline",
+            "kokoro-model",
+            "kokoro-session",
+            "kokoro-tokenize",
+            "kokoro-voices",
+            "audio-dsp",
+            "wav-store",
+        ] {
+            let own = format!("[profile.dev.package.{library}]\nopt-level = 0\n");
+            assert!(manifest.contains(&own), "{own}");
+        }
     }
 
     #[test]

@@ -91,6 +91,8 @@ fn build_and_install(root: &Path, python: &Path, release: bool) -> Result<PathBu
         .arg(python)
         .arg("--out")
         .arg(&out)
+        // As in `cargo xtask ci`'s cargo steps, so that the wheel reuses what they built.
+        .env("CARGO_INCREMENTAL", "0")
         .current_dir(root);
     if release {
         build.arg("--release");

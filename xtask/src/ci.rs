@@ -1,0 +1,125 @@
+//! The steps of `cargo xtask ci`, each timed: the table of their times is printed at the end, after
+//! a failure too, so that a slow CI says where its minutes went.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+/// One step that ran.
+struct Row {
+    name: String,
+    elapsed: Duration,
+    ok: bool,
+}
+
+/// The steps run so far and when the first started.
+pub struct Steps {
+    started: Instant,
+    rows: Vec<Row>,
+}
+
+impl Steps {
+    /// No step yet; the clock of the total starts now.
+    pub fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Runs `step`, recording its wall time under `name`; returns its result.
+    pub fn run(&mut self, name: &str, step: impl FnOnce() -> Result<()>) -> Result<()> {
+        let start = Instant::now();
+        let result = step();
+        self.rows.push(Row {
+            name: name.to_owned(),
+            elapsed: start.elapsed(),
+            ok: result.is_ok(),
+        });
+        result
+    }
+
+    /// The table: one line per step (`FAILED` after the one that failed), then the total.
+    pub fn table(&self) -> String {
+        table(
+            self.rows.iter().map(|r| (r.name.as_str(), r.elapsed, r.ok)),
+            self.started.elapsed(),
+        )
+    }
+}
+
+/// `m:ss` (or `h:mm:ss`), rounded to the second.
+fn clock(d: Duration) -> String {
+    let s = d.as_secs() + u64::from(d.subsec_millis() >= 500);
+    let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+fn table<'a>(rows: impl Iterator<Item = (&'a str, Duration, bool)>, total: Duration) -> String {
+    let rows: Vec<_> = rows.collect();
+    let width = rows
+        .iter()
+        .map(|(name, _, _)| name.len())
+        .chain(std::iter::once("total".len()))
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from("xtask: ci step times (wall clock)\n");
+    for (name, elapsed, ok) in &rows {
+        let mark = if *ok { "" } else { "  FAILED" };
+        let _ = writeln!(out, "  {name:<width$}  {:>8}{mark}", clock(*elapsed));
+    }
+    let _ = writeln!(out, "  {:<width$}  {:>8}", "total", clock(total));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_reads_minutes_and_seconds() {
+        assert_eq!(clock(Duration::from_millis(400)), "0:00");
+        assert_eq!(clock(Duration::from_millis(59_500)), "1:00");
+        assert_eq!(clock(Duration::from_secs(754)), "12:34");
+        assert_eq!(clock(Duration::from_secs(3725)), "1:02:05");
+    }
+
+    #[test]
+    fn the_table_has_a_line_per_step_and_a_total() {
+        let t = table(
+            [
+                ("fmt", Duration::from_secs(1), true),
+                ("cargo test", Duration::from_secs(300), true),
+                ("python", Duration::from_secs(61), false),
+            ]
+            .into_iter(),
+            Duration::from_secs(400),
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 5, "{t}");
+        assert!(
+            lines[1].starts_with("  fmt ") && lines[1].ends_with("0:01"),
+            "{t}"
+        );
+        assert!(lines[2].ends_with("5:00"), "{t}");
+        assert!(lines[3].ends_with("1:01  FAILED"), "{t}");
+        assert!(
+            lines[4].starts_with("  total") && lines[4].ends_with("6:40"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn steps_are_recorded_with_their_result() {
+        let mut steps = Steps::new();
+        assert!(steps.run("ok", || Ok(())).is_ok());
+        assert!(steps.run("bad", || anyhow::bail!("no")).is_err());
+        let t = steps.table();
+        assert!(t.contains("  ok ") && t.contains("FAILED"), "{t}");
+    }
+}
