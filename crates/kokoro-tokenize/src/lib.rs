@@ -66,6 +66,6 @@ pub use tokenizer::{MAX_TOKENS, Pause, Piece, Tokenizer, TokenizerOptions};
 pub use vocab::{Encoded, Vocab, VocabVersion};
 pub use words::WordSpan;
 
-/// misaki-rs, re-exported so that a [`misaki_rs::Fallback`] can be implemented without
-/// depending on it directly.
-pub use misaki_rs;
+/// The unknown-word fallback trait of the vendored misaki-rs (and its error), so that a custom
+/// fallback can be given to [`MisakiPhonemizer::with_fallback`]; nothing else of the fork is public.
+pub use misaki_rs::{Fallback, fallback::FallbackError};

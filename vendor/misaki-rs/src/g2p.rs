@@ -1,7 +1,5 @@
 use crate::fallback::{Fallback, FallbackError};
 use crate::language::Language;
-#[cfg(feature = "espeak")]
-use crate::fallback::EspeakFallback;
 use crate::languages::{LanguageRules, english::English};
 use crate::lexicon::Lexicon;
 use thiserror::Error;
@@ -143,15 +141,6 @@ impl G2P {
             // Language::Italian => Box::new(Italian),
         };
 
-        #[cfg(feature = "espeak")]
-        let fallback: Option<Box<dyn Fallback>> = match EspeakFallback::new(lang == Language::EnglishGB) {
-            Ok(fb) => Some(Box::new(fb)),
-            Err(e) => {
-                log::warn!("espeak-ng fallback unavailable: {}", e);
-                None
-            }
-        };
-        #[cfg(not(feature = "espeak"))]
         let fallback: Option<Box<dyn Fallback>> = None;
 
         // Mirrors `LINK_REGEX = re.compile(r'\[([^\]]+)\]\(([^\)]*)\)')`
@@ -1835,16 +1824,6 @@ mod tests {
         assert_eq!(tokens[0].phonemes.as_deref(), Some("whole-word-fallback"));
     }
 
-    #[cfg(feature = "espeak")]
-    #[test]
-    fn test_hyphenated_oov_matches_espeak_reference() {
-        let g2p = G2P::new(Language::EnglishUS);
-        let (phonemes, tokens) = g2p.g2p("il-lilly").unwrap();
-
-        assert_eq!(phonemes, "ˈɪllˈɪli");
-        assert_eq!(tokens[0].phonemes.as_deref(), Some("ˈɪllˈɪli"));
-    }
-
     // Tests for `[text](feature)` markdown-link parsing — see
     // misaki/en.py::Lexicon.preprocess for the reference implementation.
 
@@ -1939,29 +1918,8 @@ mod tests {
         assert!(markers.is_empty(), "unknown feature should yield no marker");
     }
 
-    /// With espeak feature: "eBook" is phonemized by espeak fallback (not in lexicon).
-    #[test]
-    #[cfg(feature = "espeak")]
-    fn test_ebook_with_espeak() {
-        let g2p = G2P::new(Language::EnglishUS);
-        let (phonemes, _) = g2p.g2p("eBook").unwrap();
-        assert!(
-            !phonemes.contains("❓"),
-            "with espeak: 'eBook' should be phonemized by fallback, got: {}",
-            phonemes
-        );
-        // Should not be spelled out letter-by-letter (e.g. no ˈi for 'e' as letter)
-        assert!(
-            !phonemes.contains("ˈɛl"),
-            "with espeak: 'eBook' should not spell out letters, got: {}",
-            phonemes
-        );
-        println!("eBook (with espeak): {}", phonemes);
-    }
-
     /// Without espeak feature: "eBook" is OOV so we get unknown marker or character spelling.
     #[test]
-    #[cfg(not(feature = "espeak"))]
     fn test_ebook_without_espeak() {
         let g2p = G2P::new(Language::EnglishUS);
         let (phonemes, _) = g2p.g2p("eBook").unwrap();

@@ -19,5 +19,3 @@ pub use token::MToken;
 pub use lexicon::Lexicon;
 pub use language::Language;
 pub use fallback::Fallback;
-#[cfg(feature = "espeak")]
-pub use fallback::EspeakFallback;
