@@ -15,7 +15,7 @@
 //! 3. **Session**: [`KokoroSession::load`] loads the model and reads its [`ModelInfo`] into a
 //!    [`Contract`] (input/output names and dtypes differ between exports);
 //!    [`KokoroSession::run`] pads the ids, builds tensors of the declared types and returns an
-//!    [`Inference`]. [`shared_session`] keeps one session per model per process.
+//!    [`Inference`].
 //!    Per-token [`Durations`] (for word timings) come with every run when the model computes
 //!    them: an output named `duration`/`durations`, or the duration predictor's integer tensor,
 //!    found in the graph by its structure and added as an output at load time
@@ -37,7 +37,7 @@
 //! # Example
 //!
 //! ```no_run
-//! use kokoro_session::{SessionConfig, shared_session, STYLE_DIM};
+//! use kokoro_session::{KokoroSession, SessionConfig, STYLE_DIM};
 //!
 //! # fn main() -> Result<(), kokoro_session::SessionError> {
 //! let cfg = SessionConfig::new().with_intra_threads(2);
@@ -45,7 +45,7 @@
 //!     eprintln!("run `cargo xtask fetch-model` first");
 //!     return Ok(());
 //! }
-//! let session = shared_session(&cfg)?;
+//! let session = KokoroSession::load(&cfg)?;
 //! let ids = [50, 83, 156, 54]; // phoneme ids from kokoro-tokenize, without padding
 //! let style = vec![0.0_f32; STYLE_DIM]; // a row from kokoro-voices
 //! let out = session.run(&ids, &style, 1.0)?;
@@ -91,7 +91,7 @@ pub use pool::{
 pub use runtime::{RuntimeInfo, init_runtime, runtime_info};
 pub use session::{
     Inference, KokoroSession, MAX_TOKENS, SAMPLE_RATE, STYLE_DIM, SessionStats, load_count,
-    process_stats, shared_session, weights_load_count,
+    process_stats, weights_load_count,
 };
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! [`KokoroSession`]: one loaded model, safe to share between threads; [`shared_session`].
+//! [`KokoroSession`]: one loaded model, safe to share between threads.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -103,7 +103,7 @@ pub fn process_stats() -> SessionStats {
 }
 
 /// How many sessions this process has loaded so far (each successful
-/// [`KokoroSession::load`], including the ones [`shared_session`] makes). For tests and metrics.
+/// [`KokoroSession::load`], including a pool's). For tests and metrics.
 pub fn load_count() -> usize {
     LOADS.load(Ordering::SeqCst)
 }
@@ -520,7 +520,8 @@ impl KokoroSession {
     /// [`locate_runtime`](crate::locate_runtime)), opens the runtime if this process has not yet
     /// (see [`init_runtime`](crate::init_runtime)), loads a new session and reads its contract.
     ///
-    /// Always loads a fresh session (for pools); use [`shared_session`] for one per process.
+    /// Always loads a fresh session: keep it (or a [`SessionPool`](crate::SessionPool)) for as long
+    /// as it is needed.
     ///
     /// The weights are read once per process and model file: every live session of the same
     /// model shares them ([`weights_load_count`] counts the reads), so another session costs its
@@ -870,32 +871,8 @@ impl Prepared {
     }
 }
 
-type Slot = Arc<Mutex<Option<Arc<KokoroSession>>>>;
-
-static SHARED: LazyLock<Mutex<HashMap<PathBuf, Slot>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The process-wide session for the model `cfg` resolves to, loaded on first use.
-///
-/// There is one session per canonical model path: concurrent first calls load it exactly once
-/// (the others wait for it), later calls return the same `Arc`. The first call's thread count
-/// and execution provider win; later configs for the same model only select it. A failed load
-/// is not cached: the next call tries again.
-pub fn shared_session(cfg: &SessionConfig) -> Result<Arc<KokoroSession>> {
-    let model = locate_model(cfg)?;
-    let key = model.canonicalize().unwrap_or(model);
-    let slot = Arc::clone(lock(&SHARED).entry(key.clone()).or_default());
-    let mut slot = lock(&slot);
-    if let Some(session) = slot.as_ref() {
-        return Ok(Arc::clone(session));
-    }
-    let session = Arc::new(KokoroSession::load(&cfg.clone().with_model_path(key))?);
-    *slot = Some(Arc::clone(&session));
-    Ok(session)
 }
 
 #[cfg(test)]

@@ -10,12 +10,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Barrier, Mutex, MutexGuard};
+use std::sync::{Barrier, Mutex, MutexGuard};
 
 use kokoro_session::{
     DurationSource, ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout,
     SAMPLES_PER_FRAME, STYLE_DIM, SessionConfig, SessionPool, SpeedType, TokenType, init_runtime,
-    load_count, locate_runtime, process_stats, runtime_info, shared_session, weights_load_count,
+    load_count, locate_runtime, process_stats, runtime_info, weights_load_count,
 };
 
 const CHILD_ENV: &str = "KOKORO_SESSION_CHILD";
@@ -443,57 +443,6 @@ fn child_bad_runtime() {
         "failed inits leave nothing behind"
     );
     println!("{CHILD_OK}");
-}
-
-#[test]
-fn shared_session_loads_once_across_threads() {
-    let Some(rt) = runtime("shared_session_loads_once_across_threads") else {
-        return;
-    };
-    let _g = serial();
-    // A private copy, so no other test shares this model path.
-    let tmp = tempfile::tempdir().unwrap();
-    let model = tmp.path().join("kokoro-v1.0.onnx");
-    std::fs::copy(fixture("tiny-kokoro.onnx"), &model).unwrap();
-    // Discovery by model dir and known file name.
-    let config = SessionConfig::new()
-        .with_model_dir(tmp.path())
-        .with_runtime_library(&rt)
-        .with_intra_threads(1);
-
-    let before = load_count();
-    let barrier = Arc::new(Barrier::new(8));
-    let handles: Vec<_> = (0..8)
-        .map(|i| {
-            let barrier = Arc::clone(&barrier);
-            let config = config.clone();
-            std::thread::spawn(move || {
-                barrier.wait();
-                let session = shared_session(&config).unwrap();
-                let out = session.run(&[i + 1], &style(), 1.0).unwrap();
-                assert_eq!(out.audio.len(), 3);
-                session
-            })
-        })
-        .collect();
-    let sessions: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    assert_eq!(
-        load_count() - before,
-        1,
-        "exactly one load for 8 concurrent first calls"
-    );
-    for s in &sessions {
-        assert!(Arc::ptr_eq(s, &sessions[0]));
-    }
-    // Later calls, even with another spelling of the path, reuse it.
-    let again = shared_session(
-        &SessionConfig::new()
-            .with_model_path(&model)
-            .with_runtime_library(&rt),
-    )
-    .unwrap();
-    assert!(Arc::ptr_eq(&again, &sessions[0]));
-    assert_eq!(load_count() - before, 1);
 }
 
 /// With a CPU-only runtime (or without the `cuda` feature) CUDA cannot be registered: that is an
