@@ -32,6 +32,9 @@ pub enum ErrorKind {
     Storage,
     /// The engine's configuration is unusable.
     Config,
+    /// Word timings were asked for, but the model (or this front end) cannot give them: the
+    /// request fails rather than give wrong numbers. Asked without timings, it speaks.
+    TimingsUnavailable,
 }
 
 /// The error of every fallible pipeline call.

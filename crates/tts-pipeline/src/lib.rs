@@ -62,7 +62,7 @@ pub use kokoro_model::{Language, ParseLanguageError};
 pub use outcome::Outcome;
 pub use request::{Input, Request};
 pub use wav_store::{MediaLayout, SampleFormat};
-pub use words::WordTiming;
+pub use words::{PieceWord, SAMPLES_PER_FRAME, TimedAudio, WordTiming};
 
 #[cfg(test)]
 mod ops_tests;

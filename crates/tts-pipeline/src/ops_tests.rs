@@ -76,6 +76,7 @@ impl Frontend for Letters {
             text: text.to_string(),
             ids,
             pause_after: Pause::None,
+            words: Vec::new(),
         }])
     }
 }

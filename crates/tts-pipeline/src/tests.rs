@@ -43,6 +43,38 @@ impl Frontend for FakeFrontend {
         }
         Ok(out)
     }
+
+    /// Each run of letters and digits is a word; its ids are its letters (one id each).
+    fn pieces_with_words(
+        &self,
+        text: &str,
+        voice: &str,
+        lang: crate::Language,
+    ) -> crate::Result<Vec<TextPiece>> {
+        let mut pieces = self.pieces(text, voice, lang)?;
+        let mut at = 0;
+        for piece in &mut pieces {
+            let Some(found) = text[at..].find(&piece.text) else {
+                continue;
+            };
+            let base = at + found;
+            at = base + piece.text.len();
+            let mut id = 0;
+            let mut word: Option<(usize, usize)> = None; // (byte start, first id)
+            for (i, c) in piece.text.char_indices().chain([(piece.text.len(), ' ')]) {
+                if c.is_alphanumeric() {
+                    word.get_or_insert((i, id));
+                    id += 1;
+                } else if let Some((start, first)) = word.take() {
+                    piece.words.push(crate::PieceWord {
+                        text: base + start..base + i,
+                        tokens: first..id,
+                    });
+                }
+            }
+        }
+        Ok(pieces)
+    }
 }
 
 fn push_piece(out: &mut Vec<TextPiece>, text: &str, pause_after: Pause) {
@@ -56,6 +88,7 @@ fn push_piece(out: &mut Vec<TextPiece>, text: &str, pause_after: Pause) {
             text: text.to_string(),
             ids,
             pause_after,
+            words: Vec::new(),
         });
     }
 }
@@ -169,6 +202,28 @@ impl Synthesizer for FakeSynth {
             *x = f32::NAN;
         }
         Ok(audio)
+    }
+
+    /// Durations when each id is a whole number of frames: 0 for the pads, the rest per id.
+    fn synthesize_timed(
+        &self,
+        ids: &[i64],
+        style: &[f32],
+        speed: f32,
+        _callers: usize,
+    ) -> crate::Result<crate::TimedAudio> {
+        let audio = self.synthesize(ids, style, speed)?;
+        let per_id = self.per_token as f32 / speed;
+        let frames = if per_id % 600.0 == 0.0 {
+            let per_id = (per_id / 600.0) as u32;
+            Ok(std::iter::once(0)
+                .chain(ids.iter().map(|_| per_id))
+                .chain([0])
+                .collect())
+        } else {
+            Err("the fake gives durations only for whole frames".to_owned())
+        };
+        Ok(crate::TimedAudio { audio, frames })
     }
 }
 
@@ -386,6 +441,16 @@ impl Frontend for LangRecorder {
     ) -> crate::Result<Vec<TextPiece>> {
         self.0.lock().unwrap().push(lang);
         FakeFrontend.pieces(text, voice, lang)
+    }
+
+    fn pieces_with_words(
+        &self,
+        text: &str,
+        voice: &str,
+        lang: crate::Language,
+    ) -> crate::Result<Vec<TextPiece>> {
+        self.0.lock().unwrap().push(lang);
+        FakeFrontend.pieces_with_words(text, voice, lang)
     }
 }
 
@@ -986,4 +1051,126 @@ fn callers_on_their_own_threads_run_concurrently_and_are_counted() {
     synth.max_callers.store(0, Ordering::SeqCst);
     engine.synthesize(&Request::text("Alone.")).unwrap();
     assert_eq!(synth.max_callers.load(Ordering::SeqCst), 1);
+}
+
+// ---------------------------------------------------------------- word timings
+
+/// The words of `request` on `engine`, in memory and in a written file (they must agree).
+fn timed(engine: &Engine, request: &Request) -> (crate::Synthesized, crate::Generated) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("timed.wav");
+    let request = request.clone().with_word_timings(true);
+    let s = engine.synthesize(&request).unwrap();
+    let g = engine.generate(&request, &out).unwrap();
+    (s, g)
+}
+
+#[test]
+fn word_timings_are_on_the_files_timeline_in_order_and_the_same_in_memory_and_on_disk() {
+    let e = engine();
+    let text = "Hello big world, how are you. Fine thanks";
+    let (s, g) = timed(&e, &Request::text(text));
+    let words = s.words.clone().unwrap();
+    assert_eq!(
+        g.words.as_ref(),
+        Some(&words),
+        "streamed and in-memory agree"
+    );
+    let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "Hello", "big", "world", "how", "are", "you", "Fine", "thanks"
+        ]
+    );
+    let opts = EngineOptions::default();
+    let rate = 24_000.0;
+    // The fake's audio starts loud at its first sample: the first word starts after the margin.
+    assert!(
+        (words[0].start - f64::from(opts.edge_margin)).abs() < 1e-3,
+        "{words:?}"
+    );
+    // One frame (25 ms) per letter at speed 1.
+    assert!(
+        (words[0].end - words[0].start - 5.0 * 0.025).abs() < 1e-3,
+        "{words:?}"
+    );
+    for pair in words.windows(2) {
+        assert!(
+            pair[0].start <= pair[0].end && pair[0].end <= pair[1].start,
+            "{pair:?}"
+        );
+    }
+    let last = words.last().unwrap();
+    let duration = s.samples.len() as f64 / rate;
+    assert!((g.duration - duration).abs() < 1e-9);
+    // The last word ends where the speech ends, before the trailing margin.
+    assert!(last.end <= duration - f64::from(opts.edge_margin) + 1e-3);
+    assert!(
+        duration - last.end < f64::from(opts.edge_margin) + 0.03,
+        "{last:?} of {duration}"
+    );
+    // The pause after the sentence is silence: "how" starts a sentence pause after "world".
+    let gap = words[3].start - words[2].end;
+    assert!(gap >= f64::from(opts.clause_pause) - 1e-3, "{gap}");
+    // Without the flag, no words and the same audio.
+    let plain = e.synthesize(&Request::text(text)).unwrap();
+    assert_eq!(plain.words, None);
+    assert_eq!(
+        plain.samples, s.samples,
+        "asking for timings changes no sample"
+    );
+}
+
+#[test]
+fn many_pieces_do_not_drift() {
+    let e = engine();
+    let text = "Word one. ".repeat(60);
+    let (s, _) = timed(&e, &Request::text(&text));
+    let words = s.words.unwrap();
+    assert_eq!(words.len(), 120);
+    // Each sentence: "Word" (4 frames), "one" (3 frames); each piece is its own chunk.
+    for w in words.chunks(2) {
+        assert!((w[0].end - w[0].start - 0.1).abs() < 1e-6, "{w:?}");
+        assert!((w[1].end - w[1].start - 0.075).abs() < 1e-6, "{w:?}");
+    }
+    let duration = s.samples.len() as f64 / 24_000.0;
+    let last = words.last().unwrap();
+    assert!(duration - last.end < 0.1, "{last:?} of {duration}");
+}
+
+#[test]
+fn timings_the_model_cannot_give_are_an_error_and_the_plain_request_still_speaks() {
+    // Speed 1.5: the fake's ids are not whole frames, as a model whose durations fail their
+    // checks.
+    let e = engine();
+    let request = Request::text("Hello there.").with_speed(1.5);
+    let err = e
+        .synthesize(&request.clone().with_word_timings(true))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TimingsUnavailable, "{err}");
+    assert!(err.to_string().contains("whole frames"), "{err}");
+    assert!(e.synthesize(&request).is_ok());
+    // A front end that gives no words.
+    struct NoWords;
+    impl Frontend for NoWords {
+        fn pieces(
+            &self,
+            text: &str,
+            voice: &str,
+            lang: crate::Language,
+        ) -> crate::Result<Vec<TextPiece>> {
+            FakeFrontend.pieces(text, voice, lang)
+        }
+    }
+    let e = Engine::new(
+        Arc::new(NoWords),
+        Arc::new(FakeVoices),
+        Arc::new(FakeSynth::default()),
+    );
+    let err = e
+        .synthesize(&Request::text("Hi.").with_word_timings(true))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TimingsUnavailable, "{err}");
+    assert!(e.synthesize(&Request::text("Hi.")).is_ok());
 }

@@ -4,7 +4,8 @@
 
 use kokoro_model::Language;
 
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
+pub use crate::words::{PieceWord, TimedAudio};
 
 /// How long the pause after a piece of text should be, from the punctuation that ended it (the
 /// type the tokenizer reports, from `kokoro-model`).
@@ -19,12 +20,28 @@ pub struct TextPiece {
     pub ids: Vec<i64>,
     /// The pause that follows the piece.
     pub pause_after: Pause,
+    /// Which word of the input each id came from, in order (empty unless asked for with
+    /// [`Frontend::pieces_with_words`]).
+    pub words: Vec<PieceWord>,
 }
 
 /// Text to pieces of token ids (the real one is `kokoro_tokenize::Tokenizer`).
 pub trait Frontend: Send + Sync {
     /// Splits and tokenizes `text`, spoken in `lang` by `voice`.
     fn pieces(&self, text: &str, voice: &str, lang: Language) -> Result<Vec<TextPiece>>;
+
+    /// [`pieces`](Self::pieces) with each piece's [`TextPiece::words`] filled: which word of
+    /// `text` each id came from, for word timings. The pieces themselves must be the same. By
+    /// default a front end gives no words: asking for timings is then an
+    /// [`ErrorKind::TimingsUnavailable`] error.
+    fn pieces_with_words(&self, text: &str, voice: &str, lang: Language) -> Result<Vec<TextPiece>> {
+        let _ = (text, voice, lang);
+        Err(Error::new(
+            ErrorKind::TimingsUnavailable,
+            "word timings are unavailable: this front end does not say which word each token came \
+             from; ask without word timings",
+        ))
+    }
 
     /// A short description for `info` (front end and fallbacks in use).
     fn describe(&self) -> String {
@@ -67,6 +84,21 @@ pub trait Synthesizer: Send + Sync {
     ) -> Result<Vec<f32>> {
         let _ = callers;
         self.synthesize(ids, style, speed)
+    }
+    /// Like [`synthesize_among`](Self::synthesize_among), with the model's per-token durations
+    /// (frames of 600 samples for `[0, ids.., 0]`) when it gives them, checked against the audio.
+    /// By default there are none.
+    fn synthesize_timed(
+        &self,
+        ids: &[i64],
+        style: &[f32],
+        speed: f32,
+        callers: usize,
+    ) -> Result<TimedAudio> {
+        Ok(TimedAudio {
+            audio: self.synthesize_among(ids, style, speed, callers)?,
+            frames: Err("this synthesizer gives no per-token durations".to_owned()),
+        })
     }
     /// The sample rate of the audio it returns.
     fn sample_rate(&self) -> u32 {

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
-use kokoro_session::{KokoroSession, PoolLayout, SessionConfig, SessionPool, SessionStats};
+use kokoro_session::{
+    Durations, KokoroSession, PoolLayout, SessionConfig, SessionPool, SessionStats,
+};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::traits::Synthesizer;
+use crate::traits::{Synthesizer, TimedAudio};
 
 /// [`Synthesizer`] over a [`SessionPool`]: every caller of the engine, on any thread, gets a session
 /// from it. Sessions load lazily (a lone caller never loads more than the pool's wide session) and
@@ -85,5 +87,27 @@ impl Synthesizer for PoolSynthesizer {
             .run_among(ids, style, speed, callers)
             .map_err(session_error)?;
         Ok(out.audio)
+    }
+
+    fn synthesize_timed(
+        &self,
+        ids: &[i64],
+        style: &[f32],
+        speed: f32,
+        callers: usize,
+    ) -> Result<TimedAudio> {
+        let out = self
+            .pool
+            .run_among(ids, style, speed, callers)
+            .map_err(session_error)?;
+        let frames = match out.durations {
+            Durations::Frames(frames) => Ok(frames),
+            Durations::Unavailable(why) => Err(why),
+            _ => Err("the model's durations are of a kind this engine does not read".to_owned()),
+        };
+        Ok(TimedAudio {
+            audio: out.audio,
+            frames,
+        })
     }
 }

@@ -5,7 +5,7 @@ use kokoro_model::Language;
 use kokoro_tokenize::{Dialect, Tokenizer};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::traits::{Frontend, Pause, TextPiece};
+use crate::traits::{Frontend, Pause, PieceWord, TextPiece};
 
 /// [`Frontend`] over `kokoro_tokenize::Tokenizer`.
 pub struct TokenizerFrontend(Tokenizer);
@@ -19,7 +19,16 @@ impl TokenizerFrontend {
 
 impl Frontend for TokenizerFrontend {
     fn pieces(&self, text: &str, _voice: &str, lang: Language) -> Result<Vec<TextPiece>> {
-        Self::pieces_of(&self.0, text, lang)
+        Self::pieces_of(&self.0, text, lang, false)
+    }
+
+    fn pieces_with_words(
+        &self,
+        text: &str,
+        _voice: &str,
+        lang: Language,
+    ) -> Result<Vec<TextPiece>> {
+        Self::pieces_of(&self.0, text, lang, true)
     }
 
     fn describe(&self) -> String {
@@ -28,9 +37,21 @@ impl Frontend for TokenizerFrontend {
 }
 
 impl TokenizerFrontend {
-    /// `tokenizer`'s pieces of `text` spoken in `lang` (see [`dialect_of`]).
-    fn pieces_of(tokenizer: &Tokenizer, text: &str, lang: Language) -> Result<Vec<TextPiece>> {
-        let pieces = tokenizer.tokenize(text, dialect_of(lang)).map_err(|e| {
+    /// `tokenizer`'s pieces of `text` spoken in `lang` (see [`dialect_of`]), with their words
+    /// when `words`.
+    fn pieces_of(
+        tokenizer: &Tokenizer,
+        text: &str,
+        lang: Language,
+        words: bool,
+    ) -> Result<Vec<TextPiece>> {
+        let dialect = dialect_of(lang);
+        let pieces = if words {
+            tokenizer.tokenize_with_words(text, dialect)
+        } else {
+            tokenizer.tokenize(text, dialect)
+        };
+        let pieces = pieces.map_err(|e| {
             let kind = if e.is_nothing_to_say() {
                 ErrorKind::NothingToSay
             } else if e.is_empty_text() {
@@ -46,6 +67,14 @@ impl TokenizerFrontend {
                 text: p.text,
                 ids: p.ids,
                 pause_after: p.pause_after,
+                words: p
+                    .words
+                    .into_iter()
+                    .map(|w| PieceWord {
+                        text: w.text,
+                        tokens: w.tokens,
+                    })
+                    .collect(),
             })
             .collect())
     }
@@ -83,9 +112,10 @@ impl Frontend for PhonemeFrontend {
                 text: phonemes,
                 ids,
                 pause_after: Pause::None,
+                words: Vec::new(),
             }]);
         }
-        TokenizerFrontend::pieces_of(&self.0, text, lang)
+        TokenizerFrontend::pieces_of(&self.0, text, lang, false)
     }
 
     fn describe(&self) -> String {

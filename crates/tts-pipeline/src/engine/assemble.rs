@@ -1,6 +1,7 @@
 //! The one assembly path: inference piece by piece, then audio-dsp's streaming joiner into any
 //! sink (a `Vec` for [`Engine::synthesize`], a scratch file for [`Engine::generate`]).
 
+use std::ops::Range;
 use std::sync::atomic::Ordering;
 
 use audio_dsp::{SampleSink, StreamJoiner};
@@ -9,13 +10,35 @@ use super::validate::Prepared;
 use super::{Active, Engine, storage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::traits::{Pause, TextPiece};
+use crate::words::{TimedAudio, Timeline, WordTiming};
+
+/// What [`Engine::assemble`] produced: the sink, the peak of what it holds, and the words'
+/// timings when the request asked for them.
+pub(super) struct Assembled<S> {
+    pub(super) sink: S,
+    pub(super) peak: f64,
+    pub(super) words: Option<Vec<WordTiming>>,
+}
+
+/// One piece's audio as the model gave it, and the part of it that is kept.
+struct Chunk<'a> {
+    audio: &'a [f32],
+    /// The samples kept (silence trimmed), as a range of `audio`.
+    kept: Range<usize>,
+    /// Frames per padded id, or why there are none.
+    frames: &'a std::result::Result<Vec<u32>, String>,
+    piece: &'a TextPiece,
+}
 
 impl Engine {
     /// Synthesizes the pieces of `request` in order into `sink`: each piece trimmed of silence,
     /// joined to the one before with the pause its punctuation asks for and short fades, between
     /// two edge margins. Returns the sink and the peak of what it holds, for the caller to scale
-    /// to the target peak. A sink's error is a [`ErrorKind::Storage`] error.
-    pub(super) fn assemble<S>(&self, request: &Prepared, sink: S) -> Result<(S, f64)>
+    /// to the target peak, and, when the request asked for them, the words' timings on the
+    /// track's timeline (the same inference: the model's durations come with its audio). A
+    /// sink's error is a [`ErrorKind::Storage`] error; timings the model cannot give are an
+    /// [`ErrorKind::TimingsUnavailable`] error.
+    pub(super) fn assemble<S>(&self, request: &Prepared, sink: S) -> Result<Assembled<S>>
     where
         S: SampleSink,
         S::Error: std::error::Error + Send + Sync + 'static,
@@ -23,55 +46,99 @@ impl Engine {
         let rate = self.synth.sample_rate();
         let margin = audio_dsp::pause_samples(self.options.edge_margin, rate);
         let mut joiner = StreamJoiner::new(sink, audio_dsp::DEFAULT_FADE_SAMPLES);
+        let mut timeline = request
+            .timed_text
+            .as_deref()
+            .map(|t| Timeline::new(t, rate));
         joiner.pause(margin);
         let mut before: Option<Pause> = None;
-        self.for_each_chunk(request, |trimmed, pause_after| {
+        self.for_each_chunk(request, |chunk| {
             if let Some(pause) = before {
                 joiner.pause(audio_dsp::pause_samples(self.pause_seconds(pause), rate));
             }
-            joiner.push(trimmed).map_err(storage)?;
-            before = Some(pause_after);
+            if let Some(timeline) = timeline.as_mut() {
+                let frames = chunk
+                    .frames
+                    .as_ref()
+                    .map_err(|why| timings_unavailable(why))?;
+                timeline.place(
+                    &chunk.piece.words,
+                    frames,
+                    chunk.kept.clone(),
+                    joiner.position(),
+                );
+            }
+            let kept = chunk.audio.get(chunk.kept.clone()).unwrap_or_default();
+            joiner.push(kept).map_err(storage)?;
+            before = Some(chunk.piece.pause_after);
             Ok(())
         })?;
         if joiner.chunks() == 0 {
             return Err(only_silence());
         }
         joiner.pause(margin);
-        joiner.finish().map_err(storage)
+        let (sink, peak) = joiner.finish().map_err(storage)?;
+        Ok(Assembled {
+            sink,
+            peak,
+            words: timeline.map(Timeline::finish),
+        })
     }
 
-    /// Synthesizes every piece in order and hands `sink` its audio, trimmed of silence (keeping a
-    /// few milliseconds of the model's own onset and decay), with the pause that follows it.
+    /// Synthesizes every piece in order and hands `sink` its audio with the range kept when
+    /// trimmed of silence (keeping a few milliseconds of the model's own onset and decay).
     /// Pieces that are only silence are skipped. At most one piece's audio is held at a time.
     fn for_each_chunk(
         &self,
         request: &Prepared,
-        mut sink: impl FnMut(&[f32], Pause) -> Result<()>,
+        mut sink: impl FnMut(Chunk<'_>) -> Result<()>,
     ) -> Result<()> {
         let opts = &self.options;
         let margin = audio_dsp::pause_samples(opts.edge_margin, self.synth.sample_rate());
         let keep = audio_dsp::DEFAULT_FADE_SAMPLES.min(margin);
         let _active = Active::enter(&self.active);
+        let timed = request.timed_text.is_some();
         for (i, piece) in request.pieces.iter().enumerate() {
-            let audio = self.infer(i, piece, &request.choice.voice, request.speed)?;
-            let trimmed = audio_dsp::trim_silence(&audio, opts.silence_threshold, keep);
-            if trimmed.is_empty() {
+            let out = self.infer(i, piece, &request.choice.voice, request.speed, timed)?;
+            let kept = audio_dsp::trim_silence_range(&out.audio, opts.silence_threshold, keep);
+            if kept.is_empty() {
                 tracing::debug!(piece = i, text = %piece.text, "piece produced only silence");
                 continue;
             }
-            sink(trimmed, piece.pause_after)?;
+            sink(Chunk {
+                audio: &out.audio,
+                kept,
+                frames: &out.frames,
+                piece,
+            })?;
         }
         Ok(())
     }
 
-    /// One inference: the audio of piece `i`, every sample finite.
-    fn infer(&self, i: usize, piece: &TextPiece, voice: &str, speed: f32) -> Result<Vec<f32>> {
+    /// One inference: the audio of piece `i`, every sample finite, with the model's durations
+    /// when `timed`.
+    fn infer(
+        &self,
+        i: usize,
+        piece: &TextPiece,
+        voice: &str,
+        speed: f32,
+        timed: bool,
+    ) -> Result<TimedAudio> {
         let style = self.voices.style(voice, piece.ids.len())?;
         let callers = self.active.load(Ordering::Relaxed);
-        let audio = self
-            .synth
-            .synthesize_among(&piece.ids, &style, speed, callers)?;
-        if let Some(pos) = audio.iter().position(|s| !s.is_finite()) {
+        let out = if timed {
+            self.synth
+                .synthesize_timed(&piece.ids, &style, speed, callers)?
+        } else {
+            TimedAudio {
+                audio: self
+                    .synth
+                    .synthesize_among(&piece.ids, &style, speed, callers)?,
+                frames: Err(String::new()),
+            }
+        };
+        if let Some(pos) = out.audio.iter().position(|s| !s.is_finite()) {
             return Err(Error::new(
                 ErrorKind::Inference,
                 format!(
@@ -79,7 +146,7 @@ impl Engine {
                 ),
             ));
         }
-        Ok(audio)
+        Ok(out)
     }
 
     /// The silence after a piece that ended with `pause`, in seconds.
@@ -91,6 +158,17 @@ impl Engine {
             _ => self.options.word_pause,
         }
     }
+}
+
+fn timings_unavailable(why: &str) -> Error {
+    Error::new(
+        ErrorKind::TimingsUnavailable,
+        format!(
+            "word timings are unavailable: {why}; nothing was written (ask without word timings \
+             to get the audio, or use a model whose durations the engine can read: \
+             `kokoro info --contract` says)"
+        ),
+    )
 }
 
 fn only_silence() -> Error {

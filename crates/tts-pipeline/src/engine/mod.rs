@@ -142,14 +142,14 @@ impl Synthesized {
 
 impl Spoken {
     /// What the checked `request` speaks.
-    fn of(request: Prepared) -> Self {
+    fn of(request: Prepared, words: Option<Vec<WordTiming>>) -> Self {
         Self {
             voice: request.choice.voice,
             voice_fell_back: request.choice.fell_back,
             speed: request.speed,
             pieces: request.pieces.len(),
             lang: request.lang,
-            words: None,
+            words,
         }
     }
 }
@@ -307,12 +307,17 @@ impl Engine {
     /// The audio of a checked request, in memory: assembled into a `Vec`, then scaled to the
     /// target peak.
     fn synthesize_prepared(&self, request: Prepared) -> Result<Synthesized> {
-        let (mut samples, peak) = self.assemble(&request, Vec::new())?;
+        let assembled = self.assemble(&request, Vec::new())?;
+        let (mut samples, peak) = (assembled.sink, assembled.peak);
         let target = audio_dsp::peak_target(self.options.target_dbfs)
             .map_err(|e| Error::wrap(ErrorKind::Audio, e))?;
         audio_dsp::scale_to_peak(&mut samples, peak, target);
         let rate = self.synth.sample_rate();
-        Ok(Synthesized::new(samples, rate, Spoken::of(request)))
+        Ok(Synthesized::new(
+            samples,
+            rate,
+            Spoken::of(request, assembled.words),
+        ))
     }
 
     /// Synthesizes `request` and writes it atomically to `output` as a 24 kHz mono WAV.

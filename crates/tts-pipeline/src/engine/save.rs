@@ -37,7 +37,8 @@ impl Engine {
         let spool = wav_store::SampleSpool::create_next_to(output).map_err(storage)?;
 
         // Pass 1: the assembled track into the spool, its peak tracked.
-        let (Spool(spool), peak) = self.assemble(&request, Spool(spool))?;
+        let assembled = self.assemble(&request, Spool(spool))?;
+        let (Spool(spool), peak) = (assembled.sink, assembled.peak);
         // Pass 2: the track scaled to the target peak, block by block, into the WAV.
         let mut reader = spool.into_reader().map_err(storage)?;
         let mut block = Vec::with_capacity(STREAM_BLOCK);
@@ -51,7 +52,7 @@ impl Engine {
         }
         drop(reader);
         let info = writer.commit().map_err(storage)?;
-        Ok(written(output, &info, Spoken::of(request)))
+        Ok(written(output, &info, Spoken::of(request, assembled.words)))
     }
 
     /// The implementation of [`Engine::save`].

@@ -65,6 +65,8 @@ pub(super) struct Prepared {
     pub(super) lang: Language,
     /// The text's pieces, one inference each (at least one).
     pub(super) pieces: Vec<TextPiece>,
+    /// The input text, when word timings were asked for (the words' text is cut from it).
+    pub(super) timed_text: Option<String>,
 }
 
 impl Engine {
@@ -79,7 +81,11 @@ impl Engine {
             .lang
             .or_else(|| Language::from_voice_id(&choice.voice))
             .unwrap_or(Language::EnglishUs);
-        let pieces = frontend.pieces(text, &choice.voice, lang)?;
+        let pieces = if request.word_timings {
+            frontend.pieces_with_words(text, &choice.voice, lang)?
+        } else {
+            frontend.pieces(text, &choice.voice, lang)?
+        };
         if pieces.is_empty() {
             return Err(Error::new(
                 ErrorKind::NothingToSay,
@@ -91,6 +97,7 @@ impl Engine {
             choice,
             lang,
             pieces,
+            timed_text: request.word_timings.then(|| text.to_owned()),
         })
     }
 }

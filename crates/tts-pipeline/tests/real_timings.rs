@@ -1,0 +1,77 @@
+//! Word timings from the real model, on several voices and speeds: in order, without overlap,
+//! inside the file, the last word ending where the speech ends, and the audio unchanged by
+//! asking. Skips loudly without the model; fails instead under `KOKORO_REQUIRE_MODEL=1`.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod support;
+
+use tts_pipeline::{Request, WordTiming};
+
+const TEXT: &str = "Mia paid $214 for the old map. Then, at 6:15, she left the harbor quietly.";
+const WORDS: [&str; 15] = [
+    "Mia", "paid", "$214", "for", "the", "old", "map", "Then", "at", "6:15", "she", "left", "the",
+    "harbor", "quietly",
+];
+
+/// Where the speech ends in `samples`: after the last sample above 2% of the peak.
+fn speech_end(samples: &[f32]) -> f64 {
+    let peak = samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+    let last = samples
+        .iter()
+        .rposition(|s| s.abs() > 0.02 * peak)
+        .unwrap_or(0);
+    (last + 1) as f64 / 24_000.0
+}
+
+fn check(words: &[WordTiming], duration: f64, end_of_speech: f64, what: &str) {
+    let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    assert_eq!(texts, WORDS, "{what}");
+    let mut previous_end = 0.0;
+    for w in words {
+        assert!(w.start >= previous_end - 1e-9, "{what}: overlap at {w:?}");
+        assert!(w.end > w.start, "{what}: empty word {w:?}");
+        assert!(w.end <= duration + 1e-9, "{what}: {w:?} past {duration}");
+        previous_end = w.end;
+    }
+    let last = words.last().unwrap();
+    assert!(
+        (last.end - end_of_speech).abs() < 0.2,
+        "{what}: the last word ends at {} but the speech at {end_of_speech}",
+        last.end
+    );
+}
+
+#[test]
+fn real_word_timings_hold_on_several_voices_and_speeds() {
+    let Some(engine) = support::shared_engine("real_word_timings") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (voice, speed) in [("af_bella", 1.0_f32), ("am_adam", 0.8), ("bf_emma", 1.3)] {
+        let what = format!("{voice} at {speed}");
+        let request = Request::text(TEXT)
+            .with_voice(voice)
+            .with_speed(speed)
+            .with_word_timings(true);
+        let out = dir.path().join(format!("{voice}.wav"));
+        let g = engine.generate(&request, &out).unwrap();
+        let (_, samples) = wav_store::read_wav(&out).unwrap();
+        check(
+            g.words.as_deref().unwrap(),
+            g.duration,
+            speech_end(&samples),
+            &what,
+        );
+        if voice == "af_bella" {
+            // Asking for timings changes no sample, and the memory path gives the same words.
+            let timed = engine.synthesize(&request).unwrap();
+            let plain = engine
+                .synthesize(&request.with_word_timings(false))
+                .unwrap();
+            assert_eq!(timed.samples, plain.samples);
+            assert_eq!(timed.words, g.words);
+            assert_eq!(plain.words, None);
+        }
+    }
+}
