@@ -61,6 +61,35 @@ pub struct SegmentOutcome {
     /// of the project and segment (success only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub audio_url: Option<String>,
+    /// Where the captions are served, next to the audio (success with captions only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub captions_url: Option<String>,
+}
+
+/// What every segment of a batch asks for beyond its own request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SegmentOptions {
+    /// Return each segment's word timings (`words`).
+    pub word_timings: bool,
+    /// Write each segment's captions next to its WAV file.
+    pub captions: Option<crate::CaptionFormat>,
+}
+
+impl SegmentOptions {
+    /// Word timings on or off.
+    #[must_use]
+    pub fn with_word_timings(mut self, on: bool) -> Self {
+        self.word_timings = on;
+        self
+    }
+
+    /// Captions in `format`, or none.
+    #[must_use]
+    pub fn with_captions(mut self, format: Option<crate::CaptionFormat>) -> Self {
+        self.captions = format;
+        self
+    }
 }
 
 impl SegmentOutcome {
@@ -76,10 +105,19 @@ impl SegmentOutcome {
             Ok(_) => layout.audio_url(project_id, segment_id).ok(),
             Err(_) => None,
         };
+        // The captions sit next to the WAV file: the same URL with their extension.
+        let captions_url = match (&result, &audio_url) {
+            (Ok(g), Some(url)) => g.captions_path.as_ref().and_then(|p| {
+                let ext = p.extension()?.to_str()?;
+                Some(format!("{}.{ext}", url.strip_suffix(".wav")?))
+            }),
+            _ => None,
+        };
         Self {
             segment_id: segment_id.to_string(),
             outcome: Outcome::from(result),
             audio_url,
+            captions_url,
         }
     }
 
@@ -89,6 +127,7 @@ impl SegmentOutcome {
             segment_id: segment_id.to_string(),
             outcome: Outcome::failure(message),
             audio_url: None,
+            captions_url: None,
         }
     }
 }
@@ -114,6 +153,22 @@ impl Engine {
     where
         F: Fn(usize, &SegmentOutcome) + Sync,
     {
+        self.generate_segments_with(layout, request, workers, SegmentOptions::default(), on_done)
+    }
+
+    /// [`generate_segments`](Self::generate_segments) with `options` for every segment: word
+    /// timings in the outcomes, captions next to the WAV files (`captions_path`, `captions_url`).
+    pub fn generate_segments_with<F>(
+        &self,
+        layout: &wav_store::MediaLayout,
+        request: &ProjectRequest,
+        workers: usize,
+        options: SegmentOptions,
+        on_done: F,
+    ) -> Vec<SegmentOutcome>
+    where
+        F: Fn(usize, &SegmentOutcome) + Sync,
+    {
         let total = request.segments.len();
         let results: Mutex<Vec<Option<SegmentOutcome>>> = Mutex::new(vec![None; total]);
         let next = AtomicUsize::new(0);
@@ -131,7 +186,9 @@ impl Engine {
                             layout,
                             &request.project_id,
                             &seg.id,
-                            &seg.request(),
+                            &seg.request()
+                                .with_word_timings(options.word_timings)
+                                .with_captions(options.captions),
                         );
                         let out = SegmentOutcome::new(layout, &request.project_id, &seg.id, result);
                         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;

@@ -35,6 +35,7 @@
 
 mod adapters;
 mod batch;
+mod captions;
 mod config;
 mod engine;
 mod error;
@@ -47,7 +48,11 @@ mod vocab;
 mod words;
 
 pub use adapters::{CatalogVoices, PhonemeFrontend, PoolSynthesizer, TokenizerFrontend};
-pub use batch::{ProjectRequest, SegmentOutcome, SegmentRequest};
+pub use batch::{ProjectRequest, SegmentOptions, SegmentOutcome, SegmentRequest};
+pub use captions::{
+    CaptionFormat, Cue, MAX_CUE_SECONDS, MAX_LINE_CHARS, MAX_LINES, cues,
+    render as render_captions, validate as validate_captions,
+};
 pub use config::EngineConfig;
 pub use engine::{
     DEFAULT_MAX_TEXT_BYTES, Engine, EngineOptions, Generated, MAX_SPEED, MIN_SPEED, Synthesized,

@@ -32,6 +32,9 @@ pub struct Outcome {
     /// When each word is spoken (success only, and only when asked for).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub words: Option<Vec<WordTiming>>,
+    /// Where the captions are (success only, and only when asked for).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub captions_path: Option<String>,
     /// What went wrong and what to do (failure only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
@@ -48,6 +51,7 @@ impl Outcome {
             voice: None,
             lang: None,
             words: None,
+            captions_path: None,
             error: Some(message.into()),
         }
     }
@@ -71,6 +75,7 @@ impl From<Result<Generated>> for Outcome {
                 voice: Some(g.voice),
                 lang: Some(g.lang.code().to_string()),
                 words: g.words,
+                captions_path: g.captions_path.map(|p| p.display().to_string()),
                 error: None,
             },
             Err(e) => Self::failure(e.to_string()),

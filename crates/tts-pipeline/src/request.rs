@@ -49,6 +49,9 @@ pub struct Request {
     pub lang: Option<Language>,
     /// Whether to return when each word is spoken (default false).
     pub word_timings: bool,
+    /// Captions to write next to the WAV file (`s1.wav` → `s1.vtt`), from the word timings;
+    /// [`Engine::generate`](crate::Engine::generate) and `generate_segment` only (default none).
+    pub captions: Option<crate::CaptionFormat>,
 }
 
 impl Request {
@@ -69,6 +72,7 @@ impl Request {
             speed: 1.0,
             lang: None,
             word_timings: false,
+            captions: None,
         }
     }
 
@@ -98,5 +102,17 @@ impl Request {
     pub fn with_word_timings(mut self, word_timings: bool) -> Self {
         self.word_timings = word_timings;
         self
+    }
+
+    /// Writes captions in `format` next to the WAV file (or none).
+    #[must_use]
+    pub fn with_captions(mut self, format: Option<crate::CaptionFormat>) -> Self {
+        self.captions = format;
+        self
+    }
+
+    /// Whether the words must be timed: asked for, or needed by the captions.
+    pub(crate) fn wants_words(&self) -> bool {
+        self.word_timings || self.captions.is_some()
     }
 }

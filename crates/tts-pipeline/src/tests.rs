@@ -1174,3 +1174,52 @@ fn timings_the_model_cannot_give_are_an_error_and_the_plain_request_still_speaks
     assert_eq!(err.kind(), ErrorKind::TimingsUnavailable, "{err}");
     assert!(e.synthesize(&Request::text("Hi.")).is_ok());
 }
+
+#[test]
+fn captions_are_written_next_to_the_wav_validated_and_named_in_the_outcomes() {
+    let e = engine();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s1.wav");
+    let text = "Hello big world, how are you. Fine thanks.";
+    let g = e
+        .generate(
+            &Request::text(text).with_captions(Some(crate::CaptionFormat::Vtt)),
+            &out,
+        )
+        .unwrap();
+    let vtt = dir.path().join("s1.vtt");
+    assert_eq!(g.captions_path.as_deref(), Some(vtt.as_path()));
+    assert_eq!(g.words, None, "captions alone do not return the words");
+    let file = std::fs::read_to_string(&vtt).unwrap();
+    crate::validate_captions(&file, crate::CaptionFormat::Vtt).unwrap();
+    assert!(
+        file.contains("Hello big world, how are you. Fine thanks."),
+        "{file}"
+    );
+
+    let layout = crate::MediaLayout::new(dir.path(), "/media/");
+    let outcomes = e.generate_segments_with(
+        &layout,
+        &project("p1", &[("s1", text), ("s2", "")]),
+        2,
+        crate::SegmentOptions::default()
+            .with_word_timings(true)
+            .with_captions(Some(crate::CaptionFormat::Srt)),
+        |_, _| {},
+    );
+    let ok = &outcomes[0];
+    assert_eq!(
+        ok.captions_url.as_deref(),
+        Some("/media/projects/p1/audio/s1.srt")
+    );
+    let path = ok.outcome.captions_path.clone().unwrap();
+    assert!(path.ends_with("projects/p1/audio/s1.srt"), "{path}");
+    assert_eq!(ok.outcome.words.as_ref().map(Vec::len), Some(8));
+    crate::validate_captions(
+        &std::fs::read_to_string(&path).unwrap(),
+        crate::CaptionFormat::Srt,
+    )
+    .unwrap();
+    let json = serde_json::to_value(&outcomes[1]).unwrap();
+    assert!(json.get("captions_url").is_none() && json.get("captions_path").is_none());
+}

@@ -49,7 +49,7 @@ pub use layout::{MAX_ID_LEN, MediaLayout, validate_id};
 pub use read::{WavInfo, read_wav, validate_wav, wav_duration};
 pub use stale::remove_stale_temp_files;
 pub use stream::{SampleSpool, SpoolReader, WavStreamWriter};
-pub use write::{SampleFormat, WavOptions, write_wav};
+pub use write::{SampleFormat, WavOptions, write_text, write_wav};
 
 /// Kokoro's output sample rate, 24 kHz; the default of [`WavOptions`].
 pub use kokoro_model::SAMPLE_RATE;

@@ -94,6 +94,44 @@ pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<W
     Ok(info)
 }
 
+/// Writes `text` to `path` atomically, as [`write_wav`] writes audio: a temporary file in the same
+/// directory, fsynced, then renamed over `path` (for files that go with a WAV, such as its
+/// captions: `projects/{p}/audio/{s}.vtt`). `validate` checks the text read back from the
+/// temporary file before the rename; its error message names what is wrong. On any failure an
+/// existing file at `path` is left untouched.
+///
+/// # Errors
+///
+/// [`WavErrorKind::Corrupt`] when `validate` refuses the text read back; otherwise as
+/// [`write_wav`] (`IsDirectory`, `InvalidPath`, `Io`).
+pub fn write_text(
+    path: &Path,
+    text: &str,
+    validate: impl FnOnce(&str) -> Result<(), String>,
+) -> Result<(), WavError> {
+    let (dir, guard, mut file) = create_temp_for(path)?;
+    let tmp = guard.path();
+    let write = |file: &mut File| -> io::Result<()> {
+        io::Write::write_all(file, text.as_bytes())?;
+        file.sync_all()
+    };
+    write(&mut file).map_err(|e| io_error(format!("cannot write {}", tmp.display()), e))?;
+    drop(file);
+    let back = fs::read_to_string(tmp)
+        .map_err(|e| io_error(format!("cannot read back {}", tmp.display()), e))?;
+    validate(&back).map_err(|why| {
+        WavError::bad_file(
+            WavErrorKind::Corrupt,
+            format!("{} would not be valid: {why}", path.display()),
+        )
+    })?;
+    rename_into_place(tmp, path)?;
+    guard.disarm();
+    sync_dir(&dir);
+    tracing::debug!(path = %path.display(), bytes = text.len(), "wrote text file");
+    Ok(())
+}
+
 fn write_samples(file: File, samples: &[f32], options: &WavOptions) -> Result<(), HoundOrIo> {
     let spec = hound_spec(options);
     let mut out = BufWriter::new(file);
@@ -326,6 +364,28 @@ pub(crate) fn rename_into_place(tmp: &Path, path: &Path) -> Result<(), WavError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_written_atomically_and_validated_before_the_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/s1.vtt");
+        write_text(&path, "WEBVTT\n", |t| {
+            t.starts_with("WEBVTT")
+                .then_some(())
+                .ok_or("no header".into())
+        })
+        .unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "WEBVTT\n");
+        let err = write_text(&path, "garbage", |_| Err("no header".into())).unwrap_err();
+        assert!(err.to_string().contains("no header"), "{err}");
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "WEBVTT\n",
+            "the good file stays"
+        );
+        let left: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file left");
+    }
 
     #[test]
     fn pcm16_conversion() {

@@ -84,6 +84,9 @@ pub struct Generated {
     /// When each word is spoken, when the request asked for word timings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub words: Option<Vec<WordTiming>>,
+    /// Where the captions were written, when the request asked for them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captions_path: Option<PathBuf>,
 }
 
 fn serialize_code<S: serde::Serializer>(
@@ -334,7 +337,8 @@ impl Engine {
     pub fn generate(&self, request: &Request, output: &Path) -> Result<Generated> {
         let result = self
             .prepare(request)
-            .and_then(|prepared| self.generate_prepared(prepared, output));
+            .and_then(|prepared| self.generate_prepared(prepared, output))
+            .and_then(|generated| with_captions(request, generated));
         log_failure(result, Some(output))
     }
 
@@ -377,6 +381,24 @@ impl Engine {
         )?;
         self.generate(request, &path)
     }
+}
+
+/// `generated` with the captions `request` asks for written next to its WAV file, and its words
+/// dropped when only the captions wanted them.
+fn with_captions(request: &Request, mut generated: Generated) -> Result<Generated> {
+    if let (Some(format), Some(words)) = (request.captions, generated.words.as_deref()) {
+        let path = crate::captions::write_for(
+            &generated.audio_path,
+            request.input.as_str(),
+            words,
+            format,
+        )?;
+        generated.captions_path = Some(path);
+    }
+    if !request.word_timings {
+        generated.words = None;
+    }
+    Ok(generated)
 }
 
 /// Logs a failed generation once, at error level, with its kind and cause (the message carries

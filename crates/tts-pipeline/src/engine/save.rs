@@ -114,5 +114,6 @@ fn written(output: &Path, info: &wav_store::WavInfo, spoken: Spoken) -> Generate
         pieces: spoken.pieces,
         lang: spoken.lang,
         words: spoken.words,
+        captions_path: None,
     }
 }

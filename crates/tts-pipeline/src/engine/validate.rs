@@ -81,7 +81,7 @@ impl Engine {
             .lang
             .or_else(|| Language::from_voice_id(&choice.voice))
             .unwrap_or(Language::EnglishUs);
-        let pieces = if request.word_timings {
+        let pieces = if request.wants_words() {
             frontend.pieces_with_words(text, &choice.voice, lang)?
         } else {
             frontend.pieces(text, &choice.voice, lang)?
@@ -97,7 +97,7 @@ impl Engine {
             choice,
             lang,
             pieces,
-            timed_text: request.word_timings.then(|| text.to_owned()),
+            timed_text: request.wants_words().then(|| text.to_owned()),
         })
     }
 }
