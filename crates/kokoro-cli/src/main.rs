@@ -1,7 +1,8 @@
 //! `kokoro`: the command-line program of the Kokoro TTS engine.
 //!
 //! `kokoro say "Hello world." -o hello.wav`, `kokoro segments story.json --media-root media`,
-//! `kokoro voices`, `kokoro info [--contract]`. Every generation prints one JSON outcome line on stdout; the
+//! `kokoro voices`, `kokoro info [--contract]`. `--words` adds when each word is spoken to the
+//! outcomes, `--captions vtt|srt` writes captions next to each WAV. Every generation prints one JSON outcome line on stdout; the
 //! exit status is non-zero when anything failed.
 
 use std::io::IsTerminal;
@@ -11,7 +12,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use tts_pipeline::{Engine, EngineConfig, Outcome, ProjectRequest, Request};
+use tts_pipeline::{
+    CaptionFormat, Engine, EngineConfig, MediaLayout, Outcome, ProjectRequest, Request,
+    SegmentOptions,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -82,6 +86,12 @@ enum Command {
         /// The text is Kokoro phonemes (misaki symbols), spoken as given, without G2P.
         #[arg(long)]
         phonemes: bool,
+        /// Add when each word is spoken to the outcome (`words`: text, start, end in seconds).
+        #[arg(long)]
+        words: bool,
+        /// Also write captions next to the WAV (`out.vtt` or `out.srt`; `captions_path`).
+        #[arg(long, value_parser = caption_format)]
+        captions: Option<CaptionFormat>,
     },
     /// Narrate a project's segments (JSON: {project_id, segments: [{id, text, voice?, speed?}]}).
     Segments {
@@ -96,6 +106,13 @@ enum Command {
         /// Worker threads (default: one per session of the pool, see --sessions).
         #[arg(long)]
         workers: Option<usize>,
+        /// Add each segment's word timings to its outcome (`words`).
+        #[arg(long)]
+        words: bool,
+        /// Write each segment's captions next to its WAV (`{segment_id}.vtt` or `.srt`) and add
+        /// `captions_path` and `captions_url` to its outcome.
+        #[arg(long, value_parser = caption_format)]
+        captions: Option<CaptionFormat>,
     },
     /// List the voices that are installed.
     Voices {
@@ -180,6 +197,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output,
             pcm16,
             phonemes,
+            words,
+            captions,
         } => {
             let text = match read_text(text, text_file)? {
                 Ok(text) => text,
@@ -196,21 +215,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if pcm16 {
                 config.options.format = tts_pipeline::SampleFormat::Pcm16;
             }
-            Ok(say(
-                &config,
-                &text,
-                voice.as_deref(),
-                speed,
-                &output,
-                phonemes,
-            ))
+            let mut request = if phonemes {
+                Request::phonemes(text)
+            } else {
+                Request::text(text)
+            }
+            .with_speed(speed)
+            .with_word_timings(words)
+            .with_captions(captions);
+            request.voice = voice;
+            Ok(say(&config, &request, &output))
         }
         Command::Segments {
             file,
             media_root,
             media_url,
             workers,
-        } => segments(config, &file, media_root, media_url, workers),
+            words,
+            captions,
+        } => segments(
+            config,
+            &file,
+            MediaLayout::new(media_root, media_url),
+            workers,
+            SegmentOptions::default()
+                .with_word_timings(words)
+                .with_captions(captions),
+        ),
         Command::Voices { json } => voices(&config, json),
         Command::Info { json, contract } => info(&config, json, contract),
     }
@@ -242,24 +273,15 @@ fn read_text(
     })
 }
 
+/// `--captions vtt|srt`.
+fn caption_format(s: &str) -> Result<CaptionFormat, String> {
+    s.parse().map_err(|e: tts_pipeline::Error| e.to_string())
+}
+
 /// `kokoro say`: one WAV file, one outcome line.
-fn say(
-    config: &EngineConfig,
-    text: &str,
-    voice: Option<&str>,
-    speed: f32,
-    output: &Path,
-    phonemes: bool,
-) -> ExitCode {
-    let mut request = if phonemes {
-        Request::phonemes(text)
-    } else {
-        Request::text(text)
-    }
-    .with_speed(speed);
-    request.voice = voice.map(str::to_owned);
+fn say(config: &EngineConfig, request: &Request, output: &Path) -> ExitCode {
     let outcome = match Engine::open(config) {
-        Ok(engine) => Outcome::from(engine.generate(&request, output)),
+        Ok(engine) => Outcome::from(engine.generate(request, output)),
         Err(e) => {
             tracing::error!(error = %e, output = %output.display(), "generation failed: the engine did not open");
             Outcome::failure(e.to_string())
@@ -272,9 +294,9 @@ fn say(
 fn segments(
     mut config: EngineConfig,
     file: &Path,
-    media_root: PathBuf,
-    media_url: String,
+    layout: MediaLayout,
     workers: Option<usize>,
+    options: SegmentOptions,
 ) -> anyhow::Result<ExitCode> {
     let raw = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read segments file {}", file.display()))?;
@@ -297,17 +319,17 @@ fn segments(
             return Ok(ExitCode::FAILURE);
         }
     };
-    let layout = tts_pipeline::MediaLayout::new(media_root, media_url);
     let total = request.segments.len();
     let workers = workers.unwrap_or_else(|| engine.default_workers());
     let bar = progress_bar(total);
-    let outcomes = engine.generate_segments(&layout, &request, workers, |done, out| {
-        bar.set_message(out.segment_id.clone());
-        bar.set_position(done as u64);
-        if done == total {
-            bar.finish();
-        }
-    });
+    let outcomes =
+        engine.generate_segments_with(&layout, &request, workers, options, |done, out| {
+            bar.set_message(out.segment_id.clone());
+            bar.set_position(done as u64);
+            if done == total {
+                bar.finish();
+            }
+        });
     let mut failed = 0;
     for out in &outcomes {
         if !out.outcome.success {
