@@ -6,7 +6,10 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-pub use kokoro_session::{MANIFEST_FILE, Manifest, ManifestFile};
+pub use kokoro_session::{
+    Manifest,
+    discovery::{MANIFEST_FILE, ManifestFile},
+};
 
 /// A Kokoro model variant `fetch-model` knows how to obtain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,9 +1,9 @@
 //! The crate's error type.
 
-/// What went wrong in an audio-dsp operation; returned by [`DspError::kind`].
+/// What went wrong in an audio-dsp operation; returned by [`Error::kind`].
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DspErrorKind {
+pub enum ErrorKind {
     /// A sample is NaN or infinite.
     NonFiniteSample {
         /// Index of the first offending sample in the input buffer.
@@ -24,17 +24,17 @@ pub enum DspErrorKind {
 
 /// Error returned by the fallible functions of this crate.
 ///
-/// Match on [`DspError::kind`] (or use the `is_*` queries) to react to a
+/// Match on [`Error::kind`] (or use the `is_*` queries) to react to a
 /// particular failure; the `Display` message says what to do about it.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct DspError {
-    kind: DspErrorKind,
+pub struct Error {
+    kind: ErrorKind,
     message: String,
 }
 
-impl DspError {
-    pub(crate) fn new(kind: DspErrorKind, message: impl Into<String>) -> Self {
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
             message: message.into(),
@@ -43,25 +43,25 @@ impl DspError {
 
     /// The kind of failure.
     #[must_use]
-    pub fn kind(&self) -> DspErrorKind {
+    pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// `true` when the input held a NaN or infinite sample.
     #[must_use]
     pub fn is_non_finite(&self) -> bool {
-        matches!(self.kind, DspErrorKind::NonFiniteSample { .. })
+        matches!(self.kind, ErrorKind::NonFiniteSample { .. })
     }
 
     /// `true` when the peak target was rejected.
     #[must_use]
     pub fn is_invalid_target(&self) -> bool {
-        self.kind == DspErrorKind::InvalidTarget
+        self.kind == ErrorKind::InvalidTarget
     }
 
     /// `true` when the number of pauses did not match the number of chunks.
     #[must_use]
     pub fn is_mismatched_pauses(&self) -> bool {
-        matches!(self.kind, DspErrorKind::MismatchedPauses { .. })
+        matches!(self.kind, ErrorKind::MismatchedPauses { .. })
     }
 }

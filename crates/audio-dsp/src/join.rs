@@ -1,6 +1,6 @@
 //! Joining chunks with pauses and click-free fades.
 
-use crate::{DspError, DspErrorKind, StreamJoiner};
+use crate::{Error, ErrorKind, StreamJoiner};
 use std::f64::consts::PI;
 
 /// Default fade length at each join: 120 samples, i.e. 5 ms at 24 kHz.
@@ -35,8 +35,8 @@ pub fn pause_samples(seconds: f32, sample_rate: u32) -> usize {
 ///
 /// # Errors
 ///
-/// - [`DspErrorKind::MismatchedPauses`] unless `pauses.len() == chunks.len() - 1`.
-/// - [`DspErrorKind::LengthOverflow`] if the total length overflows `usize`.
+/// - [`ErrorKind::MismatchedPauses`] unless `pauses.len() == chunks.len() - 1`.
+/// - [`ErrorKind::LengthOverflow`] if the total length overflows `usize`.
 ///
 /// # Example
 ///
@@ -46,19 +46,19 @@ pub fn pause_samples(seconds: f32, sample_rate: u32) -> usize {
 /// let out = audio_dsp::join_with_pauses(&[&a, &b], &[100], 10)?;
 /// assert_eq!(out.len(), 600);
 /// assert_eq!(out[299], 0.0); // faded out at the join
-/// # Ok::<(), audio_dsp::DspError>(())
+/// # Ok::<(), audio_dsp::Error>(())
 /// ```
 pub fn join_with_pauses(
     chunks: &[&[f32]],
     pauses: &[usize],
     fade_samples: usize,
-) -> Result<Vec<f32>, DspError> {
+) -> Result<Vec<f32>, Error> {
     if pauses.len() + 1 != chunks.len() {
         if chunks.is_empty() && pauses.is_empty() {
             return Ok(Vec::new());
         }
-        return Err(DspError::new(
-            DspErrorKind::MismatchedPauses {
+        return Err(Error::new(
+            ErrorKind::MismatchedPauses {
                 chunks: chunks.len(),
                 pauses: pauses.len(),
             },
@@ -77,8 +77,8 @@ pub fn join_with_pauses(
         .chain(pauses.iter().copied())
         .try_fold(0usize, usize::checked_add)
         .ok_or_else(|| {
-            DspError::new(
-                DspErrorKind::LengthOverflow,
+            Error::new(
+                ErrorKind::LengthOverflow,
                 "cannot join audio chunks: the total length overflows; check the pause lengths",
             )
         })?;
@@ -166,7 +166,7 @@ mod tests {
         let err = join_with_pauses(&[&a, &a], &[], 2).unwrap_err();
         assert_eq!(
             err.kind(),
-            DspErrorKind::MismatchedPauses {
+            ErrorKind::MismatchedPauses {
                 chunks: 2,
                 pauses: 0
             }
@@ -178,7 +178,7 @@ mod tests {
     fn overflowing_pauses_are_rejected() {
         let a = [0.1f32; 4];
         let err = join_with_pauses(&[&a, &a, &a], &[usize::MAX, 1], 0).unwrap_err();
-        assert_eq!(err.kind(), DspErrorKind::LengthOverflow);
+        assert_eq!(err.kind(), ErrorKind::LengthOverflow);
     }
 
     #[test]

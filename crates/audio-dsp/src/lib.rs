@@ -24,7 +24,7 @@
 //! The functions take their input by reference and return a new buffer (or
 //! a sub-slice), except the fades and `scale_to_peak`, which work in place;
 //! nothing panics on any input, and problems such as NaN samples come back as
-//! a [`DspError`].
+//! a [`Error`].
 //!
 //! # Example
 //!
@@ -42,7 +42,7 @@
 //! assert_eq!(audio.len(), 4_800 + 7_200 + 2_400);
 //! assert!((audio_dsp::peak(&audio) - audio_dsp::dbfs_to_amplitude(-1.0)).abs() < 1e-6);
 //! assert!((audio_dsp::duration_seconds(audio.len(), rate) - 0.6).abs() < 1e-9);
-//! # Ok::<(), audio_dsp::DspError>(())
+//! # Ok::<(), audio_dsp::Error>(())
 //! ```
 
 mod error;
@@ -51,7 +51,7 @@ mod normalize;
 mod stream;
 mod trim;
 
-pub use error::{DspError, DspErrorKind};
+pub use error::{Error, ErrorKind};
 pub use join::{DEFAULT_FADE_SAMPLES, fade_in, fade_out, join_with_pauses, pause_samples};
 pub use normalize::{
     DEFAULT_TARGET_DBFS, dbfs_to_amplitude, normalize_peak, normalize_peak_f64, peak, peak_target,

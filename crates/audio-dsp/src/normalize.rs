@@ -1,6 +1,6 @@
 //! Peak normalization.
 
-use crate::{DspError, DspErrorKind, RunningPeak};
+use crate::{Error, ErrorKind, RunningPeak};
 
 /// Default peak target for narration: -1 dBFS leaves a little headroom for
 /// lossy encoders and inter-sample peaks.
@@ -24,17 +24,17 @@ fn amplitude_f64(dbfs: f32) -> f64 {
 ///
 /// # Errors
 ///
-/// [`DspErrorKind::InvalidTarget`] if `target_dbfs` is NaN, infinite or above 0 dBFS.
+/// [`ErrorKind::InvalidTarget`] if `target_dbfs` is NaN, infinite or above 0 dBFS.
 ///
 /// ```
 /// assert_eq!(audio_dsp::peak_target(0.0)?, 1.0);
 /// assert!(audio_dsp::peak_target(0.5).unwrap_err().is_invalid_target());
-/// # Ok::<(), audio_dsp::DspError>(())
+/// # Ok::<(), audio_dsp::Error>(())
 /// ```
-pub fn peak_target(target_dbfs: f32) -> Result<f64, DspError> {
+pub fn peak_target(target_dbfs: f32) -> Result<f64, Error> {
     if !target_dbfs.is_finite() || target_dbfs > 0.0 {
-        return Err(DspError::new(
-            DspErrorKind::InvalidTarget,
+        return Err(Error::new(
+            ErrorKind::InvalidTarget,
             format!(
                 "peak target {target_dbfs} dBFS is invalid: use a finite level at or below 0 dBFS \
                  (the default is {DEFAULT_TARGET_DBFS})"
@@ -89,9 +89,9 @@ fn scaled(x: f64, peak: f64, target: f64) -> f32 {
 ///
 /// # Errors
 ///
-/// - [`DspErrorKind::InvalidTarget`] if `target_dbfs` is NaN, infinite or
+/// - [`ErrorKind::InvalidTarget`] if `target_dbfs` is NaN, infinite or
 ///   above 0 dBFS.
-/// - [`DspErrorKind::NonFiniteSample`] naming the index of the first NaN or
+/// - [`ErrorKind::NonFiniteSample`] naming the index of the first NaN or
 ///   infinite sample.
 ///
 /// # Example
@@ -99,9 +99,9 @@ fn scaled(x: f64, peak: f64, target: f64) -> f32 {
 /// ```
 /// let out = audio_dsp::normalize_peak(&[0.1, -0.25, 0.05], -6.0)?;
 /// assert!((audio_dsp::peak(&out) - audio_dsp::dbfs_to_amplitude(-6.0)).abs() < 1e-6);
-/// # Ok::<(), audio_dsp::DspError>(())
+/// # Ok::<(), audio_dsp::Error>(())
 /// ```
-pub fn normalize_peak(samples: &[f32], target_dbfs: f32) -> Result<Vec<f32>, DspError> {
+pub fn normalize_peak(samples: &[f32], target_dbfs: f32) -> Result<Vec<f32>, Error> {
     let target = peak_target(target_dbfs)?;
     let peak = finite_peak(samples.iter().map(|&x| f64::from(x)), target)?;
     let mut out = samples.to_vec();
@@ -115,7 +115,7 @@ pub fn normalize_peak(samples: &[f32], target_dbfs: f32) -> Result<Vec<f32>, Dsp
 /// # Errors
 ///
 /// The same as [`normalize_peak`].
-pub fn normalize_peak_f64(samples: &[f64], target_dbfs: f32) -> Result<Vec<f32>, DspError> {
+pub fn normalize_peak_f64(samples: &[f64], target_dbfs: f32) -> Result<Vec<f32>, Error> {
     let target = peak_target(target_dbfs)?;
     let peak = finite_peak(samples.iter().copied(), target)?;
     Ok(if peak > 0.0 {
@@ -127,7 +127,7 @@ pub fn normalize_peak_f64(samples: &[f64], target_dbfs: f32) -> Result<Vec<f32>,
 
 /// The peak of `samples` for [`normalize_peak`], refusing the first NaN or infinite sample; logs
 /// the gain that brings it to `target`.
-fn finite_peak<I>(samples: I, target: f64) -> Result<f64, DspError>
+fn finite_peak<I>(samples: I, target: f64) -> Result<f64, Error>
 where
     I: ExactSizeIterator<Item = f64>,
 {
@@ -135,8 +135,8 @@ where
     let mut peak = RunningPeak::new();
     for (index, x) in samples.enumerate() {
         if !x.is_finite() {
-            return Err(DspError::new(
-                DspErrorKind::NonFiniteSample { index },
+            return Err(Error::new(
+                ErrorKind::NonFiniteSample { index },
                 format!(
                     "cannot normalize audio: sample {index} is {x}; the synthesized audio is \
                      broken, check the model output"
@@ -205,7 +205,7 @@ mod tests {
     #[test]
     fn non_finite_sample_names_its_index() {
         let err = normalize_peak(&[0.1, 0.2, f32::NAN], -1.0).unwrap_err();
-        assert_eq!(err.kind(), DspErrorKind::NonFiniteSample { index: 2 });
+        assert_eq!(err.kind(), ErrorKind::NonFiniteSample { index: 2 });
         assert!(err.to_string().contains("sample 2"), "{err}");
         let err = normalize_peak_f64(&[f64::INFINITY], -1.0).unwrap_err();
         assert!(err.is_non_finite());

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// The error type of `kokoro-ja`.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
-pub enum JaError {
+pub enum Error {
     /// A dictionary file is missing or unreadable.
     #[error(
         "cannot read the japanese dictionary file {path}: {source}; run `cargo xtask fetch-model` \
@@ -31,16 +31,16 @@ pub enum JaError {
     },
 }
 
-impl JaError {
+impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        JaError::Io {
+        Error::Io {
             path: path.into(),
             source,
         }
     }
 
     pub(crate) fn malformed(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
-        JaError::Malformed {
+        Error::Malformed {
             path: path.into(),
             reason: reason.into(),
         }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::JaError;
+use crate::Error;
 use crate::kana::{kata2hira, reading_to_phonemes, symbol_to_phonemes};
 use crate::mecab::{Morpheme, Tagger, split_csv};
 use crate::numbers::digits_to_kana;
@@ -60,8 +60,8 @@ struct Words {
 }
 
 impl Words {
-    fn load(path: &Path) -> Result<Words, JaError> {
-        let text = std::fs::read_to_string(path).map_err(|e| JaError::io(path, e))?;
+    fn load(path: &Path) -> Result<Words, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let base = text.as_ptr() as usize;
         let mut lines: Vec<(u32, u32)> = text
             .lines()
@@ -129,7 +129,7 @@ impl JaG2p {
     /// Loads the dictionary in `dir` ([`DICTIONARY_FILES`], e.g. unidic-lite's `dicdir`) and,
     /// when present, misaki's word list [`WORDS_FILE`] beside it (without it every morpheme is
     /// its own word: the same sounds, more spaces).
-    pub fn load(dir: &Path) -> Result<JaG2p, JaError> {
+    pub fn load(dir: &Path) -> Result<JaG2p, Error> {
         let started = std::time::Instant::now();
         let tagger = Tagger::open(dir)?;
         let words_path = dir.join(WORDS_FILE);
@@ -160,12 +160,12 @@ impl JaG2p {
     }
 
     /// The morphemes of `text` as the dictionary analyses it (after no normalization).
-    pub fn morphemes(&self, text: &str) -> Result<Vec<Morpheme>, JaError> {
+    pub fn morphemes(&self, text: &str) -> Result<Vec<Morpheme>, Error> {
         self.tagger.parse(text)
     }
 
     /// Japanese text to Kokoro phonemes.
-    pub fn phonemize(&self, text: &str) -> Result<JaPhonemes, JaError> {
+    pub fn phonemize(&self, text: &str) -> Result<JaPhonemes, Error> {
         let text = normalize(text);
         if text.trim().is_empty() {
             return Ok(JaPhonemes::default());

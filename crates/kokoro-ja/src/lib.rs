@@ -16,7 +16,7 @@
 //! let out = g2p.phonemize("東京に行きます。")?;
 //! assert!(out.unread.is_empty());
 //! println!("{}", out.phonemes); // toːkʲoː ɲi ikʲimasɨ.
-//! # Ok::<(), kokoro_ja::JaError>(())
+//! # Ok::<(), kokoro_ja::Error>(())
 //! ```
 //!
 //! The dictionary is about 260 MB on disk; [`JaG2p::load`] keeps about 30 MB of it in memory and
@@ -28,7 +28,7 @@ mod kana;
 mod mecab;
 mod numbers;
 
-pub use error::JaError;
+pub use error::Error;
 pub use g2p::{
     DICTIONARY_FILES, ENV_JA_DICT, JaG2p, JaPhonemes, WORDS_FILE, locate_dictionary,
     locate_dictionary_in,

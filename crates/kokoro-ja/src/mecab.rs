@@ -13,7 +13,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use crate::JaError;
+use crate::Error;
 
 /// Size of the fixed header of a `.dic` file: ten u32 fields and a 32-byte charset name.
 const DIC_HEADER: usize = 72;
@@ -63,29 +63,25 @@ fn u32_at(b: &[u8], i: usize) -> u32 {
     u32::from_le_bytes(a)
 }
 
-fn read_exact_vec(file: &mut File, len: usize, path: &Path) -> Result<Vec<u8>, JaError> {
+fn read_exact_vec(file: &mut File, len: usize, path: &Path) -> Result<Vec<u8>, Error> {
     let mut buf = vec![0u8; len];
-    file.read_exact(&mut buf)
-        .map_err(|e| JaError::io(path, e))?;
+    file.read_exact(&mut buf).map_err(|e| Error::io(path, e))?;
     Ok(buf)
 }
 
 impl Dic {
     /// Opens `path`; with `features_in_memory` the feature strings are read too (for `unk.dic`).
-    fn open(path: &Path, features_in_memory: bool) -> Result<Dic, JaError> {
-        let mut file = File::open(path).map_err(|e| JaError::io(path, e))?;
-        let size = file.metadata().map_err(|e| JaError::io(path, e))?.len();
+    fn open(path: &Path, features_in_memory: bool) -> Result<Dic, Error> {
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
         let header = read_exact_vec(&mut file, DIC_HEADER, path)?;
         let magic = u32_at(&header, 0);
         if u64::from(magic ^ DIC_MAGIC) != size {
-            return Err(JaError::malformed(
-                path,
-                "bad magic number or truncated file",
-            ));
+            return Err(Error::malformed(path, "bad magic number or truncated file"));
         }
         let version = u32_at(&header, 1);
         if version != 102 {
-            return Err(JaError::malformed(
+            return Err(Error::malformed(
                 path,
                 format!("dictionary version {version}, expected 102"),
             ));
@@ -93,7 +89,7 @@ impl Dic {
         let charset = &header[40..72];
         let charset = charset.split(|&b| b == 0).next().unwrap_or_default();
         if !charset.eq_ignore_ascii_case(b"utf8") && !charset.eq_ignore_ascii_case(b"utf-8") {
-            return Err(JaError::malformed(
+            return Err(Error::malformed(
                 path,
                 format!(
                     "charset {:?}, expected utf8",
@@ -104,7 +100,7 @@ impl Dic {
         let [dsize, tsize, fsize] = [6, 7, 8].map(|i| u32_at(&header, i) as usize);
         if (DIC_HEADER + dsize + tsize + fsize) as u64 != size || dsize % 8 != 0 || tsize % 16 != 0
         {
-            return Err(JaError::malformed(path, "section sizes do not add up"));
+            return Err(Error::malformed(path, "section sizes do not add up"));
         }
         let units = read_exact_vec(&mut file, dsize, path)?;
         let tokens = read_exact_vec(&mut file, tsize, path)?;
@@ -184,9 +180,9 @@ impl Dic {
     }
 
     /// The feature string of token `t`.
-    fn feature(&self, t: usize) -> Result<String, JaError> {
+    fn feature(&self, t: usize) -> Result<String, Error> {
         let Some(token) = self.token(t) else {
-            return Err(JaError::malformed(&self.path, "token index out of range"));
+            return Err(Error::malformed(&self.path, "token index out of range"));
         };
         let start = token.feature as usize;
         match &self.features {
@@ -202,11 +198,11 @@ impl Dic {
                 let mut chunk = [0u8; 256];
                 while pos < *len {
                     file.seek(SeekFrom::Start(offset + pos))
-                        .map_err(|e| JaError::io(&self.path, e))?;
+                        .map_err(|e| Error::io(&self.path, e))?;
                     let want = chunk.len().min((len - pos) as usize);
                     let got = file
                         .read(&mut chunk[..want])
-                        .map_err(|e| JaError::io(&self.path, e))?;
+                        .map_err(|e| Error::io(&self.path, e))?;
                     if got == 0 {
                         break;
                     }
@@ -258,14 +254,14 @@ struct CharProperty {
 }
 
 impl CharProperty {
-    fn open(path: &Path) -> Result<CharProperty, JaError> {
-        let bytes = std::fs::read(path).map_err(|e| JaError::io(path, e))?;
+    fn open(path: &Path) -> Result<CharProperty, Error> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         if bytes.len() < 4 {
-            return Err(JaError::malformed(path, "too short"));
+            return Err(Error::malformed(path, "too short"));
         }
         let n = u32_at(&bytes, 0) as usize;
         if bytes.len() != 4 + 32 * n + 4 * CHAR_TABLE {
-            return Err(JaError::malformed(path, "unexpected size"));
+            return Err(Error::malformed(path, "unexpected size"));
         }
         let names = (0..n)
             .map(|i| {
@@ -301,17 +297,14 @@ struct Matrix {
 }
 
 impl Matrix {
-    fn open(path: &Path) -> Result<Matrix, JaError> {
-        let mut file = File::open(path).map_err(|e| JaError::io(path, e))?;
-        let size = file.metadata().map_err(|e| JaError::io(path, e))?.len();
+    fn open(path: &Path) -> Result<Matrix, Error> {
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
         let head = read_exact_vec(&mut file, 4, path)?;
         let lsize = usize::from(u16::from_le_bytes([head[0], head[1]]));
         let rsize = usize::from(u16::from_le_bytes([head[2], head[3]]));
         if 4 + 2 * (lsize as u64) * (rsize as u64) != size {
-            return Err(JaError::malformed(
-                path,
-                "size does not match its dimensions",
-            ));
+            return Err(Error::malformed(path, "size does not match its dimensions"));
         }
         Ok(Matrix {
             path: path.to_path_buf(),
@@ -323,7 +316,7 @@ impl Matrix {
     }
 
     /// Costs `[rc]` of connecting a left node with right id `rc` to a node with left id `lc`.
-    fn row(&self, lc: u16) -> Result<Arc<[i16]>, JaError> {
+    fn row(&self, lc: u16) -> Result<Arc<[i16]>, Error> {
         if let Some(row) = self
             .rows
             .read()
@@ -333,16 +326,16 @@ impl Matrix {
             return Ok(Arc::clone(row));
         }
         if usize::from(lc) >= self.rsize {
-            return Err(JaError::malformed(&self.path, "left id out of range"));
+            return Err(Error::malformed(&self.path, "left id out of range"));
         }
         let mut raw = vec![0u8; 2 * self.lsize];
         {
             let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
             let at = 4 + 2 * (self.lsize as u64) * u64::from(lc);
             file.seek(SeekFrom::Start(at))
-                .map_err(|e| JaError::io(&self.path, e))?;
+                .map_err(|e| Error::io(&self.path, e))?;
             file.read_exact(&mut raw)
-                .map_err(|e| JaError::io(&self.path, e))?;
+                .map_err(|e| Error::io(&self.path, e))?;
         }
         let row: Arc<[i16]> = raw
             .chunks_exact(2)
@@ -438,7 +431,7 @@ pub struct Tagger {
 
 impl Tagger {
     /// Opens a MeCab dictionary directory (`sys.dic`, `unk.dic`, `char.bin`, `matrix.bin`).
-    pub fn open(dir: &Path) -> Result<Tagger, JaError> {
+    pub fn open(dir: &Path) -> Result<Tagger, Error> {
         let sys = Dic::open(&dir.join("sys.dic"), false)?;
         let unk = Dic::open(&dir.join("unk.dic"), true)?;
         let chars = CharProperty::open(&dir.join("char.bin"))?;
@@ -448,7 +441,7 @@ impl Tagger {
         for name in &chars.names {
             unk.common_prefix_search(name.as_bytes(), &mut found);
             let Some(&(value, _)) = found.iter().find(|(_, len)| *len == name.len()) else {
-                return Err(JaError::malformed(
+                return Err(Error::malformed(
                     &unk.path,
                     format!("no unknown-word entry for character category {name}"),
                 ));
@@ -467,7 +460,7 @@ impl Tagger {
     }
 
     /// MeCab's best analysis of `text`, one [`Morpheme`] per node of the best path.
-    pub fn parse(&self, text: &str) -> Result<Vec<Morpheme>, JaError> {
+    pub fn parse(&self, text: &str) -> Result<Vec<Morpheme>, Error> {
         let text = text.trim_end();
         let len = text.len();
         let mut nodes: Vec<Node> = vec![Node {

@@ -34,7 +34,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
 use tts_pipeline::{Engine, EngineConfig, MediaLayout, Outcome};
-use wav_store::{WavError, WavErrorKind};
 
 /// What `configure()` set; `None`: the environment (`KOKORO_MODEL_DIR`, `MEDIA_ROOT`,
 /// `MEDIA_URL`) or the default.
@@ -420,16 +419,16 @@ fn validate_voice_id(py: Python<'_>, voice_id: Option<&Bound<'_, PyAny>>) -> Str
     py.detach(move || Engine::resolve_voice_for(&config, voice.as_deref()).voice)
 }
 
-fn wav_error(e: &WavError) -> PyErr {
+fn wav_error(e: &wav_store::Error) -> PyErr {
     match e.kind() {
-        WavErrorKind::NotFound => PyFileNotFoundError::new_err(e.to_string()),
-        WavErrorKind::IsDirectory => PyIsADirectoryError::new_err(e.to_string()),
-        WavErrorKind::Io => PyOSError::new_err(e.to_string()),
-        WavErrorKind::InvalidId
-        | WavErrorKind::InvalidPath
-        | WavErrorKind::Empty
-        | WavErrorKind::NonFinite { .. }
-        | WavErrorKind::InvalidSampleRate => PyValueError::new_err(e.to_string()),
+        wav_store::ErrorKind::NotFound => PyFileNotFoundError::new_err(e.to_string()),
+        wav_store::ErrorKind::IsDirectory => PyIsADirectoryError::new_err(e.to_string()),
+        wav_store::ErrorKind::Io => PyOSError::new_err(e.to_string()),
+        wav_store::ErrorKind::InvalidId
+        | wav_store::ErrorKind::InvalidPath
+        | wav_store::ErrorKind::Empty
+        | wav_store::ErrorKind::NonFinite { .. }
+        | wav_store::ErrorKind::InvalidSampleRate => PyValueError::new_err(e.to_string()),
         _ => PyRuntimeError::new_err(e.to_string()),
     }
 }
@@ -451,7 +450,7 @@ fn wav_error(e: &WavError) -> PyErr {
 fn get_audio_duration(py: Python<'_>, file_path: PathBuf) -> PyResult<f64> {
     py.detach(|| wav_store::wav_duration(&file_path))
         .map_err(|e| match e.kind() {
-            WavErrorKind::NotFound => PyFileNotFoundError::new_err(e.to_string()),
+            wav_store::ErrorKind::NotFound => PyFileNotFoundError::new_err(e.to_string()),
             _ => PyRuntimeError::new_err(e.to_string()),
         })
 }
@@ -493,7 +492,7 @@ fn _save_wav_f32(
     let format = tts_pipeline::SampleFormat::Float32;
     py.detach(|| tts_pipeline::save_samples(&output_path, &samples, rate, format))
         .map_err(
-            |e| match e.cause().and_then(|c| c.downcast_ref::<WavError>()) {
+            |e| match e.cause().and_then(|c| c.downcast_ref::<wav_store::Error>()) {
                 Some(wav) => wav_error(wav),
                 None => PyRuntimeError::new_err(e.to_string()),
             },
@@ -501,7 +500,7 @@ fn _save_wav_f32(
     Ok(path_string(&output_path))
 }
 
-fn dsp_error(e: &audio_dsp::DspError) -> PyErr {
+fn dsp_error(e: &audio_dsp::Error) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
@@ -562,7 +561,7 @@ fn construct_audio_path(
 fn segment_location(
     project_id: &Bound<'_, PyAny>,
     segment_id: &Bound<'_, PyAny>,
-    locate: impl FnOnce(&MediaLayout, &str, &str) -> Result<String, wav_store::WavError>,
+    locate: impl FnOnce(&MediaLayout, &str, &str) -> Result<String, wav_store::Error>,
 ) -> PyResult<String> {
     let (p, s) = (to_text(project_id)?, to_text(segment_id)?);
     locate(&media_layout(), &p, &s).map_err(|e| PyValueError::new_err(e.to_string()))

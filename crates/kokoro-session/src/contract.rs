@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::{ErrorKind, Result, SessionError};
+use crate::error::{Error, ErrorKind, Result};
 
 /// One input or output of the model, as ONNX Runtime reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +146,8 @@ impl Contract {
     /// Errors are [`ErrorKind::UnsupportedContract`] and name what was found.
     ///
     /// ```
-    /// use kokoro_session::{Contract, ModelInfo, SpeedType, TensorDesc};
+    /// use kokoro_session::contract::SpeedType;
+    /// use kokoro_session::{Contract, ModelInfo, TensorDesc};
     ///
     /// let info = ModelInfo {
     ///     inputs: vec![
@@ -188,8 +189,8 @@ impl Contract {
 }
 
 /// The [`ErrorKind::UnsupportedContract`] error for `info`: `what` is wrong, and what was found.
-fn unsupported(info: &ModelInfo, what: impl fmt::Display) -> SessionError {
-    SessionError::new(
+fn unsupported(info: &ModelInfo, what: impl fmt::Display) -> Error {
+    Error::new(
         ErrorKind::UnsupportedContract,
         format!(
             "unsupported model contract: {what} (inputs: {}; outputs: {}): use a kokoro export \

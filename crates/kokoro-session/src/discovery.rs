@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::config::SessionConfig;
-use crate::error::{ErrorKind, FETCH_HINT, Result, SessionError};
+use crate::error::{Error, ErrorKind, FETCH_HINT, Result};
 
 /// Environment variable naming the model directory.
 pub const ENV_MODEL_DIR: &str = "KOKORO_MODEL_DIR";
@@ -62,7 +62,7 @@ impl ManifestFile {
 }
 
 fn default_sample_rate() -> u32 {
-    crate::SAMPLE_RATE
+    crate::session::SAMPLE_RATE
 }
 
 /// `models/manifest.json`, written by `cargo xtask fetch-model` (which builds it with
@@ -132,7 +132,7 @@ impl Manifest {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
-                return Err(SessionError::with_source(
+                return Err(Error::with_source(
                     ErrorKind::InvalidManifest,
                     format!(
                         "cannot read {}: {e}: check its permissions or {FETCH_HINT}",
@@ -143,7 +143,7 @@ impl Manifest {
             }
         };
         Self::from_json(&text, model_dir).map(Some).map_err(|e| {
-            SessionError::new(
+            Error::new(
                 ErrorKind::InvalidManifest,
                 format!(
                     "{} is invalid ({e}): {FETCH_HINT} to rewrite it",
@@ -156,7 +156,7 @@ impl Manifest {
     /// Parses a manifest whose relative paths resolve against `model_dir`.
     pub fn from_json(text: &str, model_dir: &Path) -> Result<Manifest> {
         let mut manifest: Manifest = serde_json::from_str(text).map_err(|e| {
-            SessionError::with_source(
+            Error::with_source(
                 ErrorKind::InvalidManifest,
                 format!("manifest json is invalid: {e}"),
                 e,
@@ -232,7 +232,7 @@ fn locate_model_in(cfg: &SessionConfig, dir: &Path) -> Result<PathBuf> {
         return if path.is_file() {
             Ok(path.clone())
         } else {
-            Err(SessionError::new(
+            Err(Error::new(
                 ErrorKind::ModelMissing,
                 format!(
                     "model file {} (set in the session config) does not exist: fix the path or {FETCH_HINT}",
@@ -263,7 +263,7 @@ fn locate_model_in(cfg: &SessionConfig, dir: &Path) -> Result<PathBuf> {
         looked.push(path);
     }
     let looked: Vec<String> = looked.iter().map(|p| p.display().to_string()).collect();
-    Err(SessionError::new(
+    Err(Error::new(
         ErrorKind::ModelMissing,
         format!(
             "no kokoro model found in {} (looked for {}): {FETCH_HINT}, or set {ENV_MODEL_DIR} to the directory holding the model",
@@ -353,7 +353,7 @@ fn explicit_runtime(path: &Path, origin: &str) -> Result<RuntimeLookup> {
             searched: vec![format!("{} ({origin})", path.display())],
         })
     } else {
-        Err(SessionError::new(
+        Err(Error::new(
             ErrorKind::RuntimeMissing,
             format!(
                 "onnx runtime library {} ({origin}) does not exist: fix the path or {FETCH_HINT}",

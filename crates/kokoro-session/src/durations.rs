@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use crate::error::{ErrorKind, Result, SessionError};
+use crate::error::{Error, ErrorKind, Result};
 use crate::onnx_weights::{Field, Reader, put_bytes, put_varint};
 
 /// Audio samples per duration frame (24 kHz / 600 = 40 frames a second, 25 ms each).
@@ -120,7 +120,7 @@ impl Durations {
     pub fn frames(&self) -> Result<&[u32]> {
         match self {
             Self::Frames(frames) => Ok(frames),
-            Self::Unavailable(why) => Err(SessionError::new(
+            Self::Unavailable(why) => Err(Error::new(
                 ErrorKind::DurationsUnavailable,
                 format!(
                     "word timings are unavailable: {why}; the audio is unaffected (use a kokoro \

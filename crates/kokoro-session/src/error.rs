@@ -1,4 +1,4 @@
-//! The crate's error type: an opaque [`SessionError`] with a [`kind`](SessionError::kind).
+//! The crate's error type: an opaque [`Error`] with a [`kind`](Error::kind).
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -7,7 +7,7 @@ use std::fmt;
 pub(crate) const FETCH_HINT: &str = "run `cargo xtask fetch-model`";
 
 /// Result alias used throughout this crate.
-pub type Result<T, E = SessionError> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What went wrong, for callers that want to react differently to different failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,14 +62,14 @@ impl fmt::Display for ErrorKind {
 /// that fixes the problem. Use [`kind`](Self::kind) or the `is_*` queries to branch on it.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct SessionError {
+pub struct Error {
     kind: ErrorKind,
     message: String,
     #[source]
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
 }
 
-impl SessionError {
+impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
@@ -160,14 +160,14 @@ mod tests {
 
     #[test]
     fn kind_and_queries_agree() {
-        let e = SessionError::new(ErrorKind::ModelMissing, "no model");
+        let e = Error::new(ErrorKind::ModelMissing, "no model");
         assert_eq!(e.kind(), ErrorKind::ModelMissing);
         assert!(e.is_model_missing());
         assert!(!e.is_runtime_missing());
         assert!(e.is_setup_problem());
         assert_eq!(e.to_string(), "no model");
 
-        let e = SessionError::invalid_input("bad speed");
+        let e = Error::invalid_input("bad speed");
         assert!(e.is_invalid_input());
         assert!(!e.is_setup_problem());
     }
@@ -175,13 +175,13 @@ mod tests {
     #[test]
     fn source_is_kept() {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
-        let e = SessionError::with_source(ErrorKind::InvalidManifest, "bad manifest", io);
+        let e = Error::with_source(ErrorKind::InvalidManifest, "bad manifest", io);
         assert!(StdError::source(&e).is_some());
     }
 
     #[test]
     fn error_is_send_sync() {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
-        assert_send_sync::<SessionError>();
+        assert_send_sync::<Error>();
     }
 }

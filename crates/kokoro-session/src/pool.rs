@@ -7,7 +7,7 @@
 //! one [`SharedWeights`]:
 //!
 //! * one **wide** session with the configured intra-op threads (default: the cores, at most
-//!   [`DEFAULT_MAX_INTRA_THREADS`](crate::DEFAULT_MAX_INTRA_THREADS)), for a caller that is alone;
+//!   [`DEFAULT_MAX_INTRA_THREADS`](crate::config::DEFAULT_MAX_INTRA_THREADS)), for a caller that is alone;
 //! * up to [`PoolLayout::sessions`] **narrow** sessions of [`PoolLayout::threads`] threads each, for
 //!   callers that run concurrently.
 //!
@@ -53,7 +53,8 @@ pub struct PoolLayout {
 /// Explicit values are used as given (0 counts as 1): the caller asked for them.
 ///
 /// ```
-/// use kokoro_session::{PoolLayout, pool_layout};
+/// use kokoro_session::PoolLayout;
+/// use kokoro_session::pool::pool_layout;
 ///
 /// assert_eq!(pool_layout(16, None, None, None), PoolLayout { sessions: 16, threads: 1 });
 /// assert_eq!(pool_layout(16, None, Some(2), None), PoolLayout { sessions: 8, threads: 2 });

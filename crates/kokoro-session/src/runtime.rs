@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use ort::environment::Environment;
 
 use crate::discovery::{ENV_ORT_DYLIB_PATH, is_bare_name};
-use crate::error::{ErrorKind, FETCH_HINT, Result, SessionError};
+use crate::error::{Error, ErrorKind, FETCH_HINT, Result};
 
 /// The ONNX Runtime library this process opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub(crate) fn init_with(path: &Path, searched: &[String]) -> Result<(RuntimeInfo
 
 fn init_locked(path: &Path, searched: &[String]) -> Result<(RuntimeInfo, Environment)> {
     if !is_bare_name(path) && !path.exists() {
-        return Err(SessionError::new(
+        return Err(Error::new(
             ErrorKind::RuntimeMissing,
             format!(
                 "onnx runtime library {} does not exist: {FETCH_HINT} (it installs models/onnxruntime/), \
@@ -114,7 +114,7 @@ fn init_locked(path: &Path, searched: &[String]) -> Result<(RuntimeInfo, Environ
         .with_telemetry(false)
         .build()
         .map_err(|e| {
-            SessionError::with_source(
+            Error::with_source(
                 ErrorKind::Runtime,
                 format!(
                     "onnx runtime {} loaded but its environment could not be created: {e}",
@@ -139,7 +139,7 @@ fn init_locked(path: &Path, searched: &[String]) -> Result<(RuntimeInfo, Environ
     Ok((info, env))
 }
 
-fn load_error(path: &Path, searched: &[String], e: ort::LoadDynamicError) -> SessionError {
+fn load_error(path: &Path, searched: &[String], e: ort::LoadDynamicError) -> Error {
     use ort::LoadDynamicError as L;
     let looked = if searched.is_empty() {
         String::new()
@@ -189,7 +189,7 @@ fn load_error(path: &Path, searched: &[String], e: ort::LoadDynamicError) -> Ses
             ),
         ),
     };
-    SessionError::with_source(kind, message, e)
+    Error::with_source(kind, message, e)
 }
 
 /// `"... git-branch=rel-1.32.0, ..."` -> `1.32.0`.

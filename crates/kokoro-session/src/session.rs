@@ -1,4 +1,4 @@
-//! [`KokoroSession`]: one loaded model, safe to share between threads.
+//! [`KokoroSession`]: one loaded model, safe to share between threads; [`load_count`].
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -15,7 +15,7 @@ use ort::value::{Outlet, Tensor, TensorElementType, ValueType};
 use crate::config::{Execution, GraphOptimization, SessionConfig};
 use crate::contract::{Contract, ModelInfo, SpeedType, TensorDesc, TokenType};
 use crate::discovery::{locate_model, lookup_runtime};
-use crate::error::{ErrorKind, FETCH_HINT, Result, SessionError};
+use crate::error::{Error, ErrorKind, FETCH_HINT, Result};
 use crate::runtime::{RuntimeInfo, init_with};
 
 pub use kokoro_model::{MAX_TOKENS, SAMPLE_RATE, STYLE_DIM};
@@ -23,12 +23,12 @@ pub use kokoro_model::{MAX_TOKENS, SAMPLE_RATE, STYLE_DIM};
 use crate::durations::{DurationSource, Durations, duration_tensor, with_output};
 
 static LOADS: AtomicUsize = AtomicUsize::new(0);
-static WEIGHT_LOADS: AtomicUsize = AtomicUsize::new(0);
-static PROCESS_STATS: Counters = Counters::new();
+pub(crate) static WEIGHT_LOADS: AtomicUsize = AtomicUsize::new(0);
+pub(crate) static PROCESS_STATS: Counters = Counters::new();
 
 /// Cumulative run counters (lock-free; one set per session and one for the process).
 #[derive(Debug)]
-struct Counters {
+pub(crate) struct Counters {
     runs: AtomicU64,
     inference_nanos: AtomicU64,
     call_nanos: AtomicU64,
@@ -51,7 +51,7 @@ impl Counters {
         self.call_nanos.fetch_add(nanos(call), Ordering::Relaxed);
     }
 
-    fn snapshot(&self) -> SessionStats {
+    pub(crate) fn snapshot(&self) -> SessionStats {
         SessionStats {
             runs: self.runs.load(Ordering::Relaxed),
             inference: Duration::from_nanos(self.inference_nanos.load(Ordering::Relaxed)),
@@ -97,22 +97,10 @@ impl SessionStats {
     }
 }
 
-/// The run counters of every session of this process together.
-pub fn process_stats() -> SessionStats {
-    PROCESS_STATS.snapshot()
-}
-
-/// How many sessions this process has loaded so far (each successful
-/// [`KokoroSession::load`], including a pool's). For tests and metrics.
+/// How many sessions this process has loaded so far (each successful [`KokoroSession::load`]), for
+/// monitoring and tests.
 pub fn load_count() -> usize {
     LOADS.load(Ordering::SeqCst)
-}
-
-/// How many times this process has read a model's weights from its file. Every session of one
-/// model file shares one copy of its weights (see [`KokoroSession::load`]), so this stays at 1 per
-/// model however many sessions, pools and engines use it, while at least one of them is alive.
-pub fn weights_load_count() -> usize {
-    WEIGHT_LOADS.load(Ordering::SeqCst)
 }
 
 /// Initializers smaller than this stay inside each session's graph: they are shapes, scales and
@@ -227,7 +215,7 @@ impl SharedWeights {
 pub struct Inference {
     /// Mono float samples at [`SAMPLE_RATE`], exactly as the model produced them (not normalized).
     pub audio: Vec<f32>,
-    /// Per-token durations in frames of [`SAMPLES_PER_FRAME`](crate::SAMPLES_PER_FRAME) samples
+    /// Per-token durations in frames of [`SAMPLES_PER_FRAME`](crate::durations::SAMPLES_PER_FRAME) samples
     /// (the two padding tokens included), checked against the audio; or why there are none.
     pub durations: Durations,
 }
@@ -299,8 +287,8 @@ fn describe(outlet: &Outlet) -> TensorDesc {
     TensorDesc::new(outlet.name(), dtype, shape)
 }
 
-fn runtime_error(what: &str, e: impl fmt::Display) -> SessionError {
-    SessionError::new(
+fn runtime_error(what: &str, e: impl fmt::Display) -> Error {
+    Error::new(
         ErrorKind::Runtime,
         format!("onnx runtime could not {what}: {e}"),
     )
@@ -421,7 +409,7 @@ fn commit(
         } else {
             ErrorKind::ModelCorrupt
         };
-        SessionError::with_source(
+        Error::with_source(
             kind,
             format!(
                 "onnx runtime could not load the model {} ({e}): the file may be truncated or not an onnx \
@@ -485,7 +473,7 @@ fn apply_cuda(
             );
             apply_cpu(e.recover(), cpu_arena)
         }
-        Err(e) => Err(SessionError::new(
+        Err(e) => Err(Error::new(
             ErrorKind::ExecutionProvider,
             format!(
                 "cuda device {device_id} could not be used ({e}): install a cuda build of onnx runtime \
@@ -508,7 +496,7 @@ fn apply_cuda(
         );
         return apply_cpu(builder, cpu_arena);
     }
-    Err(SessionError::new(
+    Err(Error::new(
         ErrorKind::ExecutionProvider,
         "cuda was requested but kokoro-session was built without its `cuda` feature: rebuild with \
          `--features kokoro-session/cuda`, or use `Execution::Cpu`",
@@ -524,7 +512,7 @@ impl KokoroSession {
     /// as it is needed.
     ///
     /// The weights are read once per process and model file: every live session of the same
-    /// model shares them ([`weights_load_count`] counts the reads), so another session costs its
+    /// model shares them (the `testing` feature's `weights_load_count` counts the reads), so another session costs its
     /// graph and activations, not another copy of the model. A file this crate cannot read as ONNX
     /// is handed to ONNX Runtime as it is, which reports what is wrong with it. A config with
     /// [`SessionConfig::share_weights`] off loads the file on its own, outside the sharing.
@@ -553,7 +541,7 @@ impl KokoroSession {
             outputs: session.outputs().iter().map(describe).collect(),
         };
         let mut contract = Contract::from_info(&info)
-            .map_err(|e| SessionError::new(e.kind(), format!("{}: {e}", model_path.display())))?;
+            .map_err(|e| Error::new(e.kind(), format!("{}: {e}", model_path.display())))?;
         // An output named `duration`/`durations` is taken as it is; else the tensor found in the
         // graph, if the session lists it.
         let durations = match &contract.durations_output {
@@ -617,7 +605,8 @@ impl KokoroSession {
         self.threads
     }
 
-    /// Cumulative timings of this session's successful runs (see [`process_stats`] for all of them).
+    /// Cumulative timings of this session's successful runs (the `testing` feature's `process_stats` adds
+    /// up all of them).
     pub fn stats(&self) -> SessionStats {
         self.counters.snapshot()
     }
@@ -646,7 +635,7 @@ impl KokoroSession {
         };
         let inference = run_start.elapsed();
         let outputs = result.map_err(|e| {
-            SessionError::with_source(
+            Error::with_source(
                 ErrorKind::Inference,
                 format!(
                     "inference failed for {} tokens with {}: {e}",
@@ -669,13 +658,13 @@ impl KokoroSession {
         }
 
         if audio.is_empty() {
-            return Err(SessionError::new(
+            return Err(Error::new(
                 ErrorKind::Inference,
                 format!("the model produced no audio for {} tokens", ids.len()),
             ));
         }
         if let Some(i) = audio.iter().position(|s| !s.is_finite()) {
-            return Err(SessionError::new(
+            return Err(Error::new(
                 ErrorKind::Inference,
                 format!(
                     "the model produced a non-finite sample ({}) at index {i} of {}: the model file may be corrupt; \
@@ -692,8 +681,8 @@ impl KokoroSession {
     }
 }
 
-fn inference_error(message: String) -> SessionError {
-    SessionError::new(ErrorKind::Inference, message)
+fn inference_error(message: String) -> Error {
+    Error::new(ErrorKind::Inference, message)
 }
 
 fn extract_audio(outputs: &SessionOutputs<'_>, name: &str) -> Result<Vec<f32>> {
@@ -763,34 +752,32 @@ struct Prepared {
 
 fn prepare(contract: &Contract, ids: &[i64], style: &[f32], speed: f32) -> Result<Prepared> {
     if ids.is_empty() {
-        return Err(SessionError::invalid_input(
+        return Err(Error::invalid_input(
             "no phoneme tokens to synthesize: pass at least one token id",
         ));
     }
     if ids.len() > MAX_TOKENS {
-        return Err(SessionError::invalid_input(format!(
+        return Err(Error::invalid_input(format!(
             "{} phoneme tokens exceed the model's limit of {MAX_TOKENS}: split the text into smaller chunks",
             ids.len()
         )));
     }
     if let Some(bad) = ids.iter().find(|&&id| id < 0) {
-        return Err(SessionError::invalid_input(format!(
-            "token id {bad} is negative"
-        )));
+        return Err(Error::invalid_input(format!("token id {bad} is negative")));
     }
     if style.len() != STYLE_DIM {
-        return Err(SessionError::invalid_input(format!(
+        return Err(Error::invalid_input(format!(
             "style vector has {} values, expected {STYLE_DIM} (one row of a voice pack)",
             style.len()
         )));
     }
     if let Some(i) = style.iter().position(|v| !v.is_finite()) {
-        return Err(SessionError::invalid_input(format!(
+        return Err(Error::invalid_input(format!(
             "style vector value {i} is not finite: the voice pack may be corrupt"
         )));
     }
     if !speed.is_finite() || speed <= 0.0 {
-        return Err(SessionError::invalid_input(format!(
+        return Err(Error::invalid_input(format!(
             "speed {speed} is invalid: use a finite value greater than 0 (1.0 is normal)"
         )));
     }
@@ -804,7 +791,7 @@ fn prepare(contract: &Contract, ids: &[i64], style: &[f32], speed: f32) -> Resul
             padded
                 .map(|id| {
                     i32::try_from(id).map_err(|_| {
-                        SessionError::invalid_input(format!(
+                        Error::invalid_input(format!(
                             "token id {id} does not fit the model's int32 tokens"
                         ))
                     })

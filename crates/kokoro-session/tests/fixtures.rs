@@ -13,9 +13,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Barrier, Mutex, MutexGuard};
 
 use kokoro_session::{
-    DurationSource, ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout,
-    SAMPLES_PER_FRAME, STYLE_DIM, SessionConfig, SessionPool, SpeedType, TokenType, init_runtime,
-    load_count, locate_runtime, process_stats, runtime_info, weights_load_count,
+    ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout, SessionConfig, SessionPool,
+    contract::{SpeedType, TokenType},
+    durations::{DurationSource, SAMPLES_PER_FRAME},
+    init_runtime, locate_runtime,
+    runtime::runtime_info,
+    session::{STYLE_DIM, load_count},
+    testing::{process_stats, weights_load_count},
 };
 
 const CHILD_ENV: &str = "KOKORO_SESSION_CHILD";

@@ -7,7 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use kokoro_session::{
-    DurationSource, KokoroSession, SAMPLES_PER_FRAME, STYLE_DIM, SessionConfig, is_model_available,
+    KokoroSession, SessionConfig,
+    durations::{DurationSource, SAMPLES_PER_FRAME},
+    is_model_available,
+    session::STYLE_DIM,
 };
 
 fn model_dir() -> PathBuf {

@@ -2,7 +2,7 @@
 
 use std::error::Error as StdError;
 
-/// What went wrong, as returned by [`TokenizeError::kind`].
+/// What went wrong, as returned by [`Error::kind`].
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -21,11 +21,11 @@ pub enum ErrorKind {
 
 /// The error type of `kokoro-tokenize`.
 ///
-/// Opaque: match on [`TokenizeError::kind`] or use the `is_*` queries.
+/// Opaque: match on [`Error::kind`] or use the `is_*` queries.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
-pub struct TokenizeError(#[from] Repr);
+pub struct Error(#[from] Repr);
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Repr {
@@ -52,7 +52,7 @@ pub(crate) enum Repr {
     },
 }
 
-impl TokenizeError {
+impl Error {
     /// The kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match &self.0 {
@@ -156,14 +156,11 @@ mod tests {
     #[test]
     fn kinds_and_queries_agree() {
         let cases = [
-            (TokenizeError::empty_text(), ErrorKind::EmptyText),
-            (
-                TokenizeError::nothing_to_say("..."),
-                ErrorKind::NothingToSay,
-            ),
-            (TokenizeError::phonemizer("boom"), ErrorKind::Phonemizer),
-            (TokenizeError::invalid_vocab("bad"), ErrorKind::InvalidVocab),
-            (TokenizeError::lexicon("bad line"), ErrorKind::Lexicon),
+            (Error::empty_text(), ErrorKind::EmptyText),
+            (Error::nothing_to_say("..."), ErrorKind::NothingToSay),
+            (Error::phonemizer("boom"), ErrorKind::Phonemizer),
+            (Error::invalid_vocab("bad"), ErrorKind::InvalidVocab),
+            (Error::lexicon("bad line"), ErrorKind::Lexicon),
         ];
         for (err, kind) in cases {
             assert_eq!(err.kind(), kind);
@@ -180,7 +177,7 @@ mod tests {
     #[test]
     fn source_is_kept() {
         let io = std::io::Error::other("pipe closed");
-        let err = TokenizeError::phonemizer_with_source("espeak-ng died", io);
+        let err = Error::phonemizer_with_source("espeak-ng died", io);
         assert!(err.is_phonemizer());
         let source = StdError::source(&err).map(ToString::to_string);
         assert_eq!(source.as_deref(), Some("pipe closed"));
@@ -188,7 +185,7 @@ mod tests {
 
     #[test]
     fn long_preview_is_shortened() {
-        let err = TokenizeError::nothing_to_say(&"!".repeat(500));
+        let err = Error::nothing_to_say(&"!".repeat(500));
         assert!(err.to_string().len() < 300);
         assert!(err.to_string().contains('…'));
     }

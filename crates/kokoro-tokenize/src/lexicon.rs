@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::TokenizeError;
+use crate::Error;
 use crate::markup::rewrite_outside_markup;
 
 /// Words and their phonemes, matched case-insensitively as whole words.
@@ -31,7 +31,7 @@ impl UserLexicon {
     }
 
     /// Parses a lexicon from its text; `origin` names it in errors.
-    pub fn parse(text: &str, origin: &str) -> Result<Self, TokenizeError> {
+    pub fn parse(text: &str, origin: &str) -> Result<Self, Error> {
         let mut lexicon = Self::new();
         for (index, line) in text.lines().enumerate() {
             let line = match line.find(" #").or_else(|| line.find("\t#")) {
@@ -45,7 +45,7 @@ impl UserLexicon {
             let mut fields = line.split_whitespace();
             let (Some(word), Some(phonemes), None) = (fields.next(), fields.next(), fields.next())
             else {
-                return Err(TokenizeError::lexicon(format!(
+                return Err(Error::lexicon(format!(
                     "{origin}, line {}: expected `word phonemes` (two fields separated by \
                      whitespace), found {line:?}: fix or comment out the line with `#`",
                     index + 1
@@ -53,7 +53,7 @@ impl UserLexicon {
             };
             let phonemes = phonemes.trim_matches('/');
             if phonemes.is_empty() || phonemes.contains(['[', ']', '(', ')']) {
-                return Err(TokenizeError::lexicon(format!(
+                return Err(Error::lexicon(format!(
                     "{origin}, line {}: phonemes {phonemes:?} for {word:?} are empty or hold \
                      brackets: write Kokoro phoneme symbols only",
                     index + 1
@@ -65,9 +65,9 @@ impl UserLexicon {
     }
 
     /// Reads a lexicon file.
-    pub fn load(path: &Path) -> Result<Self, TokenizeError> {
+    pub fn load(path: &Path) -> Result<Self, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            TokenizeError::lexicon_with_source(
+            Error::lexicon_with_source(
                 format!(
                     "cannot read the user lexicon {}: check the path (--lexicon / KOKORO_LEXICON)",
                     path.display()

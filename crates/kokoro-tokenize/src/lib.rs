@@ -33,7 +33,7 @@
 //!     println!("{:?} -> {} -> {:?} ({:?})", piece.text, piece.phonemes, piece.ids, piece.pause_after);
 //! }
 //! assert_eq!(pieces.len(), 2);
-//! # Ok::<(), kokoro_tokenize::TokenizeError>(())
+//! # Ok::<(), kokoro_tokenize::Error>(())
 //! ```
 //!
 //! Any [`Phonemizer`] can replace misaki ([`Tokenizer::with_phonemizer`]), e.g. in tests or to
@@ -53,7 +53,7 @@ mod vocab;
 mod words;
 
 pub use context::disambiguate;
-pub use error::{ErrorKind, TokenizeError};
+pub use error::{Error, ErrorKind};
 pub use fallback::{
     ESPEAK_PROGRAM, EspeakFallback, FallbackChain, LetterToSound, espeak_to_misaki, espeak_version,
 };

@@ -9,7 +9,7 @@ use misaki_rs::fallback::FallbackError;
 use misaki_rs::{Fallback, G2P, Language, MToken};
 
 use crate::fallback::{FallbackChain, espeak_version};
-use crate::{TokenizeError, UserLexicon, disambiguate, normalize};
+use crate::{Error, UserLexicon, disambiguate, normalize};
 
 /// The marker misaki-rs puts where it cannot pronounce a word.
 pub const UNKNOWN_MARKER: char = '❓';
@@ -49,7 +49,7 @@ impl Dialect {
 /// [`crate::Tokenizer`], with a warning.
 pub trait Phonemizer: Send + Sync {
     /// Phonemizes `text` in `dialect`.
-    fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError>;
+    fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, Error>;
 
     /// One line saying what this phonemizer is (shown by `kokoro info`).
     fn describe(&self) -> String {
@@ -67,7 +67,7 @@ type FallbackFactory = dyn Fn(Dialect) -> Option<Box<dyn Fallback>> + Send + Syn
 pub struct PassthroughPhonemizer;
 
 impl Phonemizer for PassthroughPhonemizer {
-    fn phonemize(&self, text: &str, _dialect: Dialect) -> Result<String, TokenizeError> {
+    fn phonemize(&self, text: &str, _dialect: Dialect) -> Result<String, Error> {
         Ok(text.to_owned())
     }
 
@@ -235,7 +235,7 @@ impl Phonemizer for MisakiPhonemizer {
         )
     }
 
-    fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
+    fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, Error> {
         let prepared = self.prepare(text, dialect);
         let spans = crate::markup::markup_spans(&prepared);
         if spans.is_empty() {
@@ -290,21 +290,16 @@ impl Phonemizer for MisakiPhonemizer {
 
 impl MisakiPhonemizer {
     /// misaki's phonemes and tokens for `text`, never panicking.
-    fn g2p_tokens(
-        &self,
-        text: &str,
-        dialect: Dialect,
-    ) -> Result<(String, Vec<MToken>), TokenizeError> {
+    fn g2p_tokens(&self, text: &str, dialect: Dialect) -> Result<(String, Vec<MToken>), Error> {
         let g2p = self.g2p(dialect);
         // misaki-rs indexes and unwraps internally; never let a bug there take the engine down.
         let result = catch_unwind(AssertUnwindSafe(|| g2p.g2p(text))).map_err(|_| {
-            TokenizeError::phonemizer(format!(
+            Error::phonemizer(format!(
                 "misaki-rs panicked on {text:?}: report it upstream, or rephrase the text"
             ))
         })?;
-        result.map_err(|e| {
-            TokenizeError::phonemizer_with_source(format!("misaki-rs failed on {text:?}"), e)
-        })
+        result
+            .map_err(|e| Error::phonemizer_with_source(format!("misaki-rs failed on {text:?}"), e))
     }
 
     /// Phonemizes `text` with its markup `spans` removed, then gives each marked word its
@@ -315,7 +310,7 @@ impl MisakiPhonemizer {
         text: &str,
         spans: &[std::ops::Range<usize>],
         dialect: Dialect,
-    ) -> Result<Option<String>, TokenizeError> {
+    ) -> Result<Option<String>, Error> {
         // The text without markup, and each marked word with its byte offset there.
         let mut plain = String::with_capacity(text.len());
         let mut marked: Vec<(usize, &str, &str)> = Vec::new();
@@ -367,7 +362,7 @@ impl MisakiPhonemizer {
     }
 
     /// Runs misaki on already prepared text (lexicon applied, normalized).
-    fn phonemize_prepared(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
+    fn phonemize_prepared(&self, text: &str, dialect: Dialect) -> Result<String, Error> {
         let (phonemes, tokens) = self.g2p_tokens(text, dialect)?;
         Ok(Self::finish(phonemes, &tokens, dialect))
     }
@@ -610,10 +605,7 @@ mod misaki_tests {
             .unwrap();
         assert!(phonemes.starts_with("ˈælvəɹɛz mˈɛt"), "{phonemes}");
         let err = with_fallback.phonemize("Okafor met me.", Dialect::Gb).err();
-        assert!(
-            err.as_ref().is_some_and(TokenizeError::is_phonemizer),
-            "{err:?}"
-        );
+        assert!(err.as_ref().is_some_and(Error::is_phonemizer), "{err:?}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::split;
 use crate::words::{self, Predictions, WordSpan};
-use crate::{Dialect, MisakiPhonemizer, Phonemizer, TokenizeError, UserLexicon, Vocab};
+use crate::{Dialect, Error, MisakiPhonemizer, Phonemizer, UserLexicon, Vocab};
 
 /// How [`Tokenizer::with_options`] builds its misaki front end.
 #[derive(Debug, Clone)]
@@ -114,7 +114,7 @@ impl Tokenizer {
 
     /// A misaki tokenizer built from `options`. Errors: [`crate::ErrorKind::Lexicon`] when the
     /// lexicon file cannot be read or parsed.
-    pub fn with_options(vocab: Vocab, options: TokenizerOptions) -> Result<Self, TokenizeError> {
+    pub fn with_options(vocab: Vocab, options: TokenizerOptions) -> Result<Self, Error> {
         let mut lexicon = match &options.lexicon_file {
             Some(path) => UserLexicon::load(path)?,
             None => UserLexicon::new(),
@@ -129,7 +129,7 @@ impl Tokenizer {
                 .filter(|&c| vocab.id(c).is_none() || c.is_ascii_punctuation())
                 .collect();
             if !unknown.is_empty() {
-                return Err(TokenizeError::lexicon(format!(
+                return Err(Error::lexicon(format!(
                     "the phonemes {phonemes:?} of {word:?} hold symbols outside the Kokoro \
                      vocabulary: {}; write misaki symbols (see docs/PRONUNCIATION.md)",
                     unknown
@@ -168,9 +168,9 @@ impl Tokenizer {
 
     /// Phonemizes the whole `text` in one call, keeping only symbols of the vocabulary
     /// (others are dropped with a warning).
-    pub fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, TokenizeError> {
+    pub fn phonemize(&self, text: &str, dialect: Dialect) -> Result<String, Error> {
         if text.trim().is_empty() {
-            return Err(TokenizeError::empty_text());
+            return Err(Error::empty_text());
         }
         Ok(self.phonemes_of(text, dialect, true)?.0)
     }
@@ -184,7 +184,7 @@ impl Tokenizer {
     /// [`crate::ErrorKind::NothingToSay`] when no sentence is speakable.
     ///
     /// The pieces' [`Piece::words`] are left empty (see [`Self::tokenize_with_words`]).
-    pub fn tokenize(&self, text: &str, dialect: Dialect) -> Result<Vec<Piece>, TokenizeError> {
+    pub fn tokenize(&self, text: &str, dialect: Dialect) -> Result<Vec<Piece>, Error> {
         self.split(text, dialect, false)
     }
 
@@ -193,22 +193,13 @@ impl Tokenizer {
     ///
     /// Each word is phonemized once more on its own (cached per call) to align the text with
     /// the phonemes, so this costs about one more phonemization of the text.
-    pub fn tokenize_with_words(
-        &self,
-        text: &str,
-        dialect: Dialect,
-    ) -> Result<Vec<Piece>, TokenizeError> {
+    pub fn tokenize_with_words(&self, text: &str, dialect: Dialect) -> Result<Vec<Piece>, Error> {
         self.split(text, dialect, true)
     }
 
-    fn split(
-        &self,
-        text: &str,
-        dialect: Dialect,
-        words: bool,
-    ) -> Result<Vec<Piece>, TokenizeError> {
+    fn split(&self, text: &str, dialect: Dialect, words: bool) -> Result<Vec<Piece>, Error> {
         if text.trim().is_empty() {
-            return Err(TokenizeError::empty_text());
+            return Err(Error::empty_text());
         }
         let predict = move |word: &str| {
             self.phonemes_of(word, dialect, false)
@@ -225,7 +216,7 @@ impl Tokenizer {
         }
         match out.pieces.last_mut() {
             Some(last) => last.pause_after = Pause::None,
-            None => return Err(TokenizeError::nothing_to_say(text)),
+            None => return Err(Error::nothing_to_say(text)),
         }
         Ok(out.pieces)
     }
@@ -237,7 +228,7 @@ impl Tokenizer {
         text: &str,
         dialect: Dialect,
         warn: bool,
-    ) -> Result<(String, usize), TokenizeError> {
+    ) -> Result<(String, usize), Error> {
         let raw = self.phonemizer.phonemize(text, dialect)?;
         let mut kept = String::with_capacity(raw.len());
         let mut len = 0;
@@ -284,7 +275,7 @@ impl Tokenizer {
         sentence: Range<usize>,
         dialect: Dialect,
         out: &mut Out<'_>,
-    ) -> Result<(), TokenizeError> {
+    ) -> Result<(), Error> {
         let source = out.text.get(sentence.clone()).unwrap_or_default();
         let (phonemes, len) = self.phonemes_of(source, dialect, true)?;
         if !speakable(&phonemes) {
@@ -314,7 +305,7 @@ impl Tokenizer {
         end: Pause,
         dialect: Dialect,
         out: &mut Out<'_>,
-    ) -> Result<(), TokenizeError> {
+    ) -> Result<(), Error> {
         let count = parts.len();
         let emitted_before = out.pieces.len();
         let mut group: Vec<Unit> = Vec::new();
@@ -361,12 +352,7 @@ impl Tokenizer {
 
     /// Emits a group of units as one piece: the group re-phonemized as a whole (for context)
     /// when that still fits, else the units' phonemes joined by spaces (known to fit).
-    fn flush(
-        &self,
-        group: Vec<Unit>,
-        dialect: Dialect,
-        out: &mut Out<'_>,
-    ) -> Result<(), TokenizeError> {
+    fn flush(&self, group: Vec<Unit>, dialect: Dialect, out: &mut Out<'_>) -> Result<(), Error> {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             return Ok(());
         };
@@ -534,7 +520,7 @@ mod tests {
     }
 
     impl Phonemizer for Letters {
-        fn phonemize(&self, text: &str, _: Dialect) -> Result<String, TokenizeError> {
+        fn phonemize(&self, text: &str, _: Dialect) -> Result<String, Error> {
             let words: Vec<String> = text
                 .split_whitespace()
                 .map(|w| {
@@ -556,8 +542,8 @@ mod tests {
     struct Failing;
 
     impl Phonemizer for Failing {
-        fn phonemize(&self, _: &str, _: Dialect) -> Result<String, TokenizeError> {
-            Err(TokenizeError::phonemizer("always fails"))
+        fn phonemize(&self, _: &str, _: Dialect) -> Result<String, Error> {
+            Err(Error::phonemizer("always fails"))
         }
     }
 
@@ -601,7 +587,7 @@ mod tests {
         for text in ["...", "!!! ?", "😀 🎉", "— … ,"] {
             let err = t.tokenize(text, Dialect::Us).err();
             assert!(
-                err.as_ref().is_some_and(TokenizeError::is_nothing_to_say),
+                err.as_ref().is_some_and(Error::is_nothing_to_say),
                 "{text}: {err:?}"
             );
         }
@@ -689,7 +675,7 @@ mod tests {
     fn symbols_outside_the_vocab_are_dropped() {
         struct Raw;
         impl Phonemizer for Raw {
-            fn phonemize(&self, _: &str, _: Dialect) -> Result<String, TokenizeError> {
+            fn phonemize(&self, _: &str, _: Dialect) -> Result<String, Error> {
                 Ok("hə❓ ❓ ɡg  wˈɜɹld \u{200d}!".to_owned())
             }
         }

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::TokenizeError;
+use crate::Error;
 
 /// hexgrad's `config.json` for Kokoro-82M v1.0 (Apache-2.0), whose `vocab` object is the v1.0 table.
 const V1_0_CONFIG_JSON: &str = include_str!("../data/kokoro-v1.0-config.json");
@@ -89,9 +89,9 @@ impl Vocab {
     ///
     /// Every key must be exactly one character and every value a positive integer (0 is
     /// padding); when the file has `n_token`, every id must be below it.
-    pub fn from_config_json(json: &str) -> Result<Self, TokenizeError> {
+    pub fn from_config_json(json: &str) -> Result<Self, Error> {
         let root: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-            TokenizeError::invalid_vocab(format!(
+            Error::invalid_vocab(format!(
                 "config.json is not valid JSON ({e}): use hexgrad's kokoro config.json"
             ))
         })?;
@@ -99,12 +99,12 @@ impl Vocab {
             .get("vocab")
             .and_then(|v| v.as_object())
             .ok_or_else(|| {
-                TokenizeError::invalid_vocab(
+                Error::invalid_vocab(
                     "config.json has no `vocab` object: use hexgrad's kokoro config.json",
                 )
             })?;
         if map.is_empty() {
-            return Err(TokenizeError::invalid_vocab(
+            return Err(Error::invalid_vocab(
                 "config.json has an empty `vocab` object: use hexgrad's kokoro config.json",
             ));
         }
@@ -116,23 +116,23 @@ impl Vocab {
             let symbol = match (chars.next(), chars.next()) {
                 (Some(c), None) => c,
                 _ => {
-                    return Err(TokenizeError::invalid_vocab(format!(
+                    return Err(Error::invalid_vocab(format!(
                         "vocab key {key:?} is not a single character: fix the config.json"
                     )));
                 }
             };
             let id = value.as_i64().filter(|id| *id > 0).ok_or_else(|| {
-                TokenizeError::invalid_vocab(format!(
+                Error::invalid_vocab(format!(
                     "vocab id {value} for {key:?} is not a positive integer: fix the config.json"
                 ))
             })?;
             if let Some(n) = n_token.filter(|n| id >= *n) {
-                return Err(TokenizeError::invalid_vocab(format!(
+                return Err(Error::invalid_vocab(format!(
                     "vocab id {id} for {key:?} is not below n_token {n}: fix the config.json"
                 )));
             }
             if let Some(other) = symbols.insert(id, symbol) {
-                return Err(TokenizeError::invalid_vocab(format!(
+                return Err(Error::invalid_vocab(format!(
                     "vocab id {id} is used by both {other:?} and {symbol:?}: fix the config.json"
                 )));
             }
@@ -279,7 +279,7 @@ mod tests {
         for json in bad {
             let err = Vocab::from_config_json(json).err();
             assert!(
-                err.as_ref().is_some_and(TokenizeError::is_invalid_vocab),
+                err.as_ref().is_some_and(Error::is_invalid_vocab),
                 "{json}: {err:?}"
             );
         }

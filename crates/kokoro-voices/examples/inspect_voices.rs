@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(path: &str) -> Result<(), kokoro_voices::VoiceError> {
+fn run(path: &str) -> Result<(), kokoro_voices::Error> {
     let catalog = VoiceCatalog::open(path)?;
     println!("{path}: {} voices", catalog.len());
     for info in catalog.list() {

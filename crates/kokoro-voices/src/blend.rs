@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::{ErrorKind, Result, VoiceError};
+use crate::error::{Error, ErrorKind, Result};
 use crate::pack::{STYLE_DIM, VoicePack};
 
 /// A parsed blend spec: voice ids with weights that sum to 1.
@@ -41,11 +41,11 @@ impl BlendSpec {
     /// assert_eq!(spec.parts(), [("af_bella".to_string(), 0.75), ("am_adam".to_string(), 0.25)]);
     /// assert_eq!(spec.to_string(), "af_bella:0.75,am_adam:0.25");
     /// assert!(BlendSpec::parse("af_bella:-1").unwrap_err().is_invalid_blend());
-    /// # Ok::<(), kokoro_voices::VoiceError>(())
+    /// # Ok::<(), kokoro_voices::Error>(())
     /// ```
     pub fn parse(spec: &str) -> Result<Self> {
         let bad = |detail: String| {
-            VoiceError::new(
+            Error::new(
                 ErrorKind::InvalidBlend,
                 format!(
                     "voice blend `{spec}` is invalid: {detail}; write it as `af_bella:0.7,am_adam:0.3` (weights > 0)"
@@ -126,7 +126,7 @@ impl fmt::Display for BlendSpec {
 /// [`ErrorKind::InvalidBlend`] when `parts` is empty or a weight is not finite and > 0.
 pub fn blend(parts: &[(&VoicePack, f32)]) -> Result<VoicePack> {
     let bad = |detail: String| {
-        VoiceError::new(
+        Error::new(
             ErrorKind::InvalidBlend,
             format!("cannot blend voices: {detail}"),
         )

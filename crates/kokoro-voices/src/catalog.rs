@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::blend::{BlendSpec, blend};
-use crate::error::{ErrorKind, Result, VoiceError};
+use crate::error::{Error, ErrorKind, Result};
 use crate::info::{VoiceInfo, voice_info};
 use crate::npz::read_npz;
 use crate::pack::VoicePack;
@@ -82,7 +82,7 @@ impl VoiceCatalog {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let meta = std::fs::metadata(path).map_err(|e| {
-            VoiceError::with_source(
+            Error::with_source(
                 ErrorKind::Io,
                 format!(
                     "cannot open voices at {}: {e}: run `cargo xtask fetch-model` or point to a directory of `<id>.bin` packs or a `voices-v1.0.bin` archive",
@@ -110,7 +110,7 @@ impl VoiceCatalog {
     pub fn from_dir(path: impl AsRef<Path>) -> Result<Self> {
         let dir = path.as_ref();
         let io_err = |e: std::io::Error| {
-            VoiceError::with_source(
+            Error::with_source(
                 ErrorKind::Io,
                 format!(
                     "cannot list voice directory {}: {e}: check the path or run `cargo xtask fetch-model`",
@@ -258,7 +258,7 @@ impl VoiceCatalog {
     /// [`ErrorKind::InvalidBlend`] for a malformed blend spec (bad weight, empty part).
     pub fn resolve(&self, requested: Option<&str>) -> Result<ResolvedVoice> {
         let fallback = self.fallback_voice().ok_or_else(|| {
-            VoiceError::new(
+            Error::new(
                 ErrorKind::EmptyCatalog,
                 format!(
                     "the voice catalog at {} holds no voice: run `cargo xtask fetch-model` or point to a directory of `<id>.bin` packs",
@@ -346,9 +346,9 @@ impl VoiceCatalog {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn unknown(&self, id: &str) -> VoiceError {
+    fn unknown(&self, id: &str) -> Error {
         let known: Vec<&str> = self.voices.iter().map(|v| v.id.as_str()).collect();
-        VoiceError::new(
+        Error::new(
             ErrorKind::UnknownVoice,
             format!(
                 "unknown voice `{id}` in the catalog at {}: use one of {} ({} voices)",

@@ -2,21 +2,21 @@
 
 use std::fmt;
 
-/// Boxed cause carried by a [`VoiceError`].
+/// Boxed cause carried by a [`Error`].
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// An error from this crate: an opaque value with a [`kind`](VoiceError::kind) to branch on and
+/// An error from this crate: an opaque value with a [`kind`](Error::kind) to branch on and
 /// a lowercase message that says what went wrong and what to do about it.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct VoiceError {
+pub struct Error {
     kind: ErrorKind,
     message: String,
     #[source]
     source: Option<Source>,
 }
 
-/// What kind of failure a [`VoiceError`] is.
+/// What kind of failure a [`Error`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -51,7 +51,7 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-impl VoiceError {
+impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
@@ -121,8 +121,8 @@ impl VoiceError {
     }
 }
 
-/// `Result` with [`VoiceError`] as the default error.
-pub type Result<T, E = VoiceError> = std::result::Result<T, E>;
+/// `Result` with [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn kind_queries_match_the_kind() {
-        let err = VoiceError::new(ErrorKind::InvalidBlend, "bad");
+        let err = Error::new(ErrorKind::InvalidBlend, "bad");
         assert!(err.is_invalid_blend());
         assert!(!err.is_unknown_voice());
         assert_eq!(err.kind(), ErrorKind::InvalidBlend);
@@ -142,7 +142,7 @@ mod tests {
     #[test]
     fn source_is_kept() {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
-        let err = VoiceError::with_source(ErrorKind::Io, "cannot read x", io);
+        let err = Error::with_source(ErrorKind::Io, "cannot read x", io);
         assert!(err.is_io());
         assert_eq!(
             err.source().map(ToString::to_string).as_deref(),
@@ -153,6 +153,6 @@ mod tests {
     #[test]
     fn error_is_send_sync() {
         fn check<T: Send + Sync + 'static>() {}
-        check::<VoiceError>();
+        check::<Error>();
     }
 }

@@ -15,7 +15,7 @@
 //! - [`BlendSpec`] and [`blend`]: mixes such as `af_bella:0.7,am_adam:0.3`;
 //! - [`voice_info`]: language and gender from the id (`bm_george`: British English, male).
 //!
-//! Errors are a single [`VoiceError`] with an [`ErrorKind`] and `is_*()` queries.
+//! Errors are a single [`Error`] with an [`ErrorKind`] and `is_*()` queries.
 //!
 //! ```
 //! use kokoro_voices::{VoiceCatalog, VoicePack, STYLE_DIM};
@@ -35,7 +35,7 @@
 //! let style = catalog.style(&chosen.spec, 42)?;
 //! assert_eq!(style.len(), STYLE_DIM);
 //! assert_eq!(style[0], 0.625);
-//! # Ok::<(), kokoro_voices::VoiceError>(())
+//! # Ok::<(), kokoro_voices::Error>(())
 //! ```
 
 mod blend;
@@ -47,7 +47,7 @@ mod pack;
 
 pub use blend::{BlendSpec, blend};
 pub use catalog::{DEFAULT_VOICE, FALLBACK_ORDER, ResolvedVoice, VoiceCatalog};
-pub use error::{ErrorKind, Result, VoiceError};
+pub use error::{Error, ErrorKind, Result};
 pub use info::{Gender, Language, VoiceInfo, voice_info};
 pub use npz::{read_npz, read_npz_bytes};
 pub use pack::{ROW_BYTES, STYLE_DIM, VoicePack, style_row_index};

@@ -7,7 +7,7 @@
 use std::io::{Cursor, Read};
 use std::path::Path;
 
-use crate::error::{ErrorKind, Result, VoiceError};
+use crate::error::{Error, ErrorKind, Result};
 use crate::pack::{STYLE_DIM, VoicePack};
 
 /// The NPY magic string.
@@ -20,10 +20,10 @@ const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
 ///
 /// # Errors
 /// [`ErrorKind::Io`] when the file cannot be read; see [`read_npz_bytes`] for the rest.
-pub fn read_npz(path: &Path) -> Result<Vec<VoicePack>, VoiceError> {
+pub fn read_npz(path: &Path) -> Result<Vec<VoicePack>, Error> {
     let origin = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
-        VoiceError::with_source(
+        Error::with_source(
             ErrorKind::Io,
             format!(
                 "cannot read voice archive {origin}: {e}: check the path or re-run `cargo xtask fetch-model`"
@@ -41,13 +41,13 @@ pub fn read_npz(path: &Path) -> Result<Vec<VoicePack>, VoiceError> {
 /// [`ErrorKind::InvalidArchive`] when the bytes are not a zip archive, hold no `.npy` entry, or an
 /// entry is malformed; [`ErrorKind::UnsupportedDtype`] when an entry is not little-endian C-order
 /// float32; [`ErrorKind::InvalidPack`] when an entry holds non-finite values.
-pub fn read_npz_bytes(bytes: &[u8]) -> Result<Vec<VoicePack>, VoiceError> {
+pub fn read_npz_bytes(bytes: &[u8]) -> Result<Vec<VoicePack>, Error> {
     read_npz_from("(in memory)", bytes)
 }
 
 fn read_npz_from(origin: &str, bytes: &[u8]) -> Result<Vec<VoicePack>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
-        VoiceError::with_source(
+        Error::with_source(
             ErrorKind::InvalidArchive,
             format!(
                 "voice archive {origin} is not a readable zip/npz file ({e}): re-download it or pass a directory of `<id>.bin` packs"
@@ -58,7 +58,7 @@ fn read_npz_from(origin: &str, bytes: &[u8]) -> Result<Vec<VoicePack>> {
     let mut packs = Vec::new();
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|e| {
-            VoiceError::with_source(
+            Error::with_source(
                 ErrorKind::InvalidArchive,
                 format!(
                     "cannot read entry {index} of voice archive {origin} ({e}): re-download it"
@@ -80,14 +80,14 @@ fn read_npz_from(origin: &str, bytes: &[u8]) -> Result<Vec<VoicePack>> {
             .take(MAX_ENTRY_BYTES + 1)
             .read_to_end(&mut data)
             .map_err(|e| {
-                VoiceError::with_source(
+                Error::with_source(
                     ErrorKind::InvalidArchive,
                     format!("cannot decompress voice archive {what} ({e}): re-download it"),
                     e,
                 )
             })?;
         if data.len() as u64 > MAX_ENTRY_BYTES {
-            return Err(VoiceError::new(
+            return Err(Error::new(
                 ErrorKind::InvalidArchive,
                 format!(
                     "voice archive {what} is larger than {MAX_ENTRY_BYTES} bytes: not a voice pack"
@@ -97,7 +97,7 @@ fn read_npz_from(origin: &str, bytes: &[u8]) -> Result<Vec<VoicePack>> {
         packs.push(parse_npy(&what, id, &data)?);
     }
     if packs.is_empty() {
-        return Err(VoiceError::new(
+        return Err(Error::new(
             ErrorKind::InvalidArchive,
             format!(
                 "voice archive {origin} holds no `.npy` voice arrays: pass `voices-v1.0.bin` or a directory of `<id>.bin` packs"
@@ -119,7 +119,7 @@ fn npy_id(name: &str) -> Option<String> {
 /// Parses one NPY array into a pack; `what` names it in errors.
 pub(crate) fn parse_npy(what: &str, id: String, data: &[u8]) -> Result<VoicePack> {
     let invalid = |detail: String| {
-        VoiceError::new(
+        Error::new(
             ErrorKind::InvalidArchive,
             format!("{what} is not a valid npy array: {detail}; re-download the voice archive"),
         )
@@ -158,7 +158,7 @@ pub(crate) fn parse_npy(what: &str, id: String, data: &[u8]) -> Result<VoicePack
     let header = NpyHeader::parse(header).map_err(|d| invalid(d.to_owned()))?;
 
     if header.descr != "<f4" {
-        return Err(VoiceError::new(
+        return Err(Error::new(
             ErrorKind::UnsupportedDtype,
             format!(
                 "{what} has dtype '{}'; only little-endian float32 ('<f4') is supported: convert it with numpy `.astype('<f4')`",
@@ -167,7 +167,7 @@ pub(crate) fn parse_npy(what: &str, id: String, data: &[u8]) -> Result<VoicePack
         ));
     }
     if header.fortran_order {
-        return Err(VoiceError::new(
+        return Err(Error::new(
             ErrorKind::UnsupportedDtype,
             format!(
                 "{what} is stored in fortran order; only C order is supported: save it with `np.ascontiguousarray`"

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::error::{ErrorKind, Result, VoiceError};
+use crate::error::{Error, ErrorKind, Result};
 
 pub use kokoro_model::STYLE_DIM;
 
@@ -83,7 +83,7 @@ impl VoicePack {
             .and_then(|s| s.to_str())
             .filter(|s| !s.is_empty())
             .ok_or_else(|| {
-                VoiceError::new(
+                Error::new(
                     ErrorKind::InvalidPack,
                     format!(
                         "voice pack path {origin} has no usable file name: name it `<voice id>.bin`"
@@ -92,7 +92,7 @@ impl VoicePack {
             })?
             .to_owned();
         let bytes = std::fs::read(path).map_err(|e| {
-            VoiceError::with_source(
+            Error::with_source(
                 ErrorKind::Io,
                 format!(
                     "cannot read voice pack {origin}: {e}: check the path or re-run `cargo xtask fetch-model`"
@@ -170,8 +170,8 @@ impl VoicePack {
 }
 
 /// The [`ErrorKind::InvalidPack`] error: voice pack `origin` `what`, and the fix.
-fn invalid_pack(origin: &str, what: impl std::fmt::Display) -> VoiceError {
-    VoiceError::new(
+fn invalid_pack(origin: &str, what: impl std::fmt::Display) -> Error {
+    Error::new(
         ErrorKind::InvalidPack,
         format!("voice pack {origin} {what}: re-run `cargo xtask fetch-model`"),
     )
@@ -189,7 +189,7 @@ fn check_values(origin: &str, values: &[f32]) -> Result<()> {
     }
     if let Some(pos) = values.iter().position(|v| !v.is_finite()) {
         let bad = values.get(pos).copied().unwrap_or(f32::NAN);
-        return Err(VoiceError::new(
+        return Err(Error::new(
             ErrorKind::InvalidPack,
             format!(
                 "voice pack {origin} holds a non-finite value ({bad}) at row {}, column {}: the file is corrupt; re-run `cargo xtask fetch-model`",

@@ -11,7 +11,7 @@
 //!
 //! * default: after one warm-up pass, times `generate_audio` over every corpus segment
 //!   (`--iterations` passes) and reports the median wall time, the real-time factor and the share of
-//!   the time spent inside ONNX Runtime's `Session::run` (from `kokoro_session::process_stats`);
+//!   the time spent inside ONNX Runtime's `Session::run` (from `kokoro_session::testing::process_stats`);
 //!   `--calls-out` records the token ids, style rows and speeds fed to the model, for the floor;
 //! * `--memory A,B`: resident memory (VmRSS) after A and after B generations in this process, and
 //!   the peak (VmHWM);
@@ -215,8 +215,8 @@ fn callers(
         "generate_segments_median_s": mb,
         "n_callers_speedup_over_one": m1 / mn,
         "n_callers_throughput_vs_generate_segments": mb / mn,
-        "sessions_loaded": kokoro_session::load_count(),
-        "weights_loaded": kokoro_session::weights_load_count(),
+        "sessions_loaded": kokoro_session::session::load_count(),
+        "weights_loaded": kokoro_session::testing::weights_load_count(),
         "vmhwm_mib": status_mib("VmHWM:"),
     }))
 }
@@ -251,7 +251,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 "failed": failed,
                 "sessions": layout.sessions,
                 "threads_per_session": layout.threads,
-                "sessions_loaded": kokoro_session::load_count(),
+                "sessions_loaded": kokoro_session::session::load_count(),
                 "wall_s": wall,
                 "audio_s": audio,
                 "rtf": wall / audio,
@@ -284,8 +284,8 @@ fn main() -> Result<(), Box<dyn Error>> {
                 "callers": k,
                 "generations": jobs.len(),
                 "wall_s": wall,
-                "sessions_loaded": kokoro_session::load_count(),
-                "weights_loaded": kokoro_session::weights_load_count(),
+                "sessions_loaded": kokoro_session::session::load_count(),
+                "weights_loaded": kokoro_session::testing::weights_load_count(),
                 "vmhwm_mib": status_mib("VmHWM:"),
             }),
         );
@@ -294,7 +294,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     let pass = |tag: &str| -> Result<(f64, f64, kokoro_session::SessionStats), Box<dyn Error>> {
-        let before = kokoro_session::process_stats();
+        let before = kokoro_session::testing::process_stats();
         let start = Instant::now();
         let mut audio = 0.0;
         for seg in &corpus.segments {
@@ -308,7 +308,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             audio += g.duration;
         }
         let wall = start.elapsed().as_secs_f64();
-        Ok((wall, audio, kokoro_session::process_stats().since(&before)))
+        Ok((
+            wall,
+            audio,
+            kokoro_session::testing::process_stats().since(&before),
+        ))
     };
 
     if let Some((first, second)) = args.memory {

@@ -129,7 +129,7 @@ fn four_threads_on_one_engine_all_succeed_with_the_weights_loaded_once() {
         }
     });
     assert_eq!(
-        kokoro_session::weights_load_count(),
+        kokoro_session::testing::weights_load_count(),
         1,
         "the weights must be loaded exactly once, whatever the sessions"
     );

@@ -2,10 +2,10 @@
 
 use std::error::Error as StdError;
 
-/// What went wrong; returned by [`WavError::kind`].
+/// What went wrong; returned by [`Error::kind`].
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WavErrorKind {
+pub enum ErrorKind {
     /// The file does not exist.
     NotFound,
     /// A project or segment id is not a safe path component.
@@ -40,8 +40,8 @@ pub enum WavErrorKind {
 /// [`std::error::Error::source`].
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct WavError {
-    kind: WavErrorKind,
+pub struct Error {
+    kind: ErrorKind,
     message: String,
     /// The problem was found in an existing file (as opposed to bad input).
     bad_file: bool,
@@ -49,8 +49,8 @@ pub struct WavError {
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
 }
 
-impl WavError {
-    pub(crate) fn new(kind: WavErrorKind, message: impl Into<String>) -> Self {
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
             message: message.into(),
@@ -60,7 +60,7 @@ impl WavError {
     }
 
     /// An error describing a damaged existing file.
-    pub(crate) fn bad_file(kind: WavErrorKind, message: impl Into<String>) -> Self {
+    pub(crate) fn bad_file(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             bad_file: true,
             ..Self::new(kind, message)
@@ -74,20 +74,20 @@ impl WavError {
 
     /// The kind of failure.
     #[must_use]
-    pub fn kind(&self) -> WavErrorKind {
+    pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// `true` when the file does not exist.
     #[must_use]
     pub fn is_not_found(&self) -> bool {
-        self.kind == WavErrorKind::NotFound
+        self.kind == ErrorKind::NotFound
     }
 
     /// `true` when a project or segment id was rejected.
     #[must_use]
     pub fn is_invalid_id(&self) -> bool {
-        self.kind == WavErrorKind::InvalidId
+        self.kind == ErrorKind::InvalidId
     }
 
     /// `true` when an existing file is damaged and should be regenerated:

@@ -1,6 +1,6 @@
 //! Safe ids and the deterministic media layout.
 
-use crate::{WavError, WavErrorKind};
+use crate::{Error, ErrorKind};
 use std::path::{Path, PathBuf};
 
 /// Longest accepted id, in bytes.
@@ -19,8 +19,8 @@ const DEFAULT_MEDIA_URL: &str = "/media/";
 ///
 /// # Errors
 ///
-/// [`WavErrorKind::InvalidId`], with a message quoting the id.
-pub fn validate_id(id: &str) -> Result<(), WavError> {
+/// [`ErrorKind::InvalidId`], with a message quoting the id.
+pub fn validate_id(id: &str) -> Result<(), Error> {
     let reason = if id.is_empty() {
         Some("it is empty".to_owned())
     } else if id.len() > MAX_ID_LEN {
@@ -39,8 +39,8 @@ pub fn validate_id(id: &str) -> Result<(), WavError> {
     };
     match reason {
         None => Ok(()),
-        Some(reason) => Err(WavError::new(
-            WavErrorKind::InvalidId,
+        Some(reason) => Err(Error::new(
+            ErrorKind::InvalidId,
             format!(
                 "invalid id {id:?}: {reason}; use 1-{MAX_ID_LEN} ASCII letters, digits, `-`, `_` \
                  or `.` (not first), e.g. a UUID or a slug"
@@ -106,8 +106,8 @@ impl MediaLayout {
     ///
     /// # Errors
     ///
-    /// [`WavErrorKind::InvalidId`] if either id fails [`validate_id`].
-    pub fn audio_path(&self, project_id: &str, segment_id: &str) -> Result<PathBuf, WavError> {
+    /// [`ErrorKind::InvalidId`] if either id fails [`validate_id`].
+    pub fn audio_path(&self, project_id: &str, segment_id: &str) -> Result<PathBuf, Error> {
         validate_id(project_id)?;
         validate_id(segment_id)?;
         Ok(self
@@ -123,8 +123,8 @@ impl MediaLayout {
     ///
     /// # Errors
     ///
-    /// [`WavErrorKind::InvalidId`] if either id fails [`validate_id`].
-    pub fn audio_url(&self, project_id: &str, segment_id: &str) -> Result<String, WavError> {
+    /// [`ErrorKind::InvalidId`] if either id fails [`validate_id`].
+    pub fn audio_url(&self, project_id: &str, segment_id: &str) -> Result<String, Error> {
         validate_id(project_id)?;
         validate_id(segment_id)?;
         let base = self.media_url.trim_end_matches('/');

@@ -14,8 +14,8 @@
 //! - [`remove_stale_temp_files`] removes the temporary files a killed writer left behind; every
 //!   write calls it on its directory first (never touching a live writer's files).
 //!
-//! Everything is built on [`hound`]; errors are one [`WavError`] type whose
-//! [`kind`](WavError::kind) tells what went wrong.
+//! Everything is built on [`hound`]; errors are one [`Error`] type whose
+//! [`kind`](Error::kind) tells what went wrong.
 //!
 //! # Example
 //!
@@ -44,7 +44,7 @@ mod stale;
 mod stream;
 mod write;
 
-pub use error::{WavError, WavErrorKind};
+pub use error::{Error, ErrorKind};
 pub use layout::{MAX_ID_LEN, MediaLayout, validate_id};
 pub use read::{WavInfo, read_wav, validate_wav, wav_duration};
 pub use stale::remove_stale_temp_files;

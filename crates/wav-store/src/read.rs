@@ -1,6 +1,6 @@
 //! Full-decode validation and reading.
 
-use crate::{SampleFormat, WavError, WavErrorKind};
+use crate::{Error, ErrorKind, SampleFormat};
 use std::fs::{self, File};
 use std::io::{self, BufReader};
 use std::path::Path;
@@ -45,19 +45,19 @@ impl WavInfo {
 ///
 /// # Errors
 ///
-/// - [`WavErrorKind::NotFound`] (see [`WavError::is_not_found`]) if there is
+/// - [`ErrorKind::NotFound`] (see [`Error::is_not_found`]) if there is
 ///   no file at `path`;
-/// - [`WavErrorKind::Empty`] for a zero-length file or one with zero frames;
-/// - [`WavErrorKind::Corrupt`] for garbage, a bad header or truncated data;
-/// - [`WavErrorKind::NonFinite`] for a NaN or infinite float sample;
-/// - [`WavErrorKind::Unsupported`] for formats other than 32-bit float and
+/// - [`ErrorKind::Empty`] for a zero-length file or one with zero frames;
+/// - [`ErrorKind::Corrupt`] for garbage, a bad header or truncated data;
+/// - [`ErrorKind::NonFinite`] for a NaN or infinite float sample;
+/// - [`ErrorKind::Unsupported`] for formats other than 32-bit float and
 ///   16-bit PCM;
-/// - [`WavErrorKind::IsDirectory`] or [`WavErrorKind::Io`] when the file
+/// - [`ErrorKind::IsDirectory`] or [`ErrorKind::Io`] when the file
 ///   cannot be read.
 ///
-/// [`WavError::is_corrupt`] is `true` for the `Empty`, `Corrupt` and
+/// [`Error::is_corrupt`] is `true` for the `Empty`, `Corrupt` and
 /// `NonFinite` cases: the file exists but should be regenerated.
-pub fn validate_wav(path: &Path) -> Result<WavInfo, WavError> {
+pub fn validate_wav(path: &Path) -> Result<WavInfo, Error> {
     decode(path, |_| {})
 }
 
@@ -67,7 +67,7 @@ pub fn validate_wav(path: &Path) -> Result<WavInfo, WavError> {
 /// # Errors
 ///
 /// The same as [`validate_wav`].
-pub fn wav_duration(path: &Path) -> Result<f64, WavError> {
+pub fn wav_duration(path: &Path) -> Result<f64, Error> {
     validate_wav(path).map(|info| info.duration_seconds)
 }
 
@@ -78,7 +78,7 @@ pub fn wav_duration(path: &Path) -> Result<f64, WavError> {
 /// # Errors
 ///
 /// The same as [`validate_wav`].
-pub fn read_wav(path: &Path) -> Result<(WavInfo, Vec<f32>), WavError> {
+pub fn read_wav(path: &Path) -> Result<(WavInfo, Vec<f32>), Error> {
     let mut samples = Vec::new();
     let info = decode(path, |x| samples.push(x))?;
     Ok((info, samples))
@@ -86,13 +86,13 @@ pub fn read_wav(path: &Path) -> Result<(WavInfo, Vec<f32>), WavError> {
 
 type Reader = hound::WavReader<BufReader<File>>;
 
-fn decode(path: &Path, sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
+fn decode(path: &Path, sink: impl FnMut(f32)) -> Result<WavInfo, Error> {
     let reader = open(path)?;
     let (spec, format, expected) = check_header(path, &reader)?;
     let decoded = decode_samples(path, reader, format, expected, sink)?;
     if decoded != expected {
-        return Err(WavError::bad_file(
-            WavErrorKind::Corrupt,
+        return Err(Error::bad_file(
+            ErrorKind::Corrupt,
             format!(
                 "{} is truncated: decoded {decoded} of the {expected} samples its header \
                  announces; regenerate the audio",
@@ -111,18 +111,18 @@ fn decode(path: &Path, sink: impl FnMut(f32)) -> Result<WavInfo, WavError> {
 }
 
 /// Opens the file at `path` and reads its header: not a directory, not empty.
-fn open(path: &Path) -> Result<Reader, WavError> {
+fn open(path: &Path) -> Result<Reader, Error> {
     let shown = path.display();
     let meta = fs::metadata(path).map_err(|e| open_error(path, e))?;
     if meta.is_dir() {
-        return Err(WavError::new(
-            WavErrorKind::IsDirectory,
+        return Err(Error::new(
+            ErrorKind::IsDirectory,
             format!("{shown} is a directory, not a WAV file"),
         ));
     }
     if meta.len() == 0 {
-        return Err(WavError::bad_file(
-            WavErrorKind::Empty,
+        return Err(Error::bad_file(
+            ErrorKind::Empty,
             format!("{shown} is empty (0 bytes): regenerate the audio"),
         ));
     }
@@ -135,15 +135,15 @@ fn open(path: &Path) -> Result<Reader, WavError> {
 fn check_header(
     path: &Path,
     reader: &Reader,
-) -> Result<(hound::WavSpec, SampleFormat, u64), WavError> {
+) -> Result<(hound::WavSpec, SampleFormat, u64), Error> {
     let shown = path.display();
     let spec = reader.spec();
     let format = match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Float, 32) => SampleFormat::Float32,
         (hound::SampleFormat::Int, 16) => SampleFormat::Pcm16,
         (fmt, bits) => {
-            return Err(WavError::new(
-                WavErrorKind::Unsupported,
+            return Err(Error::new(
+                ErrorKind::Unsupported,
                 format!(
                     "{shown} holds {bits}-bit {fmt:?} samples; only 32-bit float and 16-bit PCM \
                      are supported: convert or regenerate it"
@@ -152,8 +152,8 @@ fn check_header(
         }
     };
     if spec.sample_rate == 0 || spec.channels == 0 {
-        return Err(WavError::bad_file(
-            WavErrorKind::Corrupt,
+        return Err(Error::bad_file(
+            ErrorKind::Corrupt,
             format!(
                 "{shown} has an invalid header ({} Hz, {} channels): regenerate the audio",
                 spec.sample_rate, spec.channels
@@ -162,8 +162,8 @@ fn check_header(
     }
     let expected = u64::from(reader.len());
     if expected == 0 {
-        return Err(WavError::bad_file(
-            WavErrorKind::Empty,
+        return Err(Error::bad_file(
+            ErrorKind::Empty,
             format!("{shown} has no audio frames: regenerate the audio"),
         ));
     }
@@ -177,7 +177,7 @@ fn decode_samples(
     format: SampleFormat,
     expected: u64,
     mut sink: impl FnMut(f32),
-) -> Result<u64, WavError> {
+) -> Result<u64, Error> {
     let mut decoded: u64 = 0;
     match format {
         SampleFormat::Float32 => {
@@ -185,8 +185,8 @@ fn decode_samples(
                 let x = sample.map_err(|e| sample_error(path, decoded, expected, e))?;
                 if !x.is_finite() {
                     let index = usize::try_from(decoded).unwrap_or(usize::MAX);
-                    return Err(WavError::bad_file(
-                        WavErrorKind::NonFinite { index },
+                    return Err(Error::bad_file(
+                        ErrorKind::NonFinite { index },
                         format!(
                             "{}: sample {decoded} is {x}: regenerate the audio",
                             path.display()
@@ -208,10 +208,10 @@ fn decode_samples(
     Ok(decoded)
 }
 
-fn open_error(path: &Path, e: io::Error) -> WavError {
+fn open_error(path: &Path, e: io::Error) -> Error {
     if e.kind() == io::ErrorKind::NotFound {
-        WavError::new(
-            WavErrorKind::NotFound,
+        Error::new(
+            ErrorKind::NotFound,
             format!(
                 "{} does not exist: synthesize the segment first",
                 path.display()
@@ -219,37 +219,37 @@ fn open_error(path: &Path, e: io::Error) -> WavError {
         )
         .with_source(e)
     } else {
-        WavError::new(
-            WavErrorKind::Io,
+        Error::new(
+            ErrorKind::Io,
             format!("cannot read {}: check its permissions", path.display()),
         )
         .with_source(e)
     }
 }
 
-fn hound_error(path: &Path, context: &str, e: hound::Error) -> WavError {
+fn hound_error(path: &Path, context: &str, e: hound::Error) -> Error {
     let shown = path.display();
     match e {
         hound::Error::IoError(io) if !is_short_read(&io) => {
-            WavError::new(WavErrorKind::Io, format!("{context} of {shown}")).with_source(io)
+            Error::new(ErrorKind::Io, format!("{context} of {shown}")).with_source(io)
         }
-        hound::Error::Unsupported => WavError::new(
-            WavErrorKind::Unsupported,
+        hound::Error::Unsupported => Error::new(
+            ErrorKind::Unsupported,
             format!("{shown} uses a WAV variant that is not supported: regenerate it"),
         )
         .with_source(e),
-        e => WavError::bad_file(
-            WavErrorKind::Corrupt,
+        e => Error::bad_file(
+            ErrorKind::Corrupt,
             format!("{shown} is not a valid WAV file ({context}): regenerate the audio"),
         )
         .with_source(e),
     }
 }
 
-fn sample_error(path: &Path, decoded: u64, expected: u64, e: hound::Error) -> WavError {
+fn sample_error(path: &Path, decoded: u64, expected: u64, e: hound::Error) -> Error {
     match e {
-        hound::Error::IoError(io) if is_short_read(&io) => WavError::bad_file(
-            WavErrorKind::Corrupt,
+        hound::Error::IoError(io) if is_short_read(&io) => Error::bad_file(
+            ErrorKind::Corrupt,
             format!(
                 "{} is truncated: its data ends after {decoded} of the {expected} samples \
                      its header announces; regenerate the audio",

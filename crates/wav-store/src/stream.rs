@@ -11,7 +11,7 @@ use crate::write::{
     HoundOrIo, TempGuard, check_sample_rate, create_temp, create_temp_for, hound_spec, io_error,
     no_samples, not_finite, prepare, sync_dir, to_pcm16,
 };
-use crate::{SampleFormat, WavError, WavErrorKind, WavInfo, WavOptions};
+use crate::{Error, ErrorKind, SampleFormat, WavInfo, WavOptions};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -65,10 +65,10 @@ impl WavStreamWriter {
     ///
     /// # Errors
     ///
-    /// [`WavErrorKind::InvalidSampleRate`], [`WavErrorKind::IsDirectory`],
-    /// [`WavErrorKind::InvalidPath`] or [`WavErrorKind::Io`], as for
+    /// [`ErrorKind::InvalidSampleRate`], [`ErrorKind::IsDirectory`],
+    /// [`ErrorKind::InvalidPath`] or [`ErrorKind::Io`], as for
     /// [`write_wav`](crate::write_wav).
-    pub fn create(path: &Path, options: &WavOptions) -> Result<Self, WavError> {
+    pub fn create(path: &Path, options: &WavOptions) -> Result<Self, Error> {
         check_sample_rate(path, options)?;
         let (dir, guard, file) = create_temp_for(path)?;
         let context = || format!("cannot write audio to {}", guard.path().display());
@@ -91,9 +91,9 @@ impl WavStreamWriter {
     ///
     /// # Errors
     ///
-    /// [`WavErrorKind::NonFinite`] (indexed from the start of the file) if a sample is NaN or
-    /// infinite; nothing of that block is written. [`WavErrorKind::Io`] if writing fails.
-    pub fn write(&mut self, samples: &[f32]) -> Result<(), WavError> {
+    /// [`ErrorKind::NonFinite`] (indexed from the start of the file) if a sample is NaN or
+    /// infinite; nothing of that block is written. [`ErrorKind::Io`] if writing fails.
+    pub fn write(&mut self, samples: &[f32]) -> Result<(), Error> {
         if let Some(i) = samples.iter().position(|x| !x.is_finite()) {
             let index = usize::try_from(self.frames)
                 .unwrap_or(usize::MAX)
@@ -136,11 +136,11 @@ impl WavStreamWriter {
     ///
     /// # Errors
     ///
-    /// [`WavErrorKind::Empty`] if no sample was written; [`WavErrorKind::Io`] if finalizing,
-    /// syncing or renaming fails; [`WavErrorKind::IsDirectory`] if the target became a
+    /// [`ErrorKind::Empty`] if no sample was written; [`ErrorKind::Io`] if finalizing,
+    /// syncing or renaming fails; [`ErrorKind::IsDirectory`] if the target became a
     /// directory; any error of [`validate_wav`](crate::validate_wav) on the temporary file. In
     /// every case the temporary file is removed and the target is untouched.
-    pub fn commit(mut self) -> Result<WavInfo, WavError> {
+    pub fn commit(mut self) -> Result<WavInfo, Error> {
         if self.frames == 0 {
             return Err(no_samples(&self.path));
         }
@@ -156,8 +156,8 @@ impl WavStreamWriter {
             .map_err(|e| io_error(context(), e))?;
         let info = crate::validate_wav(&tmp)?;
         if info.frames != self.frames {
-            return Err(WavError::new(
-                WavErrorKind::Corrupt,
+            return Err(Error::new(
+                ErrorKind::Corrupt,
                 format!(
                     "{} holds {} frames but {} were written: check the disk and try again",
                     tmp.display(),
@@ -206,8 +206,8 @@ impl SampleSpool {
     ///
     /// # Errors
     ///
-    /// [`WavErrorKind::IsDirectory`], [`WavErrorKind::InvalidPath`] or [`WavErrorKind::Io`].
-    pub fn create_next_to(output: &Path) -> Result<Self, WavError> {
+    /// [`ErrorKind::IsDirectory`], [`ErrorKind::InvalidPath`] or [`ErrorKind::Io`].
+    pub fn create_next_to(output: &Path) -> Result<Self, Error> {
         let (dir, file_name) = prepare(output)?;
         let (tmp_path, file) = create_temp(&dir, &format!("{file_name}.spool")).map_err(|e| {
             io_error(
@@ -226,8 +226,8 @@ impl SampleSpool {
     ///
     /// # Errors
     ///
-    /// [`WavErrorKind::Io`] if writing fails.
-    pub fn push(&mut self, samples: &[f32]) -> Result<(), WavError> {
+    /// [`ErrorKind::Io`] if writing fails.
+    pub fn push(&mut self, samples: &[f32]) -> Result<(), Error> {
         let spool = &mut self.0;
         for &x in samples {
             spool
@@ -261,8 +261,8 @@ impl SampleSpool {
     ///
     /// # Errors
     ///
-    /// [`WavErrorKind::Io`] if flushing or reopening fails.
-    pub fn into_reader(self) -> Result<SpoolReader, WavError> {
+    /// [`ErrorKind::Io`] if flushing or reopening fails.
+    pub fn into_reader(self) -> Result<SpoolReader, Error> {
         let Scratch { io, guard, samples } = self.0;
         // The scratch file was opened write-only: flush it, then open it again for reading.
         if let Err(e) = io.into_inner() {
@@ -288,8 +288,8 @@ impl SpoolReader {
     ///
     /// # Errors
     ///
-    /// [`WavErrorKind::Io`] if reading fails or the file is shorter than what was pushed.
-    pub fn read_block(&mut self, buf: &mut Vec<f32>, max: usize) -> Result<usize, WavError> {
+    /// [`ErrorKind::Io`] if reading fails or the file is shorter than what was pushed.
+    pub fn read_block(&mut self, buf: &mut Vec<f32>, max: usize) -> Result<usize, Error> {
         buf.clear();
         let reader = &mut self.0;
         let n = usize::try_from(reader.samples)
@@ -315,9 +315,9 @@ impl SpoolReader {
 }
 
 /// A write to a [`WavStreamWriter`] after one of its writes failed.
-fn failed_earlier(path: &Path) -> WavError {
-    WavError::new(
-        WavErrorKind::Io,
+fn failed_earlier(path: &Path) -> Error {
+    Error::new(
+        ErrorKind::Io,
         format!(
             "cannot write {}: an earlier write failed; start a new writer",
             path.display()
@@ -325,7 +325,7 @@ fn failed_earlier(path: &Path) -> WavError {
     )
 }
 
-fn spool_error(guard: &TempGuard, e: io::Error) -> WavError {
+fn spool_error(guard: &TempGuard, e: io::Error) -> Error {
     io_error(
         format!("cannot use the scratch file {}", guard.path().display()),
         HoundOrIo::Io(e),
@@ -380,11 +380,11 @@ mod tests {
         let mut w = WavStreamWriter::create(&path, &WavOptions::default()).unwrap();
         w.write(&[0.5; 10]).unwrap();
         let e = w.write(&[0.1, f32::NAN]).unwrap_err();
-        assert_eq!(e.kind(), WavErrorKind::NonFinite { index: 11 });
+        assert_eq!(e.kind(), ErrorKind::NonFinite { index: 11 });
         drop(w);
 
         let w = WavStreamWriter::create(&path, &WavOptions::default()).unwrap();
-        assert_eq!(w.commit().unwrap_err().kind(), WavErrorKind::Empty);
+        assert_eq!(w.commit().unwrap_err().kind(), ErrorKind::Empty);
         assert_eq!(fs::read(&path).unwrap(), before);
         assert_eq!(entries(dir.path()), 1, "no temporary file left");
     }
@@ -393,20 +393,20 @@ mod tests {
     fn bad_targets_are_refused_up_front() {
         let dir = tempfile::tempdir().unwrap();
         let e = WavStreamWriter::create(dir.path(), &WavOptions::default()).unwrap_err();
-        assert_eq!(e.kind(), WavErrorKind::IsDirectory);
+        assert_eq!(e.kind(), ErrorKind::IsDirectory);
         let zero = WavOptions {
             sample_rate: 0,
             ..WavOptions::default()
         };
         let e = WavStreamWriter::create(&dir.path().join("a.wav"), &zero).unwrap_err();
-        assert_eq!(e.kind(), WavErrorKind::InvalidSampleRate);
+        assert_eq!(e.kind(), ErrorKind::InvalidSampleRate);
         // A regular file where a directory is needed (root ignores permissions; this does not).
         let file = dir.path().join("plain");
         fs::write(&file, b"x").unwrap();
         let e = WavStreamWriter::create(&file.join("a.wav"), &WavOptions::default()).unwrap_err();
-        assert_eq!(e.kind(), WavErrorKind::Io);
+        assert_eq!(e.kind(), ErrorKind::Io);
         let e = SampleSpool::create_next_to(&file.join("a.wav")).unwrap_err();
-        assert_eq!(e.kind(), WavErrorKind::Io);
+        assert_eq!(e.kind(), ErrorKind::Io);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Atomic WAV writing.
 
-use crate::{SAMPLE_RATE, WavError, WavErrorKind, WavInfo};
+use crate::{Error, ErrorKind, SAMPLE_RATE, WavInfo};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
@@ -66,13 +66,13 @@ pub(crate) fn to_pcm16(x: f32) -> i16 {
 ///
 /// # Errors
 ///
-/// - [`WavErrorKind::InvalidSampleRate`] if `options.sample_rate` is 0;
-/// - [`WavErrorKind::Empty`] if `samples` is empty;
-/// - [`WavErrorKind::NonFinite`] naming the first NaN or infinite sample;
-/// - [`WavErrorKind::IsDirectory`] if `path` is an existing directory;
-/// - [`WavErrorKind::InvalidPath`] if `path` has no file name;
-/// - [`WavErrorKind::Io`] if creating, writing, syncing or renaming fails.
-pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<WavInfo, WavError> {
+/// - [`ErrorKind::InvalidSampleRate`] if `options.sample_rate` is 0;
+/// - [`ErrorKind::Empty`] if `samples` is empty;
+/// - [`ErrorKind::NonFinite`] naming the first NaN or infinite sample;
+/// - [`ErrorKind::IsDirectory`] if `path` is an existing directory;
+/// - [`ErrorKind::InvalidPath`] if `path` has no file name;
+/// - [`ErrorKind::Io`] if creating, writing, syncing or renaming fails.
+pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<WavInfo, Error> {
     check_sample_rate(path, options)?;
     if samples.is_empty() {
         return Err(no_samples(path));
@@ -102,13 +102,13 @@ pub fn write_wav(path: &Path, samples: &[f32], options: &WavOptions) -> Result<W
 ///
 /// # Errors
 ///
-/// [`WavErrorKind::Corrupt`] when `validate` refuses the text read back; otherwise as
+/// [`ErrorKind::Corrupt`] when `validate` refuses the text read back; otherwise as
 /// [`write_wav`] (`IsDirectory`, `InvalidPath`, `Io`).
 pub fn write_text(
     path: &Path,
     text: &str,
     validate: impl FnOnce(&str) -> Result<(), String>,
-) -> Result<(), WavError> {
+) -> Result<(), Error> {
     let (dir, guard, mut file) = create_temp_for(path)?;
     let tmp = guard.path();
     let write = |file: &mut File| -> io::Result<()> {
@@ -120,8 +120,8 @@ pub fn write_text(
     let back = fs::read_to_string(tmp)
         .map_err(|e| io_error(format!("cannot read back {}", tmp.display()), e))?;
     validate(&back).map_err(|why| {
-        WavError::bad_file(
-            WavErrorKind::Corrupt,
+        Error::bad_file(
+            ErrorKind::Corrupt,
             format!("{} would not be valid: {why}", path.display()),
         )
     })?;
@@ -154,7 +154,7 @@ fn write_samples(file: File, samples: &[f32], options: &WavOptions) -> Result<()
     Ok(())
 }
 
-/// Either kind of failure while writing; both become [`WavErrorKind::Io`].
+/// Either kind of failure while writing; both become [`ErrorKind::Io`].
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum HoundOrIo {
     #[error(transparent)]
@@ -225,9 +225,9 @@ pub(crate) fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
-pub(crate) fn is_directory(path: &Path) -> WavError {
-    WavError::new(
-        WavErrorKind::IsDirectory,
+pub(crate) fn is_directory(path: &Path) -> Error {
+    Error::new(
+        ErrorKind::IsDirectory,
         format!(
             "cannot write {}: it is a directory; pass the path of a `.wav` file",
             path.display()
@@ -236,9 +236,9 @@ pub(crate) fn is_directory(path: &Path) -> WavError {
 }
 
 /// A write of `path` with no samples at all.
-pub(crate) fn no_samples(path: &Path) -> WavError {
-    WavError::new(
-        WavErrorKind::Empty,
+pub(crate) fn no_samples(path: &Path) -> Error {
+    Error::new(
+        ErrorKind::Empty,
         format!(
             "cannot write {}: no samples; synthesis produced no audio for this segment",
             path.display()
@@ -247,9 +247,9 @@ pub(crate) fn no_samples(path: &Path) -> WavError {
 }
 
 /// A write of `path` whose sample `index` (from the start of the file) is NaN or infinite.
-pub(crate) fn not_finite(path: &Path, index: usize) -> WavError {
-    WavError::new(
-        WavErrorKind::NonFinite { index },
+pub(crate) fn not_finite(path: &Path, index: usize) -> Error {
+    Error::new(
+        ErrorKind::NonFinite { index },
         format!(
             "cannot write {}: sample {index} is not finite; the synthesized audio is broken",
             path.display()
@@ -257,24 +257,24 @@ pub(crate) fn not_finite(path: &Path, index: usize) -> WavError {
     )
 }
 
-pub(crate) fn io_error(context: String, source: impl Into<HoundOrIo>) -> WavError {
+pub(crate) fn io_error(context: String, source: impl Into<HoundOrIo>) -> Error {
     match source.into() {
-        HoundOrIo::Io(e) => WavError::new(
-            WavErrorKind::Io,
+        HoundOrIo::Io(e) => Error::new(
+            ErrorKind::Io,
             format!("{context}: check that the directory exists, is writable and has free space"),
         )
         .with_source(e),
         HoundOrIo::Hound(e) => {
-            WavError::new(WavErrorKind::Io, format!("{context}: wav encoder failed")).with_source(e)
+            Error::new(ErrorKind::Io, format!("{context}: wav encoder failed")).with_source(e)
         }
     }
 }
 
 /// Rejects a sample rate of 0 for a write to `path`.
-pub(crate) fn check_sample_rate(path: &Path, options: &WavOptions) -> Result<(), WavError> {
+pub(crate) fn check_sample_rate(path: &Path, options: &WavOptions) -> Result<(), Error> {
     if options.sample_rate == 0 {
-        return Err(WavError::new(
-            WavErrorKind::InvalidSampleRate,
+        return Err(Error::new(
+            ErrorKind::InvalidSampleRate,
             format!(
                 "cannot write {}: sample rate is 0; use {SAMPLE_RATE} for Kokoro audio",
                 path.display()
@@ -299,7 +299,7 @@ pub(crate) fn hound_spec(options: &WavOptions) -> hound::WavSpec {
 
 /// Checks `path` as an output path ([`prepare`]) and opens a uniquely named temporary file next
 /// to it, guarded so that it is removed unless the caller disarms the guard after the rename.
-pub(crate) fn create_temp_for(path: &Path) -> Result<(PathBuf, TempGuard, File), WavError> {
+pub(crate) fn create_temp_for(path: &Path) -> Result<(PathBuf, TempGuard, File), Error> {
     let (dir, file_name) = prepare(path)?;
     let (tmp_path, file) = create_temp(&dir, &file_name).map_err(|e| {
         io_error(
@@ -313,13 +313,13 @@ pub(crate) fn create_temp_for(path: &Path) -> Result<(PathBuf, TempGuard, File),
 /// Checks `path` as an output path and creates its parent directory; returns that directory and
 /// the file name. Stale temporary files in that directory are removed first
 /// ([`remove_stale_temp_files`](crate::remove_stale_temp_files)).
-pub(crate) fn prepare(path: &Path) -> Result<(PathBuf, String), WavError> {
+pub(crate) fn prepare(path: &Path) -> Result<(PathBuf, String), Error> {
     if path.is_dir() {
         return Err(is_directory(path));
     }
     let Some(file_name) = path.file_name() else {
-        return Err(WavError::new(
-            WavErrorKind::InvalidPath,
+        return Err(Error::new(
+            ErrorKind::InvalidPath,
             format!(
                 "cannot write {}: the path has no file name; pass a path ending in `name.wav`",
                 path.display()
@@ -344,7 +344,7 @@ pub(crate) fn prepare(path: &Path) -> Result<(PathBuf, String), WavError> {
 }
 
 /// Renames the finished temporary file `tmp` over `path` (same directory, so atomic).
-pub(crate) fn rename_into_place(tmp: &Path, path: &Path) -> Result<(), WavError> {
+pub(crate) fn rename_into_place(tmp: &Path, path: &Path) -> Result<(), Error> {
     fs::rename(tmp, path).map_err(|e| {
         if e.kind() == io::ErrorKind::IsADirectory || path.is_dir() {
             is_directory(path).with_source(e)

@@ -2,9 +2,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use wav_store::{
-    SampleFormat, WavErrorKind, WavOptions, read_wav, validate_wav, wav_duration, write_wav,
-};
+use wav_store::{SampleFormat, WavOptions, read_wav, validate_wav, wav_duration, write_wav};
 
 fn tone(len: usize, amp: f32) -> Vec<f32> {
     (0..len).map(|i| amp * (i as f32 * 0.05).sin()).collect()
@@ -96,18 +94,18 @@ fn failing_writes_keep_previous_file_byte_identical() {
     let mut bad = tone(100, 0.5);
     bad[42] = f32::NAN;
     let err = write_wav(&path, &bad, &WavOptions::default()).unwrap_err();
-    assert_eq!(err.kind(), WavErrorKind::NonFinite { index: 42 });
+    assert_eq!(err.kind(), wav_store::ErrorKind::NonFinite { index: 42 });
     assert!(err.to_string().contains("seg.wav"), "{err}");
 
     let err = write_wav(&path, &[], &WavOptions::default()).unwrap_err();
-    assert_eq!(err.kind(), WavErrorKind::Empty);
+    assert_eq!(err.kind(), wav_store::ErrorKind::Empty);
 
     let zero_rate = WavOptions {
         sample_rate: 0,
         ..WavOptions::default()
     };
     let err = write_wav(&path, &tone(10, 0.1), &zero_rate).unwrap_err();
-    assert_eq!(err.kind(), WavErrorKind::InvalidSampleRate);
+    assert_eq!(err.kind(), wav_store::ErrorKind::InvalidSampleRate);
 
     assert_eq!(fs::read(&path).unwrap(), before);
     assert_eq!(dir_entries(dir.path()), vec!["seg.wav"]);
@@ -120,13 +118,13 @@ fn directory_target_is_rejected_without_leftovers() {
     fs::create_dir(&target).unwrap();
     fs::write(target.join("keep.txt"), b"x").unwrap();
     let err = write_wav(&target, &tone(10, 0.1), &WavOptions::default()).unwrap_err();
-    assert_eq!(err.kind(), WavErrorKind::IsDirectory);
+    assert_eq!(err.kind(), wav_store::ErrorKind::IsDirectory);
     assert!(err.to_string().contains("seg.wav"), "{err}");
     assert_eq!(dir_entries(dir.path()), vec!["seg.wav"]);
     assert_eq!(dir_entries(&target), vec!["keep.txt"]);
 
     let err = validate_wav(&target).unwrap_err();
-    assert_eq!(err.kind(), WavErrorKind::IsDirectory);
+    assert_eq!(err.kind(), wav_store::ErrorKind::IsDirectory);
 }
 
 #[test]
@@ -142,7 +140,11 @@ fn truncated_files_are_rejected() {
             fs::write(&path, &full[..full.len() - cut]).unwrap();
             let err = validate_wav(&path).unwrap_err();
             assert!(err.is_corrupt(), "cut {cut}: {err}");
-            assert_eq!(err.kind(), WavErrorKind::Corrupt, "cut {cut}: {err}");
+            assert_eq!(
+                err.kind(),
+                wav_store::ErrorKind::Corrupt,
+                "cut {cut}: {err}"
+            );
             assert!(err.to_string().contains("seg.wav"), "{err}");
             assert!(read_wav(&path).is_err());
             assert!(wav_duration(&path).is_err());
@@ -156,7 +158,7 @@ fn garbage_is_rejected() {
     let path = dir.path().join("garbage.wav");
     fs::write(&path, b"this is definitely not a RIFF/WAVE file at all").unwrap();
     let err = validate_wav(&path).unwrap_err();
-    assert_eq!(err.kind(), WavErrorKind::Corrupt);
+    assert_eq!(err.kind(), wav_store::ErrorKind::Corrupt);
     assert!(err.is_corrupt() && !err.is_not_found());
     assert!(err.to_string().contains("garbage.wav"), "{err}");
 }
@@ -178,7 +180,7 @@ fn zero_length_file_is_rejected() {
     let path = dir.path().join("empty.wav");
     fs::write(&path, b"").unwrap();
     let err = validate_wav(&path).unwrap_err();
-    assert_eq!(err.kind(), WavErrorKind::Empty);
+    assert_eq!(err.kind(), wav_store::ErrorKind::Empty);
     assert!(err.is_corrupt());
 }
 
@@ -215,12 +217,12 @@ fn zero_frames_and_non_finite_files_are_rejected() {
 
     fs::write(&path, float_wav(&[])).unwrap();
     let err = validate_wav(&path).unwrap_err();
-    assert_eq!(err.kind(), WavErrorKind::Empty);
+    assert_eq!(err.kind(), wav_store::ErrorKind::Empty);
     assert!(err.is_corrupt());
 
     fs::write(&path, float_wav(&[0.1, 0.2, f32::INFINITY, 0.3])).unwrap();
     let err = validate_wav(&path).unwrap_err();
-    assert_eq!(err.kind(), WavErrorKind::NonFinite { index: 2 });
+    assert_eq!(err.kind(), wav_store::ErrorKind::NonFinite { index: 2 });
     assert!(err.is_corrupt());
 }
 

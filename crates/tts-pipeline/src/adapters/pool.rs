@@ -58,7 +58,7 @@ impl PoolSynthesizer {
     }
 }
 
-fn session_error(e: kokoro_session::SessionError) -> Error {
+fn session_error(e: kokoro_session::Error) -> Error {
     let kind = if e.is_runtime_missing() || e.is_runtime_incompatible() {
         ErrorKind::RuntimeMissing
     } else if e.is_model_missing() || e.is_model_corrupt() || e.is_unsupported_contract() {

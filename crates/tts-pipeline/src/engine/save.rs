@@ -14,9 +14,9 @@ const STREAM_BLOCK: usize = 16 * 1024;
 struct Spool(wav_store::SampleSpool);
 
 impl SampleSink for Spool {
-    type Error = wav_store::WavError;
+    type Error = wav_store::Error;
 
-    fn write(&mut self, samples: &[f32]) -> Result<(), wav_store::WavError> {
+    fn write(&mut self, samples: &[f32]) -> Result<(), wav_store::Error> {
         self.0.push(samples)
     }
 }
@@ -80,7 +80,7 @@ impl Engine {
 /// (parent directories are created): what [`Engine::save`] writes, for audio from anywhere (the
 /// Python module's `save_audio_wav`). Empty audio, a non-finite sample or a zero rate is a
 /// [`ErrorKind::Storage`](crate::ErrorKind::Storage) error whose [cause](Error::cause) is the
-/// `wav_store::WavError` saying which.
+/// `wav_store::Error` saying which.
 pub fn save_samples(
     output: &Path,
     samples: &[f32],
