@@ -18,6 +18,9 @@
 //! Python cannot drift apart. Every call that runs inference or touches files releases the GIL. Numpy arrays cross as raw native-endian bytes,
 //! converted by the small Python layer of the package, so the crate needs no numpy bindings.
 //!
+//! Log records: the engine's `tracing` events reach Python's `logging` under the logger
+//! `kokoro_engine` (`logs`: buffered, never taking the GIL on an engine thread).
+//!
 //! Errors follow the spec: `generate_audio` never raises for bad input or a missing model (it
 //! returns `{"success": False, "error": ...}`); `KokoroModelLoader.get_session` raises
 //! `FileNotFoundError` when the model is missing; `get_audio_duration` raises `FileNotFoundError`
@@ -34,6 +37,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
 use tts_pipeline::{Engine, EngineConfig, MediaLayout, Outcome};
+
+mod logs;
 
 /// What `configure()` set; `None`: the environment (`KOKORO_MODEL_DIR`, `MEDIA_ROOT`,
 /// `MEDIA_URL`) or the default.
@@ -213,6 +218,7 @@ fn generate_audio<'py>(
     } else {
         tracing::error!(error = ?outcome.error, "generate_audio failed");
     }
+    logs::flush(py);
     outcome_dict(py, &outcome)
 }
 
@@ -294,6 +300,7 @@ const SESSION_ATTR: &str = "_session";
 
 fn load_session(py: Python<'_>) -> PyResult<Py<Session>> {
     let loaded = py.detach(|| engine().and_then(|engine| engine.session().map(|_| engine)));
+    logs::flush(py);
     let engine = loaded.map_err(|e| engine_error(&e))?;
     let module = py.import("kokoro_engine._native")?;
     if let Ok(cached) = module.getattr(SESSION_ATTR)
@@ -416,7 +423,9 @@ fn configure<'py>(
 fn validate_voice_id(py: Python<'_>, voice_id: Option<&Bound<'_, PyAny>>) -> String {
     let voice = voice_id.map(|v| to_text(v).unwrap_or_default());
     let config = engine_config();
-    py.detach(move || Engine::resolve_voice_for(&config, voice.as_deref()).voice)
+    let valid = py.detach(move || Engine::resolve_voice_for(&config, voice.as_deref()).voice);
+    logs::flush(py);
+    valid
 }
 
 fn wav_error(e: &wav_store::Error) -> PyErr {
@@ -605,5 +614,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_save_wav_f32, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_f32, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_f64, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::_drain_logs, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::_drain_done, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::_flush_logs, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::_set_log_level, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::_log_level, m)?)?;
+    m.add_function(wrap_pyfunction!(logs::_emit_test_record, m)?)?;
+    m.add("_LOG_BRIDGE", logs::install())?;
+    m.add("_LOG_CAPACITY", logs::CAPACITY)?;
     Ok(())
 }

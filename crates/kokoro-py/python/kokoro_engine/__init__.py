@@ -14,6 +14,8 @@ StoryFlow's API for it:
 - construct_audio_path, construct_audio_url, validate_voice_id
 - configure(model_dir=..., media_root=..., media_url=...): explicit settings; otherwise the
   environment variables KOKORO_MODEL_DIR, MEDIA_ROOT and MEDIA_URL are used.
+- the engine's log records reach Python's logging under the logger "kokoro_engine"
+  (children per Rust module, e.g. "kokoro_engine.tts_pipeline.engine"), levels mapped
 
 The model directory holds the files of `cargo xtask fetch-model` (model, voices, config.json and
 the ONNX Runtime library). The GIL is released while audio is synthesized or files are read and
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import os
 
-from . import _native
+from . import _logs, _native
 from ._native import (
     DEFAULT_VOICE_ID,
     MAX_SPEED,
@@ -60,6 +62,9 @@ __all__ = [
     "validate_audio_file",
     "validate_voice_id",
 ]
+
+# The engine's log records reach `logging` under the logger "kokoro_engine" (see _logs).
+_logs.start()
 
 
 def normalize_audio(audio_array, target_db: float = -1.0):
