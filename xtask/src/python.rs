@@ -14,8 +14,14 @@ use anyhow::{Context, Result, bail};
 use crate::process::{run, show};
 use crate::target_dir;
 
-/// What the test venv needs from PyPI.
-const TEST_REQUIREMENTS: [&str; 3] = ["maturin>=1.9.4,<2", "pytest>=7", "numpy>=1.22"];
+/// What the test venv needs from PyPI (celery and redis: the extra `kokoro_engine[celery]`).
+const TEST_REQUIREMENTS: [&str; 5] = [
+    "maturin>=1.9.4,<2",
+    "pytest>=7",
+    "numpy>=1.22",
+    "celery>=5.3,<6",
+    "redis>=4.5",
+];
 /// The reference implementation the benchmark compares with, in a venv of its own.
 const KOKORO_ONNX: &str = "kokoro-onnx==0.6.1";
 
@@ -115,10 +121,57 @@ fn model_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("models"))
 }
 
+/// `redis-server` for the Celery tests (`tests/test_celery.py` starts its own on a free port):
+/// installed from Debian's packages when it is missing and this runs as root with apt-get
+/// (as `.ci/run` does); otherwise the tests say so and skip (fail under `require`).
+fn ensure_redis_server() {
+    let found = |cmd: &str| {
+        Command::new(cmd)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if found("redis-server") {
+        return;
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !root || !found("apt-get") {
+        eprintln!(
+            "xtask: no redis-server (Debian: apt-get install redis-server): the Celery tests cannot run"
+        );
+        return;
+    }
+    let install = || {
+        run(Command::new("apt-get")
+            .args([
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                "redis-server",
+            ])
+            .env("DEBIAN_FRONTEND", "noninteractive"))
+    };
+    let installed = install().or_else(|_| {
+        run(Command::new("apt-get").args(["update", "-q"]))?;
+        install()
+    });
+    if let Err(e) = installed {
+        eprintln!("xtask: cannot install redis-server: {e:#}");
+    }
+}
+
 /// Builds the wheel (dev profile) into `target/py-venv`, installs it and runs the pytest suite of
-/// `crates/kokoro-py/tests`; `require_model` sets `KOKORO_REQUIRE_MODEL=1`. Prints pytest's
-/// summary line; a failed or empty run is an error.
+/// `crates/kokoro-py/tests`; `require_model` sets `KOKORO_REQUIRE_MODEL=1` and
+/// `KOKORO_REQUIRE_REDIS=1` (the Celery tests fail instead of skipping without redis-server).
+/// Prints pytest's summary line; a failed or empty run is an error.
 pub fn test(root: &Path, require_model: bool) -> Result<()> {
+    ensure_redis_server();
     let python = venv(&target_dir(root).join("py-venv"), &TEST_REQUIREMENTS)?;
     build_and_install(root, &python, false)?;
     let mut cmd = Command::new(&python);
@@ -128,7 +181,8 @@ pub fn test(root: &Path, require_model: bool) -> Result<()> {
         .current_dir(target_dir(root))
         .stdout(Stdio::piped());
     if require_model {
-        cmd.env("KOKORO_REQUIRE_MODEL", "1");
+        cmd.env("KOKORO_REQUIRE_MODEL", "1")
+            .env("KOKORO_REQUIRE_REDIS", "1");
     }
     let shown = show(&cmd);
     eprintln!("xtask: $ {shown}");

@@ -19,7 +19,8 @@
 //! converted by the small Python layer of the package, so the crate needs no numpy bindings.
 //!
 //! Log records: the engine's `tracing` events reach Python's `logging` under the logger
-//! `kokoro_engine` (`logs`: buffered, never taking the GIL on an engine thread).
+//! `kokoro_engine` (`logs`: buffered, never taking the GIL on an engine thread). `segment` is
+//! what the Celery tasks of `kokoro_engine.celery` call.
 //!
 //! Errors follow the spec: `generate_audio` never raises for bad input or a missing model (it
 //! returns `{"success": False, "error": ...}`); `KokoroModelLoader.get_session` raises
@@ -39,6 +40,7 @@ use pyo3::types::{PyBytes, PyDict, PyList};
 use tts_pipeline::{Engine, EngineConfig, MediaLayout, Outcome};
 
 mod logs;
+mod segment;
 
 /// What `configure()` set; `None`: the environment (`KOKORO_MODEL_DIR`, `MEDIA_ROOT`,
 /// `MEDIA_URL`) or the default.
@@ -614,6 +616,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_save_wav_f32, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_f32, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_f64, m)?)?;
+    m.add_function(wrap_pyfunction!(segment::_generate_segment, m)?)?;
+    m.add_function(wrap_pyfunction!(segment::_open_engine, m)?)?;
     m.add_function(wrap_pyfunction!(logs::_drain_logs, m)?)?;
     m.add_function(wrap_pyfunction!(logs::_drain_done, m)?)?;
     m.add_function(wrap_pyfunction!(logs::_flush_logs, m)?)?;

@@ -16,6 +16,8 @@ StoryFlow's API for it:
   environment variables KOKORO_MODEL_DIR, MEDIA_ROOT and MEDIA_URL are used.
 - the engine's log records reach Python's logging under the logger "kokoro_engine"
   (children per Rust module, e.g. "kokoro_engine.tts_pipeline.engine"), levels mapped
+- kokoro_engine.celery (extra kokoro_engine[celery]): the Celery tasks narrate_segment and
+  narrate_project, and a ready app for `celery -A kokoro_engine.celery worker`
 
 The model directory holds the files of `cargo xtask fetch-model` (model, voices, config.json and
 the ONNX Runtime library). The GIL is released while audio is synthesized or files are read and
