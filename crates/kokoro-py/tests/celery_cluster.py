@@ -21,9 +21,9 @@ from celery import Celery
 from kokoro_engine.celery import celery_config
 
 REDIS_SERVER = shutil.which("redis-server")
-RECEIVED = re.compile(r"Task kokoro_engine\.narrate_segment\[([0-9a-f-]+)\] received")
+RECEIVED = re.compile(r"Task kokoro_engine\.narrate_segment\[([^\]]+)\] received")
 FINISHED = re.compile(
-    r"Task kokoro_engine\.narrate_segment\[([0-9a-f-]+)\] (?:succeeded|retry|failed|raised)"
+    r"Task kokoro_engine\.narrate_segment\[([^\]]+)\] (?:succeeded|retry|failed|raised)"
 )
 
 

@@ -58,7 +58,8 @@ print(app.conf.broker_url, app.conf.task_acks_late, sorted(t for t in app.tasks 
     assert out.stdout.split() == [
         "redis://example:6390/4",
         "True",
-        "['kokoro_engine.narrate_project',",
+        "['kokoro_engine.gather_project',",
+        "'kokoro_engine.narrate_project',",
         "'kokoro_engine.narrate_segment']",
     ]
 

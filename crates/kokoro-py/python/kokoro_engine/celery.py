@@ -10,10 +10,11 @@ module is imported (``app.conf.include = ["kokoro_engine.celery"]``, or an impor
   "voice"}`` or ``{"segment_id", "success": False, "error", "retryable"}``;
 - ``narrate_project(project_id, segments)`` fans out one ``narrate_segment`` per segment (each a
   dict with ``segment_id``, ``text``, ``voice_id``, ``speed``) and its result is the list of their
-  outcomes in the request's order. It never waits inside a worker: the task replaces itself by a
-  chord of the segment tasks (the group's results gathered by Celery's ``accumulate``), so a busy
-  worker cannot deadlock on its own subtasks. This needs a result backend that supports chords
-  (Redis does).
+  outcomes in the request's order. It never waits inside a worker: the task replaces itself by
+  ``gather_project``, which checks the segments' results every second (a retry with a countdown,
+  holding no worker thread in between), so a busy pool cannot deadlock on its own subtasks; and
+  it sends again any segment that made no progress for the visibility timeout. It needs a result
+  backend (Redis).
 
 A standalone worker uses the ready ``app`` of this module, configured from the environment
 (``CELERY_BROKER_URL`` and ``CELERY_RESULT_BACKEND``, default ``redis://127.0.0.1:6379/0``;
@@ -44,18 +45,21 @@ import logging
 import os
 import random
 import threading
+import time
 from typing import Any
 
-from celery import Celery, group, shared_task
+from celery import Celery, shared_task
 from celery.signals import worker_process_init, worker_ready
 
 from . import DEFAULT_VOICE_ID, _native
 
 __all__ = [
     "DEFAULT_BROKER_URL",
+    "GATHER_POLL_S",
     "MAX_RETRIES",
     "app",
     "celery_config",
+    "gather_project",
     "narrate_project",
     "narrate_segment",
     "open_engine",
@@ -72,6 +76,11 @@ MAX_RETRIES = 3
 RETRY_BACKOFF_S = 1.0
 #: No retry waits longer than this many seconds.
 RETRY_BACKOFF_MAX_S = 30.0
+
+#: How often ``gather_project`` looks at a project's results (seconds).
+GATHER_POLL_S = 1.0
+#: Kombu's visibility timeout for Redis when the configuration names none (seconds).
+DEFAULT_VISIBILITY_S = 3600.0
 
 #: The task options that make delivery at-least-once (also set app-wide on ``app``).
 _DELIVERY = {"acks_late": True, "reject_on_worker_lost": True}
@@ -186,15 +195,43 @@ def _segment_signature(project_id: Any, segment: Any):
     )
 
 
+def _send_segments(project_id, segments, task_ids, which) -> None:
+    for i in which:
+        _segment_signature(project_id, segments[i]).apply_async(task_id=task_ids[i])
+
+
+def _stall_s(app) -> float:
+    """How long a project may make no progress before its unfinished segments are sent again:
+    the broker's visibility timeout, after which a dead worker's messages come back too."""
+    options = app.conf.broker_transport_options or {}
+    try:
+        return float(options.get("visibility_timeout", DEFAULT_VISIBILITY_S))
+    except (TypeError, ValueError):
+        return DEFAULT_VISIBILITY_S
+
+
+def _outcome_of(result, segment) -> dict:
+    if result.successful() and isinstance(result.result, dict):
+        return result.result
+    sid = segment.get("segment_id") if isinstance(segment, dict) else None
+    return {
+        "segment_id": str(sid),
+        "success": False,
+        "error": f"the segment's task failed: {result.result!r}",
+        "retryable": True,
+    }
+
+
 @shared_task(bind=True, name="kokoro_engine.narrate_project", **_DELIVERY)
 def narrate_project(self, project_id, segments):
     """Narrate every segment of a project; the result is the list of their outcomes, in order.
 
     ``segments`` is a list of dicts with ``segment_id``, ``text``, ``voice_id`` and ``speed``.
-    One ``narrate_segment`` task per segment runs on whichever worker is free; this task replaces
-    itself by their chord, so that no worker thread waits for other tasks (which could deadlock
-    a fully busy worker pool). Called directly (not through a worker) it runs the segments one
-    after the other in this process.
+    One ``narrate_segment`` task per segment runs on whichever worker is free; this task then
+    replaces itself by ``gather_project``, which looks at their results every ``GATHER_POLL_S``
+    seconds without holding a worker thread in between (a task that waited for its subtasks
+    could deadlock a fully busy pool), and returns their outcomes as this task's result. Called
+    directly (not through a worker) it runs the segments one after the other in this process.
     """
     segments = list(segments or [])
     if self.request.called_directly:
@@ -204,7 +241,45 @@ def narrate_project(self, project_id, segments):
         ]
     if not segments:
         return []
-    return self.replace(group(_segment_signature(project_id, s) for s in segments))
+    # Ids derived from this task's: a redelivered narrate_project sends the same tasks again.
+    task_ids = [f"{self.request.id}.{i}" for i in range(len(segments))]
+    _send_segments(project_id, segments, task_ids, range(len(segments)))
+    return self.replace(gather_project.si(project_id, segments, task_ids))
+
+
+@shared_task(bind=True, name="kokoro_engine.gather_project", max_retries=None, **_DELIVERY)
+def gather_project(self, project_id, segments, task_ids, done=0, since=None):
+    """The outcomes of a project's segment tasks, in order, once all have one (the result of the
+    ``narrate_project`` it replaced). Until then it is retried every ``GATHER_POLL_S`` seconds.
+    When no segment finished for the broker's visibility timeout, the unfinished ones are sent
+    again under the same ids: a message lost by the broker (Kombu's Redis transport can lose one
+    popped at the instant Redis goes down) costs a delay, not the project; a duplicate run is
+    harmless."""
+    now = time.time()
+    since = now if since is None else since
+    results = [self.app.AsyncResult(t) for t in task_ids]
+    ready = [r.ready() for r in results]
+    finished = sum(ready)
+    if finished == len(results):
+        return [_outcome_of(r, s) for r, s in zip(results, segments)]
+    if finished > done:
+        since = now
+    elif now - since > _stall_s(self.app):
+        missing = [i for i, ok in enumerate(ready) if not ok]
+        logger.warning(
+            "narrate_project %s: no segment finished for %.0f s; sending %d unfinished again",
+            project_id,
+            now - since,
+            len(missing),
+        )
+        _send_segments(project_id, segments, task_ids, missing)
+        since = now
+    raise self.retry(
+        args=[project_id, segments, task_ids],
+        kwargs={"done": finished, "since": since},
+        countdown=GATHER_POLL_S,
+        max_retries=None,
+    )
 
 
 def open_engine() -> bool:
