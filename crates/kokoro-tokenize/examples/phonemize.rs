@@ -9,12 +9,14 @@
 //! `--lines FILE` prints the phonemes of each non-empty line of FILE, one line each (what
 //! `scripts/eval_pronunciation.sh` compares with misaki's reference). `--lexicon FILE` loads a
 //! user lexicon; `--no-espeak` uses only the built-in fallback. `--dialect us|gb` (default `us`):
-//! American or British English (the dialect of the `a*` or the `b*` voices).
+//! American or British English (the dialect of the `a*` or the `b*` voices). `--lang CODE`
+//! (`es`, `fr-fr`, `it`, `pt-br`, `hi`, `zh`, `ja`, `en-us`, `en-gb`) reads another language
+//! instead (`cargo run -p kokoro-tokenize --example phonemize -- --lang es "¿Qué tal?"`).
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use kokoro_tokenize::{Dialect, Tokenizer, TokenizerOptions, Vocab};
+use kokoro_tokenize::{Dialect, Language, Tokenizer, TokenizerOptions, Vocab};
 
 fn take_option(args: &mut Vec<String>, name: &str) -> Option<String> {
     let at = args.iter().position(|a| a == name)?;
@@ -38,6 +40,17 @@ fn main() -> ExitCode {
         Some("gb") => Dialect::Gb,
         Some(other) => {
             eprintln!("error: --dialect {other}: expected `us` or `gb`");
+            return ExitCode::FAILURE;
+        }
+    };
+    let language = match take_option(&mut args, "--lang").map(|code| code.parse::<Language>()) {
+        None => match dialect {
+            Dialect::Gb => Language::EnglishGb,
+            _ => Language::EnglishUs,
+        },
+        Some(Ok(language)) => language,
+        Some(Err(err)) => {
+            eprintln!("error: --lang: {err}");
             return ExitCode::FAILURE;
         }
     };
@@ -67,7 +80,7 @@ fn main() -> ExitCode {
             }
         };
         for line in content.lines().filter(|l| !l.trim().is_empty()) {
-            match tokenizer.phonemize(line.trim(), dialect) {
+            match tokenizer.phonemize_in(line.trim(), language) {
                 Ok(p) => println!("{p}"),
                 Err(err) => {
                     eprintln!("error on {line:?}: {err}");
@@ -80,11 +93,11 @@ fn main() -> ExitCode {
 
     // The first call builds misaki's G2P for the dialect; time it separately.
     let started = Instant::now();
-    let _ = tokenizer.phonemize("warm up", dialect);
-    println!("{dialect:?}: G2P ready in {:?}", started.elapsed());
+    let _ = tokenizer.phonemize_in("warm up", language);
+    println!("{language}: front end ready in {:?}", started.elapsed());
 
     let started = Instant::now();
-    match tokenizer.tokenize(&text, dialect) {
+    match tokenizer.tokenize_in(&text, language) {
         Ok(pieces) => {
             println!("{} piece(s) in {:?}", pieces.len(), started.elapsed());
             for (i, piece) in pieces.iter().enumerate() {

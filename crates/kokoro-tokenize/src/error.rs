@@ -17,6 +17,12 @@ pub enum ErrorKind {
     InvalidVocab,
     /// A user lexicon could not be read or holds a malformed line.
     Lexicon,
+    /// The text holds letters of a script the request's language cannot read (Japanese kana
+    /// for an English voice, mixed-script text).
+    WrongScript,
+    /// The request's language has no front end here (espeak-ng not installed, or a language
+    /// without a front end in this build).
+    LanguageUnavailable,
 }
 
 /// The error type of `kokoro-tokenize`.
@@ -50,6 +56,10 @@ pub(crate) enum Repr {
         #[source]
         source: Option<Box<dyn StdError + Send + Sync>>,
     },
+    #[error("{0}")]
+    WrongScript(String),
+    #[error("{0}")]
+    LanguageUnavailable(String),
 }
 
 impl Error {
@@ -61,6 +71,8 @@ impl Error {
             Repr::Phonemizer { .. } => ErrorKind::Phonemizer,
             Repr::InvalidVocab(_) => ErrorKind::InvalidVocab,
             Repr::Lexicon { .. } => ErrorKind::Lexicon,
+            Repr::WrongScript(_) => ErrorKind::WrongScript,
+            Repr::LanguageUnavailable(_) => ErrorKind::LanguageUnavailable,
         }
     }
 
@@ -87,6 +99,27 @@ impl Error {
     /// True when a user lexicon could not be loaded.
     pub fn is_lexicon(&self) -> bool {
         self.kind() == ErrorKind::Lexicon
+    }
+
+    /// True when the text is written in a script the language cannot read.
+    pub fn is_wrong_script(&self) -> bool {
+        self.kind() == ErrorKind::WrongScript
+    }
+
+    /// True when the language has no front end here.
+    pub fn is_language_unavailable(&self) -> bool {
+        self.kind() == ErrorKind::LanguageUnavailable
+    }
+
+    /// A language without a front end here, for implementors of
+    /// [`crate::lang::LanguageFrontend`] factories. `message` should be lowercase, name the
+    /// language and say what to do.
+    pub fn language_unavailable(message: impl Into<String>) -> Self {
+        Repr::LanguageUnavailable(message.into()).into()
+    }
+
+    pub(crate) fn wrong_script(message: impl Into<String>) -> Self {
+        Repr::WrongScript(message.into()).into()
     }
 
     /// A phonemizer failure, for implementors of [`crate::Phonemizer`].
@@ -161,6 +194,11 @@ mod tests {
             (Error::phonemizer("boom"), ErrorKind::Phonemizer),
             (Error::invalid_vocab("bad"), ErrorKind::InvalidVocab),
             (Error::lexicon("bad line"), ErrorKind::Lexicon),
+            (Error::wrong_script("kana"), ErrorKind::WrongScript),
+            (
+                Error::language_unavailable("no espeak-ng"),
+                ErrorKind::LanguageUnavailable,
+            ),
         ];
         for (err, kind) in cases {
             assert_eq!(err.kind(), kind);
@@ -169,6 +207,11 @@ mod tests {
             assert_eq!(err.is_phonemizer(), kind == ErrorKind::Phonemizer);
             assert_eq!(err.is_invalid_vocab(), kind == ErrorKind::InvalidVocab);
             assert_eq!(err.is_lexicon(), kind == ErrorKind::Lexicon);
+            assert_eq!(err.is_wrong_script(), kind == ErrorKind::WrongScript);
+            assert_eq!(
+                err.is_language_unavailable(),
+                kind == ErrorKind::LanguageUnavailable
+            );
             let msg = err.to_string();
             assert!(msg.starts_with(|c: char| c.is_lowercase()), "{msg}");
         }

@@ -19,27 +19,30 @@ pub const ESPEAK_PROGRAM: &str = "espeak-ng";
 pub fn espeak_version() -> Option<&'static str> {
     static VERSION: OnceLock<Option<String>> = OnceLock::new();
     VERSION
-        .get_or_init(|| {
-            let output = Command::new(ESPEAK_PROGRAM)
-                .arg("--version")
-                .stdin(Stdio::null())
-                .stderr(Stdio::null())
-                .output()
-                .ok()?;
-            if !output.status.success() {
-                return None;
-            }
-            let text = String::from_utf8_lossy(&output.stdout);
-            let line = text.lines().next().unwrap_or("");
-            // "eSpeak NG text-to-speech: 1.51  Data at: ..." -> "eSpeak NG text-to-speech: 1.51"
-            let line = line.split("  ").next().unwrap_or(line).trim().to_owned();
-            Some(if line.is_empty() {
-                ESPEAK_PROGRAM.to_owned()
-            } else {
-                line
-            })
-        })
+        .get_or_init(|| program_version(ESPEAK_PROGRAM))
         .as_deref()
+}
+
+/// The version line of `PROGRAM --version` for an espeak-ng program, when it runs (not cached).
+pub(crate) fn program_version(program: &str) -> Option<String> {
+    let output = Command::new(program)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text.lines().next().unwrap_or("");
+    // "eSpeak NG text-to-speech: 1.51  Data at: ..." -> "eSpeak NG text-to-speech: 1.51"
+    let line = line.split("  ").next().unwrap_or(line).trim().to_owned();
+    Some(if line.is_empty() {
+        program.to_owned()
+    } else {
+        line
+    })
 }
 
 /// espeak-ng run as a separate program (`espeak-ng -q --ipa -v en-us`), its IPA mapped to

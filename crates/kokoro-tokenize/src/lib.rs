@@ -42,6 +42,7 @@
 mod context;
 mod error;
 mod fallback;
+pub mod lang;
 mod lexicon;
 mod markup;
 mod normalize;
@@ -57,6 +58,7 @@ pub use error::{Error, ErrorKind};
 pub use fallback::{
     ESPEAK_PROGRAM, EspeakFallback, FallbackChain, LetterToSound, espeak_to_misaki, espeak_version,
 };
+pub use lang::{Language, LanguageFrontend};
 pub use lexicon::UserLexicon;
 pub use normalize::normalize;
 pub use phonemizer::{

@@ -14,16 +14,47 @@ const ABBREVIATIONS: &[&str] = &[
 
 /// Characters that may follow a terminator and still belong to its sentence.
 fn is_closer(c: char) -> bool {
-    matches!(c, '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '*' | '_')
+    matches!(
+        c,
+        '"' | '\'' | '”' | '’' | ')' | ']' | '»' | '*' | '_' | '」' | '』' | '）' | '】' | '》'
+    )
 }
 
 /// Characters that may open a sentence before its first word.
 fn is_opener(c: char) -> bool {
-    matches!(c, '"' | '\'' | '“' | '‘' | '(' | '[' | '«' | '*' | '_')
+    matches!(
+        c,
+        '"' | '\''
+            | '“'
+            | '‘'
+            | '('
+            | '['
+            | '«'
+            | '*'
+            | '_'
+            | '¿'
+            | '¡'
+            | '「'
+            | '『'
+            | '（'
+            | '【'
+            | '《'
+    )
 }
 
 fn is_terminator(c: char) -> bool {
-    matches!(c, '.' | '!' | '?' | '…')
+    matches!(c, '.' | '!' | '?' | '…') || is_full_stop(c)
+}
+
+/// Sentence ends of scripts written without spaces (Chinese and Japanese `。！？．`) and the
+/// Devanagari danda (`।`, `॥`): they end a sentence whatever follows them.
+fn is_full_stop(c: char) -> bool {
+    matches!(c, '。' | '！' | '？' | '．' | '।' | '॥')
+}
+
+/// Clause breaks of Chinese and Japanese (`，、；：`): they break whatever follows them.
+fn is_full_clause_break(c: char) -> bool {
+    matches!(c, '，' | '、' | '；' | '：')
 }
 
 fn is_dash(c: char) -> bool {
@@ -123,7 +154,10 @@ pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
             .find(|n| !n.is_whitespace() && !is_opener(*n));
         let continues = next_word.is_some_and(char::is_lowercase);
         let abbreviation = run_len == 1 && c == '.' && is_abbreviation(text, byte);
-        if followed_by_space && !continues && !abbreviation {
+        let full_stop = chars
+            .get(i..j)
+            .is_some_and(|run| run.iter().any(|(_, t)| is_full_stop(*t)));
+        if full_stop || (followed_by_space && !continues && !abbreviation) {
             push_trimmed(text, start..end, &mut out);
             start = end;
         }
@@ -146,7 +180,10 @@ pub(crate) fn clauses(text: &str) -> Vec<Range<usize>> {
     while let Some(&(byte, c)) = chars.get(i) {
         let prev_space = i == 0 || chars.get(i - 1).is_some_and(|(_, p)| p.is_whitespace());
         let breaks = !inside(&spans, byte)
-            && (matches!(c, ',' | ';' | ':') || is_dash(c) || (c == '-' && prev_space));
+            && (matches!(c, ',' | ';' | ':')
+                || is_full_clause_break(c)
+                || is_dash(c)
+                || (c == '-' && prev_space));
         if !breaks {
             i += 1;
             continue;
@@ -160,7 +197,7 @@ pub(crate) fn clauses(text: &str) -> Vec<Range<usize>> {
         }
         let next_space = chars.get(j).is_none_or(|(_, n)| n.is_whitespace());
         // `,;:` and a hyphen need a space after them ("3,000", "6:15", "well-known" stay whole).
-        if is_dash(c) || next_space {
+        if is_dash(c) || is_full_clause_break(c) || next_space {
             push_trimmed(text, start..byte_at(j), &mut out);
             start = byte_at(j);
         }
@@ -273,6 +310,36 @@ mod tests {
                 "very well-known --",
                 "done",
             ]
+        );
+    }
+
+    #[test]
+    fn chinese_and_japanese_sentences_end_at_full_stops_and_clauses_at_full_commas() {
+        let text = "你好。今天天气很好！你去哪里？「走吧。」他说，我们走、好的；";
+        assert_eq!(
+            texts(text, &sentences(text)),
+            vec![
+                "你好。",
+                "今天天气很好！",
+                "你去哪里？",
+                "「走吧。」",
+                "他说，我们走、好的；"
+            ]
+        );
+        let clause = "他说，我们走、好的；然后：走";
+        assert_eq!(
+            texts(clause, &clauses(clause)),
+            vec!["他说，", "我们走、", "好的；", "然后：", "走"]
+        );
+        let hindi = "मेरा नाम ओमेगा है। आप कैसे हैं?";
+        assert_eq!(
+            texts(hindi, &sentences(hindi)),
+            vec!["मेरा नाम ओमेगा है।", "आप कैसे हैं?"]
+        );
+        let spanish = "Hola. ¿Cómo estás? ¡Muy bien!";
+        assert_eq!(
+            texts(spanish, &sentences(spanish)),
+            vec!["Hola.", "¿Cómo estás?", "¡Muy bien!"]
         );
     }
 

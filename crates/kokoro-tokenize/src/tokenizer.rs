@@ -4,6 +4,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
 
+use crate::lang::{Frontends, Language, LanguageFrontend};
 use crate::split;
 use crate::words::{self, Predictions, WordSpan};
 use crate::{Dialect, Error, MisakiPhonemizer, Phonemizer, UserLexicon, Vocab};
@@ -87,6 +88,7 @@ pub struct Piece {
 pub struct Tokenizer {
     phonemizer: Box<dyn Phonemizer>,
     vocab: Vocab,
+    languages: Frontends,
 }
 
 impl fmt::Debug for Tokenizer {
@@ -94,6 +96,56 @@ impl fmt::Debug for Tokenizer {
         f.debug_struct("Tokenizer")
             .field("vocab", &self.vocab.version())
             .finish_non_exhaustive()
+    }
+}
+
+/// Which phonemizer reads a text: the tokenizer's own (English, in a dialect) or a language
+/// front end.
+#[derive(Clone, Copy)]
+enum G2p<'a> {
+    English(Dialect),
+    Other(Language, &'a dyn LanguageFrontend),
+}
+
+/// `text` cut into runs of Latin words (letters, with the spaces, apostrophes and hyphens
+/// between them: misaki's `[A-Za-z '-]*[A-Za-z][A-Za-z '-]*`) and runs of anything else, in
+/// order; `true` marks a Latin run.
+fn latin_runs(text: &str) -> Vec<(bool, &str)> {
+    let mut runs: Vec<(bool, &str)> = Vec::new();
+    let mut start = 0;
+    let mut latin = None;
+    let joiner = |c: char| matches!(c, ' ' | '\'' | '-');
+    for (at, c) in text.char_indices() {
+        let is_latin = if c.is_ascii_alphabetic() {
+            true
+        } else if joiner(c) {
+            // Inside a Latin run only when a letter follows before anything else.
+            latin == Some(true)
+                && text[at..]
+                    .chars()
+                    .find(|&n| !joiner(n))
+                    .is_some_and(|n| n.is_ascii_alphabetic())
+        } else {
+            false
+        };
+        if latin.is_some_and(|l| l != is_latin) {
+            runs.push((latin == Some(true), &text[start..at]));
+            start = at;
+        }
+        latin = Some(is_latin);
+    }
+    if let Some(l) = latin {
+        runs.push((l, &text[start..]));
+    }
+    runs
+}
+
+/// The English dialect of `language`, or `None` for the other languages.
+fn english_dialect(language: Language) -> Option<Dialect> {
+    match language {
+        Language::EnglishUs => Some(Dialect::Us),
+        Language::EnglishGb => Some(Dialect::Gb),
+        _ => None,
     }
 }
 
@@ -149,16 +201,25 @@ impl Tokenizer {
 
     /// One line saying how text becomes phonemes (phonemizer, fallback, lexicon, vocabulary).
     pub fn describe(&self) -> String {
-        format!(
+        let mut line = format!(
             "{}; vocab {:?}",
             self.phonemizer.describe(),
             self.vocab.version()
-        )
+        );
+        for other in self.languages.describe() {
+            line.push_str("; ");
+            line.push_str(&other);
+        }
+        line
     }
 
     /// A tokenizer using any phonemizer and `vocab`.
     pub fn with_phonemizer(phonemizer: Box<dyn Phonemizer>, vocab: Vocab) -> Self {
-        Self { phonemizer, vocab }
+        Self {
+            phonemizer,
+            vocab,
+            languages: Frontends::default(),
+        }
     }
 
     /// The vocabulary ids are drawn from.
@@ -172,7 +233,7 @@ impl Tokenizer {
         if text.trim().is_empty() {
             return Err(Error::empty_text());
         }
-        Ok(self.phonemes_of(text, dialect, true)?.0)
+        Ok(self.phonemes_of(text, G2p::English(dialect), true)?.0)
     }
 
     /// Splits `text` into [`Piece`]s of 1..=[`MAX_TOKENS`] ids each, in order.
@@ -185,7 +246,7 @@ impl Tokenizer {
     ///
     /// The pieces' [`Piece::words`] are left empty (see [`Self::tokenize_with_words`]).
     pub fn tokenize(&self, text: &str, dialect: Dialect) -> Result<Vec<Piece>, Error> {
-        self.split(text, dialect, false)
+        self.split(text, G2p::English(dialect), false)
     }
 
     /// [`Self::tokenize`], with each piece's [`Piece::words`]: which word of `text` (a byte
@@ -194,15 +255,125 @@ impl Tokenizer {
     /// Each word is phonemized once more on its own (cached per call) to align the text with
     /// the phonemes, so this costs about one more phonemization of the text.
     pub fn tokenize_with_words(&self, text: &str, dialect: Dialect) -> Result<Vec<Piece>, Error> {
-        self.split(text, dialect, true)
+        self.split(text, G2p::English(dialect), true)
     }
 
-    fn split(&self, text: &str, dialect: Dialect, words: bool) -> Result<Vec<Piece>, Error> {
+    /// [`Tokenizer::tokenize`] in any [`Language`]: English through this tokenizer's
+    /// phonemizer, the other languages through their front ends ([`crate::lang`], built on the
+    /// first request in each language).
+    ///
+    /// Errors, besides those of [`Tokenizer::tokenize`]: [`crate::ErrorKind::WrongScript`] when
+    /// the text holds letters of a script the language cannot read ([`crate::lang::check_script`]),
+    /// [`crate::ErrorKind::LanguageUnavailable`] when the language's front end cannot be built
+    /// here (espeak-ng not installed: the message says how to install it).
+    pub fn tokenize_in(&self, text: &str, language: Language) -> Result<Vec<Piece>, Error> {
+        self.split_in(text, language, false)
+    }
+
+    /// [`Tokenizer::tokenize_in`], with each piece's [`Piece::words`] (see
+    /// [`Tokenizer::tokenize_with_words`]).
+    pub fn tokenize_in_with_words(
+        &self,
+        text: &str,
+        language: Language,
+    ) -> Result<Vec<Piece>, Error> {
+        self.split_in(text, language, true)
+    }
+
+    fn split_in(&self, text: &str, language: Language, words: bool) -> Result<Vec<Piece>, Error> {
+        if text.trim().is_empty() {
+            return Err(Error::empty_text());
+        }
+        crate::lang::check_script(text, language)?;
+        match english_dialect(language) {
+            Some(dialect) => self.split(text, G2p::English(dialect), words),
+            None => {
+                let frontend = self.languages.get(language)?;
+                self.split(text, G2p::Other(language, frontend.as_ref()), words)
+            }
+        }
+    }
+
+    /// [`Tokenizer::phonemize`] in any [`Language`] (see [`Tokenizer::tokenize_in`]).
+    pub fn phonemize_in(&self, text: &str, language: Language) -> Result<String, Error> {
+        if text.trim().is_empty() {
+            return Err(Error::empty_text());
+        }
+        crate::lang::check_script(text, language)?;
+        match english_dialect(language) {
+            Some(dialect) => Ok(self.phonemes_of(text, G2p::English(dialect), true)?.0),
+            None => {
+                let frontend = self.languages.get(language)?;
+                Ok(self
+                    .phonemes_of(text, G2p::Other(language, frontend.as_ref()), true)?
+                    .0)
+            }
+        }
+    }
+
+    /// Reads `language` with `frontend` from now on (instead of the one [`crate::lang::frontend`]
+    /// builds). English is read by the tokenizer's phonemizer: a front end given for it is not
+    /// used.
+    pub fn with_language_frontend(
+        self,
+        language: Language,
+        frontend: Box<dyn LanguageFrontend>,
+    ) -> Self {
+        self.languages.set(language, frontend);
+        self
+    }
+
+    /// Builds `language`'s front end with `factory` on the first request in that language
+    /// (instead of [`crate::lang::frontend`]), so that a front end that needs files (a
+    /// dictionary under the model directory) is only loaded when that language is asked for. An
+    /// error from `factory` fails that request and is tried again on the next one.
+    pub fn with_language_factory(
+        mut self,
+        language: Language,
+        factory: impl Fn() -> Result<Box<dyn LanguageFrontend>, Error> + Send + Sync + 'static,
+    ) -> Self {
+        self.languages.set_factory(language, Box::new(factory));
+        self
+    }
+
+    /// Mandarin text whose runs of Latin words (`Python`, `OK`) are read by the English
+    /// phonemizer (American), the rest by the Mandarin front end, joined by spaces: misaki's
+    /// Mandarin front end for v1.1 does this; for v1.0 it passes the letters through, which the
+    /// model reads as symbols.
+    fn mandarin_with_english(
+        &self,
+        text: &str,
+        mandarin: &dyn LanguageFrontend,
+    ) -> Result<String, Error> {
+        if !text.chars().any(|c| c.is_ascii_alphabetic()) {
+            return mandarin.phonemize(text);
+        }
+        let mut out = String::new();
+        for (latin, run) in latin_runs(text) {
+            let phonemes = if latin {
+                self.phonemizer.phonemize(run, Dialect::Us)?
+            } else {
+                mandarin.phonemize(run)?
+            };
+            let phonemes = phonemes.trim();
+            if phonemes.is_empty() {
+                continue;
+            }
+            // A space between the runs, none before punctuation.
+            if !out.is_empty() && !phonemes.starts_with(|c: char| c.is_ascii_punctuation()) {
+                out.push(' ');
+            }
+            out.push_str(phonemes);
+        }
+        Ok(out)
+    }
+
+    fn split(&self, text: &str, g2p: G2p<'_>, words: bool) -> Result<Vec<Piece>, Error> {
         if text.trim().is_empty() {
             return Err(Error::empty_text());
         }
         let predict = move |word: &str| {
-            self.phonemes_of(word, dialect, false)
+            self.phonemes_of(word, g2p, false)
                 .map(|(p, _)| p)
                 .unwrap_or_default()
         };
@@ -212,7 +383,7 @@ impl Tokenizer {
             predictions: words.then(|| Predictions::new(Box::new(predict) as Predict<'_>)),
         };
         for range in split::sentences(text) {
-            self.sentence_pieces(range, dialect, &mut out)?;
+            self.sentence_pieces(range, g2p, &mut out)?;
         }
         match out.pieces.last_mut() {
             Some(last) => last.pause_after = Pause::None,
@@ -223,13 +394,14 @@ impl Tokenizer {
 
     /// Phonemizes `text` and keeps vocabulary symbols only, with runs of whitespace collapsed
     /// to one space. Returns the phonemes and their symbol count.
-    fn phonemes_of(
-        &self,
-        text: &str,
-        dialect: Dialect,
-        warn: bool,
-    ) -> Result<(String, usize), Error> {
-        let raw = self.phonemizer.phonemize(text, dialect)?;
+    fn phonemes_of(&self, text: &str, g2p: G2p<'_>, warn: bool) -> Result<(String, usize), Error> {
+        let raw = match g2p {
+            G2p::Other(Language::Mandarin, frontend) => {
+                self.mandarin_with_english(text, frontend)?
+            }
+            G2p::Other(_, frontend) => frontend.phonemize(text)?,
+            G2p::English(dialect) => self.phonemizer.phonemize(text, dialect)?,
+        };
         let mut kept = String::with_capacity(raw.len());
         let mut len = 0;
         let mut dropped = Vec::new();
@@ -273,11 +445,11 @@ impl Tokenizer {
     fn sentence_pieces(
         &self,
         sentence: Range<usize>,
-        dialect: Dialect,
+        g2p: G2p<'_>,
         out: &mut Out<'_>,
     ) -> Result<(), Error> {
         let source = out.text.get(sentence.clone()).unwrap_or_default();
-        let (phonemes, len) = self.phonemes_of(source, dialect, true)?;
+        let (phonemes, len) = self.phonemes_of(source, g2p, true)?;
         if !speakable(&phonemes) {
             tracing::debug!(sentence = ?source, "skipping a sentence with nothing speakable");
             return Ok(());
@@ -288,10 +460,10 @@ impl Tokenizer {
         }
         let clauses = offset(split::clauses(source), sentence.start);
         if clauses.len() > 1 {
-            self.pack(clauses, Pause::Clause, Pause::Sentence, dialect, out)
+            self.pack(clauses, Pause::Clause, Pause::Sentence, g2p, out)
         } else {
             let words = offset(split::words(source), sentence.start);
-            self.pack(words, Pause::Word, Pause::Sentence, dialect, out)
+            self.pack(words, Pause::Word, Pause::Sentence, g2p, out)
         }
     }
 
@@ -303,7 +475,7 @@ impl Tokenizer {
         parts: Vec<Range<usize>>,
         between: Pause,
         end: Pause,
-        dialect: Dialect,
+        g2p: G2p<'_>,
         out: &mut Out<'_>,
     ) -> Result<(), Error> {
         let count = parts.len();
@@ -313,7 +485,7 @@ impl Tokenizer {
         for (index, range) in parts.into_iter().enumerate() {
             let pause_after = if index + 1 == count { end } else { between };
             let part = out.text.get(range.clone()).unwrap_or_default();
-            let (phonemes, len) = self.phonemes_of(part, dialect, false)?;
+            let (phonemes, len) = self.phonemes_of(part, g2p, false)?;
             if !speakable(&phonemes) {
                 // Punctuation only: the pause it marks moves to what comes before it.
                 if let Some(previous) = group.last_mut() {
@@ -332,13 +504,13 @@ impl Tokenizer {
                 pause_after,
             };
             if !group.is_empty() && group_len + 1 + unit.len > MAX_TOKENS {
-                self.flush(std::mem::take(&mut group), dialect, out)?;
+                self.flush(std::mem::take(&mut group), g2p, out)?;
                 group_len = 0;
             }
             if unit.len > MAX_TOKENS {
                 if between == Pause::Clause {
                     let words = offset(split::words(part), unit.range.start);
-                    self.pack(words, Pause::Word, pause_after, dialect, out)?;
+                    self.pack(words, Pause::Word, pause_after, g2p, out)?;
                 } else {
                     self.push_chunks(unit.range, &unit.phonemes, pause_after, out);
                 }
@@ -347,12 +519,12 @@ impl Tokenizer {
             group_len += usize::from(!group.is_empty()) + unit.len;
             group.push(unit);
         }
-        self.flush(group, dialect, out)
+        self.flush(group, g2p, out)
     }
 
     /// Emits a group of units as one piece: the group re-phonemized as a whole (for context)
     /// when that still fits, else the units' phonemes joined by spaces (known to fit).
-    fn flush(&self, group: Vec<Unit>, dialect: Dialect, out: &mut Out<'_>) -> Result<(), Error> {
+    fn flush(&self, group: Vec<Unit>, g2p: G2p<'_>, out: &mut Out<'_>) -> Result<(), Error> {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             return Ok(());
         };
@@ -364,7 +536,7 @@ impl Tokenizer {
             return Ok(());
         }
         let source = out.text.get(range.clone()).unwrap_or_default();
-        let (whole, len) = self.phonemes_of(source, dialect, false)?;
+        let (whole, len) = self.phonemes_of(source, g2p, false)?;
         let phonemes = if (1..=MAX_TOKENS).contains(&len) && speakable(&whole) {
             whole
         } else {
@@ -684,6 +856,17 @@ mod tests {
         let pieces = t.tokenize("x", Dialect::Us).unwrap();
         assert_eq!(pieces.len(), 1);
         assert_eq!(pieces[0].phonemes, "hə ɡ wˈɜɹld !");
+    }
+
+    #[test]
+    fn latin_runs_keep_every_character_in_order() {
+        let text = "我喜欢 Python 和 rock 'n' roll-music，OK？";
+        let runs = latin_runs(text);
+        assert_eq!(runs.iter().map(|(_, r)| *r).collect::<String>(), text);
+        let latin: Vec<&str> = runs.iter().filter(|(l, _)| *l).map(|(_, r)| *r).collect();
+        assert_eq!(latin, ["Python", "rock 'n' roll-music", "OK"]);
+        assert_eq!(latin_runs("中文"), [(false, "中文")]);
+        assert!(latin_runs("").is_empty());
     }
 
     #[test]
