@@ -9,6 +9,7 @@
 
 mod bench;
 mod ci;
+mod espeak;
 mod fetch;
 mod fsutil;
 mod manifest;
@@ -244,6 +245,7 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
         )
     })?;
     steps.run("fetch-model", fetch_default)?;
+    steps.run("espeak-ng", espeak::ensure)?;
     // The workspace includes the vendored misaki-rs (`kokoro-misaki`): its tests run here too, on
     // the same build of its dependencies.
     steps.run("cargo test --workspace", || {
@@ -263,6 +265,7 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
 /// `cargo xtask test-integration`: the real-model integration tests.
 fn test_integration() -> Result<()> {
     fetch_default()?;
+    espeak::ensure()?;
     cargo(
         &[
             "test",
