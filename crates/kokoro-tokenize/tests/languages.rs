@@ -227,3 +227,15 @@ proptest! {
         prop_assert_eq!(hanzi(&source), hanzi(&text));
     }
 }
+
+#[test]
+fn latin_words_in_chinese_text_are_read_as_english() {
+    let t = tokenizer();
+    let english = t.phonemize_in("Python", Language::EnglishUs).unwrap();
+    let mixed = t
+        .phonemize_in("我喜欢Python，你呢？", Language::Mandarin)
+        .unwrap();
+    assert!(mixed.contains(&english), "{mixed} lacks {english}");
+    assert!(mixed.starts_with("wo↓ ɕi↓xwa→n "), "{mixed}");
+    assert!(mixed.ends_with(&format!("{english}, ni↓ nɤ?")), "{mixed}");
+}
