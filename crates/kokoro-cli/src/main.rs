@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use tts_pipeline::{
-    CaptionFormat, Engine, EngineConfig, MediaLayout, Outcome, ProjectRequest, Request,
+    CaptionFormat, Engine, EngineConfig, Language, MediaLayout, Outcome, ProjectRequest, Request,
     SegmentOptions,
 };
 
@@ -92,8 +92,12 @@ enum Command {
         /// Also write captions next to the WAV (`out.vtt` or `out.srt`; `captions_path`).
         #[arg(long, value_parser = caption_format)]
         captions: Option<CaptionFormat>,
+        /// The language of the text (en-us, en-gb, es, fr-fr, hi, it, ja, pt-br, zh; default:
+        /// the voice's, from its first letter).
+        #[arg(long)]
+        lang: Option<Language>,
     },
-    /// Narrate a project's segments (JSON: {project_id, segments: [{id, text, voice?, speed?}]}).
+    /// Narrate a project's segments (JSON: {project_id, segments: [{id, text, voice?, speed?, lang?}]}).
     Segments {
         /// The JSON file.
         file: PathBuf,
@@ -199,6 +203,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             phonemes,
             words,
             captions,
+            lang,
         } => {
             let text = match read_text(text, text_file)? {
                 Ok(text) => text,
@@ -224,6 +229,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .with_word_timings(words)
             .with_captions(captions);
             request.voice = voice;
+            request.lang = lang;
             Ok(say(&config, &request, &output))
         }
         Command::Segments {
@@ -302,7 +308,7 @@ fn segments(
         .with_context(|| format!("cannot read segments file {}", file.display()))?;
     let request: ProjectRequest = serde_json::from_str(&raw).with_context(|| {
         format!(
-            "{} is not a segments file: expected {{\"project_id\": ..., \"segments\": [{{\"id\", \"text\", \"voice\"?, \"speed\"?}}]}}",
+            "{} is not a segments file: expected {{\"project_id\": ..., \"segments\": [{{\"id\", \"text\", \"voice\"?, \"speed\"?, \"lang\"?}}]}}",
             file.display()
         )
     })?;
@@ -361,7 +367,8 @@ fn voices(config: &EngineConfig, json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&voices)?);
     } else {
         for v in &voices {
-            println!("{:<14} {:<22} {}", v.id, v.language, v.gender);
+            let lang = v.lang.as_deref().unwrap_or("-");
+            println!("{:<14} {:<6} {:<22} {}", v.id, lang, v.language, v.gender);
         }
         eprintln!("{} voices", voices.len());
     }

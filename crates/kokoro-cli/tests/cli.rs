@@ -173,3 +173,75 @@ fn say_segments_and_voices_on_the_real_model() {
     let voices = json_lines_pretty(&out);
     assert!(voices.as_array().unwrap().len() >= 7);
 }
+
+#[test]
+fn languages_on_the_command_line() {
+    let Some(models) = model_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("zh.wav");
+    // --lang overrides the voice's language; the outcome says what was spoken.
+    let out = kokoro(
+        &[
+            "say",
+            "你好。",
+            "--voice",
+            "af_bella",
+            "--lang",
+            "zh",
+            "-o",
+            wav.to_str().unwrap(),
+        ],
+        &models,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = &json_lines(&out)[0];
+    assert_eq!(v["success"], true);
+    assert_eq!(v["lang"], "zh");
+    // Japanese text with an English voice: a JSON failure that names the script and the fix.
+    let out = kokoro(
+        &[
+            "say",
+            "こんにちは。",
+            "--voice",
+            "af_bella",
+            "-o",
+            wav.to_str().unwrap(),
+        ],
+        &models,
+    );
+    assert!(!out.status.success());
+    let v = &json_lines(&out)[0];
+    assert_eq!(v["success"], false);
+    let error = v["error"].as_str().unwrap();
+    assert!(
+        error.contains("Japanese kana") && error.contains("--lang ja"),
+        "{error}"
+    );
+    // An unknown --lang is refused before anything runs, listing the codes.
+    let out = kokoro(&["say", "Hello.", "--lang", "klingon"], &models);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown language") && stderr.contains("pt-br"),
+        "{stderr}"
+    );
+    // `voices` shows each voice's language code.
+    let out = kokoro(&["voices", "--json"], &models);
+    for voice in json_lines_pretty(&out).as_array().unwrap() {
+        let id = voice["id"].as_str().unwrap();
+        let expected = tts_pipeline::Language::from_voice_id(id).map(|l| l.code());
+        assert_eq!(voice["lang"].as_str(), expected, "{voice}");
+    }
+    let out = kokoro(&["voices"], &models);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("ef_dora") && l.contains(" es ")),
+        "{table}"
+    );
+}

@@ -37,7 +37,7 @@ use pyo3::exceptions::{
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use tts_pipeline::{Engine, EngineConfig, MediaLayout, Outcome};
+use tts_pipeline::{Engine, EngineConfig, MediaLayout, Outcome, Request};
 
 mod logs;
 mod segment;
@@ -121,6 +121,7 @@ fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, 
         d.set_item("duration", outcome.duration)?;
         d.set_item("sample_rate", outcome.sample_rate)?;
         d.set_item("voice", outcome.voice.as_deref())?;
+        d.set_item("lang", outcome.lang.as_deref())?;
     } else {
         d.set_item("error", outcome.error.as_deref().unwrap_or("unknown error"))?;
     }
@@ -136,6 +137,10 @@ fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, 
 ///     speed: Speech speed multiplier (1.0 = normal), clamped to 0.5-2.0.
 ///     output_path: Where to save the .wav file (str or os.PathLike). Parent directories are
 ///         created; an existing file is overwritten atomically.
+///     lang: The language of the text: "en-us", "en-gb", "es", "fr-fr", "hi", "it", "ja",
+///         "pt-br" or "zh" ("en", "fr", "pt" also work). None (the default): the voice's
+///         language, from its first letter (a blend: its first voice's). An unknown code is an
+///         error dict, as is text in a script the language cannot read.
 ///
 /// Returns:
 ///     {
@@ -144,6 +149,7 @@ fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, 
 ///         "sample_rate": int,
 ///         "success": True,
 ///         "voice": str,          # the voice actually used
+///         "lang": str,           # the language spoken, e.g. "es"
 ///     }
 ///     On error:
 ///     {
@@ -156,8 +162,8 @@ fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, 
 /// can narrate at once.
 #[pyfunction]
 #[pyo3(
-    signature = (text, voice_id = None, speed = None, output_path = None),
-    text_signature = "(text, voice_id='af_bella', speed=1.0, output_path=None)"
+    signature = (text, voice_id = None, speed = None, output_path = None, lang = None),
+    text_signature = "(text, voice_id='af_bella', speed=1.0, output_path=None, lang=None)"
 )]
 fn generate_audio<'py>(
     py: Python<'py>,
@@ -165,6 +171,7 @@ fn generate_audio<'py>(
     voice_id: Option<&Bound<'py, PyAny>>,
     speed: Option<&Bound<'py, PyAny>>,
     output_path: Option<&Bound<'py, PyAny>>,
+    lang: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let fail = |message: String| outcome_dict(py, &Outcome::failure(message));
     let Ok(text) = text.extract::<String>() else {
@@ -204,10 +211,24 @@ fn generate_audio<'py>(
             }
         },
     };
+    let lang = match lang {
+        None => None,
+        Some(code) => match code
+            .extract::<String>()
+            .map_err(|_| format!("lang must be a str such as \"es\", got {}", type_name(code)))
+            .and_then(|code| tts_pipeline::parse_lang(&code).map_err(|e| e.to_string()))
+        {
+            Ok(lang) => Some(lang),
+            Err(message) => return fail(message),
+        },
+    };
     let outcome = py.detach(move || {
         let run = || match engine() {
             Ok(engine) => {
-                Outcome::from(engine.generate_audio(&text, voice.as_deref(), speed, &output))
+                let mut request = Request::text(text.as_str()).with_speed(speed);
+                request.voice = voice;
+                request.lang = lang;
+                Outcome::from(engine.generate(&request, &output))
             }
             Err(e) => Outcome::failure(e.to_string()),
         };

@@ -35,7 +35,8 @@ def assert_error_dict(result):
 
 def test_signature_and_docstring_follow_the_spec():
     sig = inspect.signature(generate_audio)
-    assert list(sig.parameters) == ["text", "voice_id", "speed", "output_path"]
+    assert list(sig.parameters) == ["text", "voice_id", "speed", "output_path", "lang"]
+    assert sig.parameters["lang"].default is None
     assert sig.parameters["voice_id"].default == "af_bella"
     assert sig.parameters["speed"].default == 1.0
     assert sig.parameters["output_path"].default is None

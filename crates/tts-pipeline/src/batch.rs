@@ -31,15 +31,24 @@ pub struct SegmentRequest {
     /// The speed (default 1.0).
     #[serde(default)]
     pub speed: Option<f32>,
+    /// The language spoken, as a code (`es`, `fr-fr`, `zh`, ...; default: the voice's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 impl SegmentRequest {
-    /// The engine's request for this segment: its text, voice and speed (default 1.0).
-    pub fn request(&self) -> Request {
-        Request {
+    /// The engine's request for this segment: its text, voice, speed (default 1.0) and language
+    /// (default: the voice's). Errors: [`crate::ErrorKind::UnknownLanguage`] for a `lang` that
+    /// names no language.
+    pub fn request(&self) -> crate::Result<Request> {
+        let mut request = Request {
             voice: self.voice.clone(),
             ..Request::text(self.text.as_str()).with_speed(self.speed.unwrap_or(1.0))
+        };
+        if let Some(code) = &self.lang {
+            request = request.with_lang(crate::parse_lang(code)?);
         }
+        Ok(request)
     }
 }
 
@@ -182,14 +191,12 @@ impl Engine {
                         let Some(seg) = request.segments.get(i) else {
                             break;
                         };
-                        let result = self.generate_segment(
-                            layout,
-                            &request.project_id,
-                            &seg.id,
-                            &seg.request()
+                        let result = seg.request().and_then(|one| {
+                            let one = one
                                 .with_word_timings(options.word_timings)
-                                .with_captions(options.captions),
-                        );
+                                .with_captions(options.captions);
+                            self.generate_segment(layout, &request.project_id, &seg.id, &one)
+                        });
                         let out = SegmentOutcome::new(layout, &request.project_id, &seg.id, result);
                         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                         on_done(finished, &out);
@@ -217,5 +224,40 @@ impl Engine {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ErrorKind, Language};
+
+    #[test]
+    fn a_segments_lang_is_read_and_an_unknown_one_is_refused() {
+        let segments: ProjectRequest = serde_json::from_str(
+            r#"{"project_id": "p", "segments": [
+                {"id": "a", "text": "Hola.", "voice": "ef_dora"},
+                {"id": "b", "text": "Hello.", "voice": "ef_dora", "lang": "en-us"},
+                {"id": "c", "text": "Hello.", "lang": "klingon"}
+            ]}"#,
+        )
+        .unwrap();
+        let requests: Vec<_> = segments
+            .segments
+            .iter()
+            .map(SegmentRequest::request)
+            .collect();
+        assert_eq!(requests[0].as_ref().unwrap().lang, None);
+        assert_eq!(
+            requests[1].as_ref().unwrap().lang,
+            Some(Language::EnglishUs)
+        );
+        let err = requests[2].as_ref().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnknownLanguage);
+        assert!(err.is_invalid_input());
+        assert!(err.to_string().contains("klingon"), "{err}");
+        // Written back without `lang` where there is none.
+        let json = serde_json::to_string(&segments.segments[0]).unwrap();
+        assert!(!json.contains("lang"), "{json}");
     }
 }

@@ -35,6 +35,14 @@ pub enum ErrorKind {
     /// Word timings were asked for, but the model (or this front end) cannot give them: the
     /// request fails rather than give wrong numbers. Asked without timings, it speaks.
     TimingsUnavailable,
+    /// The text holds letters of a script the request's language cannot read (Japanese kana
+    /// for an English voice, mixed-script text): choose the voice or `lang` of that script.
+    WrongScript,
+    /// The request's `lang` names no language of Kokoro's voices.
+    UnknownLanguage,
+    /// The request's language cannot be spoken here: its front end is missing (espeak-ng not
+    /// installed for es, fr-fr, it, pt-br, hi; no Japanese front end).
+    LanguageUnavailable,
 }
 
 /// The error of every fallible pipeline call.
@@ -104,14 +112,17 @@ impl Error {
                 | ErrorKind::NothingToSay
                 | ErrorKind::InvalidSpeed
                 | ErrorKind::InvalidId
+                | ErrorKind::WrongScript
+                | ErrorKind::UnknownLanguage
         )
     }
 
-    /// True when the model files or the runtime library are missing or unusable.
+    /// True when the model files, the runtime library or the front end of the request's
+    /// language (espeak-ng) are missing or unusable.
     pub fn is_setup_missing(&self) -> bool {
         matches!(
             self.kind,
-            ErrorKind::RuntimeMissing | ErrorKind::ModelMissing
+            ErrorKind::RuntimeMissing | ErrorKind::ModelMissing | ErrorKind::LanguageUnavailable
         )
     }
 

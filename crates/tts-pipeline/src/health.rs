@@ -144,6 +144,9 @@ pub struct VoiceSummary {
     pub id: String,
     /// Language and accent, e.g. `American English`.
     pub language: String,
+    /// The code of the language it speaks by default (`en-us`, `es`, `zh`, ...; what `--lang`
+    /// and `lang=` take), or `None` for an id outside Kokoro's convention.
+    pub lang: Option<String>,
     /// `female`, `male` or `unknown`.
     pub gender: String,
 }
@@ -160,6 +163,7 @@ pub fn list_voices(config: &EngineConfig) -> crate::Result<Vec<VoiceSummary>> {
         .map(|v| VoiceSummary {
             id: v.id.clone(),
             language: v.language.to_string(),
+            lang: kokoro_model::Language::from_voice_id(&v.id).map(|l| l.code().to_owned()),
             gender: v.gender.to_string(),
         })
         .collect())

@@ -65,7 +65,7 @@ pub use health::{
 };
 pub use kokoro_model::{Language, ParseLanguageError};
 pub use outcome::Outcome;
-pub use request::{Input, Request};
+pub use request::{Input, Request, parse_lang};
 pub use wav_store::{MediaLayout, SampleFormat};
 pub use words::{PieceWord, SAMPLES_PER_FRAME, TimedAudio, WordTiming};
 

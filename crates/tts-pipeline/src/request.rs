@@ -116,3 +116,11 @@ impl Request {
         self.word_timings || self.captions.is_some()
     }
 }
+
+/// The language a code names (`es`, `fr-fr`, `pt`, `zh`, a voice letter; any case), for `lang`
+/// given as text (`kokoro --lang`, a segment's `"lang"`, Python's `lang=`). Errors:
+/// [`crate::ErrorKind::UnknownLanguage`], whose message lists the codes.
+pub fn parse_lang(code: &str) -> crate::Result<Language> {
+    code.parse::<Language>()
+        .map_err(|e| crate::Error::wrap(crate::ErrorKind::UnknownLanguage, e))
+}

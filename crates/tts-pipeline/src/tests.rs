@@ -526,6 +526,7 @@ pub(crate) fn project(project_id: &str, segments: &[(&str, &str)]) -> ProjectReq
                 text: (*text).to_string(),
                 voice: None,
                 speed: None,
+                lang: None,
             })
             .collect(),
     }

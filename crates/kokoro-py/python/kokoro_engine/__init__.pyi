@@ -36,6 +36,7 @@ class GenerateSuccess(TypedDict):
     duration: float
     sample_rate: int
     voice: str
+    lang: str  # the language spoken: "en-us", "es", "zh", ...
 
 class GenerateFailure(TypedDict):
     success: Literal[False]
@@ -46,12 +47,17 @@ def generate_audio(
     voice_id: Optional[str] = "af_bella",
     speed: float = 1.0,
     output_path: Optional[_Path] = None,
+    lang: Optional[str] = None,
 ) -> Union[GenerateSuccess, GenerateFailure]:
     """Generate a .wav audio file from text using Kokoro-82M.
 
-    Returns {"audio_path", "duration", "sample_rate", "success": True, "voice"} or
-    {"success": False, "error"}; never raises for bad input or a missing model. The GIL is
-    released while synthesizing.
+    lang: "en-us", "en-gb", "es", "fr-fr", "hi", "it", "ja", "pt-br" or "zh"; None speaks the
+    voice's language (its id's first letter; a blend: its first voice's).
+
+    Returns {"audio_path", "duration", "sample_rate", "success": True, "voice", "lang"} or
+    {"success": False, "error"}; never raises for bad input or a missing model (an unknown
+    lang, text in a script the language cannot read, espeak-ng missing for es/fr-fr/it/pt-br/hi
+    are error dicts). The GIL is released while synthesizing.
     """
 
 class KokoroSession:

@@ -19,7 +19,7 @@ impl TokenizerFrontend {
 
 impl Frontend for TokenizerFrontend {
     fn pieces(&self, text: &str, _voice: &str, lang: Language) -> Result<Vec<TextPiece>> {
-        Self::pieces_of(&self.0, text, lang, false)
+        Self::pieces_of(&self.0, text, lang, false, true)
     }
 
     fn pieces_with_words(
@@ -28,7 +28,7 @@ impl Frontend for TokenizerFrontend {
         _voice: &str,
         lang: Language,
     ) -> Result<Vec<TextPiece>> {
-        Self::pieces_of(&self.0, text, lang, true)
+        Self::pieces_of(&self.0, text, lang, true, true)
     }
 
     fn describe(&self) -> String {
@@ -37,30 +37,24 @@ impl Frontend for TokenizerFrontend {
 }
 
 impl TokenizerFrontend {
-    /// `tokenizer`'s pieces of `text` spoken in `lang` (see [`dialect_of`]), with their words
-    /// when `words`.
+    /// `tokenizer`'s pieces of `text`, with their words when `words`: text read in `lang`
+    /// (`Tokenizer::tokenize_in`) when `as_text`, else given phonemes split like English text of
+    /// `lang`'s dialect (see [`dialect_of`]).
     fn pieces_of(
         tokenizer: &Tokenizer,
         text: &str,
         lang: Language,
         words: bool,
+        as_text: bool,
     ) -> Result<Vec<TextPiece>> {
         let dialect = dialect_of(lang);
-        let pieces = if words {
-            tokenizer.tokenize_with_words(text, dialect)
-        } else {
-            tokenizer.tokenize(text, dialect)
+        let pieces = match (as_text, words) {
+            (true, false) => tokenizer.tokenize_in(text, lang),
+            (true, true) => tokenizer.tokenize_in_with_words(text, lang),
+            (false, false) => tokenizer.tokenize(text, dialect),
+            (false, true) => tokenizer.tokenize_with_words(text, dialect),
         };
-        let pieces = pieces.map_err(|e| {
-            let kind = if e.is_nothing_to_say() {
-                ErrorKind::NothingToSay
-            } else if e.is_empty_text() {
-                ErrorKind::EmptyText
-            } else {
-                ErrorKind::Tokenize
-            };
-            Error::wrap(kind, e)
-        })?;
+        let pieces = pieces.map_err(tokenize_error)?;
         Ok(pieces
             .into_iter()
             .map(|p| TextPiece {
@@ -80,9 +74,25 @@ impl TokenizerFrontend {
     }
 }
 
-/// The one mapping from the language spoken to a tokenizer dialect: British English is
-/// [`Dialect::Gb`]; American English, and every other language (the tokenizer speaks English
-/// only), [`Dialect::Us`].
+/// The pipeline's error for a tokenizer's.
+fn tokenize_error(e: kokoro_tokenize::Error) -> Error {
+    let kind = if e.is_nothing_to_say() {
+        ErrorKind::NothingToSay
+    } else if e.is_empty_text() {
+        ErrorKind::EmptyText
+    } else if e.is_wrong_script() {
+        ErrorKind::WrongScript
+    } else if e.is_language_unavailable() {
+        ErrorKind::LanguageUnavailable
+    } else {
+        ErrorKind::Tokenize
+    };
+    Error::wrap(kind, e)
+}
+
+/// The one mapping from the language spoken to a tokenizer dialect, for given phonemes (text is
+/// read in its own language by `Tokenizer::tokenize_in`): British English is [`Dialect::Gb`];
+/// American English, and every other language, [`Dialect::Us`].
 fn dialect_of(language: Language) -> Dialect {
     match language {
         Language::EnglishGb => Dialect::Gb,
@@ -115,7 +125,7 @@ impl Frontend for PhonemeFrontend {
                 words: Vec::new(),
             }]);
         }
-        TokenizerFrontend::pieces_of(&self.0, text, lang, false)
+        TokenizerFrontend::pieces_of(&self.0, text, lang, false, false)
     }
 
     fn describe(&self) -> String {
