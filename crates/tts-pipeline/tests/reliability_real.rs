@@ -71,6 +71,18 @@ fn bad_text_is_refused_or_spoken_and_never_loses_the_good_file() {
             "\u{1}\u{2}\u{7f}\u{1b}",
             ErrorKind::NothingToSay,
         ),
+        // Text in another Kokoro language's script is refused for an English voice, naming the
+        // language to ask for, instead of being dropped (issue 21).
+        (
+            "Chinese, English voice",
+            "你好，世界。",
+            ErrorKind::WrongScript,
+        ),
+        (
+            "English with Chinese",
+            "Hello 你好 world.",
+            ErrorKind::WrongScript,
+        ),
     ];
     for (case, text, kind) in refused {
         let e = match engine.generate_audio(text, Some("af_bella"), 1.0, &g.path) {
@@ -81,14 +93,10 @@ fn bad_text_is_refused_or_spoken_and_never_loses_the_good_file() {
         assert!(e.is_invalid_input(), "{case}");
         g.assert_intact(case);
     }
-    // Emoji and scripts the English voices cannot speak: the front end decides (it may spell
-    // them out as names, or find nothing to say); either way a clean outcome, never a panic, and
-    // the good file survives a refusal.
-    for (case, text) in [
-        ("emoji only", "😀🎉🚀"),
-        ("Chinese, English voice", "你好，世界。"),
-        ("Arabic, English voice", "مرحبا"),
-    ] {
+    // Emoji and scripts no Kokoro voice speaks: the front end decides (it may spell them out as
+    // names, or find nothing to say); either way a clean outcome, never a panic, and the good
+    // file survives a refusal.
+    for (case, text) in [("emoji only", "😀🎉🚀"), ("Arabic, English voice", "مرحبا")] {
         let out = g.path.with_file_name("foreign.wav");
         match engine.generate_audio(text, Some("af_bella"), 1.0, &out) {
             Ok(done) => {
@@ -100,13 +108,13 @@ fn bad_text_is_refused_or_spoken_and_never_loses_the_good_file() {
         }
         g.assert_intact(case);
     }
-    // Spoken: control characters around words, a script mix. (A single 5,000-character word is
+    // Spoken: control characters around words, an alphabet no voice speaks amid English. (A single 5,000-character word is
     // tried on the real G2P in kokoro-tokenize's reliability tests and through the engine with the
     // fake model: ten 510-token inferences are too slow for CI's two cores.)
     let dir = tempfile::tempdir().unwrap();
     let spoken: &[(&str, &str)] = &[
         ("control characters", "\u{0}Hello\u{7} there\u{1b}[0m."),
-        ("English with Chinese", "Hello 你好 world."),
+        ("English with Greek", "Hello λόγος world."),
     ];
     for (i, (case, text)) in spoken.iter().enumerate() {
         let out = dir.path().join(format!("{i}.wav"));
