@@ -15,6 +15,18 @@
 //! wide session; under concurrency every call takes a narrow session, loading one if all loaded
 //! ones are busy and fewer than `sessions` exist, else waiting for one. A pool whose narrow sessions
 //! would be as wide as the wide one, or that may hold only one narrow session, has a single kind.
+//!
+//! Two rules keep the pool from paying for what it does not need (measured in
+//! `docs/PERFORMANCE.md`, "The pool's policy"):
+//!
+//! * **No load for a lone call that finds a narrow session idle.** The wide session is loaded by a
+//!   lone caller only while no narrow session is idle. The tail of a batch, or a caller that was
+//!   running narrow and is now alone, goes on with a narrow session instead of loading the wide one
+//!   (a session's load and its memory, for a piece or two).
+//! * **The arena shrinks when the pool goes quiet, not after every run.** With
+//!   [`SessionConfig::shrink_arena`] (the default) a run gives its arena's unused memory back only
+//!   when it is the only call among its callers; while several run, their sessions keep their
+//!   arenas for the next run instead of freeing and allocating them again each time.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -326,7 +338,9 @@ impl SessionPool {
         let _counted = InFlight(&self.in_flight);
         let callers = if callers == 0 { in_flight } else { callers };
         let lease = self.checkout(self.kind_for(callers))?;
-        lease.session.run(ids, style, speed)
+        // Alone, the pool is about to go quiet: give the arena's unused memory back. Among
+        // others, the session keeps it for its next run.
+        lease.session.run_shrinking(ids, style, speed, callers <= 1)
     }
 
     /// The kind of session a call among `callers` concurrent ones runs on.
@@ -362,9 +376,22 @@ impl SessionPool {
         Ok(Arc::new(session))
     }
 
-    fn checkout(&self, kind: Kind) -> Result<Lease<'_>> {
+    /// The kind a call asking for `kind` gets: a lone call does not load the wide session
+    /// (`wide_absent`: neither loaded nor loading) while a narrow one is idle (the tail of a batch,
+    /// a caller that was running narrow).
+    fn settle(&self, kind: Kind, wide_absent: bool, narrow_idle: bool) -> Kind {
+        if kind == Kind::Wide && self.has_wide() && wide_absent && narrow_idle {
+            Kind::Narrow
+        } else {
+            kind
+        }
+    }
+
+    fn checkout(&self, asked: Kind) -> Result<Lease<'_>> {
         let mut state = self.lock();
         loop {
+            let wide_absent = state.wide.is_none() && !state.wide_loading;
+            let kind = self.settle(asked, wide_absent, !state.idle.is_empty());
             if let Some(session) = state.take_idle(kind) {
                 return Ok(Lease {
                     pool: self,
@@ -454,6 +481,22 @@ mod tests {
         for callers in 2..10 {
             assert_eq!(p.kind_for(callers), Kind::Narrow);
         }
+    }
+
+    #[test]
+    fn a_lone_call_does_not_load_the_wide_session_while_a_narrow_one_is_idle() {
+        let p = pool(2, 2, 1);
+        // Nothing loaded: the wide session (a lone caller from the start, `kokoro say`).
+        assert_eq!(p.settle(Kind::Wide, true, false), Kind::Wide);
+        // The tail of a batch: a narrow session is idle, the wide one was never loaded.
+        assert_eq!(p.settle(Kind::Wide, true, true), Kind::Narrow);
+        // The wide session is there: it serves the lone caller.
+        assert_eq!(p.settle(Kind::Wide, false, true), Kind::Wide);
+        // Concurrent callers are unaffected.
+        assert_eq!(p.settle(Kind::Narrow, true, true), Kind::Narrow);
+        // A pool of one kind never changes it.
+        let one = pool(4, 1, 1);
+        assert_eq!(one.settle(Kind::Wide, true, true), Kind::Wide);
     }
 
     #[test]

@@ -638,6 +638,49 @@ fn a_session_that_does_not_share_loads_the_weights_on_its_own() {
     assert_eq!(weights_load_count() - weights_before, 1);
 }
 
+/// Concurrent callers first, then one alone (the tail of a batch): the lone caller goes on with
+/// an idle narrow session; the wide one is never loaded.
+#[test]
+fn a_lone_caller_after_concurrent_ones_does_not_load_the_wide_session() {
+    let Some(rt) = runtime("a_lone_caller_after_concurrent_ones") else {
+        return;
+    };
+    let _g = serial();
+    let (_tmp, model) = private_weights_model();
+    let pool = SessionPool::with_layout(
+        cfg(&model, &rt).with_intra_threads(2),
+        PoolLayout {
+            sessions: 2,
+            threads: 1,
+        },
+    );
+    let style = style();
+    let ids = [5_i64, 6];
+    let expected = weights_audio(&ids, &style);
+    let barrier = Barrier::new(2);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                barrier.wait();
+                for _ in 0..5 {
+                    let out = pool.run_among(&ids, &style, 1.0, 2).unwrap();
+                    assert_close(&out.audio, &expected);
+                }
+            });
+        }
+    });
+    let narrow = pool.loaded();
+    assert!((1..=2).contains(&narrow), "{narrow} narrow sessions");
+    for _ in 0..3 {
+        assert_close(
+            &pool.run_among(&ids, &style, 1.0, 1).unwrap().audio,
+            &expected,
+        );
+    }
+    assert_eq!(pool.loaded(), narrow, "the tail loaded no wide session");
+    assert_eq!(pool.stats().runs, 2 * 5 + 3);
+}
+
 /// A lone caller runs on the wide session; concurrent callers grow narrow sessions up to the
 /// layout, never more; the weights are read once for all of them.
 #[test]
