@@ -1,21 +1,93 @@
-//! Japanese (`ja`): the slot for its front end.
+//! Japanese (`ja`): the `kokoro-ja` front end (UniDic, read as misaki 0.9.4's `ja` module reads it).
 //!
-//! THE SLOT: [`frontend`] is what the language dispatch ([`crate::lang::frontend`]) calls for
-//! [`crate::lang::Language::Japanese`]. Until a Japanese front end is built here it returns
-//! [`crate::ErrorKind::LanguageUnavailable`] with a message saying so, and a Japanese request is
-//! refused clearly (never read as English). A front end implements
-//! [`crate::lang::LanguageFrontend`] (text in, Kokoro phonemes out) and is returned from here, or,
-//! when it needs files that the caller locates (a dictionary under the model directory), is
-//! given to the tokenizer by the caller with [`crate::Tokenizer::with_language_factory`], which
-//! builds it on the first Japanese request and takes precedence over this slot.
+//! [`frontend`] is what the language dispatch ([`crate::lang::frontend`]) calls for
+//! [`crate::lang::Language::Japanese`]: it loads the dictionary found by
+//! [`kokoro_ja::locate_dictionary`] (`KOKORO_JA_DICT`, else `$KOKORO_MODEL_DIR/ja`, else
+//! `models/ja`, where `cargo xtask fetch-model` installs it) on a tokenizer's first Japanese
+//! request, never before. A caller that knows its model directory gives
+//! [`Japanese::for_model_dir`] to [`crate::Tokenizer::with_language_factory`] instead (the
+//! engine does).
+//! Without the dictionary a Japanese request is refused with
+//! [`crate::ErrorKind::LanguageUnavailable`], whose message says how to install it; it is never
+//! read as English.
+
+use std::path::Path;
+
+use kokoro_ja::JaG2p;
 
 use crate::Error;
 use crate::lang::LanguageFrontend;
 
 /// The Japanese front end, built once per [`crate::Tokenizer`] on its first Japanese request.
 pub(crate) fn frontend() -> Result<Box<dyn LanguageFrontend>, Error> {
-    Err(Error::language_unavailable(
-        "Japanese (ja) has no front end in this build yet: Japanese text cannot be spoken; \
-         pick a voice of another language",
-    ))
+    Ok(Box::new(Japanese::load(&kokoro_ja::locate_dictionary())?))
+}
+
+/// Japanese text to Kokoro phonemes through [`kokoro_ja::JaG2p`].
+#[derive(Debug)]
+pub struct Japanese {
+    g2p: JaG2p,
+}
+
+impl Japanese {
+    /// Loads the dictionary in `dir` (UniDic's MeCab files and misaki's word list, as
+    /// `cargo xtask fetch-model` installs them under `models/ja`).
+    ///
+    /// Errors: [`crate::ErrorKind::LanguageUnavailable`] when it is missing or unreadable; the
+    /// message says how to install it.
+    pub fn load(dir: &Path) -> Result<Japanese, Error> {
+        let g2p = JaG2p::load(dir).map_err(|e| {
+            Error::language_unavailable(format!("japanese (ja) cannot be spoken: {e}"))
+        })?;
+        Ok(Japanese { g2p })
+    }
+}
+
+impl Japanese {
+    /// [`Japanese::load`] of the dictionary for a model directory: `KOKORO_JA_DICT`, else
+    /// `model_dir/ja` (see [`kokoro_ja::locate_dictionary_in`]).
+    pub fn for_model_dir(model_dir: &Path) -> Result<Japanese, Error> {
+        Japanese::load(&kokoro_ja::locate_dictionary_in(Some(model_dir)))
+    }
+}
+
+impl LanguageFrontend for Japanese {
+    fn phonemize(&self, text: &str) -> Result<String, Error> {
+        let out = self.g2p.phonemize(text).map_err(|e| {
+            Error::phonemizer_with_source(
+                "the japanese dictionary could not be read: fetch it again with \
+                 `cargo xtask fetch-model --force`",
+                e,
+            )
+        })?;
+        Ok(out.phonemes)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "ja: kokoro-ja, UniDic in {} read as misaki 0.9.4 reads it",
+            self.g2p.dir().display()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_dictionary_is_a_clear_refusal() {
+        let dir = std::env::temp_dir().join("kokoro-no-such-ja-dictionary");
+        let err = Japanese::load(&dir)
+            .err()
+            .map(|e| (e.is_language_unavailable(), e.to_string()));
+        let Some((unavailable, msg)) = err else {
+            unreachable!("a missing dictionary must not load");
+        };
+        assert!(unavailable, "{msg}");
+        assert!(
+            msg.contains("fetch-model") && msg.contains("KOKORO_JA_DICT"),
+            "{msg}"
+        );
+    }
 }

@@ -8,7 +8,7 @@
 //! | `en-us`, `en-gb` | misaki-rs ([`crate::MisakiPhonemizer`]), not through this module |
 //! | `es`, `fr-fr`, `it`, `pt-br`, `hi` | [`EspeakG2P`]: espeak-ng run as a separate program, IPA mapped as misaki maps it |
 //! | `zh` | `mandarin` (this module's `mandarin.rs`) |
-//! | `ja` | `japanese` (this module's `japanese.rs`) |
+//! | `ja` | [`Japanese`]: the `kokoro-ja` crate (UniDic from `models/ja`, misaki's readings), loaded on the first Japanese request |
 //!
 //! A front end that cannot be built (espeak-ng missing, a language without one in this build)
 //! is an error of kind [`crate::ErrorKind::LanguageUnavailable`] whose message says what to do;
@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub use espeak::{EspeakG2P, espeak_to_kokoro, espeak_voice};
+pub use japanese::Japanese;
 pub use kokoro_model::Language;
 pub use mandarin::Mandarin;
 pub use script::{Script, check_script, reads};
