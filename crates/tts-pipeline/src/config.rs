@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use kokoro_model::Language;
 use kokoro_session::{Manifest, PoolLayout, SessionConfig};
+use kokoro_tokenize::lang::{Japanese, LanguageFrontend};
 use kokoro_tokenize::{Tokenizer, Vocab};
 
 use crate::engine::EngineOptions;
@@ -103,7 +105,15 @@ impl EngineConfig {
         if let Some(path) = self.lexicon.clone() {
             options = options.lexicon_file(path);
         }
-        Tokenizer::with_options(vocab, options).map_err(|e| Error::wrap(ErrorKind::Tokenize, e))
+        let tokenizer = Tokenizer::with_options(vocab, options)
+            .map_err(|e| Error::wrap(ErrorKind::Tokenize, e))?;
+        // Japanese reads the dictionary beside the model (`ja/`), on its first request only.
+        let model_dir = self.resolved_model_dir();
+        Ok(
+            tokenizer.with_language_factory(Language::Japanese, move || {
+                Ok(Box::new(Japanese::for_model_dir(&model_dir)?) as Box<dyn LanguageFrontend>)
+            }),
+        )
     }
 
     pub(crate) fn session_config(&self) -> SessionConfig {
