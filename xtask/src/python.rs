@@ -14,13 +14,15 @@ use anyhow::{Context, Result, bail};
 use crate::process::{run, show};
 use crate::target_dir;
 
-/// What the test venv needs from PyPI (celery and redis: the extra `kokoro_engine[celery]`).
-const TEST_REQUIREMENTS: [&str; 5] = [
+/// What the test venv needs from PyPI (celery and redis: the extra `kokoro_engine[celery]`;
+/// `webvtt-py` parses the captions the engine writes, `test_word_timings.py`).
+const TEST_REQUIREMENTS: [&str; 6] = [
     "maturin>=1.9.4,<2",
     "pytest>=7",
     "numpy>=1.22",
     "celery>=5.3,<6",
     "redis>=4.5",
+    "webvtt-py>=0.5",
 ];
 /// The reference implementation the benchmark compares with, in a venv of its own.
 const KOKORO_ONNX: &str = "kokoro-onnx==0.6.1";

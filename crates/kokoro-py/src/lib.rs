@@ -122,6 +122,20 @@ fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, 
         d.set_item("sample_rate", outcome.sample_rate)?;
         d.set_item("voice", outcome.voice.as_deref())?;
         d.set_item("lang", outcome.lang.as_deref())?;
+        if let Some(words) = &outcome.words {
+            let list = PyList::empty(py);
+            for w in words {
+                let item = PyDict::new(py);
+                item.set_item("text", &w.text)?;
+                item.set_item("start", w.start)?;
+                item.set_item("end", w.end)?;
+                list.append(item)?;
+            }
+            d.set_item("words", list)?;
+        }
+        if let Some(path) = &outcome.captions_path {
+            d.set_item("captions_path", path)?;
+        }
     } else {
         d.set_item("error", outcome.error.as_deref().unwrap_or("unknown error"))?;
     }
@@ -141,6 +155,9 @@ fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, 
 ///         "pt-br" or "zh" ("en", "fr", "pt" also work). None (the default): the voice's
 ///         language, from its first letter (a blend: its first voice's). An unknown code is an
 ///         error dict, as is text in a script the language cannot read.
+///     word_timings: Also return when each word is spoken ("words"), from the same inference.
+///     captions: "vtt" or "srt" to also write captions next to the .wav file (same name, that
+///         extension), atomically; their path is "captions_path".
 ///
 /// Returns:
 ///     {
@@ -150,6 +167,8 @@ fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, 
 ///         "success": True,
 ///         "voice": str,          # the voice actually used
 ///         "lang": str,           # the language spoken, e.g. "es"
+///         "words": [{"text": str, "start": float, "end": float}, ...],  # word_timings=True only
+///         "captions_path": str,  # captions only
 ///     }
 ///     On error:
 ///     {
@@ -162,9 +181,11 @@ fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, 
 /// can narrate at once.
 #[pyfunction]
 #[pyo3(
-    signature = (text, voice_id = None, speed = None, output_path = None, lang = None),
-    text_signature = "(text, voice_id='af_bella', speed=1.0, output_path=None, lang=None)"
+    signature = (text, voice_id = None, speed = None, output_path = None, lang = None, word_timings = false, captions = None),
+    text_signature = "(text, voice_id='af_bella', speed=1.0, output_path=None, lang=None, word_timings=False, captions=None)"
 )]
+// The Python signature StoryFlow calls: one argument per keyword.
+#[allow(clippy::too_many_arguments)]
 fn generate_audio<'py>(
     py: Python<'py>,
     text: &Bound<'py, PyAny>,
@@ -172,6 +193,8 @@ fn generate_audio<'py>(
     speed: Option<&Bound<'py, PyAny>>,
     output_path: Option<&Bound<'py, PyAny>>,
     lang: Option<&Bound<'py, PyAny>>,
+    word_timings: bool,
+    captions: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let fail = |message: String| outcome_dict(py, &Outcome::failure(message));
     let Ok(text) = text.extract::<String>() else {
@@ -222,14 +245,23 @@ fn generate_audio<'py>(
             Err(message) => return fail(message),
         },
     };
+    let captions = match captions.map(|c| c.extract::<String>()) {
+        None => None,
+        Some(Ok(c)) => match c.parse::<tts_pipeline::CaptionFormat>() {
+            Ok(format) => Some(format),
+            Err(e) => return fail(e.to_string()),
+        },
+        Some(Err(_)) => return fail("captions must be None, \"vtt\" or \"srt\"".to_string()),
+    };
+    let mut request = Request::text(text.as_str())
+        .with_speed(speed)
+        .with_word_timings(word_timings)
+        .with_captions(captions);
+    request.voice = voice;
+    request.lang = lang;
     let outcome = py.detach(move || {
         let run = || match engine() {
-            Ok(engine) => {
-                let mut request = Request::text(text.as_str()).with_speed(speed);
-                request.voice = voice;
-                request.lang = lang;
-                Outcome::from(engine.generate(&request, &output))
-            }
+            Ok(engine) => Outcome::from(engine.generate(&request, &output)),
             Err(e) => Outcome::failure(e.to_string()),
         };
         std::panic::catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| {

@@ -35,8 +35,18 @@ def assert_error_dict(result):
 
 def test_signature_and_docstring_follow_the_spec():
     sig = inspect.signature(generate_audio)
-    assert list(sig.parameters) == ["text", "voice_id", "speed", "output_path", "lang"]
+    assert list(sig.parameters) == [
+        "text",
+        "voice_id",
+        "speed",
+        "output_path",
+        "lang",
+        "word_timings",
+        "captions",
+    ]
     assert sig.parameters["lang"].default is None
+    assert sig.parameters["word_timings"].default is False
+    assert sig.parameters["captions"].default is None
     assert sig.parameters["voice_id"].default == "af_bella"
     assert sig.parameters["speed"].default == 1.0
     assert sig.parameters["output_path"].default is None

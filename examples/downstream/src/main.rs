@@ -5,13 +5,17 @@
 //! KOKORO_MODEL_DIR=/srv/kokoro-models cargo run -- media
 //! ```
 //!
-//! Prints the segment's outcome as one JSON line (the schema is in the engine's README) and exits
-//! non-zero when the model files are missing or the generation failed.
+//! Prints the segment's outcome as one JSON line (the schema is in the engine's README), with its
+//! word timings and the path of its WebVTT captions, then the first words' timings on stderr, and
+//! exits non-zero when the model files are missing or the generation failed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentRequest};
+use tts_pipeline::{
+    CaptionFormat, Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentOptions,
+    SegmentRequest,
+};
 
 fn main() -> ExitCode {
     let media_root = std::env::args_os()
@@ -46,7 +50,11 @@ fn main() -> ExitCode {
             speed: Some(1.0),
         }],
     };
-    let outcomes = engine.generate_segments(&layout, &request, 1, |_, _| {});
+    // Word timings (for highlighting) and WebVTT captions (for a `<track>`) come with the audio.
+    let options = SegmentOptions::default()
+        .with_word_timings(true)
+        .with_captions(Some(CaptionFormat::Vtt));
+    let outcomes = engine.generate_segments_with(&layout, &request, 1, options, |_, _| {});
     let mut ok = true;
     for outcome in &outcomes {
         match serde_json::to_string(outcome) {
@@ -58,7 +66,17 @@ fn main() -> ExitCode {
             .audio_path
             .as_deref()
             .is_some_and(|p| wav_store::validate_wav(p.as_ref()).is_ok());
-        ok &= outcome.outcome.success && written && outcome.audio_url.is_some();
+        for word in outcome.outcome.words.iter().flatten().take(5) {
+            eprintln!(
+                "downstream: {:>8.3} s - {:>8.3} s  {}",
+                word.start, word.end, word.text
+            );
+        }
+        ok &= outcome.outcome.success
+            && written
+            && outcome.audio_url.is_some()
+            && outcome.outcome.words.as_ref().is_some_and(|w| !w.is_empty())
+            && outcome.captions_url.is_some();
     }
     if ok {
         ExitCode::SUCCESS

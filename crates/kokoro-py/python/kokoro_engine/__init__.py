@@ -8,7 +8,9 @@ StoryFlow's API for it:
     # {"success": True, "audio_path": ..., "duration": 1.23, "sample_rate": 24000, ...}
     # or {"success": False, "error": "..."}: generate_audio never raises for bad input
 
-- generate_audio(text, voice_id="af_bella", speed=1.0, output_path=None, lang=None) -> dict
+- generate_audio(text, voice_id="af_bella", speed=1.0, output_path=None, lang=None,
+  word_timings=False, captions=None) -> dict ("words": when each word is spoken; captions="vtt"|"srt"
+  writes them)
 - KokoroModelLoader.get_session(), .is_model_available(), .get_model_info()
 - normalize_audio, get_audio_duration, validate_audio_file, save_audio_wav
 - construct_audio_path, construct_audio_url, validate_voice_id

@@ -30,13 +30,22 @@ class Settings(TypedDict):
     media_root: str
     media_url: str
 
-class GenerateSuccess(TypedDict):
+class WordTiming(TypedDict):
+    text: str  # the word as written in the text ("$214", "6:15")
+    start: float  # seconds from the start of the .wav file
+    end: float
+
+class _GenerateSuccess(TypedDict):
     success: Literal[True]
     audio_path: str
     duration: float
     sample_rate: int
     voice: str
     lang: str  # the language spoken: "en-us", "es", "zh", ...
+
+class GenerateSuccess(_GenerateSuccess, total=False):
+    words: List[WordTiming]  # word_timings=True only
+    captions_path: str  # captions="vtt" or "srt" only
 
 class GenerateFailure(TypedDict):
     success: Literal[False]
@@ -48,16 +57,22 @@ def generate_audio(
     speed: float = 1.0,
     output_path: Optional[_Path] = None,
     lang: Optional[str] = None,
+    word_timings: bool = False,
+    captions: Optional[Literal["vtt", "srt"]] = None,
 ) -> Union[GenerateSuccess, GenerateFailure]:
     """Generate a .wav audio file from text using Kokoro-82M.
 
     lang: "en-us", "en-gb", "es", "fr-fr", "hi", "it", "ja", "pt-br" or "zh"; None speaks the
     voice's language (its id's first letter; a blend: its first voice's).
+    word_timings: also return "words", a list of {"text", "start", "end"} dicts (seconds in the
+    .wav file), from the same inference.
+    captions: "vtt" or "srt" also writes captions next to the .wav file ("captions_path").
 
-    Returns {"audio_path", "duration", "sample_rate", "success": True, "voice", "lang"} or
-    {"success": False, "error"}; never raises for bad input or a missing model (an unknown
-    lang, text in a script the language cannot read, espeak-ng missing for es/fr-fr/it/pt-br/hi
-    are error dicts). The GIL is released while synthesizing.
+    Returns {"audio_path", "duration", "sample_rate", "success": True, "voice", "lang"} (plus
+    "words" and "captions_path" when asked) or {"success": False, "error"}; never raises for bad
+    input or a missing model (an unknown lang, text in a script the language cannot read,
+    espeak-ng missing for es/fr-fr/it/pt-br/hi, timings the model cannot give are error dicts).
+    The GIL is released while synthesizing.
     """
 
 class KokoroSession:
