@@ -336,24 +336,24 @@ impl Tokenizer {
         self
     }
 
-    /// Mandarin text whose runs of Latin words (`Python`, `OK`) are read by the English
-    /// phonemizer (American), the rest by the Mandarin front end, joined by spaces: misaki's
-    /// Mandarin front end for v1.1 does this; for v1.0 it passes the letters through, which the
-    /// model reads as symbols.
-    fn mandarin_with_english(
+    /// Mandarin or Japanese text whose runs of Latin words (`Python`, `OK`) are read by the
+    /// English phonemizer (American), the rest by the language's front end, joined by spaces:
+    /// misaki's Mandarin front end for v1.1 does this; for v1.0, and in its Japanese front end,
+    /// misaki passes the letters through, which the model reads as symbols.
+    fn with_english_words(
         &self,
         text: &str,
-        mandarin: &dyn LanguageFrontend,
+        frontend: &dyn LanguageFrontend,
     ) -> Result<String, Error> {
         if !text.chars().any(|c| c.is_ascii_alphabetic()) {
-            return mandarin.phonemize(text);
+            return frontend.phonemize(text);
         }
         let mut out = String::new();
         for (latin, run) in latin_runs(text) {
             let phonemes = if latin {
                 self.phonemizer.phonemize(run, Dialect::Us)?
             } else {
-                mandarin.phonemize(run)?
+                frontend.phonemize(run)?
             };
             let phonemes = phonemes.trim();
             if phonemes.is_empty() {
@@ -396,8 +396,8 @@ impl Tokenizer {
     /// to one space. Returns the phonemes and their symbol count.
     fn phonemes_of(&self, text: &str, g2p: G2p<'_>, warn: bool) -> Result<(String, usize), Error> {
         let raw = match g2p {
-            G2p::Other(Language::Mandarin, frontend) => {
-                self.mandarin_with_english(text, frontend)?
+            G2p::Other(Language::Mandarin | Language::Japanese, frontend) => {
+                self.with_english_words(text, frontend)?
             }
             G2p::Other(_, frontend) => frontend.phonemize(text)?,
             G2p::English(dialect) => self.phonemizer.phonemize(text, dialect)?,

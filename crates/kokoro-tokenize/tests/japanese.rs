@@ -107,6 +107,26 @@ fn japanese_sentences_end_at_full_width_marks() {
 }
 
 #[test]
+fn latin_words_in_japanese_text_are_read_as_english() {
+    let Some(t) = tokenizer() else { return };
+    let mixed = t
+        .phonemize_in("私はAppleが好きです。", Language::Japanese)
+        .unwrap();
+    let english = t.phonemize_in("Apple", Language::EnglishUs).unwrap();
+    let japanese = t.phonemize_in("私は", Language::Japanese).unwrap();
+    assert!(
+        mixed.starts_with(&format!("{japanese} {english}")),
+        "{mixed}"
+    );
+    assert!(!mixed.contains("Apple"), "{mixed}");
+    // Without Latin letters nothing changes: the whole sentence is one analysis.
+    let plain = t
+        .phonemize_in("私はりんごが好きです。", Language::Japanese)
+        .unwrap();
+    assert_eq!(plain, "βatakɯɕi βa ɾʲiŋɡo ɡa sɨkʲi desɨ.");
+}
+
+#[test]
 fn a_long_japanese_sentence_splits_at_its_commas() {
     let Some(t) = tokenizer() else { return };
     let long = "駅の近くに新しいパン屋ができたそうです、".repeat(25) + "本当です。";
