@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
+use std::sync::OnceLock;
 
 use flate2::read::GzDecoder;
 
@@ -12,16 +13,16 @@ use crate::Error;
 /// gzip-compressed (`scripts/zh_data.py`).
 const PINYIN: &[u8] = include_bytes!("../../../data/zh/pinyin.txt.gz");
 
-/// A phrase's readings when they differ from its characters' own (`None`: the characters').
-type PhraseReadings = Option<Box<[Box<str>]>>;
-
 /// pypinyin's readings, in `TONE3` style with 5 for the neutral tone (`zhong1`, `de5`, `lv4`).
+///
+/// The table's text is decompressed once per process and kept; the maps point into it.
 pub struct Pinyin {
-    chars: HashMap<char, Box<str>>,
-    /// Each phrase, with its readings when they differ from its characters' own.
-    phrases: HashMap<Box<str>, PhraseReadings>,
+    chars: HashMap<char, &'static str>,
+    /// Each phrase, with its readings (space-separated) when they differ from its characters'
+    /// own (`None`: the characters').
+    phrases: HashMap<&'static str, Option<&'static str>>,
     /// Every prefix of every phrase (the phrases included).
-    prefixes: HashSet<Box<str>>,
+    prefixes: HashSet<&'static str>,
 }
 
 impl std::fmt::Debug for Pinyin {
@@ -33,33 +34,41 @@ impl std::fmt::Debug for Pinyin {
     }
 }
 
-impl Pinyin {
-    /// Reads the embedded tables.
-    pub fn load() -> Result<Self, Error> {
+/// The decompressed table, once per process.
+fn table() -> Result<&'static str, Error> {
+    static TEXT: OnceLock<Result<String, String>> = OnceLock::new();
+    let text = TEXT.get_or_init(|| {
         let mut text = String::new();
         GzDecoder::new(PINYIN)
             .read_to_string(&mut text)
-            .map_err(|e| {
-                Error::phonemizer_with_source("the embedded pinyin table is unreadable", e)
-            })?;
-        let mut chars = HashMap::new();
-        let mut phrases = HashMap::new();
-        let mut prefixes = HashSet::new();
+            .map(|_| text)
+            .map_err(|e| e.to_string())
+    });
+    text.as_deref()
+        .map_err(|e| Error::phonemizer(format!("the embedded pinyin table is unreadable: {e}")))
+}
+
+impl Pinyin {
+    /// Reads the embedded tables.
+    pub fn load() -> Result<Self, Error> {
+        let text = table()?;
+        let mut chars = HashMap::with_capacity(42_000);
+        let mut phrases = HashMap::with_capacity(48_000);
+        let mut prefixes = HashSet::with_capacity(120_000);
         for line in text.lines() {
             let Some((key, readings)) = line.split_once(' ') else {
                 continue;
             };
             let mut key_chars = key.chars();
             if let (Some(c), None) = (key_chars.next(), key_chars.clone().next()) {
-                chars.insert(c, Box::from(readings));
+                chars.insert(c, readings);
                 continue;
             }
             for (at, _) in key.char_indices().skip(1) {
-                prefixes.insert(Box::from(&key[..at]));
+                prefixes.insert(&key[..at]);
             }
-            prefixes.insert(Box::from(key));
-            let own = (readings != "=").then(|| readings.split(' ').map(Box::from).collect());
-            phrases.insert(Box::from(key), own);
+            prefixes.insert(key);
+            phrases.insert(key, (readings != "=").then_some(readings));
         }
         Ok(Self {
             chars,
@@ -75,8 +84,8 @@ impl Pinyin {
         let mut out = Vec::new();
         for part in self.cut(word) {
             match self.phrases.get(part) {
-                Some(Some(readings)) if readings.len() == part.chars().count() => {
-                    out.extend(readings.iter().map(|r| r.to_string()));
+                Some(Some(readings)) if readings.split(' ').count() == part.chars().count() => {
+                    out.extend(readings.split(' ').map(str::to_owned));
                 }
                 _ => out.extend(
                     part.chars()
