@@ -14,8 +14,10 @@
 //! The three stages meet through the narrow traits in [`traits`], so the engine can be tested
 //! with fakes and no model. [`Engine::open`] wires the real parts ([`TokenizerFrontend`],
 //! [`PhonemeFrontend`], [`CatalogVoices`], [`PoolSynthesizer`]) as an [`EngineConfig`] says;
-//! [`check_availability`], [`engine_info`] and [`list_voices`] tell what it would find. Every
-//! generation takes one [`Request`]:
+//! [`check_availability`], [`engine_info`] and [`list_voices`] tell what it would find.
+//! [`Engine::shared`] is the one process-wide registry of engines (one per configuration) for
+//! callers that want "the engine" of the process, such as the Python module. Every generation
+//! takes one [`Request`]:
 //!
 //! ```no_run
 //! use tts_pipeline::{Engine, EngineConfig, Outcome, Request};

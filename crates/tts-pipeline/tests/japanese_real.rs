@@ -11,7 +11,7 @@ use tts_pipeline::{Engine, Language, Request};
 
 const TESTS: &str = "japanese real-model tests";
 
-fn engine() -> Option<&'static Engine> {
+fn engine() -> Option<std::sync::Arc<Engine>> {
     let engine = support::shared_engine(TESTS)?;
     let dict = support::model_dir().join("ja/sys.dic");
     if std::env::var_os("KOKORO_JA_DICT").is_none() && !dict.exists() {

@@ -13,7 +13,7 @@ mod support;
 
 use tts_pipeline::{Engine, ErrorKind, Language, Request, parse_lang};
 
-fn engine() -> Option<&'static Engine> {
+fn engine() -> Option<std::sync::Arc<Engine>> {
     support::shared_engine("real-model language tests")
 }
 
@@ -81,15 +81,15 @@ fn each_espeak_language_voice_speaks_its_own_sentences() {
         ("pf_dora", "pt", Language::PortugueseBr),
         ("hf_alpha", "hi", Language::Hindi),
     ] {
-        speaks(engine, voice, file, lang, 1);
+        speaks(&engine, voice, file, lang, 1);
     }
 }
 
 #[test]
 fn a_mandarin_voice_speaks_mandarin() {
     let Some(engine) = engine() else { return };
-    speaks(engine, "zf_xiaobei", "zh", Language::Mandarin, 2);
-    speaks(engine, "zm_yunjian", "zh", Language::Mandarin, 1);
+    speaks(&engine, "zf_xiaobei", "zh", Language::Mandarin, 2);
+    speaks(&engine, "zm_yunjian", "zh", Language::Mandarin, 1);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use tts_pipeline::{Engine, EngineConfig, Outcome, Request};
 
-fn engine() -> Option<&'static Engine> {
+fn engine() -> Option<std::sync::Arc<Engine>> {
     support::shared_engine("real-model integration tests")
 }
 
@@ -116,6 +116,7 @@ fn faster_speed_gives_shorter_audio() {
 #[test]
 fn four_threads_on_one_engine_all_succeed_with_the_weights_loaded_once() {
     let Some(engine) = engine() else { return };
+    let engine = &*engine;
     let dir = tempfile::tempdir().unwrap();
     std::thread::scope(|s| {
         for t in 0..4 {

@@ -19,7 +19,7 @@ use support::model_dir;
 
 const TESTS: &str = "real-model reliability tests";
 
-fn engine() -> Option<&'static Engine> {
+fn engine() -> Option<std::sync::Arc<Engine>> {
     support::shared_engine(TESTS)
 }
 
@@ -62,7 +62,7 @@ impl Guarded {
 #[test]
 fn bad_text_is_refused_or_spoken_and_never_loses_the_good_file() {
     let Some(engine) = engine() else { return };
-    let g = Guarded::new(engine);
+    let g = Guarded::new(&engine);
     let refused: &[(&str, &str, ErrorKind)] = &[
         ("empty", "", ErrorKind::EmptyText),
         ("whitespace", " \n\t\u{3000} ", ErrorKind::EmptyText),
@@ -128,7 +128,7 @@ fn bad_text_is_refused_or_spoken_and_never_loses_the_good_file() {
 #[test]
 fn bad_parameters_are_errors_or_documented_fallbacks() {
     let Some(engine) = engine() else { return };
-    let g = Guarded::new(engine);
+    let g = Guarded::new(&engine);
     for speed in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
         let e = engine
             .generate_audio("Hi.", None, speed, &g.path)

@@ -5,7 +5,7 @@
 #![allow(dead_code, clippy::panic)] // each test binary uses some of them; a failure is a panic
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::Arc;
 
 use tts_pipeline::{Engine, EngineConfig};
 
@@ -37,8 +37,22 @@ pub fn skip(tests: &str, why: &str) {
 
 /// A new engine on [`model_dir`], or `None` after [`skip`].
 pub fn open_engine(tests: &str) -> Option<Engine> {
+    usable(tests, Engine::open)
+}
+
+/// The process's engine on [`model_dir`] ([`Engine::shared`]: every test of the binary that asks
+/// gets the same one), or `None` after [`skip`].
+pub fn shared_engine(tests: &str) -> Option<Arc<Engine>> {
+    usable(tests, Engine::shared)
+}
+
+/// What `open` makes of the configuration of [`model_dir`], or `None` after [`skip`].
+fn usable<T>(
+    tests: &str,
+    open: impl FnOnce(&EngineConfig) -> tts_pipeline::Result<T>,
+) -> Option<T> {
     let dir = model_dir();
-    match Engine::open(&EngineConfig::with_model_dir(&dir)) {
+    match open(&EngineConfig::with_model_dir(&dir)) {
         Ok(engine) => Some(engine),
         Err(e) => {
             skip(
@@ -48,10 +62,4 @@ pub fn open_engine(tests: &str) -> Option<Engine> {
             None
         }
     }
-}
-
-/// One engine for the whole test binary (opened by the first test that asks), or `None`.
-pub fn shared_engine(tests: &str) -> Option<&'static Engine> {
-    static ENGINE: OnceLock<Option<Engine>> = OnceLock::new();
-    ENGINE.get_or_init(|| open_engine(tests)).as_ref()
 }
