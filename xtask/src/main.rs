@@ -447,8 +447,15 @@ mod tests {
         );
         // Same dev profile as the workspace, so the shared target dir reuses the dependencies
         // and the engine's crates (a crate left out is rebuilt, and so is everything above it).
-        let same = "[profile.dev.package.\"*\"]\nopt-level = 2\n";
-        assert!(manifest.contains(same) && workspace.contains(same));
+        for same in [
+            "[profile.dev]\ndebug = \"line-tables-only\"\n",
+            "[profile.dev.package.\"*\"]\nopt-level = 2\ndebug = false\n",
+        ] {
+            assert!(
+                manifest.contains(same) && workspace.contains(same),
+                "{same}"
+            );
+        }
         for library in [
             "tts-pipeline",
             "kokoro-model",
