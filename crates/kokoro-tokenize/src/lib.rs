@@ -1,4 +1,7 @@
-//! English text -> Kokoro phonemes -> token ids, split into pieces the model accepts.
+//! Text -> Kokoro phonemes -> token ids, split into pieces the model accepts. English is read by
+//! misaki-rs (below); the other languages of the v1.0 voices by the front ends of [`lang`]
+//! ([`Tokenizer::tokenize_in`]): espeak-ng (a separate program) for es, fr-fr, it, pt-br and hi,
+//! Rust for Mandarin and Japanese.
 //!
 //! Kokoro-82M does not read letters: it reads *phoneme token ids*, at most [`MAX_TOKENS`] (510)
 //! per call. This crate gets from story text to those ids in three steps:

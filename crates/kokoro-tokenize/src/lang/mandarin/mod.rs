@@ -17,8 +17,8 @@
 //! changes come from the phrase dictionary where it has them (`一个` → `i↗kɤ↘`).
 //!
 //! The dictionaries (jieba's 349,046 words, pypinyin's 41,923 characters and 47,111 phrases;
-//! both MIT) are compressed into the binary (2.1 MB) and read on the first Mandarin request, so
-//! that an English-only process never pays for them.
+//! both MIT) are compressed into the binary (2.2 MB) and read on the first Mandarin request (about
+//! 0.6 s of CPU and 45 MB), so that an English-only process never pays for them.
 
 mod dict;
 mod ipa;
@@ -59,8 +59,8 @@ impl std::fmt::Debug for Mandarin {
 }
 
 impl Mandarin {
-    /// Reads the embedded dictionaries (about 0.3 s). Errors: [`crate::ErrorKind::Phonemizer`]
-    /// if they cannot be read (never, short of a corrupt build).
+    /// Reads the embedded dictionaries (about 0.6 s of CPU, 45 MB). Errors:
+    /// [`crate::ErrorKind::Phonemizer`] if they cannot be read (never, short of a corrupt build).
     pub fn load() -> Result<Self, Error> {
         let started = Instant::now();
         let mut reader = BufReader::new(GzDecoder::new(JIEBA_DICT));
