@@ -245,3 +245,69 @@ fn languages_on_the_command_line() {
         "{table}"
     );
 }
+
+#[test]
+fn words_and_captions_on_the_command_line() {
+    let Some(models) = model_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("words.wav");
+    let out = kokoro(
+        &[
+            "say",
+            "Mia paid $214, then left.",
+            "-o",
+            wav.to_str().unwrap(),
+            "--words",
+            "--captions",
+            "srt",
+        ],
+        &models,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = &json_lines(&out)[0];
+    let words: Vec<&str> = v["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(words, ["Mia", "paid", "$214", "then", "left"], "{v}");
+    let srt = dir.path().join("words.srt");
+    assert_eq!(v["captions_path"], srt.to_str().unwrap());
+    let file = std::fs::read_to_string(&srt).unwrap();
+    assert!(file.starts_with("1\n00:00:00,"), "{file}");
+    assert!(file.contains("Mia paid $214, then left."), "{file}");
+
+    let segments = dir.path().join("segments.json");
+    std::fs::write(
+        &segments,
+        r#"{"project_id": "p1", "segments": [{"id": "s1", "text": "Hello there."}]}"#,
+    )
+    .unwrap();
+    let media = dir.path().join("media");
+    let out = kokoro(
+        &[
+            "segments",
+            segments.to_str().unwrap(),
+            "--media-root",
+            media.to_str().unwrap(),
+            "--captions",
+            "vtt",
+        ],
+        &models,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = &json_lines(&out)[0];
+    assert_eq!(l["captions_url"], "/media/projects/p1/audio/s1.vtt", "{l}");
+    assert!(l.get("words").is_none(), "{l}");
+    let vtt = std::fs::read_to_string(media.join("projects/p1/audio/s1.vtt")).unwrap();
+    assert!(vtt.starts_with("WEBVTT\n\n1\n"), "{vtt}");
+}
