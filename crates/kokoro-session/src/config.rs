@@ -81,7 +81,8 @@ pub struct SessionConfig {
     /// Give the CPU arena's unused memory back to the system after every run (ONNX Runtime's
     /// `memory.enable_memory_arena_shrinkage`). Default `true`: a session then holds its
     /// activations only while it runs, so the sessions of a pool that are idle cost almost nothing,
-    /// at a cost measured as noise (`docs/PERFORMANCE.md`).
+    /// at a cost of a few per cent of a batch's wall time (`docs/PERFORMANCE.md`, "The pool's
+    /// policy").
     pub shrink_arena: bool,
     /// Whether this session shares its model's weights with the process's other sessions of the
     /// same file (see [`KokoroSession::load`](crate::KokoroSession::load)). Default `true`: every
@@ -187,7 +188,7 @@ impl SessionConfig {
         self
     }
 
-    /// Turns the arena shrinkage after every run on or off (see [`SessionConfig::shrink_arena`]).
+    /// Turns the arena shrinkage on or off (see [`SessionConfig::shrink_arena`]).
     #[must_use]
     pub fn with_arena_shrinkage(mut self, enable: bool) -> Self {
         self.shrink_arena = enable;

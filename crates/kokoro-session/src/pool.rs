@@ -16,17 +16,10 @@
 //! ones are busy and fewer than `sessions` exist, else waiting for one. A pool whose narrow sessions
 //! would be as wide as the wide one, or that may hold only one narrow session, has a single kind.
 //!
-//! Two rules keep the pool from paying for what it does not need (measured in
-//! `docs/PERFORMANCE.md`, "The pool's policy"):
-//!
-//! * **No load for a lone call that finds a narrow session idle.** The wide session is loaded by a
-//!   lone caller only while no narrow session is idle. The tail of a batch, or a caller that was
-//!   running narrow and is now alone, goes on with a narrow session instead of loading the wide one
-//!   (a session's load and its memory, for a piece or two).
-//! * **The arena shrinks when the pool goes quiet, not after every run.** With
-//!   [`SessionConfig::shrink_arena`] (the default) a run gives its arena's unused memory back only
-//!   when it is the only call among its callers; while several run, their sessions keep their
-//!   arenas for the next run instead of freeing and allocating them again each time.
+//! A lone call does not load the wide session while a narrow one is idle: the tail of a batch, or a
+//! caller that was running narrow and is now alone, goes on with a narrow session instead of paying
+//! a session's load and memory for a piece or two (the engine also counts a batch's workers as
+//! callers for the whole batch; `docs/PERFORMANCE.md`, "The pool's policy").
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -338,9 +331,7 @@ impl SessionPool {
         let _counted = InFlight(&self.in_flight);
         let callers = if callers == 0 { in_flight } else { callers };
         let lease = self.checkout(self.kind_for(callers))?;
-        // Alone, the pool is about to go quiet: give the arena's unused memory back. Among
-        // others, the session keeps it for its next run.
-        lease.session.run_shrinking(ids, style, speed, callers <= 1)
+        lease.session.run(ids, style, speed)
     }
 
     /// The kind of session a call among `callers` concurrent ones runs on.

@@ -623,26 +623,13 @@ impl KokoroSession {
     /// [`ErrorKind::InvalidInput`] before anything runs; an ONNX Runtime failure or non-finite
     /// or empty audio fails with [`ErrorKind::Inference`].
     pub fn run(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Inference> {
-        self.run_shrinking(ids, style, speed, true)
-    }
-
-    /// [`run`](Self::run), giving the arena's unused memory back at its end only when `shrink` (and
-    /// [`SessionConfig::shrink_arena`]) says so: a pool keeps the arena of a session that goes on
-    /// running (see [`SessionPool`](crate::SessionPool)).
-    pub(crate) fn run_shrinking(
-        &self,
-        ids: &[i64],
-        style: &[f32],
-        speed: f32,
-        shrink: bool,
-    ) -> Result<Inference> {
         let call_start = Instant::now();
         let prepared = prepare(&self.contract, ids, style, speed)?;
         let inputs = prepared.into_inputs(&self.contract)?;
 
         let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
         let run_start = Instant::now();
-        let result = match self.run_options.as_ref().filter(|_| shrink) {
+        let result = match &self.run_options {
             Some(options) => session.run_with_options(inputs, options),
             None => session.run(inputs),
         };

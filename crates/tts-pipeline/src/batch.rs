@@ -183,6 +183,7 @@ impl Engine {
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
         let workers = workers.clamp(1, total.max(1));
+        let _callers = self.batch_callers(workers);
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| {

@@ -1054,6 +1054,31 @@ fn callers_on_their_own_threads_run_concurrently_and_are_counted() {
     assert_eq!(synth.max_callers.load(Ordering::SeqCst), 1);
 }
 
+#[test]
+fn a_batch_counts_its_workers_as_callers_from_its_first_piece_to_its_last() {
+    let (engine, synth) = hint_engine();
+    let dir = tempfile::tempdir().unwrap();
+    let layout = wav_store::MediaLayout::new(dir.path(), "/media/");
+    let request = project(
+        "p",
+        &[
+            ("s1", "One. Two."),
+            ("s2", "Three."),
+            ("s3", "Four, five. Six."),
+        ],
+    );
+    let outcomes = engine.generate_segments(&layout, &request, 2, |_, _| {});
+    assert!(outcomes.iter().all(|o| o.outcome.success));
+    // Never told it is alone, not at the start nor at the tail (one segment left): the pool keeps
+    // a batch on its narrow sessions.
+    assert!(synth.min_callers.load(Ordering::SeqCst) >= 2);
+    // Once the batch is over, a caller is alone again.
+    synth.min_callers.store(usize::MAX, Ordering::SeqCst);
+    synth.max_callers.store(0, Ordering::SeqCst);
+    engine.synthesize(&Request::text("Alone.")).unwrap();
+    assert_eq!(synth.max_callers.load(Ordering::SeqCst), 1);
+}
+
 // ---------------------------------------------------------------- word timings
 
 /// The words of `request` on `engine`, in memory and in a written file (they must agree).

@@ -174,19 +174,33 @@ pub struct Engine {
     active: AtomicUsize,
 }
 
-/// Counts one generation in `Engine::active` while it lives.
-struct Active<'a>(&'a AtomicUsize);
+/// Counts one generation (or a batch's other workers) in `Engine::active` while it lives.
+pub(crate) struct Active<'a>(&'a AtomicUsize, usize);
 
 impl<'a> Active<'a> {
     fn enter(counter: &'a AtomicUsize) -> Self {
-        counter.fetch_add(1, Ordering::Relaxed);
-        Self(counter)
+        Self::add(counter, 1)
+    }
+
+    fn add(counter: &'a AtomicUsize, n: usize) -> Self {
+        counter.fetch_add(n, Ordering::Relaxed);
+        Self(counter, n)
     }
 }
 
 impl Drop for Active<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.fetch_sub(self.1, Ordering::Relaxed);
+    }
+}
+
+impl Engine {
+    /// While it lives, `workers - 1` more callers are counted: a batch of `workers` workers is that
+    /// many callers from its first piece to its last, so that neither its start (one worker
+    /// synthesizing while the others still read their text) nor its tail (one segment left) loads
+    /// the pool's wide session for a piece or two.
+    pub(crate) fn batch_callers(&self, workers: usize) -> Active<'_> {
+        Active::add(&self.active, workers.saturating_sub(1))
     }
 }
 
