@@ -7,7 +7,8 @@
 //! included:
 //!
 //! 1. the piece's source text is cut into words (whitespace-separated, without the punctuation
-//!    around them; a `[word](/phonemes/)` markup is one word, its text the word);
+//!    around them; a `[word](/phonemes/)` markup is one word, its text the word; any other
+//!    `[text](feature)` markup is one word as a whole);
 //! 2. each word is phonemized alone (cached per text), giving the phoneme words it predicts;
 //! 3. those predictions, in order, are aligned with the piece's own phoneme words (longest common
 //!    subsequence, stress marks ignored): a match ties a phoneme word to its source word;
@@ -57,7 +58,7 @@ fn is_word_char(c: char) -> bool {
 
 /// The words of `text[range]`, as absolute byte ranges of `text`: whitespace-separated, trimmed
 /// of the punctuation around them, only those holding a letter, digit or spoken symbol. A markup
-/// `[word](/phonemes/)` is one word: its `word`.
+/// `[word](/phonemes/)` is one word: its `word`; any other markup is one word as a whole.
 pub(crate) fn source_words(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let Some(slice) = text.get(range.clone()) else {
         return Vec::new();
@@ -81,12 +82,20 @@ pub(crate) fn source_words(text: &str, range: Range<usize>) -> Vec<Range<usize>>
     };
     for span in markup {
         plain(at, span.start, &mut out);
-        // `[word](...)`: the word is between `[` and `]`.
-        let inner = slice
-            .get(span.clone())
-            .and_then(|m| m.find("](").map(|end| span.start + 1..span.start + end));
-        if let Some(inner) = inner.filter(|r| r.start < r.end) {
-            out.push(base + inner.start..base + inner.end);
+        let whole = slice.get(span.clone()).unwrap_or("");
+        if let Some(end) = whole.find("](/") {
+            // `[word](/phonemes/)`: the word is between `[` and `]`.
+            let inner = span.start + 1..span.start + end;
+            if inner.start < inner.end {
+                out.push(base + inner.start..base + inner.end);
+            }
+        } else if let Some(start) = whole.find(is_word_char)
+            && let Some((last, c)) = whole.char_indices().rev().find(|(_, c)| is_word_char(*c))
+        {
+            // Any other `[text](feature)`: what the phonemizer speaks of it is its own affair
+            // (it may read the feature too), so the whole markup is one word: coarse, never
+            // missing a spoken letter.
+            out.push(base + span.start + start..base + span.start + last + c.len_utf8());
         }
         at = span.end;
     }
@@ -284,6 +293,9 @@ mod tests {
         );
         assert_eq!(words_of("a [Kokoro](/kˈOkəɹO/) b"), ["a", "Kokoro", "b"]);
         assert_eq!(words_of("... — !"), Vec::<&str>::new());
+        // Markup without given phonemes may be read whole: one word from its first letter to
+        // its last, so a letter the phonemizer speaks is never outside a word.
+        assert_eq!(words_of("a [... '](x4F... <h) b"), ["a", "x4F... <h", "b"]);
         let text = "xx Hello there";
         assert_eq!(source_words(text, 3..text.len()), [3..8, 9..14]);
     }
