@@ -48,6 +48,8 @@ fn main() -> ExitCode {
             text: "The lighthouse keeper climbed the stairs one last time.".to_string(),
             voice: Some("af_bella".to_string()),
             speed: Some(1.0),
+            // None: the voice's own language (American English for af_bella).
+            lang: None,
         }],
     };
     // Word timings (for highlighting) and WebVTT captions (for a `<track>`) come with the audio.
@@ -75,7 +77,11 @@ fn main() -> ExitCode {
         ok &= outcome.outcome.success
             && written
             && outcome.audio_url.is_some()
-            && outcome.outcome.words.as_ref().is_some_and(|w| !w.is_empty())
+            && outcome
+                .outcome
+                .words
+                .as_ref()
+                .is_some_and(|w| !w.is_empty())
             && outcome.captions_url.is_some();
     }
     if ok {
