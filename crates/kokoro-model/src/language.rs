@@ -59,7 +59,13 @@ impl Language {
     /// `bf_emma:0.6,af_bella:0.4`, its first voice's); `None` when the letter names none.
     #[must_use]
     pub fn from_voice_id(voice: &str) -> Option<Language> {
-        let letter = voice.trim_start().chars().next()?;
+        Self::from_letter(voice.trim_start().chars().next()?)
+    }
+
+    /// The language whose voices' ids start with `letter` (`'b'`: British English); `None` for
+    /// any other character (upper case included: voice ids are lower case).
+    #[must_use]
+    pub fn from_letter(letter: char) -> Option<Language> {
         Self::ALL.into_iter().find(|l| l.letter() == letter)
     }
 
@@ -207,6 +213,11 @@ mod tests {
             assert_eq!(lang.to_string(), lang.code());
             let id = format!("{}f_someone", lang.letter());
             assert_eq!(Language::from_voice_id(&id), Some(lang));
+            assert_eq!(Language::from_letter(lang.letter()), Some(lang));
+            assert_eq!(
+                Language::from_letter(lang.letter().to_ascii_uppercase()),
+                None
+            );
             assert!(!lang.name().is_empty());
         }
     }
@@ -275,6 +286,9 @@ mod tests {
     fn unknown_voices_and_strings_name_no_language() {
         for voice in ["", "xx_custom", "custom", "Af_bella", "_a"] {
             assert_eq!(Language::from_voice_id(voice), None, "{voice}");
+        }
+        for letter in ['x', 'c', '_', ' ', 'é'] {
+            assert_eq!(Language::from_letter(letter), None, "{letter}");
         }
         for s in ["", "x", "english", "en-au", "ab", "zh-tw"] {
             assert!(s.parse::<Language>().is_err(), "{s}");

@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use kokoro_voices::{STYLE_DIM, VoiceCatalog};
+use kokoro_voices::{Language, STYLE_DIM, VoiceCatalog};
 
 fn main() -> ExitCode {
     let path = std::env::args()
@@ -30,11 +30,11 @@ fn run(path: &str) -> Result<(), kokoro_voices::Error> {
         let first = pack.style_for_tokens(1);
         let norm = first.iter().map(|v| v * v).sum::<f32>().sqrt();
         println!(
-            "  {:<14} {:<6} {:?} {:?}: {} rows, |row 0| = {norm:.4}",
+            "  {:<14} {:<6} {:?} {}: {} rows, |row 0| = {norm:.4}",
             info.id,
-            info.language.code(),
+            info.language.map_or("-", Language::code),
             info.gender,
-            info.language,
+            info.language.map_or("unknown language", Language::name),
             pack.rows(),
         );
     }

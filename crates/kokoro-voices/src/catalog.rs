@@ -734,7 +734,7 @@ mod tests {
     fn voice_info_is_listed() {
         let catalog = VoiceCatalog::from_packs(vec![synthetic("bm_george", 1, 0.0)]);
         let info = &catalog.list()[0];
-        assert_eq!(info.language, crate::Language::BritishEnglish);
+        assert_eq!(info.language, Some(crate::Language::EnglishGb));
         assert_eq!(info.gender, crate::Gender::Male);
     }
 }

@@ -13,7 +13,8 @@
 //!   memory), with [`VoiceCatalog::resolve`], which never fails for a bad voice name but falls
 //!   back along [`FALLBACK_ORDER`] with a warning;
 //! - [`BlendSpec`] and [`blend`]: mixes such as `af_bella:0.7,am_adam:0.3`;
-//! - [`voice_info`]: language and gender from the id (`bm_george`: British English, male).
+//! - [`voice_info`]: language and gender from the id (`bm_george`: British English, male); the
+//!   [`Language`] is `kokoro-model`'s, re-exported.
 //!
 //! Errors are a single [`Error`] with an [`ErrorKind`] and `is_*()` queries.
 //!
@@ -48,6 +49,7 @@ mod pack;
 pub use blend::{BlendSpec, blend};
 pub use catalog::{DEFAULT_VOICE, FALLBACK_ORDER, ResolvedVoice, VoiceCatalog};
 pub use error::{Error, ErrorKind, Result};
-pub use info::{Gender, Language, VoiceInfo, voice_info};
+pub use info::{Gender, VoiceInfo, voice_info};
+pub use kokoro_model::Language;
 pub use npz::{read_npz, read_npz_bytes};
 pub use pack::{ROW_BYTES, STYLE_DIM, VoicePack, style_row_index};

@@ -19,6 +19,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use kokoro_model::Language;
 use kokoro_session::Manifest;
 use kokoro_voices::VoiceCatalog;
 
@@ -142,7 +143,7 @@ impl fmt::Display for Availability {
 pub struct VoiceSummary {
     /// Its id, e.g. `af_bella`.
     pub id: String,
-    /// Language and accent, e.g. `American English`.
+    /// Language and accent, e.g. `American English` ([`Language::name`]), or `unknown`.
     pub language: String,
     /// The code of the language it speaks by default (`en-us`, `es`, `zh`, ...; what `--lang`
     /// and `lang=` take), or `None` for an id outside Kokoro's convention.
@@ -162,8 +163,8 @@ pub fn list_voices(config: &EngineConfig) -> crate::Result<Vec<VoiceSummary>> {
         .iter()
         .map(|v| VoiceSummary {
             id: v.id.clone(),
-            language: v.language.to_string(),
-            lang: kokoro_model::Language::from_voice_id(&v.id).map(|l| l.code().to_owned()),
+            language: v.language.map_or("unknown", Language::name).to_owned(),
+            lang: Language::from_voice_id(&v.id).map(|l| l.code().to_owned()),
             gender: v.gender.to_string(),
         })
         .collect())
