@@ -245,11 +245,10 @@ fn assert_fault(case: &str, dir: &Path, voice: &str, kinds: &[ErrorKind]) {
     let good = tempfile::tempdir().unwrap();
     let out = good.path().join("good.wav");
     std::fs::write(&out, b"previous good file").unwrap();
-    // No background preload: it would still be inside ONNX Runtime, loading the corrupt file,
-    // when the test process exits (a crash at exit seen once in CI: an open bug of the preload).
-    let mut config = EngineConfig::with_model_dir(dir);
-    config.defer_session_load = true;
-    let result = Engine::open(&config)
+    // With the background preload, as a user opens it: dropping the engine waits for that load, so
+    // no thread is left inside ONNX Runtime with the corrupt file when the test process exits (a
+    // crash at exit, seen once in CI before the engine waited for it).
+    let result = Engine::open(&EngineConfig::with_model_dir(dir))
         .and_then(|e| e.generate_audio("Hello there.", Some(voice), 1.0, &out));
     let e = match result {
         Ok(g) => panic!("{case}: a corrupt file was accepted ({g:?})"),

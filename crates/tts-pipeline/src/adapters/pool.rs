@@ -1,6 +1,7 @@
 //! [`PoolSynthesizer`]: synthesis on a `kokoro_session::SessionPool`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 
 use kokoro_session::{
     Durations, KokoroSession, PoolLayout, SessionConfig, SessionPool, SessionStats,
@@ -12,8 +13,19 @@ use crate::traits::{Synthesizer, TimedAudio};
 /// [`Synthesizer`] over a [`SessionPool`]: every caller of the engine, on any thread, gets a session
 /// from it. Sessions load lazily (a lone caller never loads more than the pool's wide session) and
 /// share the model's weights; see `kokoro_session::SessionPool` for the policy.
+///
+/// Dropping it waits for a background load that [`preload_in_background`](Self::preload_in_background)
+/// started, so that no thread is left inside ONNX Runtime once the engine is gone (a process that
+/// exits while one is still loading a model can crash in the runtime's own teardown).
 pub struct PoolSynthesizer {
-    pool: SessionPool,
+    pool: Arc<SessionPool>,
+    preload: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Drop for PoolSynthesizer {
+    fn drop(&mut self) {
+        self.join_preload();
+    }
 }
 
 impl PoolSynthesizer {
@@ -22,23 +34,45 @@ impl PoolSynthesizer {
     /// threads under concurrency. Nothing is loaded yet.
     pub fn new(config: SessionConfig, layout: PoolLayout) -> Self {
         Self {
-            pool: SessionPool::with_layout(config, layout),
+            pool: Arc::new(SessionPool::with_layout(config, layout)),
+            preload: Mutex::new(None),
         }
     }
 
     /// Starts loading the session a lone caller uses on a background thread and returns at once.
-    /// A failure is only logged (debug): the next generation loads again and reports it.
-    pub fn preload_in_background(self: &Arc<Self>) {
-        let me = Arc::clone(self);
+    /// A failure is only logged (debug): the next generation loads again and reports it. A second
+    /// call while the first load runs starts nothing.
+    pub fn preload_in_background(&self) {
+        let mut slot = self.preload.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.as_ref().is_some_and(|h| !h.is_finished()) {
+            return;
+        }
+        let pool = Arc::clone(&self.pool);
         let spawned = std::thread::Builder::new()
             .name("kokoro-preload".into())
             .spawn(move || {
-                if let Err(e) = me.session() {
+                if let Err(e) = pool.any_session() {
                     tracing::debug!("background session load failed (retried on use): {e}");
                 }
             });
-        if let Err(e) = spawned {
-            tracing::debug!("no background session load: cannot spawn a thread: {e}");
+        match spawned {
+            Ok(handle) => *slot = Some(handle),
+            Err(e) => tracing::debug!("no background session load: cannot spawn a thread: {e}"),
+        }
+    }
+
+    /// Waits for a background load that [`preload_in_background`](Self::preload_in_background)
+    /// started, if any.
+    fn join_preload(&self) {
+        let handle = self
+            .preload
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle
+            && handle.join().is_err()
+        {
+            tracing::debug!("the background session load panicked");
         }
     }
 
@@ -109,5 +143,28 @@ impl Synthesizer for PoolSynthesizer {
             audio: out.audio,
             frames,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropping_the_synthesizer_waits_for_its_background_load() {
+        let config = SessionConfig::new().with_model_dir("/nonexistent/kokoro-models");
+        let layout = PoolLayout {
+            sessions: 1,
+            threads: 1,
+        };
+        for _ in 0..20 {
+            let synth = PoolSynthesizer::new(config.clone(), layout);
+            let pool = Arc::clone(&synth.pool);
+            synth.preload_in_background();
+            synth.preload_in_background();
+            drop(synth);
+            // The background thread held the other reference until it ended.
+            assert_eq!(Arc::strong_count(&pool), 1);
+        }
     }
 }
