@@ -671,6 +671,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_normalize_f64, m)?)?;
     m.add_function(wrap_pyfunction!(segment::_generate_segment, m)?)?;
     m.add_function(wrap_pyfunction!(segment::_open_engine, m)?)?;
+    m.add_function(wrap_pyfunction!(segment::_stop_background, m)?)?;
     m.add_function(wrap_pyfunction!(logs::_drain_logs, m)?)?;
     m.add_function(wrap_pyfunction!(logs::_drain_done, m)?)?;
     m.add_function(wrap_pyfunction!(logs::_flush_logs, m)?)?;

@@ -75,6 +75,14 @@ pub(crate) fn _generate_segment<'py>(
     Ok(d)
 }
 
+/// Waits for the background work of this process's engines (a session preload, an idle
+/// session's arena shrink) and starts no more: registered with `atexit`, so that no thread is
+/// inside ONNX Runtime while the interpreter exits. The engines stay usable.
+#[pyfunction]
+pub(crate) fn _stop_background(py: Python<'_>) {
+    py.detach(tts_pipeline::Engine::stop_shared_background);
+}
+
 /// Opens this process's engine now (for a worker, before its first task); returns the model
 /// directory. Raises RuntimeError when the engine cannot be opened.
 #[pyfunction]

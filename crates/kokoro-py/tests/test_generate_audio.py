@@ -228,3 +228,28 @@ def test_generate_audio_releases_the_gil(model, tmp_path):
     elapsed = time.perf_counter() - start
     assert elapsed > 0.3, "generation too short to tell"
     assert longest_pause < elapsed / 2, (longest_pause, elapsed)
+
+
+def test_the_engine_stops_its_background_work_and_goes_on(model, tmp_path):
+    """`_stop_background` (registered with atexit) waits for the engine's threads; it stays usable."""
+    first = generate_audio(TEXT, output_path=str(tmp_path / "a.wav"))
+    assert first["success"], first
+    kokoro_engine._native._stop_background()
+    again = generate_audio(TEXT, output_path=str(tmp_path / "b.wav"))
+    assert again["success"], again
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
+
+
+def test_an_interpreter_that_exits_right_after_opening_the_engine_exits_cleanly(model):
+    """The session still loading in the background is waited for at exit (no crash in teardown)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import kokoro_engine\n"
+        f"kokoro_engine.configure(model_dir={str(model)!r})\n"
+        "kokoro_engine._native._open_engine()\n"
+    )
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]

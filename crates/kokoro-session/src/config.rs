@@ -37,6 +37,42 @@ pub enum GraphOptimization {
     All,
 }
 
+/// When a session gives the unused memory of its CPU arena back to the system.
+///
+/// ONNX Runtime's arena keeps the buffers of a run for the next one. Kept, a session holds the
+/// working memory of the longest text it has read (and more, as the arena grows in powers of
+/// two); given back, the next run faults it in again, page by page. Only
+/// [`SessionConfig::cpu_arena`] sessions have an arena to shrink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ArenaShrink {
+    /// Never: the fastest runs, and the arena's high-water mark stays resident for the session's
+    /// life.
+    Never,
+    /// At the end of every run: an idle session holds almost nothing, and every run pays for
+    /// faulting its working memory in again (4 to 10 % of a 2-worker batch's wall time,
+    /// `docs/PERFORMANCE.md`).
+    EveryRun,
+    /// Once a session of a [`SessionPool`](crate::SessionPool) has been idle this long, the pool
+    /// shrinks it ([`KokoroSession::shrink_arena`](crate::KokoroSession::shrink_arena), a minimal run
+    /// that gives the arena back); runs back to back (a batch, a story, a queue of tasks) keep their
+    /// arena. A session outside a pool is never shrunk on its own: call `shrink_arena` when it goes
+    /// idle.
+    WhenIdle(std::time::Duration),
+}
+
+impl Default for ArenaShrink {
+    /// [`ArenaShrink::WhenIdle`] after [`DEFAULT_SHRINK_IDLE`].
+    fn default() -> Self {
+        Self::WhenIdle(DEFAULT_SHRINK_IDLE)
+    }
+}
+
+/// How long a pooled session stays idle before its arena is given back, by default: longer than
+/// the gap between two pieces or two queued tasks, short enough that an idle process soon holds
+/// little more than the weights.
+pub const DEFAULT_SHRINK_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How to find and load the model. `SessionConfig::default()` discovers everything.
 ///
 /// Every field is optional; `None` means "discover it" (see [`locate_model`](crate::locate_model)
@@ -78,12 +114,10 @@ pub struct SessionConfig {
     /// Let idle intra-op threads spin briefly before sleeping. Spinning trades CPU time for latency;
     /// it only matters with more than one intra-op thread. Default `true`.
     pub intra_spinning: bool,
-    /// Give the CPU arena's unused memory back to the system after every run (ONNX Runtime's
-    /// `memory.enable_memory_arena_shrinkage`). Default `true`: a session then holds its
-    /// activations only while it runs, so the sessions of a pool that are idle cost almost nothing,
-    /// at a cost of a few per cent of a batch's wall time (`docs/PERFORMANCE.md`, "The pool's
-    /// policy").
-    pub shrink_arena: bool,
+    /// When the CPU arena's unused memory goes back to the system (ONNX Runtime's
+    /// `memory.enable_memory_arena_shrinkage`). See [`ArenaShrink`] for the choices and
+    /// `docs/PERFORMANCE.md` ("The pool's policy") for what each costs.
+    pub arena_shrink: ArenaShrink,
     /// Whether this session shares its model's weights with the process's other sessions of the
     /// same file (see [`KokoroSession::load`](crate::KokoroSession::load)). Default `true`: every
     /// further session then costs its graph and activations, not another copy of the weights.
@@ -113,7 +147,7 @@ impl Default for SessionConfig {
             memory_pattern: false,
             cpu_arena: true,
             intra_spinning: true,
-            shrink_arena: true,
+            arena_shrink: ArenaShrink::default(),
             share_weights: true,
         }
     }
@@ -188,10 +222,21 @@ impl SessionConfig {
         self
     }
 
-    /// Turns the arena shrinkage on or off (see [`SessionConfig::shrink_arena`]).
+    /// Turns the arena shrinkage on (the default [`ArenaShrink`]) or off ([`ArenaShrink::Never`]).
     #[must_use]
     pub fn with_arena_shrinkage(mut self, enable: bool) -> Self {
-        self.shrink_arena = enable;
+        self.arena_shrink = if enable {
+            ArenaShrink::default()
+        } else {
+            ArenaShrink::Never
+        };
+        self
+    }
+
+    /// Sets when the arena's unused memory goes back to the system (see [`ArenaShrink`]).
+    #[must_use]
+    pub fn with_arena_shrink(mut self, shrink: ArenaShrink) -> Self {
+        self.arena_shrink = shrink;
         self
     }
 

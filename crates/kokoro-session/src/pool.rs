@@ -20,11 +20,19 @@
 //! caller that was running narrow and is now alone, goes on with a narrow session instead of paying
 //! a session's load and memory for a piece or two (the engine also counts a batch's workers as
 //! callers for the whole batch; `docs/PERFORMANCE.md`, "The pool's policy").
+//!
+//! With [`ArenaShrink::WhenIdle`] (the default), a session's memory arena is given back once the
+//! session has been idle that long: a thread of the pool's own, started with the first run and
+//! joined when the pool is dropped, shrinks it with a minimal run
+//! ([`KokoroSession::shrink_arena`]). Runs back to back keep their arena; a call that arrives while
+//! a session is being shrunk waits for it rather than loading another.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-use crate::config::{SessionConfig, available_cores};
+use crate::config::{ArenaShrink, SessionConfig, available_cores};
 use crate::error::Result;
 use crate::session::{Inference, KokoroSession, SessionStats};
 
@@ -106,32 +114,136 @@ enum Kind {
     Narrow,
 }
 
-#[derive(Default)]
-struct State {
-    /// The wide session, once loaded.
-    wide: Option<Arc<KokoroSession>>,
-    wide_busy: bool,
-    wide_loading: bool,
-    /// Narrow sessions not running.
-    idle: Vec<Arc<KokoroSession>>,
-    /// Every narrow session loaded.
-    all: Vec<Arc<KokoroSession>>,
-    /// Narrow sessions being loaded.
-    loading: usize,
+/// Since when a session has been idle, and whether it has run since its arena was last shrunk.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    since: Instant,
+    dirty: bool,
 }
 
-impl State {
-    /// An idle session of `kind`, marked busy.
-    fn take_idle(&mut self, kind: Kind) -> Option<Arc<KokoroSession>> {
+impl Mark {
+    fn now(dirty: bool) -> Self {
+        Self {
+            since: Instant::now(),
+            dirty,
+        }
+    }
+}
+
+/// An idle narrow session.
+struct Idle<S> {
+    session: S,
+    mark: Mark,
+}
+
+/// What the pool's shrinking thread does next.
+#[derive(Debug, PartialEq)]
+enum Shrink<S> {
+    /// Shrink this session, checked out for it.
+    Now(Kind, S),
+    /// Nothing is due; wake at this instant (or when something changes).
+    Wait(Option<Instant>),
+}
+
+/// The pool's sessions and what each is doing; `S` is a session handle (`Arc<KokoroSession>`;
+/// the unit tests use plain numbers).
+struct State<S = Arc<KokoroSession>> {
+    /// The wide session, once loaded.
+    wide: Option<S>,
+    wide_busy: bool,
+    /// The wide session's idle mark (meaningful while it is loaded and not busy).
+    wide_mark: Option<Mark>,
+    wide_loading: bool,
+    /// Narrow sessions not running, the most recently used last.
+    idle: Vec<Idle<S>>,
+    /// Every narrow session loaded.
+    all: Vec<S>,
+    /// Narrow sessions being loaded.
+    loading: usize,
+    /// Narrow sessions checked out by the shrinking thread.
+    narrow_shrinking: usize,
+    /// The pool is being dropped: the shrinking thread ends.
+    closing: bool,
+}
+
+impl<S> Default for State<S> {
+    fn default() -> Self {
+        Self {
+            wide: None,
+            wide_busy: false,
+            wide_mark: None,
+            wide_loading: false,
+            idle: Vec::new(),
+            all: Vec::new(),
+            loading: 0,
+            narrow_shrinking: 0,
+            closing: false,
+        }
+    }
+}
+
+impl<S: Clone> State<S> {
+    /// An idle session of `kind`, marked busy (the most recently used narrow one, so that the
+    /// others stay idle and can be shrunk).
+    fn take_idle(&mut self, kind: Kind) -> Option<S> {
         match kind {
             Kind::Wide if !self.wide_busy => {
-                let session = Arc::clone(self.wide.as_ref()?);
+                let session = self.wide.clone()?;
                 self.wide_busy = true;
                 Some(session)
             }
             Kind::Wide => None,
-            Kind::Narrow => self.idle.pop(),
+            Kind::Narrow => self.idle.pop().map(|idle| idle.session),
         }
+    }
+
+    /// Gives a checked-out session back, idle from now; `dirty`: it ran since its last shrink.
+    fn give_back(&mut self, kind: Kind, session: S, dirty: bool) {
+        match kind {
+            Kind::Wide => {
+                self.wide_busy = false;
+                self.wide_mark = Some(Mark::now(dirty));
+            }
+            Kind::Narrow => self.idle.push(Idle {
+                session,
+                mark: Mark::now(dirty),
+            }),
+        }
+    }
+
+    /// Whether a narrow session will be free soon: one is idle, or being shrunk.
+    fn narrow_available(&self) -> bool {
+        !self.idle.is_empty() || self.narrow_shrinking > 0
+    }
+
+    /// The idle session to shrink now (checked out), or when to look again: sessions that have
+    /// run since their last shrink and been idle for `after`.
+    fn next_shrink(&mut self, after: Duration, now: Instant) -> Shrink<S> {
+        let mut next: Option<Instant> = None;
+        if let (Some(wide), false, Some(mark)) = (&self.wide, self.wide_busy, self.wide_mark)
+            && mark.dirty
+        {
+            let due = mark.since + after;
+            if due <= now {
+                let session = wide.clone();
+                self.wide_busy = true;
+                return Shrink::Now(Kind::Wide, session);
+            }
+            next = Some(due);
+        }
+        for (i, idle) in self.idle.iter().enumerate() {
+            if !idle.mark.dirty {
+                continue;
+            }
+            let due = idle.mark.since + after;
+            if due <= now {
+                let idle = self.idle.remove(i);
+                self.narrow_shrinking += 1;
+                return Shrink::Now(Kind::Narrow, idle.session);
+            }
+            next = Some(next.map_or(due, |n| n.min(due)));
+        }
+        Shrink::Wait(next)
     }
 
     /// Whether another session of `kind` may be loaded (at most one wide, `size` narrow).
@@ -150,19 +262,20 @@ impl State {
     }
 
     /// Ends a load started with [`State::start_load`]; a loaded session is added, busy.
-    fn finish_load(&mut self, kind: Kind, loaded: Option<&Arc<KokoroSession>>) {
+    fn finish_load(&mut self, kind: Kind, loaded: Option<&S>) {
         match kind {
             Kind::Wide => {
                 self.wide_loading = false;
                 if let Some(session) = loaded {
-                    self.wide = Some(Arc::clone(session));
+                    self.wide = Some(session.clone());
                     self.wide_busy = true;
+                    self.wide_mark = None;
                 }
             }
             Kind::Narrow => {
                 self.loading = self.loading.saturating_sub(1);
                 if let Some(session) = loaded {
-                    self.all.push(Arc::clone(session));
+                    self.all.push(session.clone());
                 }
             }
         }
@@ -178,9 +291,40 @@ pub struct SessionPool {
     wide_config: SessionConfig,
     narrow_config: SessionConfig,
     size: usize,
-    state: Mutex<State>,
-    ready: Condvar,
+    shared: Arc<Shared>,
     in_flight: AtomicUsize,
+    /// How long a session stays idle before its arena is shrunk ([`ArenaShrink::WhenIdle`]).
+    shrink_idle: Option<Duration>,
+    /// The shrinking thread, started with the first run.
+    shrinker: Mutex<Shrinker>,
+}
+
+/// The life of a pool's shrinking thread.
+#[derive(Debug)]
+enum Shrinker {
+    NotStarted,
+    Running(JoinHandle<()>),
+    /// Stopped ([`SessionPool::stop_background`]) or never to start (no thread could be spawned).
+    Stopped,
+}
+
+/// The pool's state and its condition variable, shared with the shrinking thread.
+struct Shared {
+    state: Mutex<State>,
+    /// Notified when a session is given back, loaded or shrunk, and when the pool closes.
+    ready: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for SessionPool {
+    fn drop(&mut self) {
+        self.stop_background();
+    }
 }
 
 impl std::fmt::Debug for SessionPool {
@@ -203,13 +347,10 @@ struct Lease<'a> {
 
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
-        let mut state = self.pool.lock();
-        match self.kind {
-            Kind::Wide => state.wide_busy = false,
-            Kind::Narrow => state.idle.push(Arc::clone(&self.session)),
-        }
-        drop(state);
-        self.pool.ready.notify_all();
+        self.pool
+            .lock()
+            .give_back(self.kind, Arc::clone(&self.session), true);
+        self.pool.shared.ready.notify_all();
     }
 }
 
@@ -244,13 +385,21 @@ impl SessionPool {
         let wide_config = config
             .clone()
             .with_intra_threads(config.resolved_intra_threads());
+        let shrink_idle = match config.arena_shrink {
+            ArenaShrink::WhenIdle(after) if config.cpu_arena => Some(after),
+            _ => None,
+        };
         Self {
             wide_config,
             narrow_config,
             size: layout.sessions.max(1),
-            state: Mutex::new(State::default()),
-            ready: Condvar::new(),
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+                ready: Condvar::new(),
+            }),
             in_flight: AtomicUsize::new(0),
+            shrink_idle,
+            shrinker: Mutex::new(Shrinker::NotStarted),
         }
     }
 
@@ -304,7 +453,45 @@ impl SessionPool {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.shared.lock()
+    }
+
+    /// Starts the shrinking thread if this pool shrinks idle sessions and it has not started yet.
+    fn start_shrinker(&self) {
+        let Some(after) = self.shrink_idle else {
+            return;
+        };
+        let mut shrinker = self.shrinker.lock().unwrap_or_else(PoisonError::into_inner);
+        if !matches!(*shrinker, Shrinker::NotStarted) {
+            return;
+        }
+        let shared = Arc::clone(&self.shared);
+        *shrinker = match std::thread::Builder::new()
+            .name("kokoro-arena".into())
+            .spawn(move || shrink_idle_sessions(&shared, after))
+        {
+            Ok(handle) => Shrinker::Running(handle),
+            Err(e) => {
+                tracing::debug!("idle sessions are not shrunk: cannot spawn a thread: {e}");
+                Shrinker::Stopped
+            }
+        };
+    }
+
+    /// Stops the pool's background work: waits for a shrink in progress, ends the shrinking
+    /// thread and starts no other (idle sessions keep their arena from then on). The pool stays
+    /// usable. Dropping the pool does this; call it on a pool that lives until the process exits
+    /// (one in a `static`), before exiting: a thread still inside ONNX Runtime while the process
+    /// exits can crash in the runtime's own teardown.
+    pub fn stop_background(&self) {
+        let mut shrinker = self.shrinker.lock().unwrap_or_else(PoisonError::into_inner);
+        self.lock().closing = true;
+        self.shared.ready.notify_all();
+        if let Shrinker::Running(handle) = std::mem::replace(&mut *shrinker, Shrinker::Stopped)
+            && handle.join().is_err()
+        {
+            tracing::debug!("the session pool's shrinking thread panicked");
+        }
     }
 
     /// Synthesizes one chunk; the number of concurrent callers is the number of `run` calls in
@@ -330,6 +517,7 @@ impl SessionPool {
         let in_flight = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         let _counted = InFlight(&self.in_flight);
         let callers = if callers == 0 { in_flight } else { callers };
+        self.start_shrinker();
         let lease = self.checkout(self.kind_for(callers))?;
         lease.session.run(ids, style, speed)
     }
@@ -382,7 +570,7 @@ impl SessionPool {
         let mut state = self.lock();
         loop {
             let wide_absent = state.wide.is_none() && !state.wide_loading;
-            let kind = self.settle(asked, wide_absent, !state.idle.is_empty());
+            let kind = self.settle(asked, wide_absent, state.narrow_available());
             if let Some(session) = state.take_idle(kind) {
                 return Ok(Lease {
                     pool: self,
@@ -390,7 +578,9 @@ impl SessionPool {
                     session,
                 });
             }
-            if state.can_load(kind, self.size) {
+            // A session being shrunk is back in a moment: wait for it rather than load another.
+            let shrinking = kind == Kind::Narrow && state.narrow_shrinking > 0;
+            if !shrinking && state.can_load(kind, self.size) {
                 state.start_load(kind);
                 drop(state);
                 let loaded = self.load(kind);
@@ -403,15 +593,55 @@ impl SessionPool {
                     }),
                     Err(e) => {
                         // Another waiter may load (or wait for) a session instead.
-                        self.ready.notify_all();
+                        self.shared.ready.notify_all();
                         Err(e)
                     }
                 };
             }
             state = self
+                .shared
                 .ready
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// The shrinking thread: gives back the arena of every session that has run and then stayed idle
+/// for `after`, until the pool closes.
+fn shrink_idle_sessions(shared: &Shared, after: Duration) {
+    let mut state = shared.lock();
+    while !state.closing {
+        match state.next_shrink(after, Instant::now()) {
+            Shrink::Now(kind, session) => {
+                drop(state);
+                match session.shrink_arena() {
+                    Ok(()) => tracing::debug!(kind = ?kind, "idle session's arena shrunk"),
+                    Err(e) => {
+                        tracing::debug!(kind = ?kind, "could not shrink an idle session's arena: {e}")
+                    }
+                }
+                state = shared.lock();
+                if kind == Kind::Narrow {
+                    state.narrow_shrinking = state.narrow_shrinking.saturating_sub(1);
+                }
+                state.give_back(kind, session, false);
+                shared.ready.notify_all();
+            }
+            Shrink::Wait(Some(due)) => {
+                let wait = due.saturating_duration_since(Instant::now());
+                state = shared
+                    .ready
+                    .wait_timeout(state, wait)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            Shrink::Wait(None) => {
+                state = shared
+                    .ready
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
         }
     }
 }
@@ -522,6 +752,110 @@ mod tests {
         assert!(err.is_model_missing(), "{err}");
         assert!(pool.any_session().unwrap_err().is_model_missing());
         assert_eq!(pool.loaded(), 0);
+    }
+
+    /// A state with a wide session 0 and narrow sessions 1..=n, all idle since `since`, dirty.
+    fn idle_state(n: u32, since: Instant) -> State<u32> {
+        let mark = Mark { since, dirty: true };
+        State {
+            wide: Some(0),
+            wide_mark: Some(mark),
+            idle: (1..=n).map(|session| Idle { session, mark }).collect(),
+            all: (1..=n).collect(),
+            ..State::default()
+        }
+    }
+
+    #[test]
+    fn only_sessions_idle_long_enough_after_a_run_are_shrunk() {
+        let t0 = Instant::now();
+        let after = Duration::from_secs(2);
+        let mut state = idle_state(2, t0);
+        // Not yet: wake when the first is due.
+        assert_eq!(state.next_shrink(after, t0), Shrink::Wait(Some(t0 + after)));
+        let later = t0 + after;
+        // Due: the wide one first, then each narrow one, checked out while shrunk.
+        assert_eq!(state.next_shrink(after, later), Shrink::Now(Kind::Wide, 0));
+        assert!(state.wide_busy);
+        assert_eq!(
+            state.next_shrink(after, later),
+            Shrink::Now(Kind::Narrow, 1)
+        );
+        assert_eq!(
+            state.next_shrink(after, later),
+            Shrink::Now(Kind::Narrow, 2)
+        );
+        assert_eq!(state.narrow_shrinking, 2);
+        assert!(state.idle.is_empty());
+        assert!(
+            state.narrow_available(),
+            "a session being shrunk is back soon"
+        );
+        // Given back clean: nothing more to shrink until they run again.
+        state.narrow_shrinking = 0;
+        state.give_back(Kind::Wide, 0, false);
+        state.give_back(Kind::Narrow, 1, false);
+        state.give_back(Kind::Narrow, 2, false);
+        assert_eq!(
+            state.next_shrink(after, later + after * 10),
+            Shrink::Wait(None)
+        );
+        // A run makes a session dirty again, idle from now.
+        assert_eq!(state.take_idle(Kind::Narrow), Some(2));
+        state.give_back(Kind::Narrow, 2, true);
+        match state.next_shrink(after, Instant::now()) {
+            Shrink::Wait(Some(due)) => assert!(due > later),
+            other => panic!("expected a wait, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn busy_sessions_are_never_shrunk() {
+        let t0 = Instant::now();
+        let after = Duration::from_millis(1);
+        let mut state = idle_state(1, t0);
+        assert_eq!(state.take_idle(Kind::Wide), Some(0));
+        assert_eq!(state.take_idle(Kind::Narrow), Some(1));
+        assert_eq!(
+            state.next_shrink(after, t0 + after * 100),
+            Shrink::Wait(None)
+        );
+    }
+
+    #[test]
+    fn the_most_recently_used_narrow_session_is_taken_first() {
+        let t0 = Instant::now();
+        let mut state = idle_state(3, t0);
+        assert_eq!(state.take_idle(Kind::Narrow), Some(3));
+        state.give_back(Kind::Narrow, 3, true);
+        // The one just used again, so that the others stay idle (and can be shrunk).
+        assert_eq!(state.take_idle(Kind::Narrow), Some(3));
+    }
+
+    #[test]
+    fn a_pool_that_never_ran_starts_no_thread_and_drops_at_once() {
+        let p = pool(2, 2, 1);
+        assert!(p.shrink_idle.is_some(), "the default shrinks idle sessions");
+        assert!(matches!(*p.shrinker.lock().unwrap(), Shrinker::NotStarted));
+        let never = SessionPool::with_layout(
+            SessionConfig::new()
+                .with_model_dir("/nonexistent/kokoro-models")
+                .with_arena_shrink(ArenaShrink::Never),
+            PoolLayout {
+                sessions: 2,
+                threads: 1,
+            },
+        );
+        assert!(never.shrink_idle.is_none());
+        // A failed run starts the shrinking thread; stopping ends it for good.
+        assert!(p.run(&[1], &[0.0; 256], 1.0).is_err());
+        assert!(matches!(*p.shrinker.lock().unwrap(), Shrinker::Running(_)));
+        p.stop_background();
+        assert!(matches!(*p.shrinker.lock().unwrap(), Shrinker::Stopped));
+        assert!(p.run(&[1], &[0.0; 256], 1.0).is_err());
+        assert!(matches!(*p.shrinker.lock().unwrap(), Shrinker::Stopped));
+        drop(p);
+        drop(never);
     }
 
     proptest! {

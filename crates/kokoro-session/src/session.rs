@@ -12,7 +12,7 @@ use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::{Session, SessionInputValue, SessionOutputs};
 use ort::value::{Outlet, Tensor, TensorElementType, ValueType};
 
-use crate::config::{Execution, GraphOptimization, SessionConfig};
+use crate::config::{ArenaShrink, Execution, GraphOptimization, SessionConfig};
 use crate::contract::{Contract, ModelInfo, SpeedType, TensorDesc, TokenType};
 use crate::discovery::{locate_model, lookup_runtime};
 use crate::error::{Error, ErrorKind, FETCH_HINT, Result};
@@ -32,6 +32,7 @@ pub(crate) struct Counters {
     runs: AtomicU64,
     inference_nanos: AtomicU64,
     call_nanos: AtomicU64,
+    shrinks: AtomicU64,
 }
 
 impl Counters {
@@ -40,6 +41,7 @@ impl Counters {
             runs: AtomicU64::new(0),
             inference_nanos: AtomicU64::new(0),
             call_nanos: AtomicU64::new(0),
+            shrinks: AtomicU64::new(0),
         }
     }
 
@@ -56,6 +58,7 @@ impl Counters {
             runs: self.runs.load(Ordering::Relaxed),
             inference: Duration::from_nanos(self.inference_nanos.load(Ordering::Relaxed)),
             calls: Duration::from_nanos(self.call_nanos.load(Ordering::Relaxed)),
+            arena_shrinks: self.shrinks.load(Ordering::Relaxed),
         }
     }
 }
@@ -73,6 +76,8 @@ pub struct SessionStats {
     pub inference: Duration,
     /// Total time of the `KokoroSession::run` calls.
     pub calls: Duration,
+    /// Arena shrinks done by [`KokoroSession::shrink_arena`] (not counted in `runs`).
+    pub arena_shrinks: u64,
 }
 
 impl SessionStats {
@@ -83,6 +88,7 @@ impl SessionStats {
             runs: self.runs.saturating_sub(earlier.runs),
             inference: self.inference.saturating_sub(earlier.inference),
             calls: self.calls.saturating_sub(earlier.calls),
+            arena_shrinks: self.arena_shrinks.saturating_sub(earlier.arena_shrinks),
         }
     }
 
@@ -93,6 +99,7 @@ impl SessionStats {
             runs: self.runs.saturating_add(other.runs),
             inference: self.inference.saturating_add(other.inference),
             calls: self.calls.saturating_add(other.calls),
+            arena_shrinks: self.arena_shrinks.saturating_add(other.arena_shrinks),
         }
     }
 }
@@ -232,8 +239,10 @@ impl Inference {
 /// threads). For throughput on many cores, load several sessions with few threads each.
 pub struct KokoroSession {
     session: Mutex<Session>,
-    /// Options of every run (arena shrinkage), if any.
+    /// Options of every run (arena shrinkage after every run), if any.
     run_options: Option<ort::session::RunOptions>,
+    /// Options that shrink the arena, for [`KokoroSession::shrink_arena`]; `None` without an arena.
+    shrink_options: Option<ort::session::RunOptions>,
     /// The weights the session uses (kept alive with it); `None` if it loaded its own.
     _weights: Option<Arc<SharedWeights>>,
     counters: Counters,
@@ -422,9 +431,9 @@ fn commit(
     .map(|session| (session, durations))
 }
 
-/// The options of every run: arena shrinkage when `cfg` asks for it (and the arena is on).
-fn run_options(cfg: &SessionConfig) -> Result<Option<ort::session::RunOptions>> {
-    if !(cfg.shrink_arena && cfg.cpu_arena) {
+/// Run options that shrink the CPU arena at the end of the run; `None` when `cfg` has no arena.
+fn shrink_options(cfg: &SessionConfig) -> Result<Option<ort::session::RunOptions>> {
+    if !cfg.cpu_arena {
         return Ok(None);
     }
     let mut options =
@@ -558,10 +567,14 @@ impl KokoroSession {
             contract = ?contract,
             "kokoro session loaded"
         );
-        let run_options = run_options(cfg)?;
+        let run_options = match cfg.arena_shrink {
+            ArenaShrink::EveryRun => shrink_options(cfg)?,
+            _ => None,
+        };
         Ok(Self {
             session: Mutex::new(session),
             run_options,
+            shrink_options: shrink_options(cfg)?,
             _weights: weights,
             counters: Counters::new(),
             threads,
@@ -609,6 +622,25 @@ impl KokoroSession {
     /// up all of them).
     pub fn stats(&self) -> SessionStats {
         self.counters.snapshot()
+    }
+
+    /// Gives the unused memory of this session's CPU arena back to the system, with a minimal run
+    /// (one padding token) whose end shrinks the arena: what [`ArenaShrink::WhenIdle`] does to an
+    /// idle pooled session. It waits for a run in progress. Nothing to do (`Ok`) for a session
+    /// without an arena. The run is not counted in [`stats`](Self::stats).
+    pub fn shrink_arena(&self) -> Result<()> {
+        let Some(options) = &self.shrink_options else {
+            return Ok(());
+        };
+        let inputs =
+            prepare(&self.contract, &[0], &[0.0; STYLE_DIM], 1.0)?.into_inputs(&self.contract)?;
+        let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        let outputs = session
+            .run_with_options(inputs, options)
+            .map_err(|e| runtime_error("shrink the memory arena", e))?;
+        drop(outputs);
+        self.counters.shrinks.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Synthesizes one chunk.

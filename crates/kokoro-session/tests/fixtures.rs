@@ -14,6 +14,7 @@ use std::sync::{Barrier, Mutex, MutexGuard};
 
 use kokoro_session::{
     ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout, SessionConfig, SessionPool,
+    config::ArenaShrink,
     contract::{SpeedType, TokenType},
     durations::{DurationSource, SAMPLES_PER_FRAME},
     init_runtime, locate_runtime,
@@ -524,6 +525,52 @@ fn pool_grows_only_under_concurrency_and_never_past_its_size() {
     let stats = pool.stats();
     assert_eq!(stats.runs, 3 + 6 * 20);
     assert!(stats.inference <= stats.calls, "{stats:?}");
+}
+
+#[test]
+fn idle_sessions_are_shrunk_once_and_busy_ones_never() {
+    let Some(rt) = runtime("idle_sessions_are_shrunk_once_and_busy_ones_never") else {
+        return;
+    };
+    let _g = serial();
+    let after = std::time::Duration::from_millis(300);
+    let pool = SessionPool::with_layout(
+        cfg(fixture("tiny-kokoro.onnx"), &rt).with_arena_shrink(ArenaShrink::WhenIdle(after)),
+        PoolLayout {
+            sessions: 1,
+            threads: 1,
+        },
+    );
+    let style = style();
+    let ids = [7_i64, 8];
+    let expected = weights_audio(&ids, &style);
+    // Runs back to back, each well within `after` of the last: no shrink in between.
+    for _ in 0..5 {
+        assert_close(&pool.run(&ids, &style, 1.0).unwrap().audio, &expected);
+    }
+    assert_eq!(pool.stats().arena_shrinks, 0);
+    // Idle: shrunk once, and not again while it stays idle.
+    std::thread::sleep(after * 4);
+    assert_eq!(pool.stats().arena_shrinks, 1);
+    std::thread::sleep(after * 2);
+    assert_eq!(pool.stats().arena_shrinks, 1);
+    // It runs the same afterwards, and is shrunk again once idle again.
+    assert_close(&pool.run(&ids, &style, 1.0).unwrap().audio, &expected);
+    assert_eq!(pool.stats().runs, 6, "the shrinking runs are not counted");
+    std::thread::sleep(after * 4);
+    assert_eq!(pool.stats().arena_shrinks, 2);
+    assert_eq!(pool.loaded(), 1, "a shrink never loads a session");
+
+    // The other policies: never, or at the end of every run (no separate shrinking run).
+    for shrink in [ArenaShrink::Never, ArenaShrink::EveryRun] {
+        let pool = SessionPool::new(
+            cfg(fixture("tiny-kokoro.onnx"), &rt).with_arena_shrink(shrink),
+            1,
+        );
+        assert_close(&pool.run(&ids, &style, 1.0).unwrap().audio, &expected);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(pool.stats().arena_shrinks, 0, "{shrink:?}");
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //!     [--memory 10,200] [--batch fixtures/bench/story-50.json] \
 //!     [--threads T] [--sessions N] [--graph-opt all|extended|basic|disable] \
 //!     [--memory-pattern|--no-memory-pattern] [--no-arena] [--no-spinning] [--no-arena-shrinkage]
+//!     [--arena-shrink never|every-run|idle:MS]
 //!     [--callers N [--repeat R]] [--pool-memory K]
 //! ```
 //!
@@ -15,7 +16,9 @@
 //!   `--calls-out` records the token ids, style rows and speeds fed to the model, for the floor;
 //! * `--memory A,B`: resident memory (VmRSS) after A and after B generations in this process, and
 //!   the peak (VmHWM);
-//! * `--batch FILE`: one `generate_segments` run over FILE with the pool (`--sessions`, `--threads`);
+//! * `--batch FILE`: one `generate_segments` run over FILE with the pool (`--sessions`, `--threads`):
+//!   wall time, peak memory (VmHWM), resident memory right after it and once the pool's sessions
+//!   have been idle for a while (VmRSS: what an idle process keeps);
 //! * `--callers N`: the corpus (repeated `--repeat R` times) narrated by 1 thread of the caller's
 //!   own, by N such threads sharing one `Engine` (each calling `generate_audio`), and by
 //!   `generate_segments` with N workers, in turns, `--iterations` times after a warm-up; medians
@@ -30,9 +33,10 @@
 use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use kokoro_session::GraphOptimization;
+use kokoro_session::config::ArenaShrink;
 use serde_json::{Value, json};
 use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentRequest};
 
@@ -47,6 +51,20 @@ fn status_mib(field: &str) -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// This process's minor page faults and CPU seconds (user, system) so far, from `/proc/self/stat`
+/// (clock ticks of 1/100 s); `None` where it cannot be read.
+fn cpu_and_faults() -> Option<(u64, f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // state(3) ppid pgrp session tty_nr tpgid flags minflt(10) cminflt majflt cmajflt utime(14) stime(15)
+    let minflt = fields.get(7)?.parse().ok()?;
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((minflt, utime / 100.0, stime / 100.0))
 }
 
 struct Args {
@@ -108,7 +126,20 @@ fn parse() -> Result<Args, Box<dyn Error>> {
             "--memory-pattern" => a.config.session.memory_pattern = true,
             "--no-arena" => a.config.session.cpu_arena = false,
             "--no-spinning" => a.config.session.intra_spinning = false,
-            "--no-arena-shrinkage" => a.config.session.shrink_arena = false,
+            "--no-arena-shrinkage" => {
+                a.config.session = a.config.session.clone().with_arena_shrinkage(false);
+            }
+            "--arena-shrink" => {
+                let shrink = match value()?.as_str() {
+                    "never" => ArenaShrink::Never,
+                    "every-run" => ArenaShrink::EveryRun,
+                    v => match v.strip_prefix("idle:") {
+                        Some(ms) => ArenaShrink::WhenIdle(Duration::from_millis(ms.parse()?)),
+                        None => return Err("--arena-shrink never|every-run|idle:MS".into()),
+                    },
+                };
+                a.config.session = a.config.session.clone().with_arena_shrink(shrink);
+            }
             "--bench" => {}
             other => return Err(format!("unknown argument {other}").into()),
         }
@@ -240,10 +271,22 @@ fn main() -> Result<(), Box<dyn Error>> {
         let layout = args.config.pool_layout();
         let media = MediaLayout::new(tmp.path(), "/media/");
         let start = Instant::now();
+        let before = cpu_and_faults();
         let outcomes = engine.generate_segments(&media, &request, layout.sessions, |_, _| {});
         let wall = start.elapsed().as_secs_f64();
+        let cost = before.zip(cpu_and_faults()).map(|((f0, u0, s0), (f1, u1, s1))| {
+            json!({"minor_faults": f1 - f0, "user_s": u1 - u0, "system_s": s1 - s0})
+        });
         let failed = outcomes.iter().filter(|o| !o.outcome.success).count();
         let audio: f64 = outcomes.iter().filter_map(|o| o.outcome.duration).sum();
+        let rss_after = status_mib("VmRSS:");
+        // Idle long enough for a `WhenIdle` pool to shrink its sessions.
+        let idle = match args.config.session.arena_shrink {
+            ArenaShrink::WhenIdle(after) => after + Duration::from_secs(1),
+            _ => Duration::from_secs(1),
+        };
+        std::thread::sleep(idle);
+        let rss_idle = status_mib("VmRSS:");
         report.insert(
             "batch".into(),
             json!({
@@ -256,6 +299,10 @@ fn main() -> Result<(), Box<dyn Error>> {
                 "audio_s": audio,
                 "rtf": wall / audio,
                 "vmhwm_mib": status_mib("VmHWM:"),
+                "vmrss_after_mib": rss_after,
+                "vmrss_idle_mib": rss_idle,
+                "cpu": cost,
+                "arena_shrink": format!("{:?}", args.config.session.arena_shrink),
             }),
         );
         println!("{}", Value::Object(report));

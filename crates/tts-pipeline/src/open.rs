@@ -138,6 +138,24 @@ impl Engine {
         }
     }
 
+    /// Stops the background work of every engine of [`Engine::shared`] (see
+    /// [`Engine::stop_background`]): for a process about to exit, so that no thread is inside ONNX
+    /// Runtime while it does (the Python module calls it from `atexit`). The engines stay usable.
+    pub fn stop_shared_background() {
+        let slots: Vec<Slot> = ENGINES
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(_, slot)| Arc::clone(slot))
+            .collect();
+        for slot in slots {
+            let engine = slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            if let Some(engine) = engine {
+                engine.stop_background();
+            }
+        }
+    }
+
     /// How many model sessions this process has loaded so far, every engine's together (for
     /// tests and monitoring).
     pub fn sessions_loaded() -> usize {

@@ -307,3 +307,46 @@ fn corrupt_model_files_are_errors_not_crashes() {
         assert_fault(case, dir.path(), "af_bella", &[ErrorKind::ModelMissing]);
     }
 }
+
+/// The engine's background work on the real model: an idle session's arena is given back by the
+/// pool's own thread, `stop_background` ends that thread and the engine goes on, and dropping the
+/// engine right after opening it waits for the session it started to load.
+#[test]
+fn background_work_shrinks_idle_sessions_and_stops_on_request() {
+    use kokoro_session::config::ArenaShrink;
+    if engine().is_none() {
+        return;
+    }
+    let idle = std::time::Duration::from_millis(300);
+    let mut config = EngineConfig::with_model_dir(model_dir());
+    config.session = config
+        .session
+        .clone()
+        .with_arena_shrink(ArenaShrink::WhenIdle(idle));
+    config.sessions = Some(1);
+    // Dropped at once: its background load is waited for, not left running.
+    drop(Engine::open(&config).unwrap());
+
+    let engine = Engine::open(&config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a.wav");
+    engine
+        .generate_audio("Hello there.", Some("af_bella"), 1.0, &out)
+        .unwrap();
+    let shrinks = || engine.session().unwrap().stats().arena_shrinks;
+    std::thread::sleep(idle * 4);
+    assert_eq!(shrinks(), 1, "the idle session is shrunk once");
+
+    engine.stop_background();
+    let first = std::fs::read(&out).unwrap();
+    engine
+        .generate_audio("Hello there.", Some("af_bella"), 1.0, &out)
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        first,
+        "a shrunk session speaks the same"
+    );
+    std::thread::sleep(idle * 4);
+    assert_eq!(shrinks(), 1, "no shrinking after stop_background");
+}

@@ -74,9 +74,13 @@ pub struct SessionArgs {
     /// No spinning of the intra-op threads.
     #[arg(long)]
     pub no_spinning: bool,
-    /// No shrinking of the arena after each run.
+    /// Never shrink the arena (the same as `--arena-shrink never`).
     #[arg(long)]
     pub no_arena_shrinkage: bool,
+    /// When the arena's unused memory goes back: `never`, `every-run`, or `idle:MS` (once a
+    /// pooled session has been idle MS milliseconds; the default is `idle:2000`).
+    #[arg(long, value_name = "WHEN")]
+    pub arena_shrink: Option<String>,
 }
 
 impl SessionArgs {
@@ -88,6 +92,9 @@ impl SessionArgs {
         }
         if let Some(level) = &self.graph_opt {
             args.extend(["--graph-opt".to_string(), level.clone()]);
+        }
+        if let Some(when) = &self.arena_shrink {
+            args.extend(["--arena-shrink".to_string(), when.clone()]);
         }
         let flags = [
             (self.memory_pattern, "--memory-pattern"),
@@ -342,6 +349,8 @@ mod tests {
             s.session.to_args(),
             args("--graph-opt basic --no-memory-pattern --no-spinning --no-arena-shrinkage")
         );
+        let a = parse("--batch 2x1 --arena-shrink idle:500").unwrap();
+        assert_eq!(a.session.to_args(), args("--arena-shrink idle:500"));
     }
 
     #[test]

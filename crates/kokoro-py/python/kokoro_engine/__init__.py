@@ -28,6 +28,7 @@ written, so worker threads (e.g. a ThreadPoolExecutor) run at the same time.
 
 from __future__ import annotations
 
+import atexit
 import os
 
 from . import _logs, _native
@@ -66,6 +67,10 @@ __all__ = [
     "validate_audio_file",
     "validate_voice_id",
 ]
+
+# No thread of the engine (a session preload, an idle session's arena shrink) may be inside ONNX
+# Runtime while the interpreter exits: the runtime's own teardown can then crash the process.
+atexit.register(_native._stop_background)
 
 # The engine's log records reach `logging` under the logger "kokoro_engine" (see _logs).
 _logs.start()

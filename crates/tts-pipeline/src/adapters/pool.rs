@@ -76,6 +76,13 @@ impl PoolSynthesizer {
         }
     }
 
+    /// Waits for the background work (a session preload, an idle session's arena shrink) and
+    /// starts no more shrinking; see `SessionPool::stop_background`. The synthesizer stays usable.
+    pub fn stop_background(&self) {
+        self.join_preload();
+        self.pool.stop_background();
+    }
+
     /// The session pool.
     pub fn pool(&self) -> &SessionPool {
         &self.pool

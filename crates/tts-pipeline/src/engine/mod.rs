@@ -296,6 +296,18 @@ impl Engine {
         }
     }
 
+    /// Waits for the engine's background work (the session preload that [`Engine::open`] starts,
+    /// an idle session's arena shrink) and starts no more idle shrinking; the engine stays usable.
+    /// Dropping the engine does this. An engine kept until the process exits (one of
+    /// [`Engine::shared`], see [`Engine::stop_shared_background`]) should have it called before
+    /// exiting: a thread still inside ONNX Runtime while the process exits can crash in the
+    /// runtime's own teardown. Nothing to do for an engine built by hand.
+    pub fn stop_background(&self) {
+        if let Some(pool) = &self.pool {
+            pool.stop_background();
+        }
+    }
+
     /// Synthesizes `request` into peak-normalized samples without writing anything.
     ///
     /// The voice is validated with fallback (`None`, empty or unknown ids use the default voice);
