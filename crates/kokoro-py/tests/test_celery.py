@@ -94,9 +94,23 @@ def project(project_id: str, n: int, voice="af_bella"):
 
 def check_project(cluster: Cluster, project_id, segments, outcomes):
     """Every outcome a success, in order, each WAV at its path, decoding, as long as said; one
-    file per segment and no temporary file."""
+    file per segment and no temporary file left.
+
+    Delivery is at least once: a task redelivered after a kill or a broker restart may still be
+    writing its duplicate when the project's outcome is gathered. Its temporary file belongs to a
+    live writer and goes with its rename, so the check waits for the directory to settle (a file
+    left by a dead writer never goes, and fails it) and reads the files after that."""
     assert [o.get("segment_id") for o in outcomes] == [s["segment_id"] for s in segments]
     directory = cluster.project_dir(project_id)
+
+    def settled():
+        names = sorted(p.name for p in directory.iterdir())
+        return names if not any(n.endswith(".tmp") for n in names) else None
+
+    try:
+        names = wait_for(settled, 60, "the writers still running to finish")
+    except AssertionError:
+        raise AssertionError(sorted(p.name for p in directory.iterdir())) from None
     for s, o in zip(segments, outcomes):
         assert o["success"] is True, o
         path = directory / f"{s['segment_id']}.wav"
@@ -107,7 +121,6 @@ def check_project(cluster: Cluster, project_id, segments, outcomes):
         assert rate == 24000 and len(samples) > 0
         assert math.isclose(len(samples) / rate, o["duration"], rel_tol=1e-9), (o, len(samples))
         assert math.isclose(get_audio_duration(str(path)), o["duration"], rel_tol=1e-9)
-    names = sorted(p.name for p in directory.iterdir())
     assert names == sorted(f"{s['segment_id']}.wav" for s in segments), names
 
 
