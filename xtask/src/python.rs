@@ -177,11 +177,20 @@ pub fn test(root: &Path, require_model: bool) -> Result<()> {
     let python = venv(&target_dir(root).join("py-venv"), &TEST_REQUIREMENTS)?;
     build_and_install(root, &python, false)?;
     let mut cmd = Command::new(&python);
-    cmd.args(["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"])
-        .arg(root.join("crates/kokoro-py/tests"))
-        .env("KOKORO_MODEL_DIR", model_dir(root))
-        .current_dir(target_dir(root))
-        .stdout(Stdio::piped());
+    // The slowest tests are listed, for keeping CI within its time.
+    cmd.args([
+        "-m",
+        "pytest",
+        "-q",
+        "-rs",
+        "--durations=12",
+        "-p",
+        "no:cacheprovider",
+    ])
+    .arg(root.join("crates/kokoro-py/tests"))
+    .env("KOKORO_MODEL_DIR", model_dir(root))
+    .current_dir(target_dir(root))
+    .stdout(Stdio::piped());
     if require_model {
         cmd.env("KOKORO_REQUIRE_MODEL", "1")
             .env("KOKORO_REQUIRE_REDIS", "1");

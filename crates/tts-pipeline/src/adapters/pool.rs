@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use kokoro_session::{
-    Durations, KokoroSession, PoolLayout, SessionConfig, SessionPool, SessionStats,
+    Durations, Inference, KokoroSession, PoolLayout, SessionConfig, SessionPool, SessionStats,
 };
 
 use crate::error::{Error, ErrorKind, Result};
@@ -110,10 +110,18 @@ fn session_error(e: kokoro_session::Error) -> Error {
     Error::wrap(kind, e)
 }
 
+impl PoolSynthesizer {
+    /// One run on the pool among `callers` callers (`0`: the pool counts its calls in flight).
+    fn run(&self, ids: &[i64], style: &[f32], speed: f32, callers: usize) -> Result<Inference> {
+        self.pool
+            .run_among(ids, style, speed, callers)
+            .map_err(session_error)
+    }
+}
+
 impl Synthesizer for PoolSynthesizer {
     fn synthesize(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>> {
-        let out = self.pool.run(ids, style, speed).map_err(session_error)?;
-        Ok(out.audio)
+        Ok(self.run(ids, style, speed, 0)?.audio)
     }
 
     fn synthesize_among(
@@ -123,11 +131,7 @@ impl Synthesizer for PoolSynthesizer {
         speed: f32,
         callers: usize,
     ) -> Result<Vec<f32>> {
-        let out = self
-            .pool
-            .run_among(ids, style, speed, callers)
-            .map_err(session_error)?;
-        Ok(out.audio)
+        Ok(self.run(ids, style, speed, callers)?.audio)
     }
 
     fn synthesize_timed(
@@ -137,10 +141,7 @@ impl Synthesizer for PoolSynthesizer {
         speed: f32,
         callers: usize,
     ) -> Result<TimedAudio> {
-        let out = self
-            .pool
-            .run_among(ids, style, speed, callers)
-            .map_err(session_error)?;
+        let out = self.run(ids, style, speed, callers)?;
         let frames = match out.durations {
             Durations::Frames(frames) => Ok(frames),
             Durations::Unavailable(why) => Err(why),
