@@ -12,9 +12,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use tts_pipeline::captions::CaptionFormat;
 use tts_pipeline::{
-    CaptionFormat, Engine, EngineConfig, Language, MediaLayout, Outcome, ProjectRequest, Request,
-    SegmentOptions,
+    Engine, EngineConfig, Language, MediaLayout, Outcome, ProjectRequest, Request, SegmentOptions,
 };
 
 #[derive(Debug, Parser)]
@@ -362,7 +362,7 @@ fn progress_bar(total: usize) -> ProgressBar {
 
 /// `kokoro voices`: a table, or JSON.
 fn voices(config: &EngineConfig, json: bool) -> anyhow::Result<ExitCode> {
-    let voices = tts_pipeline::list_voices(config)?;
+    let voices = tts_pipeline::health::list_voices(config)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&voices)?);
     } else {
@@ -378,9 +378,9 @@ fn voices(config: &EngineConfig, json: bool) -> anyhow::Result<ExitCode> {
 /// `kokoro info`: where the files are and whether they are all there; fails when the model is not.
 fn info(config: &EngineConfig, json: bool, contract: bool) -> anyhow::Result<ExitCode> {
     let info = if contract {
-        tts_pipeline::engine_info_with_contract(config)
+        tts_pipeline::health::engine_info_with_contract(config)
     } else {
-        tts_pipeline::engine_info(config)
+        tts_pipeline::health::engine_info(config)
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&info)?);

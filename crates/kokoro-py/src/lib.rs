@@ -247,7 +247,7 @@ fn generate_audio<'py>(
     };
     let captions = match captions.map(|c| c.extract::<String>()) {
         None => None,
-        Some(Ok(c)) => match c.parse::<tts_pipeline::CaptionFormat>() {
+        Some(Ok(c)) => match c.parse::<tts_pipeline::captions::CaptionFormat>() {
             Ok(format) => Some(format),
             Err(e) => return fail(e.to_string()),
         },
@@ -333,7 +333,8 @@ impl Session {
 /// file the engine needs (see `is_model_available`), else `RuntimeError` (a corrupt model, an
 /// unusable runtime).
 fn engine_error(e: &tts_pipeline::Error) -> PyErr {
-    if e.is_setup_missing() && !tts_pipeline::check_availability(&engine_config()).available {
+    if e.is_setup_missing() && !tts_pipeline::health::check_availability(&engine_config()).available
+    {
         PyFileNotFoundError::new_err(e.to_string())
     } else {
         PyRuntimeError::new_err(e.to_string())
@@ -393,7 +394,7 @@ impl KokoroModelLoader {
     #[staticmethod]
     fn is_model_available(py: Python<'_>) -> bool {
         let config = engine_config();
-        py.detach(|| tts_pipeline::check_availability(&config).available)
+        py.detach(|| tts_pipeline::health::check_availability(&config).available)
     }
 
     /// Return model input/output metadata (for debugging).

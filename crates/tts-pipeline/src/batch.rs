@@ -82,7 +82,7 @@ pub struct SegmentOptions {
     /// Return each segment's word timings (`words`).
     pub word_timings: bool,
     /// Write each segment's captions next to its WAV file.
-    pub captions: Option<crate::CaptionFormat>,
+    pub captions: Option<crate::captions::CaptionFormat>,
 }
 
 impl SegmentOptions {
@@ -95,7 +95,7 @@ impl SegmentOptions {
 
     /// Captions in `format`, or none.
     #[must_use]
-    pub fn with_captions(mut self, format: Option<crate::CaptionFormat>) -> Self {
+    pub fn with_captions(mut self, format: Option<crate::captions::CaptionFormat>) -> Self {
         self.captions = format;
         self
     }

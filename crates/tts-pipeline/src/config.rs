@@ -32,7 +32,7 @@ pub struct EngineConfig {
     /// workers of `generate_segments`) run on; `None`: one per core (divided by the threads per
     /// session), capped by the memory available (see [`EngineConfig::pool_layout`]).
     pub sessions: Option<usize>,
-    /// When true, [`Engine::open`] loads nothing: the ONNX session loads on the first generation.
+    /// When true, [`Engine::open`](crate::Engine::open) loads nothing: the ONNX session loads on the first generation.
     /// Default false: `open` starts loading the single session on a background thread, so that it
     /// overlaps the G2P lexicon load and the voice pack read of the first generation (cold start).
     pub defer_session_load: bool,

@@ -12,9 +12,10 @@
 //! ```
 //!
 //! The three stages meet through the narrow traits in [`traits`], so the engine can be tested
-//! with fakes and no model. [`Engine::open`] wires the real parts ([`TokenizerFrontend`],
-//! [`PhonemeFrontend`], [`CatalogVoices`], [`PoolSynthesizer`]) as an [`EngineConfig`] says;
-//! [`check_availability`], [`engine_info`] and [`list_voices`] tell what it would find.
+//! with fakes and no model. [`Engine::open`] wires the real parts (the [`adapters`]:
+//! `TokenizerFrontend`, `PhonemeFrontend`, `CatalogVoices`, `PoolSynthesizer`) as an
+//! [`EngineConfig`] says; [`health`] tells what it would find (`check_availability`, `engine_info`,
+//! `list_voices`), and [`captions`] turns word timings into WebVTT or SRT.
 //! [`Engine::shared`] is the one process-wide registry of engines (one per configuration) for
 //! callers that want "the engine" of the process, such as the Python module. Every generation
 //! takes one [`Request`]:
@@ -35,13 +36,13 @@
 //! The `kokoro` binary (crate `kokoro-cli`, `crates/kokoro-cli/src/main.rs`) is the command-line face
 //! of the same engine.
 
-mod adapters;
+pub mod adapters;
 mod batch;
-mod captions;
+pub mod captions;
 mod config;
 mod engine;
 mod error;
-mod health;
+pub mod health;
 mod open;
 mod outcome;
 mod request;
@@ -49,27 +50,18 @@ pub mod traits;
 mod vocab;
 mod words;
 
-pub use adapters::{CatalogVoices, PhonemeFrontend, PoolSynthesizer, TokenizerFrontend};
 pub use batch::{ProjectRequest, SegmentOptions, SegmentOutcome, SegmentRequest};
-pub use captions::{
-    CaptionFormat, Cue, MAX_CUE_SECONDS, MAX_LINE_CHARS, MAX_LINES, cues,
-    render as render_captions, validate as validate_captions,
-};
 pub use config::EngineConfig;
 pub use engine::{
     DEFAULT_MAX_TEXT_BYTES, Engine, EngineOptions, Generated, MAX_SPEED, MIN_SPEED, Synthesized,
     save_samples, validate_speed, validate_text,
 };
 pub use error::{Error, ErrorKind, Result};
-pub use health::{
-    Availability, Check, EngineInfo, VoiceSummary, check_availability, engine_info,
-    engine_info_with_contract, list_voices,
-};
 pub use kokoro_model::{Language, ParseLanguageError};
 pub use outcome::Outcome;
 pub use request::{Input, Request, parse_lang};
 pub use wav_store::{MediaLayout, SampleFormat};
-pub use words::{PieceWord, SAMPLES_PER_FRAME, TimedAudio, WordTiming};
+pub use words::WordTiming;
 
 #[cfg(test)]
 mod ops_tests;

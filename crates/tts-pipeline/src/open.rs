@@ -42,7 +42,7 @@ impl Engine {
     /// in parallel with it. Sessions for concurrent callers load lazily, one per busy caller, and
     /// all share the model's weights. Missing files are an error that names what is missing,
     /// where the engine looked and the command that fixes it; the first time a model directory is
-    /// found incomplete, a warning says so too (see [`check_availability`](crate::check_availability)).
+    /// found incomplete, a warning says so too (see [`check_availability`](crate::health::check_availability)).
     ///
     /// The phoneme vocabulary comes from the model itself: the manifest's `vocab` (for the
     /// manifest's model), else the model's generation from its file name (`kokoro-v0_19.onnx`,

@@ -220,11 +220,11 @@ fn availability_checks_every_file_and_loads_nothing() {
     let loads = kokoro_session::session::load_count();
     let dir = model_dir("kokoro-v0_19.onnx", "tiny-kokoro.onnx", &[]);
     let config = config_for(dir.path());
-    let a = crate::check_availability(&config);
+    let a = crate::health::check_availability(&config);
     assert!(a.available, "{a}");
     assert!(a.vocab.found().unwrap().contains("v0.19"), "{a:?}");
     assert!(a.voices.found().unwrap().starts_with("1 voices"), "{a:?}");
-    let info = crate::engine_info(&config);
+    let info = crate::health::engine_info(&config);
     assert!(info.model_available);
     assert!(
         !info.contract.is_found(),
@@ -279,11 +279,11 @@ fn availability_checks_every_file_and_loads_nothing() {
             // Not left to the system loader (which might have one): a named file that is gone.
             config.session.runtime_library = Some(dir.path().join("onnxruntime/libonnxruntime.so"));
         }
-        let a = crate::check_availability(&config);
+        let a = crate::health::check_availability(&config);
         assert!(!a.available, "{what}: {a}");
         let problems = a.problems().join("\n");
         assert!(problems.contains(named), "{what}: {problems}");
-        let shown = crate::engine_info(&config).to_string();
+        let shown = crate::health::engine_info(&config).to_string();
         let missing = format!("{named}{}MISSING: ", " ".repeat(12 - named.len()));
         assert!(shown.contains(&missing), "{what}: {shown}");
         assert!(problems.contains("fetch-model"), "{what}: {problems}");
@@ -315,7 +315,7 @@ fn the_vocabulary_comes_from_the_model_itself() {
     );
     assert!(vocab_of(d.path()).unwrap().contains("V0_19"));
     assert!(
-        crate::engine_info(&config_for(d.path()))
+        crate::health::engine_info(&config_for(d.path()))
             .vocab
             .contains("file name kokoro-v0_19.onnx")
     );
@@ -387,7 +387,7 @@ fn an_unknown_model_is_refused_loudly_unless_its_contract_tells() {
         "{err}"
     );
     assert!(err.to_string().contains("kokoro-v0_19.onnx"), "{err}");
-    let a = crate::check_availability(&config_for(d.path()));
+    let a = crate::health::check_availability(&config_for(d.path()));
     assert!(!a.available);
     assert!(
         a.vocab

@@ -51,7 +51,7 @@ pub struct Request {
     pub word_timings: bool,
     /// Captions to write next to the WAV file (`s1.wav` → `s1.vtt`), from the word timings;
     /// [`Engine::generate`](crate::Engine::generate) and `generate_segment` only (default none).
-    pub captions: Option<crate::CaptionFormat>,
+    pub captions: Option<crate::captions::CaptionFormat>,
 }
 
 impl Request {
@@ -106,7 +106,7 @@ impl Request {
 
     /// Writes captions in `format` next to the WAV file (or none).
     #[must_use]
-    pub fn with_captions(mut self, format: Option<crate::CaptionFormat>) -> Self {
+    pub fn with_captions(mut self, format: Option<crate::captions::CaptionFormat>) -> Self {
         self.captions = format;
         self
     }

@@ -66,7 +66,7 @@ impl Frontend for FakeFrontend {
                     word.get_or_insert((i, id));
                     id += 1;
                 } else if let Some((start, first)) = word.take() {
-                    piece.words.push(crate::PieceWord {
+                    piece.words.push(crate::traits::PieceWord {
                         text: base + start..base + i,
                         tokens: first..id,
                     });
@@ -211,7 +211,7 @@ impl Synthesizer for FakeSynth {
         style: &[f32],
         speed: f32,
         _callers: usize,
-    ) -> crate::Result<crate::TimedAudio> {
+    ) -> crate::Result<crate::traits::TimedAudio> {
         let audio = self.synthesize(ids, style, speed)?;
         let per_id = self.per_token as f32 / speed;
         let frames = if per_id % 600.0 == 0.0 {
@@ -223,7 +223,7 @@ impl Synthesizer for FakeSynth {
         } else {
             Err("the fake gives durations only for whole frames".to_owned())
         };
-        Ok(crate::TimedAudio { audio, frames })
+        Ok(crate::traits::TimedAudio { audio, frames })
     }
 }
 
@@ -1209,7 +1209,7 @@ fn captions_are_written_next_to_the_wav_validated_and_named_in_the_outcomes() {
     let text = "Hello big world, how are you. Fine thanks.";
     let g = e
         .generate(
-            &Request::text(text).with_captions(Some(crate::CaptionFormat::Vtt)),
+            &Request::text(text).with_captions(Some(crate::captions::CaptionFormat::Vtt)),
             &out,
         )
         .unwrap();
@@ -1217,7 +1217,7 @@ fn captions_are_written_next_to_the_wav_validated_and_named_in_the_outcomes() {
     assert_eq!(g.captions_path.as_deref(), Some(vtt.as_path()));
     assert_eq!(g.words, None, "captions alone do not return the words");
     let file = std::fs::read_to_string(&vtt).unwrap();
-    crate::validate_captions(&file, crate::CaptionFormat::Vtt).unwrap();
+    crate::captions::validate(&file, crate::captions::CaptionFormat::Vtt).unwrap();
     assert!(
         file.contains("Hello big world, how are you. Fine thanks."),
         "{file}"
@@ -1230,7 +1230,7 @@ fn captions_are_written_next_to_the_wav_validated_and_named_in_the_outcomes() {
         2,
         crate::SegmentOptions::default()
             .with_word_timings(true)
-            .with_captions(Some(crate::CaptionFormat::Srt)),
+            .with_captions(Some(crate::captions::CaptionFormat::Srt)),
         |_, _| {},
     );
     let ok = &outcomes[0];
@@ -1241,9 +1241,9 @@ fn captions_are_written_next_to_the_wav_validated_and_named_in_the_outcomes() {
     let path = ok.outcome.captions_path.clone().unwrap();
     assert!(path.ends_with("projects/p1/audio/s1.srt"), "{path}");
     assert_eq!(ok.outcome.words.as_ref().map(Vec::len), Some(8));
-    crate::validate_captions(
+    crate::captions::validate(
         &std::fs::read_to_string(&path).unwrap(),
-        crate::CaptionFormat::Srt,
+        crate::captions::CaptionFormat::Srt,
     )
     .unwrap();
     let json = serde_json::to_value(&outcomes[1]).unwrap();

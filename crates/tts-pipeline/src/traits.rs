@@ -66,7 +66,7 @@ pub trait Voices: Send + Sync {
     fn style(&self, voice: &str, n_tokens: usize) -> Result<Vec<f32>>;
 }
 
-/// Token ids and a style to audio (the real one, [`PoolSynthesizer`](crate::PoolSynthesizer), runs
+/// Token ids and a style to audio (the real one, [`PoolSynthesizer`](crate::adapters::PoolSynthesizer), runs
 /// on a `kokoro_session::SessionPool`).
 pub trait Synthesizer: Send + Sync {
     /// Synthesizes one piece: `ids` without padding, a 256-float `style`, a speed in 0.5..=2.0.

@@ -21,16 +21,16 @@ pub struct WordTiming {
 pub struct PieceWord {
     /// The word's byte span in the input text.
     pub text: Range<usize>,
-    /// Its ids: indices into [`TextPiece::ids`](crate::TextPiece::ids).
+    /// Its ids: indices into [`TextPiece::ids`](crate::traits::TextPiece::ids).
     pub tokens: Range<usize>,
 }
 
 /// One piece's audio and the model's per-token durations, if it gives them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimedAudio {
-    /// The audio, as [`Synthesizer::synthesize`](crate::Synthesizer::synthesize) returns it.
+    /// The audio, as [`Synthesizer::synthesize`](crate::traits::Synthesizer::synthesize) returns it.
     pub audio: Vec<f32>,
-    /// Frames of [`SAMPLES_PER_FRAME`] samples for each of `[0, ids.., 0]`, summing to the
+    /// Frames of `SAMPLES_PER_FRAME` (600) samples for each of `[0, ids.., 0]`, summing to the
     /// audio's length; or why there are none.
     pub frames: std::result::Result<Vec<u32>, String>,
 }

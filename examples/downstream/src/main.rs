@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     let config = EngineConfig::default();
 
     // The cheap check first: it loads nothing and names what is missing and how to get it.
-    let availability = tts_pipeline::check_availability(&config);
+    let availability = tts_pipeline::health::check_availability(&config);
     if !availability.available {
         eprintln!("downstream: {availability}");
         return ExitCode::from(2);
