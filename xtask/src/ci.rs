@@ -40,6 +40,49 @@ impl Steps {
         result
     }
 
+    /// Runs `main` here and `beside` on another thread at the same time (work that waits on the
+    /// network or the disk while `main` keeps the cores busy), recording both; returns the first
+    /// error, `main`'s before `beside`'s.
+    pub fn run_beside(
+        &mut self,
+        main: (&str, impl FnOnce() -> Result<()>),
+        beside: (&str, impl FnOnce() -> Result<()> + Send),
+    ) -> Result<()> {
+        let ((main_name, main_step), (beside_name, beside_step)) = (main, beside);
+        let timed = |step: Box<dyn FnOnce() -> Result<()> + '_>| {
+            let start = Instant::now();
+            let result = step();
+            (result, start.elapsed())
+        };
+        let ((main_result, main_elapsed), (beside_result, beside_elapsed)) =
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| timed(Box::new(beside_step)));
+                let here = timed(Box::new(main_step));
+                let there = other.join().unwrap_or_else(|_| {
+                    (
+                        Err(anyhow::anyhow!("{beside_name} panicked")),
+                        Duration::ZERO,
+                    )
+                });
+                (here, there)
+            });
+        for (name, elapsed, result) in [
+            (main_name.to_owned(), main_elapsed, &main_result),
+            (
+                format!("{beside_name} (beside {main_name})"),
+                beside_elapsed,
+                &beside_result,
+            ),
+        ] {
+            self.rows.push(Row {
+                name,
+                elapsed,
+                ok: result.is_ok(),
+            });
+        }
+        main_result.and(beside_result)
+    }
+
     /// The table: one line per step (`FAILED` after the one that failed), then the total.
     pub fn table(&self) -> String {
         table(
@@ -121,5 +164,18 @@ mod tests {
         assert!(steps.run("bad", || anyhow::bail!("no")).is_err());
         let t = steps.table();
         assert!(t.contains("  ok ") && t.contains("FAILED"), "{t}");
+        let mut both = Steps::new();
+        assert!(both.run_beside(("a", || Ok(())), ("b", || Ok(()))).is_ok());
+        let err = both
+            .run_beside(("c", || Ok(())), ("d", || anyhow::bail!("d broke")))
+            .unwrap_err();
+        assert!(err.to_string().contains("d broke"), "{err}");
+        let t = both.table();
+        assert!(t.contains("  b (beside a) "), "{t}");
+        assert!(
+            t.lines()
+                .any(|l| l.starts_with("  d (beside c)") && l.ends_with("FAILED")),
+            "{t}"
+        );
     }
 }

@@ -231,21 +231,28 @@ fn ci() -> Result<()> {
 
 fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
     steps.run("fmt", || cargo(&["fmt", "--all", "--", "--check"], &[]))?;
-    steps.run("clippy", || {
-        cargo(
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-            &[NOT_INCREMENTAL],
-        )
-    })?;
-    steps.run("fetch-model", fetch_default)?;
-    steps.run("espeak-ng", espeak::ensure)?;
+    // The downloads and installs wait on the network and the disk: they run while clippy compiles.
+    steps.run_beside(
+        ("clippy", || {
+            cargo(
+                &[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+                &[NOT_INCREMENTAL],
+            )
+        }),
+        ("fetch-model, espeak-ng, redis-server", || {
+            fetch_default()?;
+            espeak::ensure()?;
+            python::ensure_redis_server();
+            Ok(())
+        }),
+    )?;
     // The workspace includes the vendored misaki-rs (`kokoro-misaki`): its tests run here too, on
     // the same build of its dependencies.
     steps.run("cargo test --workspace", || {

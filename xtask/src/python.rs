@@ -126,7 +126,7 @@ fn model_dir(root: &Path) -> PathBuf {
 /// `redis-server` for the Celery tests (`tests/test_celery.py` starts its own on a free port):
 /// installed from Debian's packages when it is missing and this runs as root with apt-get
 /// (as `.ci/run` does); otherwise the tests say so and skip (fail under `require`).
-fn ensure_redis_server() {
+pub fn ensure_redis_server() {
     let found = |cmd: &str| {
         Command::new(cmd)
             .arg("--version")
