@@ -24,7 +24,9 @@
 //!    tensor, found in the graph by its structure and added as an output at load time
 //!    ([`KokoroSession::durations_source`]); each run checks them against its audio.
 //!    [`SessionPool`] holds several sessions of few threads each, loaded lazily
-//!    ([`default_pool_layout`] sizes it from the cores and memory); [`KokoroSession::stats`] and
+//!    ([`default_pool_layout`] sizes it from the cores and memory), and gives an idle session's
+//!    memory arena back after a while ([`config::ArenaShrink`], on a thread of its own that
+//!    [`SessionPool::stop_background`] and dropping the pool end); [`KokoroSession::stats`] and
 //!    [`SessionPool::stats`] count the time spent inside ONNX Runtime.
 //!
 //! Discovery order:
