@@ -6,8 +6,8 @@
 //! token's frames. The int8 v1.0 file computes it as `/encoder/Cast_output_0` but outputs only
 //! `audio`; other exports name it differently, or output it as `duration`/`durations`.
 //!
-//! At load time [`duration_tensor`] finds that tensor **by the graph's structure**
-//! (`Round` → `Clip` → `Cast` to int64 → `CumSum`), not by its name, and [`with_output`] lists it
+//! At load time `duration_tensor` finds that tensor **by the graph's structure**
+//! (`Round` → `Clip` → `Cast` to int64 → `CumSum`), not by its name, and `with_output` lists it
 //! as a graph output by appending a few protobuf bytes to the model bytes: a protobuf message is
 //! the merge of its fields, so a second `graph` field (7) holding one `output` (12) adds that
 //! output without re-encoding the model. The file on disk is never changed. Listing the tensor

@@ -63,7 +63,7 @@
 //! # Features
 //! * `cuda`: registers ONNX Runtime's CUDA execution provider for [`Execution::Cuda`] (needs a
 //!   CUDA build of ONNX Runtime at run time). Off by default.
-//! * `testing`: the [`testing`] module, process-wide counters for tests and benchmarks (weights
+//! * `testing`: the `testing` module, process-wide counters for tests and benchmarks (weights
 //!   read, time inside ONNX Runtime). Off by default.
 
 pub mod config;

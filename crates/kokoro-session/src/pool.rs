@@ -4,7 +4,7 @@
 //! threads scales badly (on 16 cores, 1 session x 16 threads took about 9 times as long as
 //! 16 sessions x 1 thread for the same sentences), while a lone request is fastest on one session
 //! with a few threads. So the pool holds two kinds of session, all loaded lazily and all sharing
-//! one [`SharedWeights`]:
+//! one set of shared weights:
 //!
 //! * one **wide** session with the configured intra-op threads (default: the cores, at most
 //!   [`DEFAULT_MAX_INTRA_THREADS`](crate::config::DEFAULT_MAX_INTRA_THREADS)), for a caller that is alone;
