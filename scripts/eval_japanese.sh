@@ -9,11 +9,7 @@
 # ./models (cargo xtask fetch-model, with ja/), the kokoro CLI and the phonemize_ja example built
 # (KOKORO, PHONEMIZE_JA: default target/release/{kokoro,examples/phonemize_ja}).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-EVAL=${EVAL_DIR:-/work/shared/eval}
-EVAL_HOME=${EVAL_HOME:-$HOME/.cache/kokoro-eval}
-PY=$EVAL_HOME/venv/bin/python
-KOKORO=${KOKORO:-target/release/kokoro}
+source "$(dirname "$0")/lib-eval.sh"
 PHONEMIZE_JA=${PHONEMIZE_JA:-target/release/examples/phonemize_ja}
 OUT=${OUT:-target/eval-japanese}
 N=${1:-14}
@@ -27,12 +23,12 @@ head -n "$N" "$FILE" > "$OUT/cer.txt"
 rm -rf "$OUT/text-wav" "$OUT/ref-wav"; mkdir -p "$OUT/text-wav" "$OUT/ref-wav"
 n=0
 while IFS= read -r line; do
-  $KOKORO say "$line" --voice jf_alpha --threads 2 -o "$(printf '%s/%03d.wav' "$OUT/text-wav" $n)" >/dev/null
+  $KOKORO say "$line" --voice jf_alpha --threads 2 -o "$(numbered_wav "$OUT/text-wav" $n)" >/dev/null
   n=$((n + 1))
 done < "$OUT/cer.txt"
 n=0
 while IFS= read -r ps && [ "$n" -lt "$N" ]; do
-  $KOKORO say --phonemes "$ps" --voice jf_alpha --threads 2 -o "$(printf '%s/%03d.wav' "$OUT/ref-wav" $n)" >/dev/null
+  $KOKORO say --phonemes "$ps" --voice jf_alpha --threads 2 -o "$(numbered_wav "$OUT/ref-wav" $n)" >/dev/null
   n=$((n + 1))
 done < "$OUT/ref.txt"
 printf 'ja engine from text   '; $PY "$EVAL/lang_cer.py" ja "$OUT/cer.txt" "$OUT/text-wav" | tail -1

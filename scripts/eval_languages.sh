@@ -7,11 +7,7 @@
 # needs: the judge set up (/work/shared/eval/setup.sh), espeak-ng, models in ./models, the kokoro CLI and the
 # phonemize example built (KOKORO, PHONEMIZE: default target/release/{kokoro,examples/phonemize}).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-EVAL=${EVAL_DIR:-/work/shared/eval}
-EVAL_HOME=${EVAL_HOME:-$HOME/.cache/kokoro-eval}
-PY=$EVAL_HOME/venv/bin/python
-KOKORO=${KOKORO:-target/release/kokoro}
+source "$(dirname "$0")/lib-eval.sh"
 PHONEMIZE=${PHONEMIZE:-target/release/examples/phonemize}
 OUT=${OUT:-target/eval-languages}
 ENGLISH=${ENGLISH:-0} # 1: also the text read by the English front end (the engine before issue 21)
@@ -44,9 +40,9 @@ PY
     fi
     dir=$OUT/$lang-$mode-wav; mkdir -p "$dir"; n=0
     while IFS= read -r ps; do
-      wav=$(printf '%s/%03d.wav' "$dir" $n)
+      wav=$(numbered_wav "$dir" $n)
       if [ "$mode" = ref ] && [[ " $same " == *" $n "* ]]; then
-        cp "$(printf '%s/%03d.wav' "$OUT/$lang-ours-wav" $n)" "$wav"
+        cp "$(numbered_wav "$OUT/$lang-ours-wav" $n)" "$wav"
       else
         $KOKORO say --phonemes "$ps" --voice "$voice" --threads 2 -o "$wav" >/dev/null 2>&1 || true
       fi
@@ -58,7 +54,7 @@ PY
     dir=$OUT/$lang-english-wav; mkdir -p "$dir"; n=0
     while IFS= read -r line; do
       [ -z "${line// }" ] && continue
-      $KOKORO say "$line" --voice "$voice" --lang en-us --threads 2 -o "$(printf '%s/%03d.wav' "$dir" $n)" >/dev/null 2>&1 || true
+      $KOKORO say "$line" --voice "$voice" --lang en-us --threads 2 -o "$(numbered_wav "$dir" $n)" >/dev/null 2>&1 || true
       n=$((n + 1))
     done < "$file"
     printf '%-6s %-5s %s  ' "$lang" english "$voice"; $PY "$EVAL/lang_cer.py" "$(whisper_of "$lang")" "$file" "$dir" | tail -1

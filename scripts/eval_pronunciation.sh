@@ -6,15 +6,13 @@
 # needs: the judge set up (/work/shared/eval/setup.sh), models in ./models, a release CLI
 # (cargo build --release -p kokoro-cli); espeak-ng installed for the "espeak" rows.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-EVAL=${EVAL_DIR:-/work/shared/eval}
-EVAL_HOME=${EVAL_HOME:-$HOME/.cache/kokoro-eval}
+source "$(dirname "$0")/lib-eval.sh"
 SENTENCES=${1:-$EVAL/dev-sentences.txt}
 REFERENCE=${2:-$EVAL/dev-reference-phonemes.txt}
 OUT=${3:-target/eval-pronunciation}
 VOICE=${VOICE:-af_heart}
 DIALECT=${DIALECT:-us} # gb with a British (b*) VOICE
-KOKORO=target/release/kokoro
+KOKORO=target/release/kokoro # the one built just below, whatever KOKORO says
 mkdir -p "$OUT"
 cargo build -q --release -p kokoro-cli
 cargo build -q --release -p kokoro-tokenize --example phonemize
@@ -34,7 +32,7 @@ synth() { # MODE DIR
   mkdir -p "$dir"
   while IFS= read -r line; do
     [ -z "${line// }" ] && continue
-    local wav; wav=$(printf '%s/%03d.wav' "$dir" "$n")
+    local wav; wav=$(numbered_wav "$dir" "$n")
     case $mode in
       reference) $KOKORO say --phonemes "$(sed -n "$((n + 1))p" "$REFERENCE")" --voice "$VOICE" -o "$wav" >/dev/null ;;
       espeak) $KOKORO say "$line" --voice "$VOICE" -o "$wav" >/dev/null ;;
@@ -46,5 +44,5 @@ synth() { # MODE DIR
 for mode in reference espeak builtin; do
   synth "$mode" "$OUT/wav-$mode"
   printf '%-10s ' "$mode"
-  "$EVAL_HOME/venv/bin/python" "$EVAL/intelligibility.py" "$SENTENCES" "$OUT/wav-$mode" --show | tee "$OUT/wer-$mode.txt" | grep -i "wer" | tail -1
+  "$PY" "$EVAL/intelligibility.py" "$SENTENCES" "$OUT/wav-$mode" --show | tee "$OUT/wer-$mode.txt" | grep -i "wer" | tail -1
 done
