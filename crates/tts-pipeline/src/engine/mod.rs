@@ -128,19 +128,13 @@ struct Spoken {
     words: Option<Vec<WordTiming>>,
 }
 
-impl Synthesized {
-    fn new(samples: Vec<f32>, sample_rate: u32, spoken: Spoken) -> Self {
-        Self {
-            samples,
-            sample_rate,
-            voice: spoken.voice,
-            voice_fell_back: spoken.voice_fell_back,
-            speed: spoken.speed,
-            pieces: spoken.pieces,
-            lang: spoken.lang,
-            words: spoken.words,
-        }
-    }
+/// Moves the fields that [`Spoken`], [`Synthesized`] and [`Generated`] share out of `$value`, a
+/// `$from`, into a new `$to` whose other fields are given: the one place that spells them out.
+macro_rules! move_spoken {
+    ($value:expr, $from:ident => $to:ident { $($field:ident $(: $given:expr)?),* $(,)? }) => {{
+        let $from { voice, voice_fell_back, speed, pieces, lang, words, .. } = $value;
+        $to { $($field $(: $given)?,)* voice, voice_fell_back, speed, pieces, lang, words }
+    }};
 }
 
 impl Spoken {
@@ -154,6 +148,31 @@ impl Spoken {
             lang: request.lang,
             words,
         }
+    }
+
+    /// The audio in memory that spoke this.
+    fn into_synthesized(self, samples: Vec<f32>, sample_rate: u32) -> Synthesized {
+        move_spoken!(self, Spoken => Synthesized { samples, sample_rate })
+    }
+
+    /// The file `output`, read back as `info`, that speaks this.
+    fn into_generated(self, output: &Path, info: &wav_store::WavInfo) -> Generated {
+        move_spoken!(
+            self,
+            Spoken => Generated {
+                audio_path: output.to_path_buf(),
+                duration: info.duration_seconds,
+                sample_rate: info.sample_rate,
+                captions_path: None,
+            }
+        )
+    }
+}
+
+impl Synthesized {
+    /// What this audio speaks.
+    fn into_spoken(self) -> Spoken {
+        move_spoken!(self, Synthesized => Spoken {})
     }
 }
 
@@ -342,11 +361,7 @@ impl Engine {
             .map_err(|e| Error::wrap(ErrorKind::Audio, e))?;
         audio_dsp::scale_to_peak(&mut samples, peak, target);
         let rate = self.synth.sample_rate();
-        Ok(Synthesized::new(
-            samples,
-            rate,
-            Spoken::of(request, assembled.words),
-        ))
+        Ok(Spoken::of(request, assembled.words).into_synthesized(samples, rate))
     }
 
     /// Synthesizes `request` and writes it atomically to `output` as a 24 kHz mono WAV.

@@ -64,15 +64,7 @@ impl Engine {
             self.options.format,
         )?;
         let info = wav_store::validate_wav(output).map_err(storage)?;
-        let spoken = Spoken {
-            voice: audio.voice,
-            voice_fell_back: audio.voice_fell_back,
-            speed: audio.speed,
-            pieces: audio.pieces,
-            lang: audio.lang,
-            words: audio.words,
-        };
-        Ok(written(output, &info, spoken))
+        Ok(written(output, &info, audio.into_spoken()))
     }
 }
 
@@ -104,16 +96,5 @@ fn written(output: &Path, info: &wav_store::WavInfo, spoken: Spoken) -> Generate
         pieces = spoken.pieces,
         "audio written"
     );
-    Generated {
-        audio_path: output.to_path_buf(),
-        duration: info.duration_seconds,
-        sample_rate: info.sample_rate,
-        voice: spoken.voice,
-        voice_fell_back: spoken.voice_fell_back,
-        speed: spoken.speed,
-        pieces: spoken.pieces,
-        lang: spoken.lang,
-        words: spoken.words,
-        captions_path: None,
-    }
+    spoken.into_generated(output, info)
 }
