@@ -6,13 +6,26 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The `kokoro` program, with `--model-dir model_dir`.
+fn kokoro_command(model_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kokoro"));
+    command.arg("--model-dir").arg(model_dir);
+    command
+}
+
 fn kokoro(args: &[&str], model_dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kokoro"))
-        .arg("--model-dir")
-        .arg(model_dir)
-        .args(args)
-        .output()
-        .unwrap()
+    kokoro_command(model_dir).args(args).output().unwrap()
+}
+
+/// Runs `kokoro` and asserts that it succeeded (its stderr in the message if not).
+fn kokoro_ok(args: &[&str], model_dir: &Path) -> Output {
+    let out = kokoro(args, model_dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 fn model_dir() -> Option<PathBuf> {
@@ -64,10 +77,8 @@ fn missing_model_is_a_json_failure_and_a_non_zero_status() {
 fn missing_model_warns_once_naming_the_fix_and_logs_the_failure() {
     let empty = tempfile::tempdir().unwrap();
     let wav = empty.path().join("x.wav");
-    let out = Command::new(env!("CARGO_BIN_EXE_kokoro"))
+    let out = kokoro_command(empty.path())
         .env_remove("RUST_LOG")
-        .arg("--model-dir")
-        .arg(empty.path())
         .args(["say", "Hello.", "-o", wav.to_str().unwrap()])
         .output()
         .unwrap();
@@ -113,7 +124,7 @@ fn say_segments_and_voices_on_the_real_model() {
     let Some(models) = model_dir() else { return };
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("cli.wav");
-    let out = kokoro(
+    let out = kokoro_ok(
         &[
             "say",
             "Command line speech.",
@@ -124,11 +135,6 @@ fn say_segments_and_voices_on_the_real_model() {
         ],
         &models,
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let v = &json_lines(&out)[0];
     assert_eq!(v["success"], true);
     assert_eq!(v["sample_rate"], 24_000);
@@ -137,7 +143,7 @@ fn say_segments_and_voices_on_the_real_model() {
 
     let story = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sample-story.json");
     let media = dir.path().join("media");
-    let out = kokoro(
+    let out = kokoro_ok(
         &[
             "segments",
             story.to_str().unwrap(),
@@ -145,11 +151,6 @@ fn say_segments_and_voices_on_the_real_model() {
             media.to_str().unwrap(),
         ],
         &models,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 5);
@@ -168,8 +169,7 @@ fn say_segments_and_voices_on_the_real_model() {
         );
     }
 
-    let out = kokoro(&["voices", "--json"], &models);
-    assert!(out.status.success());
+    let out = kokoro_ok(&["voices", "--json"], &models);
     let voices = json_lines_pretty(&out);
     assert!(voices.as_array().unwrap().len() >= 7);
 }
@@ -180,7 +180,7 @@ fn languages_on_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("zh.wav");
     // --lang overrides the voice's language; the outcome says what was spoken.
-    let out = kokoro(
+    let out = kokoro_ok(
         &[
             "say",
             "你好。",
@@ -192,11 +192,6 @@ fn languages_on_the_command_line() {
             wav.to_str().unwrap(),
         ],
         &models,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let v = &json_lines(&out)[0];
     assert_eq!(v["success"], true);
@@ -251,7 +246,7 @@ fn words_and_captions_on_the_command_line() {
     let Some(models) = model_dir() else { return };
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("words.wav");
-    let out = kokoro(
+    let out = kokoro_ok(
         &[
             "say",
             "Mia paid $214, then left.",
@@ -262,11 +257,6 @@ fn words_and_captions_on_the_command_line() {
             "srt",
         ],
         &models,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let v = &json_lines(&out)[0];
     let words: Vec<&str> = v["words"]
@@ -289,7 +279,7 @@ fn words_and_captions_on_the_command_line() {
     )
     .unwrap();
     let media = dir.path().join("media");
-    let out = kokoro(
+    let out = kokoro_ok(
         &[
             "segments",
             segments.to_str().unwrap(),
@@ -299,11 +289,6 @@ fn words_and_captions_on_the_command_line() {
             "vtt",
         ],
         &models,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let l = &json_lines(&out)[0];
     assert_eq!(l["captions_url"], "/media/projects/p1/audio/s1.vtt", "{l}");

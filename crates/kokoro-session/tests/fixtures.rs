@@ -128,6 +128,29 @@ fn assert_close(actual: &[f32], expected: &[f32]) {
     }
 }
 
+/// Up to `sessions` narrow sessions of one thread each.
+fn one_thread_sessions(sessions: usize) -> PoolLayout {
+    PoolLayout {
+        sessions,
+        threads: 1,
+    }
+}
+
+/// Calls `run` `runs` times on each of `callers` threads, started together.
+fn on_threads(callers: usize, runs: usize, run: impl Fn() + Sync) {
+    let barrier = Barrier::new(callers);
+    std::thread::scope(|s| {
+        for _ in 0..callers {
+            s.spawn(|| {
+                barrier.wait();
+                for _ in 0..runs {
+                    run();
+                }
+            });
+        }
+    });
+}
+
 #[test]
 fn tiny_kokoro_contract_and_output() {
     let Some((_g, session)) =
@@ -491,10 +514,7 @@ fn pool_grows_only_under_concurrency_and_never_past_its_size() {
     let _g = serial();
     let pool = SessionPool::with_layout(
         cfg(fixture("tiny-kokoro.onnx"), &rt),
-        PoolLayout {
-            sessions: 2,
-            threads: 1,
-        },
+        one_thread_sessions(2),
     );
     assert_eq!(pool.loaded(), 0, "nothing is loaded before the first run");
     let style = style();
@@ -509,16 +529,8 @@ fn pool_grows_only_under_concurrency_and_never_past_its_size() {
 
     // Six callers at once: the pool grows, but to its size at most.
     let before = load_count();
-    let barrier = Barrier::new(6);
-    std::thread::scope(|s| {
-        for _ in 0..6 {
-            s.spawn(|| {
-                barrier.wait();
-                for _ in 0..20 {
-                    assert_close(&pool.run(&ids, &style, 1.0).unwrap().audio, &expected);
-                }
-            });
-        }
+    on_threads(6, 20, || {
+        assert_close(&pool.run(&ids, &style, 1.0).unwrap().audio, &expected);
     });
     assert!(pool.loaded() <= 2, "{} sessions loaded", pool.loaded());
     assert_eq!(load_count() - before, pool.loaded() - 1);
@@ -536,10 +548,7 @@ fn idle_sessions_are_shrunk_once_and_busy_ones_never() {
     let after = std::time::Duration::from_millis(300);
     let pool = SessionPool::with_layout(
         cfg(fixture("tiny-kokoro.onnx"), &rt).with_arena_shrink(ArenaShrink::WhenIdle(after)),
-        PoolLayout {
-            sessions: 1,
-            threads: 1,
-        },
+        one_thread_sessions(1),
     );
     let style = style();
     let ids = [7_i64, 8];
@@ -696,25 +705,16 @@ fn a_lone_caller_after_concurrent_ones_does_not_load_the_wide_session() {
     let (_tmp, model) = private_weights_model();
     let pool = SessionPool::with_layout(
         cfg(&model, &rt).with_intra_threads(2),
-        PoolLayout {
-            sessions: 2,
-            threads: 1,
-        },
+        one_thread_sessions(2),
     );
     let style = style();
     let ids = [5_i64, 6];
     let expected = weights_audio(&ids, &style);
-    let barrier = Barrier::new(2);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                barrier.wait();
-                for _ in 0..5 {
-                    let out = pool.run_among(&ids, &style, 1.0, 2).unwrap();
-                    assert_close(&out.audio, &expected);
-                }
-            });
-        }
+    on_threads(2, 5, || {
+        assert_close(
+            &pool.run_among(&ids, &style, 1.0, 2).unwrap().audio,
+            &expected,
+        );
     });
     let narrow = pool.loaded();
     assert!((1..=2).contains(&narrow), "{narrow} narrow sessions");
@@ -739,10 +739,7 @@ fn pool_gives_a_lone_caller_the_wide_session_and_concurrent_callers_narrow_ones(
     let (_tmp, model) = private_weights_model();
     let pool = SessionPool::with_layout(
         cfg(&model, &rt).with_intra_threads(2),
-        PoolLayout {
-            sessions: 3,
-            threads: 1,
-        },
+        one_thread_sessions(3),
     );
     assert_eq!(
         (pool.wide_threads(), pool.threads(), pool.size()),
@@ -766,17 +763,11 @@ fn pool_gives_a_lone_caller_the_wide_session_and_concurrent_callers_narrow_ones(
     );
     assert_eq!(pool.any_session().unwrap().intra_threads(), 2);
 
-    let barrier = Barrier::new(6);
-    std::thread::scope(|s| {
-        for _ in 0..6 {
-            s.spawn(|| {
-                barrier.wait();
-                for _ in 0..20 {
-                    let out = pool.run_among(&ids, &style, 1.0, 6).unwrap();
-                    assert_close(&out.audio, &expected);
-                }
-            });
-        }
+    on_threads(6, 20, || {
+        assert_close(
+            &pool.run_among(&ids, &style, 1.0, 6).unwrap().audio,
+            &expected,
+        );
     });
     let loaded = pool.loaded();
     assert!(

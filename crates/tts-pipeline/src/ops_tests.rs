@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
+use crate::tests::{FakeFrontend, letter_id};
+use crate::traits::{Synthesizer, VoiceChoice, Voices};
 use crate::{Engine, EngineConfig, ErrorKind, Request};
 
 // ---------------------------------------------------------------- log capture
@@ -58,29 +59,6 @@ fn capture<T>(f: impl FnOnce() -> T) -> (T, Captured) {
 
 // ---------------------------------------------------------------- fake parts
 
-struct Letters;
-
-impl Frontend for Letters {
-    fn pieces(
-        &self,
-        text: &str,
-        _voice: &str,
-        _lang: crate::Language,
-    ) -> crate::Result<Vec<TextPiece>> {
-        let ids: Vec<i64> = text
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .map(|c| i64::from(u32::from(c) % 100 + 1))
-            .collect();
-        Ok(vec![TextPiece {
-            text: text.to_string(),
-            ids,
-            pause_after: Pause::None,
-            words: Vec::new(),
-        }])
-    }
-}
-
 struct OneVoice;
 
 impl Voices for OneVoice {
@@ -104,9 +82,7 @@ struct Cause;
 
 impl Synthesizer for Tone {
     fn synthesize(&self, ids: &[i64], _style: &[f32], _speed: f32) -> crate::Result<Vec<f32>> {
-        if ids.contains(&(i64::from(u32::from('f')) % 100 + 1))
-            && ids.contains(&(i64::from(u32::from('l')) % 100 + 1))
-        {
+        if ids.contains(&letter_id('f')) && ids.contains(&letter_id('l')) {
             return Err(crate::Error::wrap(ErrorKind::Inference, Cause));
         }
         Ok((0..ids.len() * 600)
@@ -116,7 +92,7 @@ impl Synthesizer for Tone {
 }
 
 fn fake_engine() -> Engine {
-    Engine::new(Arc::new(Letters), Arc::new(OneVoice), Arc::new(Tone))
+    Engine::new(Arc::new(FakeFrontend), Arc::new(OneVoice), Arc::new(Tone))
 }
 
 // ---------------------------------------------------------------- 1. logging

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
 use crate::{Engine, EngineOptions, ErrorKind, Outcome, ProjectRequest, Request, SegmentRequest};
 
-/// Splits at `.` and `,`; one id per letter; fails on `#`.
-struct FakeFrontend;
+/// Splits at `.` and `,`; one id per letter or digit ([`letter_id`]); fails on `#`.
+pub(crate) struct FakeFrontend;
 
 impl Frontend for FakeFrontend {
     fn pieces(
@@ -77,11 +77,16 @@ impl Frontend for FakeFrontend {
     }
 }
 
+/// The id the fake front end gives a letter or digit.
+pub(crate) fn letter_id(c: char) -> i64 {
+    i64::from(u32::from(c) % 100 + 1)
+}
+
 fn push_piece(out: &mut Vec<TextPiece>, text: &str, pause_after: Pause) {
     let ids: Vec<i64> = text
         .chars()
         .filter(|c| c.is_alphanumeric())
-        .map(|c| i64::from(u32::from(c) % 100 + 1))
+        .map(letter_id)
         .collect();
     if !ids.is_empty() {
         out.push(TextPiece {
@@ -158,7 +163,7 @@ impl Default for FakeSynth {
     }
 }
 
-/// The id the fake front end gives `q`: pieces starting with it are silent.
+/// The id the fake front end gives `q` ([`letter_id`]): pieces starting with it are silent.
 const SILENT_ID: i64 = 14;
 
 fn spool_bytes(dir: &Path) -> usize {
@@ -532,10 +537,16 @@ pub(crate) fn project(project_id: &str, segments: &[(&str, &str)]) -> ProjectReq
     }
 }
 
-#[test]
-fn segments_land_at_their_paths_in_order_and_bad_ids_fail_alone() {
+/// A temporary media root and its layout, served under `/media/`.
+fn media() -> (tempfile::TempDir, wav_store::MediaLayout) {
     let dir = tempfile::tempdir().unwrap();
     let layout = wav_store::MediaLayout::new(dir.path(), "/media/");
+    (dir, layout)
+}
+
+#[test]
+fn segments_land_at_their_paths_in_order_and_bad_ids_fail_alone() {
+    let (dir, layout) = media();
     let request = project(
         "proj-1",
         &[
@@ -1013,6 +1024,14 @@ fn hint_engine() -> (Engine, Arc<HintSynth>) {
     (engine, synth)
 }
 
+/// Forgets the hints seen so far and asserts that a new generation is told it is alone.
+fn assert_a_new_caller_is_alone(engine: &Engine, synth: &HintSynth) {
+    synth.min_callers.store(usize::MAX, Ordering::SeqCst);
+    synth.max_callers.store(0, Ordering::SeqCst);
+    engine.synthesize(&Request::text("Alone.")).unwrap();
+    assert_eq!(synth.max_callers.load(Ordering::SeqCst), 1);
+}
+
 #[test]
 fn a_lone_caller_is_told_it_is_alone() {
     let (engine, synth) = hint_engine();
@@ -1048,17 +1067,13 @@ fn callers_on_their_own_threads_run_concurrently_and_are_counted() {
     assert!(synth.max_callers.load(Ordering::SeqCst) >= 2);
     assert!(synth.max_callers.load(Ordering::SeqCst) <= 4);
     // Once they are done, a new caller is alone again.
-    synth.min_callers.store(usize::MAX, Ordering::SeqCst);
-    synth.max_callers.store(0, Ordering::SeqCst);
-    engine.synthesize(&Request::text("Alone.")).unwrap();
-    assert_eq!(synth.max_callers.load(Ordering::SeqCst), 1);
+    assert_a_new_caller_is_alone(&engine, &synth);
 }
 
 #[test]
 fn a_batch_counts_its_workers_as_callers_from_its_first_piece_to_its_last() {
     let (engine, synth) = hint_engine();
-    let dir = tempfile::tempdir().unwrap();
-    let layout = wav_store::MediaLayout::new(dir.path(), "/media/");
+    let (_dir, layout) = media();
     let request = project(
         "p",
         &[
@@ -1073,10 +1088,7 @@ fn a_batch_counts_its_workers_as_callers_from_its_first_piece_to_its_last() {
     // a batch on its narrow sessions.
     assert!(synth.min_callers.load(Ordering::SeqCst) >= 2);
     // Once the batch is over, a caller is alone again.
-    synth.min_callers.store(usize::MAX, Ordering::SeqCst);
-    synth.max_callers.store(0, Ordering::SeqCst);
-    engine.synthesize(&Request::text("Alone.")).unwrap();
-    assert_eq!(synth.max_callers.load(Ordering::SeqCst), 1);
+    assert_a_new_caller_is_alone(&engine, &synth);
 }
 
 // ---------------------------------------------------------------- word timings
