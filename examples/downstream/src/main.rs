@@ -12,9 +12,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use tts_pipeline::captions::CaptionFormat;
 use tts_pipeline::{
-    CaptionFormat, Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentOptions,
-    SegmentRequest,
+    Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentOptions, SegmentRequest,
 };
 
 fn main() -> ExitCode {
