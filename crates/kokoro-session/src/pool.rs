@@ -184,16 +184,16 @@ impl<S> Default for State<S> {
 
 impl<S: Clone> State<S> {
     /// An idle session of `kind`, marked busy (the most recently used narrow one, so that the
-    /// others stay idle and can be shrunk).
-    fn take_idle(&mut self, kind: Kind) -> Option<S> {
+    /// others stay idle and can be shrunk), and whether it has run since its last shrink.
+    fn take_idle(&mut self, kind: Kind) -> Option<(S, bool)> {
         match kind {
             Kind::Wide if !self.wide_busy => {
                 let session = self.wide.clone()?;
                 self.wide_busy = true;
-                Some(session)
+                Some((session, self.wide_mark.is_some_and(|m| m.dirty)))
             }
             Kind::Wide => None,
-            Kind::Narrow => self.idle.pop().map(|idle| idle.session),
+            Kind::Narrow => self.idle.pop().map(|idle| (idle.session, idle.mark.dirty)),
         }
     }
 
@@ -343,13 +343,16 @@ struct Lease<'a> {
     pool: &'a SessionPool,
     kind: Kind,
     session: Arc<KokoroSession>,
+    /// Whether the session has run since its arena was last shrunk: a session checked out only to
+    /// be loaded (`any_session`, the engine's preload) has nothing to give back.
+    dirty: bool,
 }
 
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
         self.pool
             .lock()
-            .give_back(self.kind, Arc::clone(&self.session), true);
+            .give_back(self.kind, Arc::clone(&self.session), self.dirty);
         self.pool.shared.ready.notify_all();
     }
 }
@@ -518,7 +521,8 @@ impl SessionPool {
         let _counted = InFlight(&self.in_flight);
         let callers = if callers == 0 { in_flight } else { callers };
         self.start_shrinker();
-        let lease = self.checkout(self.kind_for(callers))?;
+        let mut lease = self.checkout(self.kind_for(callers))?;
+        lease.dirty = true;
         lease.session.run(ids, style, speed)
     }
 
@@ -571,11 +575,12 @@ impl SessionPool {
         loop {
             let wide_absent = state.wide.is_none() && !state.wide_loading;
             let kind = self.settle(asked, wide_absent, state.narrow_available());
-            if let Some(session) = state.take_idle(kind) {
+            if let Some((session, dirty)) = state.take_idle(kind) {
                 return Ok(Lease {
                     pool: self,
                     kind,
                     session,
+                    dirty,
                 });
             }
             // A session being shrunk is back in a moment: wait for it rather than load another.
@@ -590,6 +595,7 @@ impl SessionPool {
                         pool: self,
                         kind,
                         session,
+                        dirty: false,
                     }),
                     Err(e) => {
                         // Another waiter may load (or wait for) a session instead.
@@ -801,7 +807,7 @@ mod tests {
             Shrink::Wait(None)
         );
         // A run makes a session dirty again, idle from now.
-        assert_eq!(state.take_idle(Kind::Narrow), Some(2));
+        assert_eq!(state.take_idle(Kind::Narrow), Some((2, false)));
         state.give_back(Kind::Narrow, 2, true);
         match state.next_shrink(after, Instant::now()) {
             Shrink::Wait(Some(due)) => assert!(due > later),
@@ -814,8 +820,8 @@ mod tests {
         let t0 = Instant::now();
         let after = Duration::from_millis(1);
         let mut state = idle_state(1, t0);
-        assert_eq!(state.take_idle(Kind::Wide), Some(0));
-        assert_eq!(state.take_idle(Kind::Narrow), Some(1));
+        assert_eq!(state.take_idle(Kind::Wide), Some((0, true)));
+        assert_eq!(state.take_idle(Kind::Narrow), Some((1, true)));
         assert_eq!(
             state.next_shrink(after, t0 + after * 100),
             Shrink::Wait(None)
@@ -826,10 +832,11 @@ mod tests {
     fn the_most_recently_used_narrow_session_is_taken_first() {
         let t0 = Instant::now();
         let mut state = idle_state(3, t0);
-        assert_eq!(state.take_idle(Kind::Narrow), Some(3));
-        state.give_back(Kind::Narrow, 3, true);
-        // The one just used again, so that the others stay idle (and can be shrunk).
-        assert_eq!(state.take_idle(Kind::Narrow), Some(3));
+        assert_eq!(state.take_idle(Kind::Narrow), Some((3, true)));
+        state.give_back(Kind::Narrow, 3, false);
+        // The one just used again, so that the others stay idle (and can be shrunk); its mark
+        // comes with it.
+        assert_eq!(state.take_idle(Kind::Narrow), Some((3, false)));
     }
 
     #[test]

@@ -553,6 +553,14 @@ fn idle_sessions_are_shrunk_once_and_busy_ones_never() {
     let style = style();
     let ids = [7_i64, 8];
     let expected = weights_audio(&ids, &style);
+    // Loaded (as the engine's preload does) but never run: nothing to give back.
+    pool.any_session().unwrap();
+    std::thread::sleep(after * 3);
+    assert_eq!(
+        pool.stats().arena_shrinks,
+        0,
+        "a session that never ran is not shrunk"
+    );
     // Runs back to back, each well within `after` of the last: no shrink in between.
     for _ in 0..5 {
         assert_close(&pool.run(&ids, &style, 1.0).unwrap().audio, &expected);
