@@ -49,9 +49,9 @@ pub enum ArenaShrink {
     /// Never: the fastest runs, and the arena's high-water mark stays resident for the session's
     /// life.
     Never,
-    /// At the end of every run: an idle session holds almost nothing, and every run pays for
-    /// faulting its working memory in again (4 to 10 % of a 2-worker batch's wall time,
-    /// `docs/PERFORMANCE.md`).
+    /// At the end of every run: an idle session holds almost nothing and the peak is lowest, and
+    /// every run pays for faulting its working memory in again (about 2 % of a 2-worker batch's
+    /// CPU time, 1 M more page faults on 40 segments; `docs/PERFORMANCE.md`).
     EveryRun,
     /// Once a session of a [`SessionPool`](crate::SessionPool) has been idle this long, the pool
     /// shrinks it ([`KokoroSession::shrink_arena`](crate::KokoroSession::shrink_arena), a minimal run

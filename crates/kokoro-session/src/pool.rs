@@ -150,9 +150,8 @@ enum Shrink<S> {
 struct State<S = Arc<KokoroSession>> {
     /// The wide session, once loaded.
     wide: Option<S>,
-    wide_busy: bool,
-    /// The wide session's idle mark (meaningful while it is loaded and not busy).
-    wide_mark: Option<Mark>,
+    /// Since when the wide session has been idle: `None` while it runs (or is not loaded).
+    wide_idle: Option<Mark>,
     wide_loading: bool,
     /// Narrow sessions not running, the most recently used last.
     idle: Vec<Idle<S>>,
@@ -170,8 +169,7 @@ impl<S> Default for State<S> {
     fn default() -> Self {
         Self {
             wide: None,
-            wide_busy: false,
-            wide_mark: None,
+            wide_idle: None,
             wide_loading: false,
             idle: Vec::new(),
             all: Vec::new(),
@@ -187,12 +185,11 @@ impl<S: Clone> State<S> {
     /// others stay idle and can be shrunk), and whether it has run since its last shrink.
     fn take_idle(&mut self, kind: Kind) -> Option<(S, bool)> {
         match kind {
-            Kind::Wide if !self.wide_busy => {
+            Kind::Wide => {
                 let session = self.wide.clone()?;
-                self.wide_busy = true;
-                Some((session, self.wide_mark.is_some_and(|m| m.dirty)))
+                let mark = self.wide_idle.take()?;
+                Some((session, mark.dirty))
             }
-            Kind::Wide => None,
             Kind::Narrow => self.idle.pop().map(|idle| (idle.session, idle.mark.dirty)),
         }
     }
@@ -200,10 +197,7 @@ impl<S: Clone> State<S> {
     /// Gives a checked-out session back, idle from now; `dirty`: it ran since its last shrink.
     fn give_back(&mut self, kind: Kind, session: S, dirty: bool) {
         match kind {
-            Kind::Wide => {
-                self.wide_busy = false;
-                self.wide_mark = Some(Mark::now(dirty));
-            }
+            Kind::Wide => self.wide_idle = Some(Mark::now(dirty)),
             Kind::Narrow => self.idle.push(Idle {
                 session,
                 mark: Mark::now(dirty),
@@ -220,13 +214,13 @@ impl<S: Clone> State<S> {
     /// run since their last shrink and been idle for `after`.
     fn next_shrink(&mut self, after: Duration, now: Instant) -> Shrink<S> {
         let mut next: Option<Instant> = None;
-        if let (Some(wide), false, Some(mark)) = (&self.wide, self.wide_busy, self.wide_mark)
+        if let (Some(wide), Some(mark)) = (&self.wide, self.wide_idle)
             && mark.dirty
         {
             let due = mark.since + after;
             if due <= now {
                 let session = wide.clone();
-                self.wide_busy = true;
+                self.wide_idle = None;
                 return Shrink::Now(Kind::Wide, session);
             }
             next = Some(due);
@@ -268,8 +262,7 @@ impl<S: Clone> State<S> {
                 self.wide_loading = false;
                 if let Some(session) = loaded {
                     self.wide = Some(session.clone());
-                    self.wide_busy = true;
-                    self.wide_mark = None;
+                    self.wide_idle = None;
                 }
             }
             Kind::Narrow => {
@@ -765,7 +758,7 @@ mod tests {
         let mark = Mark { since, dirty: true };
         State {
             wide: Some(0),
-            wide_mark: Some(mark),
+            wide_idle: Some(mark),
             idle: (1..=n).map(|session| Idle { session, mark }).collect(),
             all: (1..=n).collect(),
             ..State::default()
@@ -782,7 +775,7 @@ mod tests {
         let later = t0 + after;
         // Due: the wide one first, then each narrow one, checked out while shrunk.
         assert_eq!(state.next_shrink(after, later), Shrink::Now(Kind::Wide, 0));
-        assert!(state.wide_busy);
+        assert!(state.wide_idle.is_none(), "checked out");
         assert_eq!(
             state.next_shrink(after, later),
             Shrink::Now(Kind::Narrow, 1)

@@ -239,10 +239,11 @@ impl Inference {
 /// threads). For throughput on many cores, load several sessions with few threads each.
 pub struct KokoroSession {
     session: Mutex<Session>,
-    /// Options of every run (arena shrinkage after every run), if any.
-    run_options: Option<ort::session::RunOptions>,
-    /// Options that shrink the arena, for [`KokoroSession::shrink_arena`]; `None` without an arena.
+    /// Options that shrink the arena at the end of a run; `None` without an arena.
     shrink_options: Option<ort::session::RunOptions>,
+    /// Whether every run ends with a shrink ([`ArenaShrink::EveryRun`]), else only
+    /// [`KokoroSession::shrink_arena`]'s.
+    shrink_every_run: bool,
     /// The weights the session uses (kept alive with it); `None` if it loaded its own.
     _weights: Option<Arc<SharedWeights>>,
     counters: Counters,
@@ -567,14 +568,10 @@ impl KokoroSession {
             contract = ?contract,
             "kokoro session loaded"
         );
-        let run_options = match cfg.arena_shrink {
-            ArenaShrink::EveryRun => shrink_options(cfg)?,
-            _ => None,
-        };
         Ok(Self {
             session: Mutex::new(session),
-            run_options,
             shrink_options: shrink_options(cfg)?,
+            shrink_every_run: cfg.arena_shrink == ArenaShrink::EveryRun,
             _weights: weights,
             counters: Counters::new(),
             threads,
@@ -661,9 +658,9 @@ impl KokoroSession {
 
         let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
         let run_start = Instant::now();
-        let result = match &self.run_options {
-            Some(options) => session.run_with_options(inputs, options),
-            None => session.run(inputs),
+        let result = match &self.shrink_options {
+            Some(options) if self.shrink_every_run => session.run_with_options(inputs, options),
+            _ => session.run(inputs),
         };
         let inference = run_start.elapsed();
         let outputs = result.map_err(|e| {
