@@ -30,13 +30,8 @@ impl Steps {
 
     /// Runs `step`, recording its wall time under `name`; returns its result.
     pub fn run(&mut self, name: &str, step: impl FnOnce() -> Result<()>) -> Result<()> {
-        let start = Instant::now();
-        let result = step();
-        self.rows.push(Row {
-            name: name.to_owned(),
-            elapsed: start.elapsed(),
-            ok: result.is_ok(),
-        });
+        let (result, elapsed) = timed(step);
+        self.record(name.to_owned(), elapsed, &result);
         result
     }
 
@@ -45,42 +40,33 @@ impl Steps {
     /// error, `main`'s before `beside`'s.
     pub fn run_beside(
         &mut self,
-        main: (&str, impl FnOnce() -> Result<()>),
-        beside: (&str, impl FnOnce() -> Result<()> + Send),
+        (main_name, main_step): (&str, impl FnOnce() -> Result<()>),
+        (beside_name, beside_step): (&str, impl FnOnce() -> Result<()> + Send),
     ) -> Result<()> {
-        let ((main_name, main_step), (beside_name, beside_step)) = (main, beside);
-        let timed = |step: Box<dyn FnOnce() -> Result<()> + '_>| {
-            let start = Instant::now();
-            let result = step();
-            (result, start.elapsed())
-        };
         let ((main_result, main_elapsed), (beside_result, beside_elapsed)) =
             std::thread::scope(|scope| {
-                let other = scope.spawn(|| timed(Box::new(beside_step)));
-                let here = timed(Box::new(main_step));
-                let there = other.join().unwrap_or_else(|_| {
+                let other = scope.spawn(|| timed(beside_step));
+                let here = timed(main_step);
+                let panicked = || {
                     (
                         Err(anyhow::anyhow!("{beside_name} panicked")),
                         Duration::ZERO,
                     )
-                });
-                (here, there)
+                };
+                (here, other.join().unwrap_or_else(|_| panicked()))
             });
-        for (name, elapsed, result) in [
-            (main_name.to_owned(), main_elapsed, &main_result),
-            (
-                format!("{beside_name} (beside {main_name})"),
-                beside_elapsed,
-                &beside_result,
-            ),
-        ] {
-            self.rows.push(Row {
-                name,
-                elapsed,
-                ok: result.is_ok(),
-            });
-        }
+        self.record(main_name.to_owned(), main_elapsed, &main_result);
+        let beside_row = format!("{beside_name} (beside {main_name})");
+        self.record(beside_row, beside_elapsed, &beside_result);
         main_result.and(beside_result)
+    }
+
+    fn record(&mut self, name: String, elapsed: Duration, result: &Result<()>) {
+        self.rows.push(Row {
+            name,
+            elapsed,
+            ok: result.is_ok(),
+        });
     }
 
     /// The table: one line per step (`FAILED` after the one that failed), then the total.
@@ -90,6 +76,13 @@ impl Steps {
             self.started.elapsed(),
         )
     }
+}
+
+/// `step`'s result and its wall time.
+fn timed(step: impl FnOnce() -> Result<()>) -> (Result<()>, Duration) {
+    let start = Instant::now();
+    let result = step();
+    (result, start.elapsed())
 }
 
 /// `m:ss` (or `h:mm:ss`), rounded to the second.
