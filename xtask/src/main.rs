@@ -11,9 +11,6 @@ mod bench;
 mod ci;
 mod espeak;
 mod fetch;
-mod fsutil;
-mod manifest;
-mod pins;
 mod process;
 mod python;
 mod vendored;
@@ -26,8 +23,9 @@ use std::process::{Command, ExitCode};
 use anyhow::Result;
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::fetch::{FetchOptions, Ui};
-use crate::manifest::Variant;
+use kokoro_fetch::{FetchOptions, Variant};
+
+use crate::fetch::Ui;
 
 /// Project chores, run as `cargo xtask <command>`.
 #[derive(Debug, Parser)]
@@ -126,9 +124,7 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 fn ui() -> Ui {
-    Ui {
-        tty: std::io::stderr().is_terminal(),
-    }
+    Ui::new(std::io::stderr().is_terminal())
 }
 
 fn fetch_options(
@@ -139,17 +135,20 @@ fn fetch_options(
 ) -> FetchOptions {
     let root = root();
     let target = target_dir(&root);
-    FetchOptions {
-        variant,
-        dir: dir.unwrap_or_else(|| root.join("models")),
-        cache: target.join("model-cache"),
-        force,
-        no_runtime,
-    }
+    // The tests of CI need the Japanese dictionary: xtask always fetches it.
+    FetchOptions::new(dir.unwrap_or_else(|| root.join("models")))
+        .with_variant(variant)
+        .with_cache(Some(target.join("model-cache")))
+        .with_force(force)
+        .with_runtime(!no_runtime)
+        .with_japanese(true)
 }
 
 fn fetch_default() -> Result<()> {
-    fetch::fetch_model(&fetch_options(Variant::default(), None, false, false), ui()).map(drop)
+    fetch::fetch_model(
+        &fetch_options(Variant::default(), None, false, false),
+        &ui(),
+    )
 }
 
 /// Runs `cargo <args>` in the workspace root with extra environment, printing the command line first.
@@ -205,10 +204,10 @@ fn run(cmd: Cmd) -> Result<()> {
             dir,
             force,
             no_runtime,
-        } => fetch::fetch_model(&fetch_options(variant, dir, force, no_runtime), ui()).map(drop),
+        } => fetch::fetch_model(&fetch_options(variant, dir, force, no_runtime), &ui()),
         Cmd::VerifyModel { dir } => {
             let opts = fetch_options(Variant::default(), dir, false, false);
-            fetch::verify_model(&opts.dir, ui())
+            fetch::verify_model(&opts.dir, &ui())
         }
         Cmd::Ci => ci(),
         Cmd::TestIntegration => test_integration(),
@@ -511,7 +510,8 @@ mod tests {
     fn default_dirs_are_in_the_workspace() {
         let opts = fetch_options(Variant::default(), None, false, false);
         assert_eq!(opts.dir, root().join("models"));
-        assert!(opts.cache.ends_with("model-cache"));
+        assert!(opts.cache.unwrap().ends_with("model-cache"));
+        assert!(opts.japanese && opts.runtime && !opts.force);
         assert!(root().join("Cargo.toml").exists());
     }
 }

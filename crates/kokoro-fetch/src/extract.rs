@@ -5,59 +5,105 @@ use std::fs::File;
 use std::io::{self, BufReader, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
-
+use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil::{self, Expect};
 use crate::pins;
 
 /// Streams one entry of a zip archive (a wheel) into `out`; returns the bytes copied.
-pub fn copy_zip_entry(archive: &Path, entry: &str, out: &mut impl Write) -> Result<u64> {
-    let file = File::open(archive).with_context(|| format!("cannot open {}", archive.display()))?;
-    let mut zip = zip::ZipArchive::new(BufReader::new(file))
-        .with_context(|| format!("{} is not a valid zip/wheel", archive.display()))?;
-    let mut reader = zip
-        .by_name(entry)
-        .with_context(|| format!("{} has no entry {entry}", archive.display()))?;
-    io::copy(&mut reader, out)
-        .with_context(|| format!("cannot extract {entry} from {}", archive.display()))
+pub(crate) fn copy_zip_entry(archive: &Path, entry: &str, out: &mut impl Write) -> Result<u64> {
+    let file = File::open(archive).map_err(|e| Error::io("cannot open", archive, e))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+        Error::with_source(
+            ErrorKind::Archive,
+            format!("{} is not a valid zip/wheel: {e}", archive.display()),
+            e,
+        )
+    })?;
+    let mut reader = zip.by_name(entry).map_err(|e| {
+        Error::with_source(
+            ErrorKind::Archive,
+            format!("{} has no entry {entry}: {e}", archive.display()),
+            e,
+        )
+    })?;
+    io::copy(&mut reader, out).map_err(|e| {
+        Error::with_source(
+            ErrorKind::Io,
+            format!("cannot extract {entry} from {}: {e}", archive.display()),
+            e,
+        )
+    })
+}
+
+/// The entries of a gzipped tarball, each passed to `visit` with its path; `visit` returns
+/// whether to go on.
+pub(crate) fn each_tar_entry(
+    tarball: &Path,
+    mut visit: impl FnMut(&str, &mut dyn io::Read) -> Result<bool>,
+) -> Result<()> {
+    let corrupt = |e: io::Error| {
+        Error::with_source(
+            ErrorKind::Archive,
+            format!("{} is not a valid gzipped tarball: {e}", tarball.display()),
+            e,
+        )
+    };
+    let file = File::open(tarball).map_err(|e| Error::io("cannot open", tarball, e))?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(BufReader::new(file)));
+    for entry in archive.entries().map_err(corrupt)? {
+        let mut entry = entry.map_err(corrupt)?;
+        let path = entry
+            .path()
+            .map_err(corrupt)?
+            .to_string_lossy()
+            .into_owned();
+        if !visit(&path, &mut entry)? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Extracts the wanted voice packs (`(id, sha256)`) from the kokoro-js tarball into `voices_dir`, verifying
 /// each one. Fails if any wanted pack is absent from the tarball.
-pub fn extract_voices(tarball: &Path, voices_dir: &Path, wanted: &[(&str, &str)]) -> Result<()> {
-    let file = File::open(tarball).with_context(|| format!("cannot open {}", tarball.display()))?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(BufReader::new(file)));
+pub(crate) fn extract_voices(
+    tarball: &Path,
+    voices_dir: &Path,
+    wanted: &[(&str, &str)],
+) -> Result<()> {
     let mut left: BTreeSet<&str> = wanted.iter().map(|(id, _)| *id).collect();
-    let entries = archive
-        .entries()
-        .with_context(|| format!("{} is not a valid tarball", tarball.display()))?;
-    for entry in entries {
-        let mut entry = entry.with_context(|| format!("{} is corrupt", tarball.display()))?;
-        let path = entry.path()?.to_string_lossy().into_owned();
+    each_tar_entry(tarball, |path, entry| {
         let Some(id) = path
             .strip_prefix(pins::VOICES_TAR_DIR)
             .and_then(|name| name.strip_suffix(".bin"))
         else {
-            continue;
+            return Ok(true);
         };
         let Some(&(id, sha256)) = wanted.iter().find(|(w, _)| *w == id) else {
-            continue;
+            return Ok(true);
         };
         let expect = Expect {
             sha256,
             bytes: Some(pins::VOICE_BYTES),
         };
-        fsutil::write_verified(&voices_dir.join(format!("{id}.bin")), Some(expect), |w| {
-            io::copy(&mut entry, w).map(drop).map_err(Into::into)
+        let dest = voices_dir.join(format!("{id}.bin"));
+        fsutil::write_verified(&dest, Some(expect), |w| {
+            io::copy(entry, w)
+                .map(drop)
+                .map_err(|e| Error::io("cannot extract", &dest, e))
         })?;
         left.remove(id);
-    }
+        Ok(!left.is_empty())
+    })?;
     if !left.is_empty() {
-        bail!(
-            "{} lacks the voice packs {:?}: the pinned tarball should hold them all",
-            tarball.display(),
-            left
-        );
+        return Err(Error::new(
+            ErrorKind::Archive,
+            format!(
+                "{} lacks the voice packs {:?}: the pinned tarball should hold them all",
+                tarball.display(),
+                left
+            ),
+        ));
     }
     Ok(())
 }
@@ -113,6 +159,7 @@ mod tests {
         // A pack whose content differs from its pin is not kept.
         let err = extract_voices(&tgz, &out, &[("zz_two", &good_sha)]).unwrap_err();
         assert!(err.to_string().contains("does not match its pin"), "{err}");
+        assert!(err.is_mismatch(), "{err:?}");
         assert_eq!(
             files_in(&out),
             ["zz_one.bin"],
@@ -122,6 +169,7 @@ mod tests {
         // A wanted pack absent from the tarball is an error.
         let err = extract_voices(&tgz, &out, &[("zz_three", &good_sha)]).unwrap_err();
         assert!(err.to_string().contains("zz_three"), "{err}");
+        assert!(err.is_archive(), "{err:?}");
     }
 
     #[test]
@@ -141,5 +189,6 @@ mod tests {
         assert_eq!(out, b"part one");
         let err = copy_zip_entry(&path, "pkg/missing", &mut out).unwrap_err();
         assert!(err.to_string().contains("pkg/missing"), "{err}");
+        assert!(err.is_archive(), "{err:?}");
     }
 }

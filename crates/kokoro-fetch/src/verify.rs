@@ -5,42 +5,51 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use kokoro_session::Manifest;
+use kokoro_session::discovery::MANIFEST_FILE;
 
-use super::Ui;
+use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil::{self, Check, Expect};
-use crate::manifest::{self, MANIFEST_FILE};
+use crate::progress::Progress;
 
 /// Whether `path` holds what `expect` says. A file that differs is deleted, after a warning
 /// (`warning()`), so that it is fetched again.
-pub(super) fn valid_or_removed(
+pub(crate) fn valid_or_removed(
     path: &Path,
     expect: Expect<'_>,
-    ui: Ui,
+    progress: &dyn Progress,
     warning: impl FnOnce() -> String,
 ) -> Result<bool> {
-    match fsutil::check_file(path, expect)
-        .with_context(|| format!("cannot read {}", path.display()))?
-    {
+    match fsutil::check_file(path, expect).map_err(|e| Error::io("cannot read", path, e))? {
         Check::Ok => Ok(true),
         Check::Missing => Ok(false),
         Check::Mismatch { .. } => {
-            ui.step(warning());
-            fs::remove_file(path).with_context(|| format!("cannot delete {}", path.display()))?;
+            progress.warn(&warning());
+            fs::remove_file(path).map_err(|e| Error::io("cannot delete", path, e))?;
             Ok(false)
         }
     }
 }
 
-/// Re-hashes every file listed in `<dir>/manifest.json` and reports; fails if any is missing or differs.
-pub fn verify_model(dir: &Path, ui: Ui) -> Result<()> {
+/// Re-hashes every file listed in `<dir>/manifest.json` and reports each to `progress` (a missing
+/// or changed file as a warning, a good one as a detail); returns the manifest when all are good.
+///
+/// # Errors
+///
+/// [`ErrorKind::Verify`] when a file is missing or differs (the message says how many and what
+/// to run), [`ErrorKind::NoManifest`] when the directory has no manifest,
+/// [`ErrorKind::InvalidManifest`], [`ErrorKind::Io`].
+pub fn verify_model(dir: &Path, progress: &dyn Progress) -> Result<Manifest> {
     let started = Instant::now();
-    let Some(manifest) = manifest::read(dir)? else {
-        bail!(
-            "{} has no {}: run `cargo xtask fetch-model` first",
-            dir.display(),
-            MANIFEST_FILE
-        );
+    let Some(manifest) = Manifest::load(dir)? else {
+        return Err(Error::new(
+            ErrorKind::NoManifest,
+            format!(
+                "{} has no {MANIFEST_FILE}: run `kokoro fetch-model --dir {}` first",
+                dir.display(),
+                dir.display()
+            ),
+        ));
     };
     let mut bad = 0usize;
     let mut bytes = 0u64;
@@ -50,20 +59,18 @@ pub fn verify_model(dir: &Path, ui: Ui) -> Result<()> {
             sha256: &f.sha256,
             bytes: Some(f.bytes),
         };
-        match fsutil::check_file(&path, expect)
-            .with_context(|| format!("cannot read {}", path.display()))?
-        {
+        match fsutil::check_file(&path, expect).map_err(|e| Error::io("cannot read", &path, e))? {
             Check::Ok => {
                 bytes += f.bytes;
-                ui.detail(format!("ok        {}", f.path));
+                progress.detail(&format!("ok        {}", f.path));
             }
             Check::Missing => {
                 bad += 1;
-                ui.step(format!("MISSING   {}", f.path));
+                progress.warn(&format!("MISSING   {}", f.path));
             }
             Check::Mismatch { sha256, bytes: got } => {
                 bad += 1;
-                ui.step(format!(
+                progress.warn(&format!(
                     "MISMATCH  {} ({got} bytes{}; manifest says {} bytes, sha256 {})",
                     f.path,
                     if sha256.is_empty() {
@@ -79,13 +86,18 @@ pub fn verify_model(dir: &Path, ui: Ui) -> Result<()> {
     }
     let unpinned = manifest.files.iter().filter(|f| !f.pinned).count();
     if bad > 0 {
-        bail!(
-            "{bad} of {} files in {} failed verification: re-run `cargo xtask fetch-model` (it replaces bad files)",
-            manifest.files.len(),
-            dir.display()
-        );
+        return Err(Error::new(
+            ErrorKind::Verify,
+            format!(
+                "{bad} of {} files in {} failed verification: run `kokoro fetch-model --dir {}` again \
+                 (it replaces bad files)",
+                manifest.files.len(),
+                dir.display(),
+                dir.display()
+            ),
+        ));
     }
-    ui.step(format!(
+    progress.step(&format!(
         "verify-model: variant {}: all {} files ok ({bytes} bytes{}) in {:.2} s",
         manifest.variant,
         manifest.files.len(),
@@ -96,14 +108,17 @@ pub fn verify_model(dir: &Path, ui: Ui) -> Result<()> {
         },
         started.elapsed().as_secs_f64()
     ));
-    Ok(())
+    Ok(manifest)
 }
 
 #[cfg(test)]
 mod tests {
+    use kokoro_session::discovery::ManifestFile;
+
     use super::*;
     use crate::fsutil::tests::sha;
-    use crate::manifest::{Manifest, ManifestFile};
+    use crate::manifest;
+    use crate::progress::NoProgress;
 
     #[test]
     fn verify_model_detects_a_changed_file() {
@@ -116,12 +131,14 @@ mod tests {
             .files
             .push(ManifestFile::new("a.bin", sha(b"abc"), 3, false));
         manifest::write(&manifest, dir.path()).unwrap();
-        let ui = Ui { tty: false };
-        verify_model(dir.path(), ui).unwrap();
+        let ui = &NoProgress;
+        assert_eq!(verify_model(dir.path(), ui).unwrap(), manifest);
         fs::write(dir.path().join("a.bin"), b"abd").unwrap();
-        assert!(verify_model(dir.path(), ui).is_err());
+        assert!(verify_model(dir.path(), ui).unwrap_err().is_verify());
         fs::remove_file(dir.path().join("a.bin")).unwrap();
-        assert!(verify_model(dir.path(), ui).is_err());
-        assert!(verify_model(&dir.path().join("nowhere"), ui).is_err());
+        assert!(verify_model(dir.path(), ui).unwrap_err().is_verify());
+        let err = verify_model(&dir.path().join("nowhere"), ui).unwrap_err();
+        assert!(err.is_no_manifest(), "{err:?}");
+        assert!(err.to_string().contains("kokoro fetch-model"), "{err}");
     }
 }

