@@ -11,6 +11,7 @@ mod bench;
 mod ci;
 mod espeak;
 mod fetch;
+mod packaging;
 mod process;
 mod python;
 mod vendored;

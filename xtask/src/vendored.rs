@@ -1,106 +1,79 @@
-//! A vendored crate never leaks: a crate that depends by path on an unpublishable package (the
-//! fork of misaki-rs in `vendor/misaki-rs`, `publish = false`) gives no version for it, so that
-//! `cargo publish` fails loudly instead of pulling the unfixed crates.io release, and the fork has a
-//! package name of its own. Read from `cargo metadata` (the manifests only, offline).
+//! A vendored crate never leaks: the fork of misaki-rs in `vendor/misaki-rs` is published under a
+//! name of its own (`kokoro-misaki`), and every crate of the workspace depends on it by that name at
+//! the vendored version, so that neither a build from this checkout nor one from the published
+//! crates can get the unfixed crates.io `misaki-rs`. Read from `cargo metadata`, `Cargo.lock` and
+//! `cargo package --list` (the manifests only, offline).
 
 #![cfg(test)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use anyhow::{Context, Result};
 
-#[derive(Debug, Deserialize)]
-struct Metadata {
-    packages: Vec<Package>,
-}
+use crate::packaging::{metadata, package_files};
 
-#[derive(Debug, Deserialize)]
-struct Package {
-    name: String,
-    manifest_path: PathBuf,
-    /// `Some([])` for `publish = false`.
-    publish: Option<Vec<String>>,
-    dependencies: Vec<Dependency>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Dependency {
-    name: String,
-    rename: Option<String>,
-    req: String,
-    path: Option<PathBuf>,
-}
-
-/// `cargo metadata --no-deps` of `manifest`: its workspace's members, as their manifests say.
-fn metadata(manifest: &Path) -> Result<Metadata> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
-        .arg("--manifest-path")
-        .arg(manifest)
-        .output()
-        .context("cannot run cargo metadata")?;
-    if !out.status.success() {
-        bail!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    serde_json::from_slice(&out.stdout).context("cannot parse cargo metadata")
-}
+/// The upstream package the fork must never be confused with.
+const UPSTREAM: &str = "misaki-rs";
 
 #[test]
 fn vendored_crates_cannot_leak() -> Result<()> {
     let root = crate::root();
     let workspace = metadata(&root.join("Cargo.toml"))?;
-    let fork = root.join("vendor/misaki-rs/Cargo.toml");
-    let misaki = workspace
+    let fork_manifest = root.join("vendor/misaki-rs/Cargo.toml");
+    let fork = workspace
         .packages
         .iter()
-        .find(|p| p.manifest_path == fork)
+        .find(|p| p.manifest_path == fork_manifest)
         .context("vendor/misaki-rs is not a workspace member")?;
     assert_ne!(
-        misaki.name, "misaki-rs",
+        fork.name, UPSTREAM,
         "the vendored misaki-rs must carry a package name of its own, not upstream's"
     );
-    let unpublishable: Vec<(&str, &Path)> = workspace
-        .packages
-        .iter()
-        .filter(|p| p.publish.as_deref() == Some(&[][..]))
-        .filter_map(|p| Some((p.name.as_str(), p.manifest_path.parent()?)))
-        .collect();
     assert!(
-        unpublishable.iter().any(|(name, _)| *name == misaki.name),
-        "the vendored {} must say `publish = false`",
-        misaki.name
+        fork.publishable(),
+        "{} is published so that the crates above it can be",
+        fork.name
     );
+    let fork_dir = fork.dir();
+    let at_its_version = [format!("^{}", fork.version), format!("={}", fork.version)];
     let mut users = 0;
     for package in &workspace.packages {
         for dep in &package.dependencies {
-            let Some(path) = &dep.path else { continue };
-            if !unpublishable.iter().any(|(_, dir)| dir == path) {
+            assert_ne!(
+                dep.name, UPSTREAM,
+                "{} depends on the crates.io {UPSTREAM}, without the fork's fixes: depend on {}",
+                package.name, fork.name
+            );
+            if dep.path.as_deref() != Some(fork_dir) && dep.name != fork.name {
                 continue;
             }
-            assert_eq!(
-                dep.req,
-                "*",
-                "{} depends on the unpublished {} ({}) with a version: publishing it would \
-                 silently pull the crates.io package of that name; give the path only",
+            assert_eq!(dep.path.as_deref(), Some(fork_dir), "{}", package.name);
+            assert!(
+                at_its_version.contains(&dep.req),
+                "{} depends on {} as `{}`: give the vendored version ({}), so that the published \
+                 crate gets this fork, as the workspace does",
                 package.name,
                 dep.rename.as_deref().unwrap_or(&dep.name),
-                path.display()
+                dep.req,
+                fork.version
             );
-            users += usize::from(dep.name == misaki.name);
+            users += 1;
         }
     }
     assert!(users > 0, "nothing depends on the fork: update this test");
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))?;
+    assert!(
+        !lock.contains(&format!("name = \"{UPSTREAM}\"")),
+        "Cargo.lock holds the crates.io {UPSTREAM}"
+    );
+    // The fork's package carries its license and its provenance.
+    let files = package_files(&fork.name)?;
+    for needed in ["LICENSE", "VENDORED.md"] {
+        assert!(
+            files.contains(Path::new(needed)),
+            "the {} package lacks {needed}: add it to `include`",
+            fork.name
+        );
+    }
     Ok(())
 }
