@@ -3,8 +3,10 @@
 //! no lost text with long Japanese text.
 //!
 //! They need the Japanese dictionary (`cargo xtask fetch-model` puts it in `models/ja`): without it
-//! they are skipped loudly, and fail under `KOKORO_REQUIRE_MODEL=1`.
+//! they are skipped loudly, and fail under `KOKORO_REQUIRE_MODEL=1`. They need the `ja` feature
+//! (`cargo test -p kokoro-tokenize --features ja`; `cargo test --workspace` has it through the CLI).
 
+#![cfg(feature = "ja")]
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
 
 use std::path::{Path, PathBuf};

@@ -3,14 +3,16 @@
 //! and bad input (a script the language cannot read, espeak-ng missing).
 //!
 //! The espeak-ng rows need the `espeak-ng` program: without it they are skipped loudly, and fail
-//! under `KOKORO_REQUIRE_MODEL=1` (as `cargo xtask ci` sets, having installed it).
+//! under `KOKORO_REQUIRE_MODEL=1` (as `cargo xtask ci` sets, having installed it). The Mandarin
+//! tests need the `zh` feature (`cargo test -p kokoro-tokenize --features zh`; `cargo test
+//! --workspace` has it through the CLI); without it, the refusal is tested instead.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
 
 use std::sync::OnceLock;
 
 use kokoro_tokenize::lang::{EspeakG2P, Language, LanguageFrontend};
-use kokoro_tokenize::{MAX_TOKENS, Pause, Tokenizer, Vocab, espeak_version};
+use kokoro_tokenize::{Tokenizer, Vocab, espeak_version};
 use proptest::prelude::*;
 
 fn tokenizer() -> &'static Tokenizer {
@@ -99,6 +101,7 @@ fn espeak_languages_read_as_misaki_reads_them() {
     }
 }
 
+#[cfg(feature = "zh")]
 #[test]
 fn mandarin_reads_as_misaki_reads_it() {
     check_golden(&[Language::Mandarin]);
@@ -173,8 +176,10 @@ fn unknown_language_codes_are_refused() {
     }
 }
 
+#[cfg(feature = "zh")]
 #[test]
 fn chinese_sentences_and_clauses_split_at_full_width_marks() {
+    use kokoro_tokenize::Pause;
     let t = tokenizer();
     let pieces = t
         .tokenize_in("你好。今天天气很好！你去哪里？", Language::Mandarin)
@@ -200,6 +205,7 @@ fn chinese_sentences_and_clauses_split_at_full_width_marks() {
     );
 }
 
+#[cfg(feature = "zh")]
 fn hanzi(text: &str) -> String {
     text.chars()
         .filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c))
@@ -211,6 +217,7 @@ proptest! {
 
     /// Chinese text of any length: every piece holds 1..=510 ids and every character of the text
     /// is in exactly one piece, in order.
+    #[cfg(feature = "zh")]
     #[test]
     fn chinese_text_keeps_the_token_limit_and_loses_nothing(
         parts in prop::collection::vec(
@@ -221,13 +228,14 @@ proptest! {
         let text: String = parts.into_iter().map(|(a, b)| a + &b).collect();
         let pieces = tokenizer().tokenize_in(&text, Language::Mandarin).unwrap();
         for piece in &pieces {
-            prop_assert!((1..=MAX_TOKENS).contains(&piece.ids.len()), "{} ids", piece.ids.len());
+            prop_assert!((1..=kokoro_tokenize::MAX_TOKENS).contains(&piece.ids.len()), "{} ids", piece.ids.len());
         }
         let source: String = pieces.iter().map(|p| p.text.as_str()).collect();
         prop_assert_eq!(hanzi(&source), hanzi(&text));
     }
 }
 
+#[cfg(feature = "zh")]
 #[test]
 fn latin_words_in_chinese_text_are_read_as_english() {
     let t = tokenizer();
@@ -238,4 +246,30 @@ fn latin_words_in_chinese_text_are_read_as_english() {
     assert!(mixed.contains(&english), "{mixed} lacks {english}");
     assert!(mixed.starts_with("wo↓ ɕi↓xwa→n "), "{mixed}");
     assert!(mixed.ends_with(&format!("{english}, ni↓ nɤ?")), "{mixed}");
+}
+
+/// Without their cargo features (`cargo test -p kokoro-tokenize` alone), Japanese and Mandarin are
+/// refused with an error that names the feature, never read as English.
+#[cfg(not(all(feature = "ja", feature = "zh")))]
+#[test]
+fn a_language_whose_feature_is_off_is_refused_never_english() {
+    let mut refused = 0;
+    for (language, text) in [
+        (Language::Japanese, "今日はいい天気ですね。"),
+        (Language::Mandarin, "你好，世界。"),
+    ] {
+        if kokoro_tokenize::lang::built_in(language) {
+            continue;
+        }
+        let err = tokenizer().tokenize_in(text, language).unwrap_err();
+        assert!(err.is_language_unavailable(), "{language}: {err}");
+        let message = err.to_string();
+        let feature = kokoro_tokenize::lang::feature(language).unwrap();
+        assert!(
+            message.contains(&format!("`{feature}` feature")),
+            "{message}"
+        );
+        refused += 1;
+    }
+    assert!(refused > 0, "one of the two features is off in this build");
 }

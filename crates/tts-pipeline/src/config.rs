@@ -3,9 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kokoro_model::Language;
 use kokoro_session::{Manifest, PoolLayout, SessionConfig};
-use kokoro_tokenize::lang::{Japanese, LanguageFrontend};
 use kokoro_tokenize::{Tokenizer, Vocab};
 
 use crate::engine::EngineOptions;
@@ -107,13 +105,23 @@ impl EngineConfig {
         }
         let tokenizer = Tokenizer::with_options(vocab, options)
             .map_err(|e| Error::wrap(ErrorKind::Tokenize, e))?;
-        // Japanese reads the dictionary beside the model (`ja/`), on its first request only.
+        Ok(self.with_japanese(tokenizer))
+    }
+
+    /// Japanese reads the dictionary beside the model (`ja/`), on its first request only.
+    #[cfg(feature = "ja")]
+    fn with_japanese(&self, tokenizer: Tokenizer) -> Tokenizer {
+        use kokoro_tokenize::lang::{Japanese, Language, LanguageFrontend};
         let model_dir = self.resolved_model_dir();
-        Ok(
-            tokenizer.with_language_factory(Language::Japanese, move || {
-                Ok(Box::new(Japanese::for_model_dir(&model_dir)?) as Box<dyn LanguageFrontend>)
-            }),
-        )
+        tokenizer.with_language_factory(Language::Japanese, move || {
+            Ok(Box::new(Japanese::for_model_dir(&model_dir)?) as Box<dyn LanguageFrontend>)
+        })
+    }
+
+    /// Without the `ja` feature a Japanese request is refused by the tokenizer, naming it.
+    #[cfg(not(feature = "ja"))]
+    fn with_japanese(&self, tokenizer: Tokenizer) -> Tokenizer {
+        tokenizer
     }
 
     pub(crate) fn session_config(&self) -> SessionConfig {

@@ -4,6 +4,8 @@
 //! - [`list_voices`]: the installed voices ([`VoiceSummary`]).
 //! - [`engine_info`] / [`engine_info_with_contract`]: what `kokoro info` shows ([`EngineInfo`]).
 //! - [`check_availability`]: are all the files the engine needs there? Cheap, loads nothing.
+//! - [`built_in`]: can this build read a language? Japanese and Mandarin are the cargo features
+//!   `ja` and `zh` of this crate (off by default; on in the `kokoro` CLI and the Python wheel).
 //!
 //! [`check_availability`] looks for the model, the ONNX Runtime library, the voice packs and the
 //! vocabulary the way [`Engine::open`](crate::Engine::open) and the first generation would, but
@@ -26,6 +28,12 @@ use kokoro_voices::VoiceCatalog;
 use crate::adapters::PoolSynthesizer;
 use crate::config::{EngineConfig, locate_voices};
 use crate::error::{Error, ErrorKind};
+
+/// Whether this build reads `language`: Japanese needs this crate's `ja` feature and Mandarin its
+/// `zh` feature; every build reads English and the espeak-ng languages (which need the `espeak-ng`
+/// program at run time). A request in a language left out is refused with
+/// [`ErrorKind::LanguageUnavailable`], naming the feature.
+pub use kokoro_tokenize::lang::built_in;
 
 /// The fix named by every "missing" message and the start-up warning.
 pub(crate) fn setup_fix(dir: &Path) -> String {

@@ -1,8 +1,10 @@
 //! Japanese spoken by the real model (issue 21): `jf_alpha` speaks our sentences from text, and the
 //! audio is the audio of misaki 0.9.4's phonemes for them (`fixtures/ja/golden.tsv`) spoken by the
 //! same engine. Skipped loudly without the model or the Japanese dictionary
-//! (`cargo xtask fetch-model` installs both); fails under `KOKORO_REQUIRE_MODEL=1`.
+//! (`cargo xtask fetch-model` installs both); fails under `KOKORO_REQUIRE_MODEL=1`. Needs the `ja`
+//! feature (`cargo test --workspace` has it through the CLI).
 
+#![cfg(feature = "ja")]
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
 
 mod support;

@@ -85,6 +85,7 @@ fn each_espeak_language_voice_speaks_its_own_sentences() {
     }
 }
 
+#[cfg(feature = "zh")]
 #[test]
 fn a_mandarin_voice_speaks_mandarin() {
     let Some(engine) = engine() else { return };
@@ -92,6 +93,7 @@ fn a_mandarin_voice_speaks_mandarin() {
     speaks(&engine, "zm_yunjian", "zh", Language::Mandarin, 1);
 }
 
+#[cfg(feature = "zh")]
 #[test]
 fn lang_overrides_the_voice_and_a_blend_takes_its_first_voices() {
     let Some(engine) = engine() else { return };
@@ -141,4 +143,28 @@ fn bad_language_input_is_a_clear_error() {
     let err = parse_lang("klingon").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnknownLanguage);
     assert!(err.to_string().contains("es"), "{err}");
+}
+
+/// Without their cargo features (`cargo test -p tts-pipeline` alone), a Japanese or Mandarin request
+/// is refused with an error that names the feature, never spoken as English.
+#[cfg(not(all(feature = "ja", feature = "zh")))]
+#[test]
+fn a_language_left_out_of_the_build_is_a_clear_error_never_english() {
+    let Some(engine) = engine() else { return };
+    let mut refused = 0;
+    for (text, voice, language) in [
+        ("今日はいい天気ですね。", "jf_alpha", Language::Japanese),
+        ("你好，世界。", "zf_xiaobei", Language::Mandarin),
+    ] {
+        if tts_pipeline::health::built_in(language) {
+            continue;
+        }
+        let err = engine
+            .synthesize(&Request::text(text).with_voice(voice))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::LanguageUnavailable, "{voice}: {err}");
+        assert!(err.to_string().contains("feature"), "{err}");
+        refused += 1;
+    }
+    assert!(refused > 0, "one of the two features is off in this build");
 }

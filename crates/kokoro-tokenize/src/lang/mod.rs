@@ -7,12 +7,16 @@
 //! | --- | --- |
 //! | `en-us`, `en-gb` | misaki-rs ([`crate::MisakiPhonemizer`]), not through this module |
 //! | `es`, `fr-fr`, `it`, `pt-br`, `hi` | [`EspeakG2P`]: espeak-ng run as a separate program, IPA mapped as misaki maps it |
-//! | `zh` | `mandarin` (this module's `mandarin.rs`) |
-//! | `ja` | [`Japanese`]: the `kokoro-ja` crate (UniDic from `models/ja`, misaki's readings), loaded on the first Japanese request |
+//! | `zh` | `mandarin` (this module's `mandarin/`; feature `zh`) |
+//! | `ja` | `Japanese`: the `kokoro-ja` crate (UniDic from `models/ja`, misaki's readings), loaded on the first Japanese request (feature `ja`) |
 //!
-//! A front end that cannot be built (espeak-ng missing, a language without one in this build)
-//! is an error of kind [`crate::ErrorKind::LanguageUnavailable`] whose message says what to do;
-//! a request in such a language is refused, never read as English. [`check_script`] refuses text
+//! Japanese and Mandarin are cargo features of this crate, `ja` and `zh` (off by default; on in
+//! the `kokoro` CLI and the Python wheel): a build without them compiles no kokoro-ja, no jieba-rs
+//! and no pinyin tables ([`built_in`] says what this build reads).
+//!
+//! A front end that cannot be built (espeak-ng missing, a language whose feature is off) is an
+//! error of kind [`crate::ErrorKind::LanguageUnavailable`] whose message says what to do; a
+//! request in such a language is refused, never read as English. [`check_script`] refuses text
 //! written in a script the language cannot read (Japanese kana for an English voice).
 //!
 //! [`crate::Tokenizer::tokenize_in`] is the entry point: it checks the script, splits the text
@@ -21,7 +25,9 @@
 //! language.
 
 mod espeak;
+#[cfg(feature = "ja")]
 mod japanese;
+#[cfg(feature = "zh")]
 pub mod mandarin;
 mod script;
 
@@ -29,8 +35,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub use espeak::{EspeakG2P, espeak_to_kokoro, espeak_voice};
+#[cfg(feature = "ja")]
 pub use japanese::Japanese;
 pub use kokoro_model::Language;
+#[cfg(feature = "zh")]
 pub use mandarin::Mandarin;
 pub use script::{Script, check_script, reads};
 
@@ -52,8 +60,8 @@ pub trait LanguageFrontend: Send + Sync {
 /// Builds the front end of `language` (anything but English).
 ///
 /// Errors: [`crate::ErrorKind::LanguageUnavailable`] when it cannot be built here (espeak-ng not
-/// installed, no Japanese front end in this build) or for English, which the misaki phonemizer
-/// reads.
+/// installed; Japanese or Mandarin in a build without its cargo feature, `ja` or `zh`: see
+/// [`feature`]) or for English, which the misaki phonemizer reads.
 pub fn frontend(language: Language) -> Result<Box<dyn LanguageFrontend>, Error> {
     if language.is_english() {
         return Err(Error::language_unavailable(format!(
@@ -62,10 +70,51 @@ pub fn frontend(language: Language) -> Result<Box<dyn LanguageFrontend>, Error> 
         )));
     }
     match language {
+        #[cfg(feature = "ja")]
         Language::Japanese => japanese::frontend(),
+        #[cfg(feature = "zh")]
         Language::Mandarin => mandarin::frontend(),
+        #[cfg(not(feature = "ja"))]
+        Language::Japanese => Err(not_built(language)),
+        #[cfg(not(feature = "zh"))]
+        Language::Mandarin => Err(not_built(language)),
         _ => Ok(Box::new(EspeakG2P::new(language)?)),
     }
+}
+
+/// The cargo feature that builds `language`'s own front end into this crate (`ja`, `zh`); `None`
+/// for the languages every build reads (English, and those espeak-ng reads).
+pub const fn feature(language: Language) -> Option<&'static str> {
+    match language {
+        Language::Japanese => Some("ja"),
+        Language::Mandarin => Some("zh"),
+        _ => None,
+    }
+}
+
+/// Whether this build can read `language` (its cargo feature, where it needs one, is on); the
+/// espeak-ng languages still need the program at run time.
+pub const fn built_in(language: Language) -> bool {
+    let (japanese, mandarin) = (cfg!(feature = "ja"), cfg!(feature = "zh"));
+    match language {
+        Language::Japanese => japanese,
+        Language::Mandarin => mandarin,
+        _ => true,
+    }
+}
+
+/// The refusal of a request in `language` when this build leaves its front end out: it names the
+/// feature that brings it.
+#[cfg(any(test, not(all(feature = "ja", feature = "zh"))))]
+fn not_built(language: Language) -> Error {
+    let feature = feature(language).unwrap_or("?");
+    Error::language_unavailable(format!(
+        "{} ({}) is not in this build: enable the `{feature}` feature of tts-pipeline (or \
+         kokoro-tokenize), e.g. `tts-pipeline = {{ version = \"0.1\", features = [\"{feature}\"] }}`; \
+         the kokoro CLI and the Python wheel have it",
+        language.name().to_lowercase(),
+        language.code()
+    ))
 }
 
 /// Builds a language's front end on its first request (see
@@ -124,5 +173,32 @@ impl Frontends {
         self.built
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_language_left_out_of_the_build_is_refused_naming_its_feature() {
+        for (language, name) in [(Language::Japanese, "ja"), (Language::Mandarin, "zh")] {
+            assert_eq!(feature(language), Some(name));
+            let err = not_built(language);
+            assert!(err.is_language_unavailable(), "{err}");
+            let message = err.to_string();
+            assert!(
+                message.contains(&format!("`{name}` feature of tts-pipeline"))
+                    && message.contains(&format!("({})", language.code())),
+                "{message}"
+            );
+        }
+        for language in Language::ALL {
+            if feature(language).is_none() {
+                assert!(built_in(language), "{language}");
+            }
+        }
+        assert_eq!(built_in(Language::Japanese), cfg!(feature = "ja"));
+        assert_eq!(built_in(Language::Mandarin), cfg!(feature = "zh"));
     }
 }
