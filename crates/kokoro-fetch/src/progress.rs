@@ -121,11 +121,19 @@ pub(crate) mod tests {
         pub(crate) fn lines(&self) -> Vec<String> {
             self.lines.lock().unwrap().clone()
         }
+
+        pub(crate) fn joined(&self) -> String {
+            self.lines().join("\n")
+        }
     }
 
     impl Progress for Recorder {
         fn step(&self, message: &str) {
             self.lines.lock().unwrap().push(message.to_owned());
+        }
+
+        fn detail(&self, message: &str) {
+            self.lines.lock().unwrap().push(format!("DETAIL {message}"));
         }
 
         fn warn(&self, message: &str) {

@@ -121,6 +121,26 @@ mod tests {
     use crate::progress::NoProgress;
 
     #[test]
+    fn a_mismatching_file_is_deleted_after_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let good = sha(b"abc");
+        let expect = Expect {
+            sha256: &good,
+            bytes: Some(3),
+        };
+        let rec = crate::progress::tests::Recorder::default();
+        assert!(!valid_or_removed(&p, expect, &rec, || "gone".into()).unwrap());
+        fs::write(&p, b"abc").unwrap();
+        assert!(valid_or_removed(&p, expect, &rec, || "bad".into()).unwrap());
+        assert!(rec.lines().is_empty());
+        fs::write(&p, b"abd").unwrap();
+        assert!(!valid_or_removed(&p, expect, &rec, || "bad".into()).unwrap());
+        assert!(!p.exists(), "a mismatching file is deleted");
+        assert_eq!(rec.lines(), ["WARN bad"]);
+    }
+
+    #[test]
     fn verify_model_detects_a_changed_file() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("a.bin"), b"abc").unwrap();

