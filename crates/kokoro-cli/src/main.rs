@@ -24,8 +24,10 @@ use tts_pipeline::{
     about = "Local text-to-speech with Kokoro-82M"
 )]
 struct Cli {
-    /// Directory of the model files (model, voices, config, runtime, manifest.json).
-    #[arg(long, global = true, env = "KOKORO_MODEL_DIR")]
+    /// Directory of the model files (model, voices, config, runtime, manifest.json). Default:
+    /// KOKORO_MODEL_DIR, else ./models where it exists, else the user's data directory
+    /// (~/.local/share/kokoro on Linux); `kokoro info` says which and why.
+    #[arg(long, global = true)]
     model_dir: Option<PathBuf>,
     /// A user lexicon: one `word phonemes` per line (`#` comments), applied before the
     /// built-in lexicon (e.g. a project's character names).

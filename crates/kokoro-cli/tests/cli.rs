@@ -115,6 +115,66 @@ fn info_reports_what_is_missing() {
     assert_eq!(v["model_available"], false);
 }
 
+#[test]
+fn info_says_which_model_dir_it_chose_and_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let cwd = tmp.path().join("cwd");
+    std::fs::create_dir_all(&cwd).unwrap();
+    // The model dir and its source, as `kokoro [args] info --json` reports them, from `cwd` with
+    // a data directory of its own and `env` as KOKORO_MODEL_DIR.
+    let chosen = |args: &[&str], env: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kokoro"));
+        command
+            .current_dir(&cwd)
+            .env("XDG_DATA_HOME", &data)
+            .env("HOME", tmp.path())
+            .env_remove("KOKORO_MODEL_DIR")
+            .args(args)
+            .args(["info", "--json"]);
+        if let Some(env) = env {
+            command.env("KOKORO_MODEL_DIR", env);
+        }
+        let v = json_lines_pretty(&command.output().unwrap());
+        (
+            v["model_dir"].as_str().unwrap().to_owned(),
+            v["model_dir_source"].as_str().unwrap().to_owned(),
+        )
+    };
+    let path = |p: &Path| p.display().to_string();
+    let pair = |p: String, s: &str| (p, s.to_owned());
+    assert_eq!(
+        chosen(&[], None),
+        pair(path(&data.join("kokoro")), "user_data")
+    );
+    assert_eq!(
+        chosen(&[], Some("")),
+        pair(path(&data.join("kokoro")), "user_data")
+    );
+    std::fs::create_dir(cwd.join("models")).unwrap();
+    assert_eq!(
+        chosen(&[], None),
+        pair(path(&cwd.join("models")), "working_dir")
+    );
+    assert_eq!(chosen(&[], Some("/env/m")), pair("/env/m".into(), "env"));
+    assert_eq!(
+        chosen(&["--model-dir", "/flag/m"], Some("/env/m")),
+        pair("/flag/m".into(), "config")
+    );
+    // The text says it too.
+    let out = Command::new(env!("CARGO_BIN_EXE_kokoro"))
+        .current_dir(&cwd)
+        .env("KOKORO_MODEL_DIR", "/env/m")
+        .arg("info")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("model dir:  /env/m (from KOKORO_MODEL_DIR)"),
+        "{text}"
+    );
+}
+
 fn json_lines_pretty(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }

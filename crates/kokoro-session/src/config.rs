@@ -90,7 +90,8 @@ pub const DEFAULT_SHRINK_IDLE: std::time::Duration = std::time::Duration::from_s
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SessionConfig {
-    /// Model directory; `None`: env `KOKORO_MODEL_DIR`, else `./models`.
+    /// Model directory; `None`: env `KOKORO_MODEL_DIR`, else `./models` where it exists, else the
+    /// user's data directory ([`resolve_model_dir`](crate::resolve_model_dir)).
     pub model_dir: Option<PathBuf>,
     /// The `.onnx` file itself; `None`: from the manifest or the known file names in the model dir.
     pub model_path: Option<PathBuf>,

@@ -12,8 +12,11 @@ use crate::error::{Error, ErrorKind, FETCH_HINT, Result};
 pub const ENV_MODEL_DIR: &str = "KOKORO_MODEL_DIR";
 /// Environment variable naming the ONNX Runtime shared library (the same one `ort` reads).
 pub const ENV_ORT_DYLIB_PATH: &str = "ORT_DYLIB_PATH";
-/// Model directory used when neither the config nor `KOKORO_MODEL_DIR` names one.
+/// The directory of the working directory used as the model directory where it exists, when
+/// neither the config nor `KOKORO_MODEL_DIR` names one.
 pub const DEFAULT_MODEL_DIR: &str = "models";
+/// The model directory's name inside the user's data directory (`~/.local/share/kokoro`).
+pub const USER_DATA_SUBDIR: &str = "kokoro";
 /// File name of the manifest inside the model directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// Model file names tried, in this order, when neither the config nor a manifest names one.
@@ -206,16 +209,116 @@ fn non_empty(value: Option<OsString>) -> Option<OsString> {
     value.filter(|v| !v.is_empty())
 }
 
-/// The model directory: `cfg.model_dir`, else env `KOKORO_MODEL_DIR`, else `./models`.
-pub fn model_dir(cfg: &SessionConfig) -> PathBuf {
-    model_dir_with(cfg, std::env::var_os(ENV_MODEL_DIR))
+/// Why a model directory was chosen ([`resolve_model_dir`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ModelDirSource {
+    /// Named by the configuration ([`SessionConfig::model_dir`]; the CLI's `--model-dir`).
+    Config,
+    /// Named by the environment variable `KOKORO_MODEL_DIR`.
+    Env,
+    /// `models/` of the working directory, which exists.
+    WorkingDir,
+    /// The user's data directory (`$XDG_DATA_HOME/kokoro`, else `~/.local/share/kokoro` on Linux),
+    /// where `kokoro fetch-model` installs by default.
+    UserData,
 }
 
-fn model_dir_with(cfg: &SessionConfig, env_dir: Option<OsString>) -> PathBuf {
-    cfg.model_dir
-        .clone()
-        .or_else(|| non_empty(env_dir).map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_DIR))
+impl ModelDirSource {
+    /// Why, in words: `"set by --model-dir or the configuration"`, `"from KOKORO_MODEL_DIR"`,
+    /// `"./models in the working directory"`, `"the user's data directory"`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Config => "set by --model-dir or the configuration",
+            Self::Env => "from KOKORO_MODEL_DIR",
+            Self::WorkingDir => "./models in the working directory",
+            Self::UserData => "the user's data directory",
+        }
+    }
+}
+
+impl std::fmt::Display for ModelDirSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// A model directory and why it was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
+pub struct ModelDir {
+    /// The directory (it need not exist: the user's data directory is chosen when nothing else is).
+    pub path: PathBuf,
+    /// Why it was chosen.
+    pub source: ModelDirSource,
+}
+
+/// The model directory: `cfg.model_dir`, else env `KOKORO_MODEL_DIR`, else `./models` where it
+/// exists, else the user's data directory (see [`resolve_model_dir`]).
+pub fn model_dir(cfg: &SessionConfig) -> PathBuf {
+    resolve_model_dir(cfg).path
+}
+
+/// The model directory and why it was chosen, in this order:
+///
+/// 1. [`SessionConfig::model_dir`] ([`ModelDirSource::Config`]);
+/// 2. a non-empty `KOKORO_MODEL_DIR` ([`ModelDirSource::Env`]);
+/// 3. `models/` of the working directory, where it exists ([`ModelDirSource::WorkingDir`]);
+/// 4. `kokoro/` in the user's data directory ([`ModelDirSource::UserData`]: `$XDG_DATA_HOME/kokoro`,
+///    else `~/.local/share/kokoro` on Linux; `~/Library/Application Support/kokoro` on macOS;
+///    `%APPDATA%\kokoro` on Windows), whether it exists or not: it is where `kokoro fetch-model`
+///    installs by default.
+///
+/// Without a home directory, the last resort is `./models` (which then does not exist).
+pub fn resolve_model_dir(cfg: &SessionConfig) -> ModelDir {
+    choose_model_dir(
+        cfg.model_dir.as_deref(),
+        std::env::var_os(ENV_MODEL_DIR),
+        std::env::current_dir().ok().as_deref(),
+        user_data_model_dir(),
+    )
+}
+
+/// The model directory when no configuration names one ([`resolve_model_dir`] of the default
+/// configuration): `KOKORO_MODEL_DIR`, else `./models` where it exists, else the user's data
+/// directory. Where `kokoro fetch-model` and the Python module's `fetch_model` install by default.
+pub fn default_model_dir() -> ModelDir {
+    resolve_model_dir(&SessionConfig::default())
+}
+
+/// `kokoro/` in the user's data directory (`$XDG_DATA_HOME/kokoro`, else
+/// `~/.local/share/kokoro` on Linux), or `None` where the platform gives no data directory.
+pub fn user_data_model_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join(USER_DATA_SUBDIR))
+}
+
+/// [`resolve_model_dir`] on given facts: the configured directory, the value of
+/// `KOKORO_MODEL_DIR`, the working directory and the user's model directory.
+fn choose_model_dir(
+    config: Option<&Path>,
+    env_dir: Option<OsString>,
+    cwd: Option<&Path>,
+    user_data: Option<PathBuf>,
+) -> ModelDir {
+    let chosen = |path: PathBuf, source| ModelDir { path, source };
+    if let Some(dir) = config {
+        return chosen(dir.to_path_buf(), ModelDirSource::Config);
+    }
+    if let Some(dir) = non_empty(env_dir) {
+        return chosen(PathBuf::from(dir), ModelDirSource::Env);
+    }
+    let working = cwd.map_or_else(
+        || PathBuf::from(DEFAULT_MODEL_DIR),
+        |d| d.join(DEFAULT_MODEL_DIR),
+    );
+    if working.is_dir() {
+        return chosen(working, ModelDirSource::WorkingDir);
+    }
+    match user_data {
+        Some(dir) => chosen(dir, ModelDirSource::UserData),
+        None => chosen(working, ModelDirSource::WorkingDir),
+    }
 }
 
 /// Finds the model file. Order: `cfg.model_path`; else the manifest's `model` in the model dir
@@ -432,23 +535,111 @@ mod tests {
         )
     }
 
+    /// A working directory with `models/` and one without, and a user data directory.
+    fn places() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let with = tmp.path().join("with");
+        fs::create_dir_all(with.join("models")).unwrap();
+        let without = tmp.path().join("without");
+        fs::create_dir_all(&without).unwrap();
+        let user = tmp.path().join("home/.local/share/kokoro");
+        (tmp, with, without, user)
+    }
+
     #[test]
     fn model_dir_order() {
-        let cfg = SessionConfig::new();
-        assert_eq!(model_dir_with(&cfg, None), PathBuf::from("models"));
+        use ModelDirSource as S;
+        let (_tmp, with, without, user) = places();
+        let choose = |config: Option<&str>, env: Option<&str>, cwd: &Path, user: Option<&Path>| {
+            let d = choose_model_dir(
+                config.map(Path::new),
+                env.map(OsString::from),
+                Some(cwd),
+                user.map(Path::to_path_buf),
+            );
+            (d.path, d.source)
+        };
         assert_eq!(
-            model_dir_with(&cfg, Some("".into())),
+            choose(Some("/explicit"), Some("/env"), &with, Some(&user)),
+            (PathBuf::from("/explicit"), S::Config)
+        );
+        assert_eq!(
+            choose(None, Some("/env"), &with, Some(&user)),
+            (PathBuf::from("/env"), S::Env)
+        );
+        // An empty KOKORO_MODEL_DIR counts as unset.
+        assert_eq!(
+            choose(None, Some(""), &with, Some(&user)),
+            (with.join("models"), S::WorkingDir)
+        );
+        assert_eq!(
+            choose(None, None, &with, Some(&user)),
+            (with.join("models"), S::WorkingDir)
+        );
+        // ./models only where it exists; the user's data directory whether it exists or not.
+        assert_eq!(
+            choose(None, None, &without, Some(&user)),
+            (user.clone(), S::UserData)
+        );
+        assert_eq!(
+            choose(None, None, &without, None),
+            (without.join("models"), S::WorkingDir)
+        );
+        assert_eq!(
+            choose_model_dir(None, None, None, None).path,
             PathBuf::from("models")
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever is set, the first of the config, a non-empty env, an existing ./models and
+        /// the user's data directory wins, with the path it gives.
+        #[test]
+        fn the_first_place_that_is_there_wins(
+            config in proptest::option::of("/[a-z]{1,8}"),
+            env in proptest::option::of("(/[a-z]{1,8})?"),
+            has_models: bool,
+            has_home: bool,
+        ) {
+            let (_tmp, with, without, user) = places();
+            let cwd = if has_models { &with } else { &without };
+            let d = choose_model_dir(
+                config.as_deref().map(Path::new),
+                env.clone().map(OsString::from),
+                Some(cwd),
+                has_home.then(|| user.clone()),
+            );
+            let env = env.filter(|e| !e.is_empty());
+            let expected = match (&config, &env) {
+                (Some(c), _) => (PathBuf::from(c), ModelDirSource::Config),
+                (None, Some(e)) => (PathBuf::from(e), ModelDirSource::Env),
+                _ if has_models => (with.join("models"), ModelDirSource::WorkingDir),
+                _ if has_home => (user.clone(), ModelDirSource::UserData),
+                _ => (without.join("models"), ModelDirSource::WorkingDir),
+            };
+            proptest::prop_assert_eq!((d.path, d.source), expected);
+        }
+    }
+
+    #[test]
+    fn sources_say_why() {
+        assert_eq!(ModelDirSource::Env.to_string(), "from KOKORO_MODEL_DIR");
         assert_eq!(
-            model_dir_with(&cfg, Some("/env".into())),
-            PathBuf::from("/env")
+            serde_json::to_value(ModelDirSource::UserData).unwrap(),
+            serde_json::json!("user_data")
         );
-        let cfg = cfg.with_model_dir("/explicit");
+        let d = ModelDir {
+            path: PathBuf::from("/m"),
+            source: ModelDirSource::WorkingDir,
+        };
         assert_eq!(
-            model_dir_with(&cfg, Some("/env".into())),
-            PathBuf::from("/explicit")
+            serde_json::to_value(&d).unwrap(),
+            serde_json::json!({"path": "/m", "source": "working_dir"})
         );
+        // The user's directory is `kokoro` in the platform's data directory.
+        if let Some(dir) = user_data_model_dir() {
+            assert!(dir.ends_with(USER_DATA_SUBDIR), "{}", dir.display());
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! talks to ONNX Runtime. Its public modules, one per concern (the crate root re-exports what most
 //! callers need):
 //!
-//! 1. **Discovery and manifest** ([`discovery`]; files only, nothing is loaded): [`model_dir`],
+//! 1. **Discovery and manifest** ([`discovery`]; files only, nothing is loaded): [`model_dir`]
+//!    ([`resolve_model_dir`] with its [`ModelDirSource`], [`default_model_dir`]),
 //!    [`locate_model`], [`locate_runtime`], [`is_model_available`], [`Manifest`]
 //!    (`models/manifest.json`, written by `cargo xtask fetch-model`).
 //! 2. **Model identification** ([`identify`]): [`identify_model_file`] tells a model's
@@ -30,7 +31,9 @@
 //!    [`SessionPool::stats`] count the time spent inside ONNX Runtime.
 //!
 //! Discovery order:
-//! * model dir: [`SessionConfig::model_dir`], else env `KOKORO_MODEL_DIR`, else `./models`;
+//! * model dir ([`resolve_model_dir`] says which and why): [`SessionConfig::model_dir`], else env
+//!   `KOKORO_MODEL_DIR`, else `./models` where it exists, else the user's data directory
+//!   (`~/.local/share/kokoro` on Linux, [`discovery::user_data_model_dir`]);
 //! * model file: [`SessionConfig::model_path`], else the manifest's `model`, else the first of
 //!   [`discovery::KNOWN_MODEL_FILES`] present;
 //! * runtime: [`SessionConfig::runtime_library`], else env `ORT_DYLIB_PATH`, else the manifest's
@@ -81,7 +84,10 @@ pub mod testing;
 
 pub use config::{Execution, GraphOptimization, SessionConfig};
 pub use contract::{Contract, ModelInfo, TensorDesc};
-pub use discovery::{Manifest, is_model_available, locate_model, locate_runtime, model_dir};
+pub use discovery::{
+    Manifest, ModelDir, ModelDirSource, default_model_dir, is_model_available, locate_model,
+    locate_runtime, model_dir, resolve_model_dir,
+};
 pub use durations::Durations;
 pub use error::{Error, ErrorKind, Result};
 pub use identify::{ModelGeneration, identify_model_file};

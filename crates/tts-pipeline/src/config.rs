@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kokoro_session::{Manifest, PoolLayout, SessionConfig};
+use kokoro_session::{Manifest, ModelDir, PoolLayout, SessionConfig};
 use kokoro_tokenize::{Tokenizer, Vocab};
 
 use crate::engine::EngineOptions;
@@ -16,7 +16,9 @@ use crate::error::{Error, ErrorKind, Result};
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EngineConfig {
-    /// The model directory; `None` means `KOKORO_MODEL_DIR`, else `./models`.
+    /// The model directory; `None` means `KOKORO_MODEL_DIR`, else `./models` where it exists, else
+    /// the user's data directory (`~/.local/share/kokoro` on Linux; see
+    /// [`EngineConfig::resolve_model_dir`]).
     pub model_dir: Option<PathBuf>,
     /// A voice directory or NPZ archive overriding the manifest's.
     pub voices: Option<PathBuf>,
@@ -55,16 +57,23 @@ impl EngineConfig {
         }
     }
 
-    /// The model directory this configuration uses.
-    ///
-    /// The same rule as the session's ([`kokoro_session::model_dir`]): [`EngineConfig::model_dir`],
-    /// else a non-empty `KOKORO_MODEL_DIR`, else `./models`.
+    /// The model directory this configuration uses ([`EngineConfig::resolve_model_dir`]'s path).
     pub fn resolved_model_dir(&self) -> PathBuf {
+        self.resolve_model_dir().path
+    }
+
+    /// The model directory this configuration uses, and why.
+    ///
+    /// The same rule as the session's ([`kokoro_session::resolve_model_dir`]):
+    /// [`EngineConfig::model_dir`] (or the session's), else a non-empty `KOKORO_MODEL_DIR`, else
+    /// `./models` where it exists, else the user's data directory, where `kokoro fetch-model`
+    /// installs by default.
+    pub fn resolve_model_dir(&self) -> ModelDir {
         let mut session = self.session.clone();
         if self.model_dir.is_some() {
             session.model_dir.clone_from(&self.model_dir);
         }
-        kokoro_session::model_dir(&session)
+        kokoro_session::resolve_model_dir(&session)
     }
 
     /// Runs inference on CUDA device `device_id` (ONNX Runtime's CUDA execution provider). Needs

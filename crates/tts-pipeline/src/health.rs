@@ -4,6 +4,9 @@
 //! - [`list_voices`]: the installed voices ([`VoiceSummary`]).
 //! - [`engine_info`] / [`engine_info_with_contract`]: what `kokoro info` shows ([`EngineInfo`]).
 //! - [`check_availability`]: are all the files the engine needs there? Cheap, loads nothing.
+//! - [`default_model_dir`]: where the model directory is when no configuration names one
+//!   (`KOKORO_MODEL_DIR`, else `./models` where it exists, else the user's data directory), and
+//!   why ([`ModelDir`], [`ModelDirSource`]); [`EngineConfig::resolve_model_dir`] for a configuration.
 //! - [`built_in`]: can this build read a language? Japanese and Mandarin are the cargo features
 //!   `ja` and `zh` of this crate (off by default; on in the `kokoro` CLI and the Python wheel).
 //!
@@ -23,6 +26,7 @@ use serde::Serialize;
 
 use kokoro_model::Language;
 use kokoro_session::Manifest;
+pub use kokoro_session::{ModelDir, ModelDirSource, default_model_dir};
 use kokoro_voices::VoiceCatalog;
 
 use crate::adapters::PoolSynthesizer;
@@ -183,6 +187,8 @@ pub fn list_voices(config: &EngineConfig) -> crate::Result<Vec<VoiceSummary>> {
 pub struct EngineInfo {
     /// The model directory.
     pub model_dir: String,
+    /// Why that directory was chosen (`config`, `env`, `working_dir`, `user_data` in JSON).
+    pub model_dir_source: ModelDirSource,
     /// The manifest's variant, if there is a manifest.
     pub variant: Option<String>,
     /// The model file.
@@ -207,7 +213,8 @@ pub struct EngineInfo {
 /// unread: see [`engine_info_with_contract`].
 pub fn engine_info(config: &EngineConfig) -> EngineInfo {
     let availability = check_availability(config);
-    let dir = config.resolved_model_dir();
+    let chosen = config.resolve_model_dir();
+    let dir = chosen.path;
     let manifest = Manifest::load(&dir).ok().flatten();
     let model = kokoro_session::locate_model(&config.session_config()).ok();
     let frontend = match model
@@ -222,6 +229,7 @@ pub fn engine_info(config: &EngineConfig) -> EngineInfo {
     };
     EngineInfo {
         model_dir: availability.model_dir,
+        model_dir_source: chosen.source,
         variant: manifest.map(|m| m.variant),
         model: availability.model,
         runtime: availability.runtime,
@@ -261,7 +269,11 @@ pub fn engine_info_with_contract(config: &EngineConfig) -> EngineInfo {
 
 impl fmt::Display for EngineInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "model dir:  {}", self.model_dir)?;
+        writeln!(
+            f,
+            "model dir:  {} ({})",
+            self.model_dir, self.model_dir_source
+        )?;
         writeln!(
             f,
             "variant:    {}",
