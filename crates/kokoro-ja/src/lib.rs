@@ -5,7 +5,7 @@
 //!    reading (`123` -> ひゃくにじゅうさん), as misaki's `num2kana` writes it.
 //! 2. **Analyse** ([`Tagger`]): MeCab's lattice search over a compiled MeCab dictionary, read
 //!    here from its binary files (`sys.dic`, `unk.dic`, `char.bin`, `matrix.bin`). With UniDic
-//!    (the `unidic-lite` package from PyPI, which `cargo xtask fetch-model` installs under
+//!    (the `unidic-lite` package from PyPI, which `kokoro fetch-model --with-ja` installs under
 //!    `models/ja/`) it finds the words and readings fugashi finds for misaki.
 //! 3. **Read**: each word's pronunciation (`pron`, long vowels as ー), words that misaki's word
 //!    list holds grouped into one, kana mapped to phonemes (`ɕ ʨ ʥ ɲ ɴ ʔ ː ɯ ...`) with ん and

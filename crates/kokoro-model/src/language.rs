@@ -182,7 +182,7 @@ fn letters() -> String {
 mod tests {
     use super::*;
 
-    /// How many of the 54 voices of Kokoro v1.0 (as installed by `cargo xtask fetch-model`) start
+    /// How many of the 54 voices of Kokoro v1.0 (as installed by `kokoro fetch-model`) start
     /// with each letter.
     const V1_0_LETTERS: [(char, usize); 9] = [
         ('a', 20),

@@ -345,7 +345,7 @@ fn engine_error(e: &tts_pipeline::Error) -> PyErr {
 ///
 /// The model directory is `configure(model_dir=...)`, else the KOKORO_MODEL_DIR environment
 /// variable, else ./models. It holds the .onnx model, the voice packs, config.json and the
-/// ONNX Runtime library, as installed by `cargo xtask fetch-model`.
+/// ONNX Runtime library, as installed by `kokoro fetch-model`.
 #[pyclass(module = "kokoro_engine", frozen)]
 struct KokoroModelLoader;
 

@@ -194,7 +194,7 @@ fn unsupported(info: &ModelInfo, what: impl fmt::Display) -> Error {
         ErrorKind::UnsupportedContract,
         format!(
             "unsupported model contract: {what} (inputs: {}; outputs: {}): use a kokoro export \
-             (kokoro-onnx, onnx-community or hexgrad) or re-run `cargo xtask fetch-model`",
+             (kokoro-onnx, onnx-community or hexgrad) or run `kokoro fetch-model`",
             list(&info.inputs),
             list(&info.outputs)
         ),

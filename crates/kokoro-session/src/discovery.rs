@@ -41,7 +41,7 @@ pub struct ManifestFile {
     /// Size in bytes.
     pub bytes: u64,
     /// False for a digest recorded on first download (trust on first use) rather than pinned by
-    /// `cargo xtask fetch-model`.
+    /// `kokoro fetch-model`.
     #[serde(default)]
     pub pinned: bool,
 }
@@ -68,7 +68,7 @@ fn default_sample_rate() -> u32 {
     crate::session::SAMPLE_RATE
 }
 
-/// `models/manifest.json`, written by `cargo xtask fetch-model` (which builds it with
+/// `models/manifest.json`, written by `kokoro fetch-model` (kokoro-fetch, which builds it with
 /// [`Manifest::new`] and serializes it). Paths are relative to the model dir.
 ///
 /// ```
@@ -683,7 +683,7 @@ mod tests {
         fs::write(tmp.path().join(MANIFEST_FILE), "{not json").unwrap();
         let err = Manifest::load(tmp.path()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidManifest);
-        assert!(err.to_string().contains("cargo xtask fetch-model"), "{err}");
+        assert!(err.to_string().contains("kokoro fetch-model"), "{err}");
     }
 
     #[test]
@@ -737,7 +737,7 @@ mod tests {
         for name in KNOWN_MODEL_FILES {
             assert!(msg.contains(name), "{msg}");
         }
-        assert!(msg.contains("cargo xtask fetch-model"), "{msg}");
+        assert!(msg.contains("kokoro fetch-model"), "{msg}");
     }
 
     #[cfg(target_os = "linux")]
@@ -835,7 +835,7 @@ mod tests {
             err.to_string().contains(&gone.display().to_string()),
             "{err}"
         );
-        assert!(err.to_string().contains("cargo xtask fetch-model"), "{err}");
+        assert!(err.to_string().contains("kokoro fetch-model"), "{err}");
         let err =
             lookup_runtime_with(&SessionConfig::new(), tmp.path(), Some(gone.into())).unwrap_err();
         assert!(err.is_runtime_missing());

@@ -125,7 +125,7 @@ impl Durations {
                 format!(
                     "word timings are unavailable: {why}; the audio is unaffected (use a kokoro \
                      export whose duration predictor ends in round, clip, cast and cumsum, such \
-                     as the int8 v1.0 file `cargo xtask fetch-model` fetches)"
+                     as the int8 v1.0 file `kokoro fetch-model` fetches)"
                 ),
             )),
         }

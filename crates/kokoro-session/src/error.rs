@@ -4,7 +4,7 @@ use std::error::Error as StdError;
 use std::fmt;
 
 /// The command that downloads the model files and the ONNX Runtime library.
-pub(crate) const FETCH_HINT: &str = "run `cargo xtask fetch-model`";
+pub(crate) const FETCH_HINT: &str = "run `kokoro fetch-model`";
 
 /// Result alias used throughout this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -99,7 +99,7 @@ impl Error {
         self.kind
     }
 
-    /// The ONNX Runtime library was not found (fix: `cargo xtask fetch-model` or `ORT_DYLIB_PATH`).
+    /// The ONNX Runtime library was not found (fix: `kokoro fetch-model` or `ORT_DYLIB_PATH`).
     pub fn is_runtime_missing(&self) -> bool {
         self.kind == ErrorKind::RuntimeMissing
     }
@@ -109,7 +109,7 @@ impl Error {
         self.kind == ErrorKind::RuntimeIncompatible
     }
 
-    /// No model file was found (fix: `cargo xtask fetch-model` or `KOKORO_MODEL_DIR`).
+    /// No model file was found (fix: `kokoro fetch-model` or `KOKORO_MODEL_DIR`).
     pub fn is_model_missing(&self) -> bool {
         self.kind == ErrorKind::ModelMissing
     }

@@ -59,7 +59,7 @@ pub struct KnownModel {
     pub generation: ModelGeneration,
 }
 
-/// The model files known by content (the ones `cargo xtask fetch-model` pins). A file is hashed
+/// The model files known by content (the ones `kokoro fetch-model` pins). A file is hashed
 /// only when its size is one of these, so an unknown file costs one `stat`.
 pub const KNOWN_MODELS: &[KnownModel] = &[KnownModel {
     file_name: "kokoro-v1.0.int8.onnx",

@@ -8,7 +8,7 @@
 //! 1. **Discovery and manifest** ([`discovery`]; files only, nothing is loaded): [`model_dir`]
 //!    ([`resolve_model_dir`] with its [`ModelDirSource`], [`default_model_dir`]),
 //!    [`locate_model`], [`locate_runtime`], [`is_model_available`], [`Manifest`]
-//!    (`models/manifest.json`, written by `cargo xtask fetch-model`).
+//!    (`models/manifest.json`, written by `kokoro fetch-model`, i.e. the `kokoro-fetch` crate).
 //! 2. **Model identification** ([`identify`]): [`identify_model_file`] tells a model's
 //!    [`ModelGeneration`] (and so its vocabulary) from its file name or, for known files, its
 //!    sha256; [`identify::generation_from_contract`] from its inputs.
@@ -51,7 +51,7 @@
 //! # fn main() -> Result<(), kokoro_session::Error> {
 //! let cfg = SessionConfig::new().with_intra_threads(2);
 //! if !kokoro_session::is_model_available(&cfg) {
-//!     eprintln!("run `cargo xtask fetch-model` first");
+//!     eprintln!("run `kokoro fetch-model` first");
 //!     return Ok(());
 //! }
 //! let session = KokoroSession::load(&cfg)?;

@@ -81,7 +81,7 @@ fn init_locked(path: &Path, searched: &[String]) -> Result<(RuntimeInfo, Environ
         return Err(Error::new(
             ErrorKind::RuntimeMissing,
             format!(
-                "onnx runtime library {} does not exist: {FETCH_HINT} (it installs models/onnxruntime/), \
+                "onnx runtime library {} does not exist: {FETCH_HINT} (it installs the model directory's onnxruntime/), \
                  or set {ENV_ORT_DYLIB_PATH} to an existing libonnxruntime",
                 path.display()
             ),
@@ -243,6 +243,6 @@ mod tests {
         assert!(err.is_runtime_missing(), "{err:?}");
         let msg = err.to_string();
         assert!(msg.contains(&gone.display().to_string()), "{msg}");
-        assert!(msg.contains("cargo xtask fetch-model"), "{msg}");
+        assert!(msg.contains("kokoro fetch-model"), "{msg}");
     }
 }

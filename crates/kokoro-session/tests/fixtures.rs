@@ -392,7 +392,7 @@ fn corrupt_model_is_model_corrupt() {
         err.to_string().contains(&file.path().display().to_string()),
         "{err}"
     );
-    assert!(err.to_string().contains("cargo xtask fetch-model"), "{err}");
+    assert!(err.to_string().contains("kokoro fetch-model"), "{err}");
 }
 
 /// Needs no runtime: a runtime path that does not exist is caught before ONNX Runtime is touched,
@@ -407,7 +407,7 @@ fn missing_runtime_path_is_runtime_missing() {
         err.to_string().contains(&gone.display().to_string()),
         "{err}"
     );
-    assert!(err.to_string().contains("cargo xtask fetch-model"), "{err}");
+    assert!(err.to_string().contains("kokoro fetch-model"), "{err}");
     assert!(init_runtime(&gone).unwrap_err().is_runtime_missing());
 }
 
@@ -450,7 +450,7 @@ fn child_bad_runtime() {
     // A bare name the system loader cannot find.
     let err = init_runtime(Path::new("libonnxruntime-kokoro-does-not-exist.so")).unwrap_err();
     assert!(err.is_runtime_missing(), "{err:?}");
-    assert!(err.to_string().contains("cargo xtask fetch-model"), "{err}");
+    assert!(err.to_string().contains("kokoro fetch-model"), "{err}");
 
     // A file that is not a shared library.
     let tmp = tempfile::tempdir().unwrap();

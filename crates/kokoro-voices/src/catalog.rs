@@ -85,7 +85,7 @@ impl VoiceCatalog {
             Error::with_source(
                 ErrorKind::Io,
                 format!(
-                    "cannot open voices at {}: {e}: run `cargo xtask fetch-model` or point to a directory of `<id>.bin` packs or a `voices-v1.0.bin` archive",
+                    "cannot open voices at {}: {e}: run `kokoro fetch-model` or point to a directory of `<id>.bin` packs or a `voices-v1.0.bin` archive",
                     path.display()
                 ),
                 e,
@@ -113,7 +113,7 @@ impl VoiceCatalog {
             Error::with_source(
                 ErrorKind::Io,
                 format!(
-                    "cannot list voice directory {}: {e}: check the path or run `cargo xtask fetch-model`",
+                    "cannot list voice directory {}: {e}: check the path or run `kokoro fetch-model`",
                     dir.display()
                 ),
                 e,
@@ -261,7 +261,7 @@ impl VoiceCatalog {
             Error::new(
                 ErrorKind::EmptyCatalog,
                 format!(
-                    "the voice catalog at {} holds no voice: run `cargo xtask fetch-model` or point to a directory of `<id>.bin` packs",
+                    "the voice catalog at {} holds no voice: run `kokoro fetch-model` or point to a directory of `<id>.bin` packs",
                     self.origin
                 ),
             )

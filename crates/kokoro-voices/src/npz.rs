@@ -26,7 +26,7 @@ pub fn read_npz(path: &Path) -> Result<Vec<VoicePack>, Error> {
         Error::with_source(
             ErrorKind::Io,
             format!(
-                "cannot read voice archive {origin}: {e}: check the path or re-run `cargo xtask fetch-model`"
+                "cannot read voice archive {origin}: {e}: check the path or run `kokoro fetch-model`"
             ),
             e,
         )

@@ -95,7 +95,7 @@ impl VoicePack {
             Error::with_source(
                 ErrorKind::Io,
                 format!(
-                    "cannot read voice pack {origin}: {e}: check the path or re-run `cargo xtask fetch-model`"
+                    "cannot read voice pack {origin}: {e}: check the path or run `kokoro fetch-model`"
                 ),
                 e,
             )
@@ -173,7 +173,7 @@ impl VoicePack {
 fn invalid_pack(origin: &str, what: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::InvalidPack,
-        format!("voice pack {origin} {what}: re-run `cargo xtask fetch-model`"),
+        format!("voice pack {origin} {what}: run `kokoro fetch-model` to replace it"),
     )
 }
 
@@ -192,7 +192,7 @@ fn check_values(origin: &str, values: &[f32]) -> Result<()> {
         return Err(Error::new(
             ErrorKind::InvalidPack,
             format!(
-                "voice pack {origin} holds a non-finite value ({bad}) at row {}, column {}: the file is corrupt; re-run `cargo xtask fetch-model`",
+                "voice pack {origin} holds a non-finite value ({bad}) at row {}, column {}: the file is corrupt; run `kokoro fetch-model` to replace it",
                 pos / STYLE_DIM,
                 pos % STYLE_DIM
             ),

@@ -140,9 +140,12 @@ impl EngineConfig {
     }
 }
 
-fn fetch_hint(dir: &Path) -> String {
+/// The fix named by every "missing" message and the start-up warning.
+pub(crate) fn setup_fix(dir: &Path) -> String {
     format!(
-        "run `cargo xtask fetch-model --dir {}` (or point --model-dir / KOKORO_MODEL_DIR at a model directory)",
+        "run `kokoro fetch-model --dir {0}` (from Python: `python -m kokoro_engine fetch-model --dir {0}`; \
+         in a checkout of the engine: `cargo xtask fetch-model --dir {0}`), \
+         or point --model-dir / KOKORO_MODEL_DIR at a directory that holds the model files",
         dir.display()
     )
 }
@@ -177,7 +180,7 @@ pub(crate) fn locate_voices(
                         .map(|p| p.display().to_string())
                         .collect::<Vec<_>>()
                         .join(", "),
-                    fetch_hint(dir)
+                    setup_fix(dir)
                 ),
             )
         })

@@ -30,7 +30,7 @@ pub use kokoro_session::{ModelDir, ModelDirSource, default_model_dir};
 use kokoro_voices::VoiceCatalog;
 
 use crate::adapters::PoolSynthesizer;
-use crate::config::{EngineConfig, locate_voices};
+use crate::config::{EngineConfig, locate_voices, setup_fix};
 use crate::error::{Error, ErrorKind};
 
 /// Whether this build reads `language`: Japanese needs this crate's `ja` feature and Mandarin its
@@ -38,15 +38,6 @@ use crate::error::{Error, ErrorKind};
 /// program at run time). A request in a language left out is refused with
 /// [`ErrorKind::LanguageUnavailable`], naming the feature.
 pub use kokoro_tokenize::lang::built_in;
-
-/// The fix named by every "missing" message and the start-up warning.
-pub(crate) fn setup_fix(dir: &Path) -> String {
-    format!(
-        "run `cargo xtask fetch-model --dir {}` from a checkout of the engine, \
-         or set KOKORO_MODEL_DIR (--model-dir) to a directory that holds the model files",
-        dir.display()
-    )
-}
 
 /// One thing the engine needs (a file, the vocabulary, the model's contract), as
 /// [`check_availability`] or [`engine_info`] found it.

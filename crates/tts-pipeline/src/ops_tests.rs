@@ -144,7 +144,7 @@ fn opening_an_engine_without_its_files_warns_once_naming_the_fix() {
     let warnings = log.at("WARN");
     assert_eq!(warnings.len(), 1, "{:?}", log.lines());
     assert!(
-        warnings[0].contains("cargo xtask fetch-model"),
+        warnings[0].contains("kokoro fetch-model --dir"),
         "{}",
         warnings[0]
     );

@@ -27,7 +27,7 @@ fn config_error(config: &Path, e: impl std::fmt::Display, dir: &Path) -> Error {
     Error::new(
         ErrorKind::ModelMissing,
         format!(
-            "{} is not a usable Kokoro config: {e}; run `cargo xtask fetch-model --dir {}` to replace it",
+            "{} is not a usable Kokoro config: {e}; run `kokoro fetch-model --dir {}` to replace it",
             config.display(),
             dir.display()
         ),
@@ -120,7 +120,7 @@ pub(crate) fn unknown_message(model: &Path) -> String {
         "cannot tell which vocabulary {} needs (v0.19 and v1.0 give different ids to the same \
          phonemes): there is no manifest.json, its file name and sha256 are not known ones, there \
          is no config.json next to it, and its inputs are those of both generations; run \
-         `cargo xtask fetch-model`, or rename it to kokoro-v0_19.onnx or kokoro-v1.0.onnx, or put \
+         `kokoro fetch-model`, or rename it to kokoro-v0_19.onnx or kokoro-v1.0.onnx, or put \
          hexgrad's config.json (v1.0) next to it",
         model.display()
     )

@@ -3,7 +3,7 @@
 //! [`frontend`] is what the language dispatch ([`crate::lang::frontend`]) calls for
 //! [`crate::lang::Language::Japanese`]: it loads the dictionary found by
 //! [`kokoro_ja::locate_dictionary`] (`KOKORO_JA_DICT`, else `$KOKORO_MODEL_DIR/ja`, else
-//! `models/ja`, where `cargo xtask fetch-model` installs it) on a tokenizer's first Japanese
+//! `models/ja`, where `kokoro fetch-model --with-ja` installs it) on a tokenizer's first Japanese
 //! request, never before. A caller that knows its model directory gives
 //! [`Japanese::for_model_dir`] to [`crate::Tokenizer::with_language_factory`] instead (the
 //! engine does).
@@ -31,7 +31,7 @@ pub struct Japanese {
 
 impl Japanese {
     /// Loads the dictionary in `dir` (UniDic's MeCab files and misaki's word list, as
-    /// `cargo xtask fetch-model` installs them under `models/ja`).
+    /// `kokoro fetch-model --with-ja` installs them under the model directory's `ja/`).
     ///
     /// Errors: [`crate::ErrorKind::LanguageUnavailable`] when it is missing or unreadable; the
     /// message says how to install it.
@@ -56,7 +56,7 @@ impl LanguageFrontend for Japanese {
         let out = self.g2p.phonemize(text).map_err(|e| {
             Error::phonemizer_with_source(
                 "the japanese dictionary could not be read: fetch it again with \
-                 `cargo xtask fetch-model --force`",
+                 `kokoro fetch-model --with-ja --force`",
                 e,
             )
         })?;
@@ -86,7 +86,9 @@ mod tests {
         };
         assert!(unavailable, "{msg}");
         assert!(
-            msg.contains("fetch-model") && msg.contains("KOKORO_JA_DICT"),
+            msg.contains("kokoro fetch-model --with-ja")
+                && msg.contains("python -m kokoro_engine fetch-model --with-ja")
+                && msg.contains("KOKORO_JA_DICT"),
             "{msg}"
         );
     }

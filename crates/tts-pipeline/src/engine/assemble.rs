@@ -142,7 +142,7 @@ impl Engine {
             return Err(Error::new(
                 ErrorKind::Inference,
                 format!(
-                    "the model returned a non-finite sample at {pos} for piece {i}: check the model file with `cargo xtask verify-model`"
+                    "the model returned a non-finite sample at {pos} for piece {i}: check the model file with `kokoro verify-model`"
                 ),
             ));
         }
@@ -174,6 +174,6 @@ fn timings_unavailable(why: &str) -> Error {
 fn only_silence() -> Error {
     Error::new(
         ErrorKind::Inference,
-        "the model produced only silence for this text: check the model and voice files with `cargo xtask verify-model`",
+        "the model produced only silence for this text: check the model and voice files with `kokoro verify-model`",
     )
 }
