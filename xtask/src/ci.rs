@@ -29,7 +29,7 @@ impl Steps {
     }
 
     /// Runs `step`, recording its wall time under `name`; returns its result.
-    pub fn run(&mut self, name: &str, step: impl FnOnce() -> Result<()>) -> Result<()> {
+    pub fn run<T>(&mut self, name: &str, step: impl FnOnce() -> Result<T>) -> Result<T> {
         let (result, elapsed) = timed(step);
         self.record(name.to_owned(), elapsed, &result);
         result
@@ -61,7 +61,7 @@ impl Steps {
         main_result.and(beside_result)
     }
 
-    fn record(&mut self, name: String, elapsed: Duration, result: &Result<()>) {
+    fn record<T>(&mut self, name: String, elapsed: Duration, result: &Result<T>) {
         self.rows.push(Row {
             name,
             elapsed,
@@ -79,7 +79,7 @@ impl Steps {
 }
 
 /// `step`'s result and its wall time.
-fn timed(step: impl FnOnce() -> Result<()>) -> (Result<()>, Duration) {
+fn timed<T>(step: impl FnOnce() -> Result<T>) -> (Result<T>, Duration) {
     let start = Instant::now();
     let result = step();
     (result, start.elapsed())
@@ -154,7 +154,11 @@ mod tests {
     fn steps_are_recorded_with_their_result() {
         let mut steps = Steps::new();
         assert!(steps.run("ok", || Ok(())).is_ok());
-        assert!(steps.run("bad", || anyhow::bail!("no")).is_err());
+        assert!(
+            steps
+                .run("bad", || -> Result<()> { anyhow::bail!("no") })
+                .is_err()
+        );
         let t = steps.table();
         assert!(t.contains("  ok ") && t.contains("FAILED"), "{t}");
         let mut both = Steps::new();
