@@ -67,12 +67,14 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Every check: fmt, clippy, fetch-model, the tests, examples/downstream, test-python.
+    /// Every check: fmt, clippy, fetch-model, the tests, cargo package, examples/downstream,
+    /// test-python.
     ///
     /// cargo fmt --check, cargo clippy -D warnings, fetch-model, cargo test --workspace with
-    /// KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1, then builds and runs examples/downstream (a
-    /// separate crate using the engine by path), then test-python with KOKORO_REQUIRE_MODEL=1; stops
-    /// at the first failure. Ends with a table of each step's wall time.
+    /// KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1, then cargo package of the publishable crates
+    /// and examples/downstream (a separate crate) built against those packages and run (as
+    /// `downstream` does), then test-python with KOKORO_REQUIRE_MODEL=1; stops at the first
+    /// failure. Ends with a table of each step's wall time.
     Ci,
     /// fetch-model, then the real-model integration tests.
     ///
@@ -86,6 +88,12 @@ enum Cmd {
     TestPython,
     /// fetch-model, then synthesize fixtures/sample-story.json into media/ with the kokoro CLI.
     Demo,
+    /// Package the crates and build and run examples/downstream against the packages.
+    ///
+    /// cargo package --no-verify of every publishable crate, unpacked under target/packaged/ with a
+    /// cargo config that points examples/downstream at them (as ci does); then cargo run of it on
+    /// the model files in models/.
+    Downstream,
     /// Real-model performance on fixtures/bench/ (release builds). See docs/PERFORMANCE.md.
     ///
     /// Median wall time, real-time factor, share of time inside session.run, cold start of `kokoro
@@ -157,9 +165,10 @@ fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
 }
 
 /// The downstream example (`examples/downstream`, outside the workspace): `cargo run` of its own
-/// manifest, as another project would build it, with the workspace's target directory (so the
-/// dependencies compiled for the tests are reused, not rebuilt) and the fetched model files.
-fn downstream_run(root: &Path) -> (Vec<String>, Vec<(&'static str, String)>) {
+/// manifest, as another project would build it, under `config` (which points it at the packaged
+/// crates: [`packaging::prepare_downstream`]), with the workspace's target directory (so the
+/// third-party crates compiled for the tests are reused, not rebuilt) and the fetched model files.
+fn downstream_run(root: &Path, config: &Path) -> (Vec<String>, Vec<(&'static str, String)>) {
     let target = target_dir(root);
     let manifest = root.join("examples/downstream/Cargo.toml");
     let media = target.join("downstream-media");
@@ -167,6 +176,8 @@ fn downstream_run(root: &Path) -> (Vec<String>, Vec<(&'static str, String)>) {
         "run".to_string(),
         "--manifest-path".to_string(),
         manifest.display().to_string(),
+        "--config".to_string(),
+        config.display().to_string(),
         "--".to_string(),
         media.display().to_string(),
     ];
@@ -206,6 +217,7 @@ fn run(cmd: Cmd) -> Result<()> {
         Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations),
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
         Cmd::Demo => demo(),
+        Cmd::Downstream => downstream(),
     }
 }
 
@@ -249,14 +261,15 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
         let [model, runtime] = REQUIRE;
         cargo(&["test", "--workspace"], &[model, runtime, NOT_INCREMENTAL])
     })?;
-    steps.run("examples/downstream", || {
-        let (args, env) = downstream_run(&root());
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        env.push(NOT_INCREMENTAL);
-        cargo(&args, &env)
+    let workspace = root();
+    let target = target_dir(&workspace);
+    let config = steps.run("cargo package", || {
+        packaging::prepare_downstream(&workspace, &target, &|args| cargo(args, &[]))
     })?;
-    steps.run("test-python", || python::test(&root(), true))
+    steps.run("examples/downstream (packaged crates)", || {
+        run_downstream(&workspace, &config, &[NOT_INCREMENTAL])
+    })?;
+    steps.run("test-python", || python::test(&workspace, true))
 }
 
 /// `cargo xtask test-integration`: the real-model integration tests.
@@ -283,6 +296,23 @@ fn test_integration() -> Result<()> {
         &["test", "-p", "kokoro-session", "--test", "fixtures"],
         &[("KOKORO_REQUIRE_RUNTIME", "1")],
     )
+}
+
+/// Runs [`downstream_run`] with `extra` environment.
+fn run_downstream(root: &Path, config: &Path, extra: &[(&str, &str)]) -> Result<()> {
+    let (args, env) = downstream_run(root, config);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend_from_slice(extra);
+    cargo(&args, &env)
+}
+
+/// `cargo xtask downstream`: examples/downstream against the packaged crates, as `ci` runs it.
+fn downstream() -> Result<()> {
+    let root = root();
+    let config =
+        packaging::prepare_downstream(&root, &target_dir(&root), &|args| cargo(args, &[]))?;
+    run_downstream(&root, &config, &[])
 }
 
 /// `cargo xtask demo`: the sample story through the `kokoro` CLI into `media/`.
@@ -409,6 +439,7 @@ mod tests {
             Some(Cmd::TestIntegration)
         );
         assert_eq!(parse("demo").unwrap(), Some(Cmd::Demo));
+        assert_eq!(parse("downstream").unwrap(), Some(Cmd::Downstream));
         assert_eq!(parse("test-python").unwrap(), Some(Cmd::TestPython));
         let Some(Cmd::Bench(b)) = parse("bench --python --iterations 2").unwrap() else {
             panic!("bench is parsed");
@@ -418,34 +449,43 @@ mod tests {
     }
 
     #[test]
-    fn ci_runs_the_downstream_crate_outside_the_workspace_with_shared_builds() {
+    fn ci_runs_the_downstream_crate_outside_the_workspace_on_the_packaged_crates() {
         let root = root();
-        let (args, env) = downstream_run(&root);
+        let config = root.join("target/packaged/config.toml");
+        let (args, env) = downstream_run(&root, &config);
         assert_eq!(args[0], "run");
         assert!(
             args[2].ends_with("examples/downstream/Cargo.toml"),
             "{args:?}"
         );
+        assert_eq!(
+            args[3..5],
+            ["--config".to_string(), config.display().to_string()]
+        );
         let target = env.iter().find(|(k, _)| *k == "CARGO_TARGET_DIR").unwrap();
-        assert!(args[4].starts_with(&target.1), "media under the target dir");
+        assert!(args[6].starts_with(&target.1), "media under the target dir");
         assert!(
             env.iter()
                 .any(|(k, v)| *k == "KOKORO_MODEL_DIR" && v.ends_with("models"))
         );
-        // It is a separate project: excluded from the workspace, depending on the crates by path.
+        // A separate project, excluded from the workspace, depending on the crates by version as a
+        // user's project would: the config, not its manifest, points it at the packages.
         let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
         assert!(workspace.contains(r#"exclude = ["fuzz", "examples/downstream"]"#));
         let manifest =
             std::fs::read_to_string(root.join("examples/downstream/Cargo.toml")).unwrap();
-        assert!(manifest.contains(r#"tts-pipeline = { path = "../../crates/tts-pipeline" }"#));
+        assert!(
+            manifest.contains("\ntts-pipeline = \"0.1\"\n"),
+            "{manifest}"
+        );
+        assert!(!manifest.contains("path ="), "no path dependency");
         assert!(
             !manifest.contains(".workspace = true"),
             "no workspace inheritance"
         );
-        // Same dev profile as the workspace's (in .cargo/config.toml), so the shared target dir
-        // reuses the dependencies and the engine's crates (a crate left out is rebuilt, and so is
-        // everything above it).
-        let config = std::fs::read_to_string(root.join(".cargo/config.toml")).unwrap();
+        // Its dependencies optimized as the workspace's (in .cargo/config.toml, which reaches a
+        // build run from this checkout), so the shared target dir reuses the third-party crates.
+        let cargo_config = std::fs::read_to_string(root.join(".cargo/config.toml")).unwrap();
         assert!(
             !workspace.contains("[profile.dev"),
             "the dev profile is in the config"
@@ -454,20 +494,9 @@ mod tests {
             "[profile.dev]\ndebug = \"line-tables-only\"\n",
             "[profile.dev.package.\"*\"]\nopt-level = 2\ndebug = false\n",
         ] {
-            assert!(manifest.contains(same) && config.contains(same), "{same}");
+            assert!(cargo_config.contains(same), "{same}");
         }
-        for library in [
-            "tts-pipeline",
-            "kokoro-model",
-            "kokoro-session",
-            "kokoro-tokenize",
-            "kokoro-voices",
-            "audio-dsp",
-            "wav-store",
-        ] {
-            let own = format!("[profile.dev.package.{library}]\nopt-level = 0\n");
-            assert!(manifest.contains(&own), "{own}");
-        }
+        assert!(manifest.contains("[profile.dev.package.\"*\"]\nopt-level = 2\n"));
     }
 
     #[test]

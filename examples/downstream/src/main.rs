@@ -1,20 +1,22 @@
 //! A downstream project's first hour: narrate one story segment with the engine's public API.
 //!
 //! ```sh
-//! cargo xtask fetch-model --dir /srv/kokoro-models   # from a checkout of the engine
+//! kokoro fetch-model --dir /srv/kokoro-models        # the engine's CLI
 //! KOKORO_MODEL_DIR=/srv/kokoro-models cargo run -- media
 //! ```
 //!
 //! Prints the segment's outcome as one JSON line (the schema is in the engine's README), with its
 //! word timings and the path of its WebVTT captions, then the first words' timings on stderr, and
-//! exits non-zero when the model files are missing or the generation failed.
+//! exits non-zero when the model files are missing or the generation failed. It is built without
+//! tts-pipeline's `zh` feature: it also checks that a Mandarin request is refused, naming it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tts_pipeline::captions::CaptionFormat;
 use tts_pipeline::{
-    Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentOptions, SegmentRequest,
+    Engine, EngineConfig, ErrorKind, Language, MediaLayout, ProjectRequest, Request,
+    SegmentOptions, SegmentRequest,
 };
 
 fn main() -> ExitCode {
@@ -83,6 +85,25 @@ fn main() -> ExitCode {
                 .as_ref()
                 .is_some_and(|w| !w.is_empty())
             && outcome.captions_url.is_some();
+    }
+    // An English-only build (no `zh` feature) refuses Mandarin with an error that names the
+    // feature: never a panic, never English.
+    if !tts_pipeline::health::built_in(Language::Mandarin) {
+        match engine.synthesize(&Request::text("你好。").with_voice("zf_xiaobei")) {
+            Err(e)
+                if e.kind() == ErrorKind::LanguageUnavailable && e.to_string().contains("`zh`") =>
+            {
+                eprintln!("downstream: English only, as built: {e}");
+            }
+            Err(e) => {
+                eprintln!("downstream: Mandarin refused for another reason: {e}");
+                ok = false;
+            }
+            Ok(_) => {
+                eprintln!("downstream: Mandarin was spoken by a build without the zh feature");
+                ok = false;
+            }
+        }
     }
     if ok {
         ExitCode::SUCCESS

@@ -1,113 +1,12 @@
 //! The crates package: every publishable crate of the workspace carries the metadata crates.io
-//! shows (so that a new crate cannot forget it), and every file its build embeds is inside its
-//! package. Read from `cargo metadata` and `cargo package --list` (the manifests only, offline).
+//! shows (so that a new crate cannot forget it), every file its build embeds is inside its
+//! package, and examples/downstream is pointed at the packaged crates.
 
-#![cfg(test)]
-
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use anyhow::{Context, Result};
 
-/// `cargo metadata --no-deps`: the workspace's members, as their manifests say.
-#[derive(Debug, Deserialize)]
-pub struct Metadata {
-    pub packages: Vec<Package>,
-}
-
-/// One member's manifest.
-#[derive(Debug, Deserialize)]
-pub struct Package {
-    pub name: String,
-    pub version: String,
-    pub manifest_path: PathBuf,
-    /// `Some([])` for `publish = false`.
-    pub publish: Option<Vec<String>>,
-    pub dependencies: Vec<Dependency>,
-    pub description: Option<String>,
-    pub readme: Option<PathBuf>,
-    pub keywords: Vec<String>,
-    pub categories: Vec<String>,
-    pub rust_version: Option<String>,
-    pub documentation: Option<String>,
-    pub license: Option<String>,
-    pub repository: Option<String>,
-}
-
-impl Package {
-    /// Whether `cargo publish` may upload it (no `publish = false`).
-    pub fn publishable(&self) -> bool {
-        self.publish.as_deref() != Some(&[][..])
-    }
-
-    /// The directory of its manifest.
-    pub fn dir(&self) -> &Path {
-        self.manifest_path.parent().unwrap_or(Path::new("."))
-    }
-}
-
-/// One dependency of a member, as its manifest says.
-#[derive(Debug, Deserialize)]
-pub struct Dependency {
-    /// The package depended on (`package = ...` when renamed).
-    pub name: String,
-    pub rename: Option<String>,
-    /// `*` when the manifest gives no version.
-    pub req: String,
-    pub path: Option<PathBuf>,
-}
-
-fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-}
-
-/// Runs `cmd`, returning its standard output; fails with its standard error.
-fn output(mut cmd: Command) -> Result<Vec<u8>> {
-    let shown = crate::process::show(&cmd);
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {shown}"))?;
-    if !out.status.success() {
-        bail!("{shown} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(out.stdout)
-}
-
-/// `cargo metadata --no-deps` of the workspace whose root manifest is `manifest`.
-pub fn metadata(manifest: &Path) -> Result<Metadata> {
-    let mut cmd = cargo();
-    cmd.args([
-        "metadata",
-        "--format-version",
-        "1",
-        "--no-deps",
-        "--offline",
-    ])
-    .arg("--manifest-path")
-    .arg(manifest);
-    serde_json::from_slice(&output(cmd)?).context("cannot parse cargo metadata")
-}
-
-/// The files `cargo package` puts into `name`'s package, relative to its directory.
-pub fn package_files(name: &str) -> Result<BTreeSet<PathBuf>> {
-    let mut cmd = cargo();
-    cmd.args([
-        "package",
-        "--list",
-        "--offline",
-        "--allow-dirty",
-        "--package",
-        name,
-    ])
-    .current_dir(crate::root());
-    let out = output(cmd)?;
-    Ok(String::from_utf8_lossy(&out)
-        .lines()
-        .map(PathBuf::from)
-        .collect())
-}
+use super::*;
 
 /// The publishable members of the workspace.
 fn publishable() -> Result<Vec<Package>> {
@@ -345,4 +244,52 @@ fn embedded_paths_are_read_from_the_source() {
         #[doc = include_str!("../README.md")]
         const B: &str = include_str!(concat!(env!("OUT_DIR"), "/b.txt"));"#;
     assert_eq!(embedded_paths(source), ["../data/a.bin", "../README.md"]);
+}
+
+#[test]
+fn cargo_package_leaves_out_the_unpublished_and_the_verification_builds() -> Result<()> {
+    let workspace = metadata(&crate::root().join("Cargo.toml"))?;
+    let args = package_args(&workspace);
+    assert_eq!(args[..3], ["package", "--workspace", "--no-verify"]);
+    let excluded: Vec<&str> = args
+        .windows(2)
+        .filter(|w| w[0] == "--exclude")
+        .map(|w| w[1].as_str())
+        .collect();
+    assert_eq!(excluded.len(), 2, "{args:?}");
+    for name in ["xtask", "kokoro-py"] {
+        assert!(excluded.contains(&name), "{args:?}");
+    }
+    Ok(())
+}
+
+#[test]
+fn the_downstream_config_patches_each_package_in_and_builds_it_unoptimized() -> Result<()> {
+    let packages = [
+        (
+            "tts-pipeline",
+            PathBuf::from("/t/packaged/tts-pipeline-0.1.0"),
+        ),
+        (
+            "kokoro-misaki",
+            PathBuf::from("/t/packaged/kokoro-misaki-0.8.0"),
+        ),
+    ];
+    let config = downstream_config(&packages)?;
+    assert!(
+        config.contains(
+            "[patch.crates-io]\ntts-pipeline = { path = '/t/packaged/tts-pipeline-0.1.0' }\n\
+             kokoro-misaki = { path = '/t/packaged/kokoro-misaki-0.8.0' }\n"
+        ),
+        "{config}"
+    );
+    for name in ["tts-pipeline", "kokoro-misaki"] {
+        assert!(
+            config.contains(&format!("[profile.dev.package.{name}]\nopt-level = 0\n")),
+            "{config}"
+        );
+    }
+    let quoted = [("wav-store", PathBuf::from("/it's/here"))];
+    assert!(downstream_config(&quoted).is_err());
+    Ok(())
 }
