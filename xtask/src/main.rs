@@ -11,6 +11,7 @@ mod bench;
 mod ci;
 mod espeak;
 mod fetch;
+mod install;
 mod packaging;
 mod process;
 mod python;
@@ -73,8 +74,9 @@ enum Cmd {
     /// cargo fmt --check, cargo clippy -D warnings, fetch-model, cargo test --workspace with
     /// KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1, then cargo package of the publishable crates
     /// and examples/downstream (a separate crate) built against those packages and run (as
-    /// `downstream` does), then test-python with KOKORO_REQUIRE_MODEL=1; stops at the first
-    /// failure. Ends with a table of each step's wall time.
+    /// `downstream` does), then the installed CLI (as `check-install` does), then test-python with
+    /// KOKORO_REQUIRE_MODEL=1; stops at the first failure. Ends with a table of each step's wall
+    /// time.
     Ci,
     /// fetch-model, then the real-model integration tests.
     ///
@@ -94,6 +96,13 @@ enum Cmd {
     /// cargo config that points examples/downstream at them (as ci does); then cargo run of it on
     /// the model files in models/.
     Downstream,
+    /// The CLI as a user installs it: cargo install, kokoro fetch-model, kokoro say.
+    ///
+    /// cargo install --path crates/kokoro-cli --debug into target/ci-install/root, then the
+    /// installed `kokoro fetch-model` with HOME=target/ci-install/home and no KOKORO_MODEL_DIR (so
+    /// into the user's data directory, over the network), then `kokoro say` from another
+    /// directory; ci runs it.
+    CheckInstall,
     /// Real-model performance on fixtures/bench/ (release builds). See docs/PERFORMANCE.md.
     ///
     /// Median wall time, real-time factor, share of time inside session.run, cold start of `kokoro
@@ -218,6 +227,7 @@ fn run(cmd: Cmd) -> Result<()> {
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
         Cmd::Demo => demo(),
         Cmd::Downstream => downstream(),
+        Cmd::CheckInstall => install::check(&target_dir(&root()), &cargo),
     }
 }
 
@@ -268,6 +278,9 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
     })?;
     steps.run("examples/downstream (packaged crates)", || {
         run_downstream(&workspace, &config, &[NOT_INCREMENTAL])
+    })?;
+    steps.run("cargo install, kokoro fetch-model, kokoro say", || {
+        install::check(&target, &cargo)
     })?;
     steps.run("test-python", || python::test(&workspace, true))
 }
@@ -440,6 +453,7 @@ mod tests {
         );
         assert_eq!(parse("demo").unwrap(), Some(Cmd::Demo));
         assert_eq!(parse("downstream").unwrap(), Some(Cmd::Downstream));
+        assert_eq!(parse("check-install").unwrap(), Some(Cmd::CheckInstall));
         assert_eq!(parse("test-python").unwrap(), Some(Cmd::TestPython));
         let Some(Cmd::Bench(b)) = parse("bench --python --iterations 2").unwrap() else {
             panic!("bench is parsed");
