@@ -15,7 +15,10 @@
 //! 3. **Runtime** ([`runtime`]): [`init_runtime`] opens the ONNX Runtime shared library once per
 //!    process (`ort` is built with `load-dynamic`: nothing is linked or downloaded at build time).
 //!    A missing or unusable library is an error that says where it looked and how to fix it; it
-//!    never panics.
+//!    never panics. The supported versions are [`MIN_RUNTIME_VERSION`] (1.21) up to, not
+//!    including, [`RUNTIME_VERSION_BELOW`] (2.0): a library outside them is an
+//!    [`ErrorKind::RuntimeIncompatible`] error naming its version, its path and the fix
+//!    ([`is_supported_runtime_version`], [`runtime::runtime_requirement`]).
 //! 4. **Session and pool** ([`config`], [`contract`], [`session`], [`durations`], [`pool`]):
 //!    [`KokoroSession::load`] loads the model with a [`SessionConfig`] and reads its [`ModelInfo`]
 //!    into a [`Contract`] (input/output names and dtypes differ between exports);
@@ -92,7 +95,10 @@ pub use durations::Durations;
 pub use error::{Error, ErrorKind, Result};
 pub use identify::{ModelGeneration, identify_model_file};
 pub use pool::{PoolLayout, SessionPool, default_pool_layout};
-pub use runtime::{RuntimeInfo, init_runtime};
+pub use runtime::{
+    MIN_RUNTIME_VERSION, RUNTIME_VERSION_BELOW, RuntimeInfo, init_runtime,
+    is_supported_runtime_version,
+};
 pub use session::{Inference, KokoroSession, SessionStats};
 
 #[cfg(test)]

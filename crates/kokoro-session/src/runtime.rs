@@ -30,6 +30,74 @@ struct RuntimeState {
 
 static RUNTIME: Mutex<Option<RuntimeState>> = Mutex::new(None);
 static WARNED: AtomicBool = AtomicBool::new(false);
+/// Why a library that opened was refused (its version is outside the supported range). Once
+/// opened, a library stays in the process: every later call is refused with this message.
+static REFUSED: Mutex<Option<String>> = Mutex::new(None);
+
+/// The oldest ONNX Runtime the engine runs on, as (major, minor): 1.21.
+///
+/// `ort` is built without an `api-NN` feature, so its C API level is 1.17
+/// ([`ort::MINOR_VERSION`]) and `ort` itself refuses anything older. The engine needs more, as
+/// measured with the real model: 1.17 refuses the int8 v1.0 model (it declares `ai.onnx.ml`
+/// opset 5); 1.18 to 1.20 ignore the session option that points a graph loaded from memory at the
+/// model file's folder for its weights (`session.model_external_initializers_file_folder_path`),
+/// so a session that does not share the weights (`kokoro say`) fails to load; 1.21 passes the
+/// real-model tests.
+pub const MIN_RUNTIME_VERSION: (u32, u32) = (1, 21);
+/// The first ONNX Runtime version the engine does not run on, as (major, minor): 2.0 (a new
+/// major version may change the C API).
+pub const RUNTIME_VERSION_BELOW: (u32, u32) = (2, 0);
+const _: () = assert!(MIN_RUNTIME_VERSION.0 == 1 && MIN_RUNTIME_VERSION.1 >= ort::MINOR_VERSION);
+
+/// The supported range in words: `1.21 or newer, below 2.0`.
+pub fn supported_runtime_range() -> String {
+    let ((a, b), (c, d)) = (MIN_RUNTIME_VERSION, RUNTIME_VERSION_BELOW);
+    format!("{a}.{b} or newer, below {c}.{d}")
+}
+
+/// The supported range as a Python requirement: `onnxruntime>=1.21,<2`.
+pub fn runtime_requirement() -> String {
+    let ((a, b), (c, _)) = (MIN_RUNTIME_VERSION, RUNTIME_VERSION_BELOW);
+    format!("onnxruntime>={a}.{b},<{c}")
+}
+
+/// Whether an ONNX Runtime version (`"1.32.0"`, `"1.21"`) is in the supported range
+/// ([`MIN_RUNTIME_VERSION`] up to, not including, [`RUNTIME_VERSION_BELOW`]); `None` when
+/// `version` does not start with `major.minor` numbers.
+pub fn is_supported_runtime_version(version: &str) -> Option<bool> {
+    let mut parts = version.trim().split('.');
+    let major: u32 = parts.next()?.parse().ok()?;
+    let minor: u32 = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()?;
+    Some((major, minor) >= MIN_RUNTIME_VERSION && (major, minor) < RUNTIME_VERSION_BELOW)
+}
+
+/// The error for a runtime outside the supported range: its version, its path and the fix.
+fn outside_range(version: &str, path: &Path) -> String {
+    let newer = is_newer_than_supported(version);
+    format!(
+        "onnx runtime {version} at {} is {} the versions this engine runs on ({}): install one in \
+         range (`pip install \"{}\"` and set {ENV_ORT_DYLIB_PATH} to its onnxruntime/capi/libonnxruntime.so*, \
+         or `kokoro fetch-model`, which installs onnx runtime 1.32 in the model directory)",
+        path.display(),
+        if newer { "newer than" } else { "older than" },
+        supported_runtime_range(),
+        runtime_requirement()
+    )
+}
+
+fn is_newer_than_supported(version: &str) -> bool {
+    version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+        .is_some_and(|major| major >= RUNTIME_VERSION_BELOW.0)
+}
 
 fn state() -> MutexGuard<'static, Option<RuntimeState>> {
     // The state is only written after a successful init; a poisoned lock still holds valid data.
@@ -77,6 +145,14 @@ pub(crate) fn init_with(path: &Path, searched: &[String]) -> Result<(RuntimeInfo
 }
 
 fn init_locked(path: &Path, searched: &[String]) -> Result<(RuntimeInfo, Environment)> {
+    if let Some(why) = REFUSED.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        return Err(Error::new(
+            ErrorKind::RuntimeIncompatible,
+            format!(
+                "{why}; an onnx runtime was already opened in this process, so restart it to use another"
+            ),
+        ));
+    }
     if !is_bare_name(path) && !path.exists() {
         return Err(Error::new(
             ErrorKind::RuntimeMissing,
@@ -109,6 +185,25 @@ fn init_locked(path: &Path, searched: &[String]) -> Result<(RuntimeInfo, Environ
 
     let builder = ort::init_from(path).map_err(|e| load_error(path, searched, e))?;
     // From here on the library is open and other ort calls are safe.
+    let build_info = ort::info().to_owned();
+    let version = version_from_build_info(&build_info).or_else(|| version_from_file_name(path));
+    match version
+        .as_deref()
+        .map(|v| (v, is_supported_runtime_version(v)))
+    {
+        Some((v, Some(false))) => {
+            let why = outside_range(v, path);
+            *REFUSED.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.clone());
+            return Err(Error::new(ErrorKind::RuntimeIncompatible, why));
+        }
+        Some((_, Some(true))) => {}
+        _ => tracing::warn!(
+            path = %path.display(),
+            build_info,
+            "the onnx runtime's version is not known: it may be outside {}",
+            supported_runtime_range()
+        ),
+    }
     let env = builder
         .with_name("kokoro")
         .with_telemetry(false)
@@ -123,8 +218,6 @@ fn init_locked(path: &Path, searched: &[String]) -> Result<(RuntimeInfo, Environ
                 e,
             )
         })?;
-    let build_info = ort::info().to_owned();
-    let version = version_from_build_info(&build_info).or_else(|| version_from_file_name(path));
     let info = RuntimeInfo {
         path: path.to_path_buf(),
         version,
@@ -181,12 +274,9 @@ fn load_error(path: &Path, searched: &[String], e: ort::LoadDynamicError) -> Err
                 "{shown} is not an onnx runtime library ({e_text}): {FETCH_HINT} or point {ENV_ORT_DYLIB_PATH} at libonnxruntime"
             ),
         ),
-        L::BadVersion { .. } => (
+        L::BadVersion { version_str, .. } => (
             ErrorKind::RuntimeIncompatible,
-            format!(
-                "onnx runtime at {shown} is too old ({e_text}): onnx runtime 1.{}+ is needed; {FETCH_HINT} to install a newer one",
-                ort::MINOR_VERSION
-            ),
+            outside_range(version_str, path),
         ),
     };
     Error::with_source(kind, message, e)
@@ -214,6 +304,51 @@ fn version_from_file_name(path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_supported_range_is_checked_on_the_version_alone() {
+        assert_eq!(MIN_RUNTIME_VERSION, (1, 21));
+        assert!(MIN_RUNTIME_VERSION.1 >= ort::MINOR_VERSION);
+        for (version, supported) in [
+            ("1.32.0", Some(true)),
+            ("1.21.0", Some(true)),
+            ("1.21", Some(true)),
+            ("1.99.9", Some(true)),
+            ("1.30.0-dev", Some(true)),
+            ("1.20.1", Some(false)),
+            ("1.17.3", Some(false)),
+            ("0.99.0", Some(false)),
+            ("2.0.0", Some(false)),
+            ("2.21.0", Some(false)),
+            ("", None),
+            ("1", None),
+            ("main", None),
+            ("v1.32", None),
+        ] {
+            assert_eq!(
+                is_supported_runtime_version(version),
+                supported,
+                "{version:?}"
+            );
+        }
+        assert_eq!(runtime_requirement(), "onnxruntime>=1.21,<2");
+        assert_eq!(supported_runtime_range(), "1.21 or newer, below 2.0");
+    }
+
+    #[test]
+    fn a_runtime_outside_the_range_is_named_with_its_path_and_the_fix() {
+        let old = outside_range("1.19.2", Path::new("/venv/ort/libonnxruntime.so.1.19.2"));
+        for part in [
+            "onnx runtime 1.19.2 at /venv/ort/libonnxruntime.so.1.19.2 is older than",
+            "1.21 or newer, below 2.0",
+            "pip install \"onnxruntime>=1.21,<2\"",
+            "ORT_DYLIB_PATH",
+            "kokoro fetch-model",
+        ] {
+            assert!(old.contains(part), "{part}: {old}");
+        }
+        assert!(outside_range("2.1.0", Path::new("/x")).contains("is newer than"));
+    }
 
     #[test]
     fn versions_are_parsed() {

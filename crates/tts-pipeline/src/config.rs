@@ -76,6 +76,15 @@ impl EngineConfig {
         kokoro_session::resolve_model_dir(&session)
     }
 
+    /// This configuration opening the ONNX Runtime shared library at `path` (for example the one
+    /// inside the Python `onnxruntime` package) instead of discovering it; it must be a version in
+    /// the supported range ([`kokoro_session::runtime::supported_runtime_range`]).
+    #[must_use]
+    pub fn with_runtime_library(mut self, path: impl Into<PathBuf>) -> Self {
+        self.session.runtime_library = Some(path.into());
+        self
+    }
+
     /// Runs inference on CUDA device `device_id` (ONNX Runtime's CUDA execution provider). Needs
     /// `kokoro-session`'s `cuda` feature and a CUDA build of ONNX Runtime; when the provider cannot
     /// be registered, loading fails with a message that says so, unless `fallback_to_cpu` is set:

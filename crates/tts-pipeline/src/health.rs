@@ -7,6 +7,9 @@
 //! - [`default_model_dir`]: where the model directory is when no configuration names one
 //!   (`KOKORO_MODEL_DIR`, else `./models` where it exists, else the user's data directory), and
 //!   why ([`ModelDir`], [`ModelDirSource`]); [`EngineConfig::resolve_model_dir`] for a configuration.
+//! - The ONNX Runtime versions the engine runs on: [`MIN_RUNTIME_VERSION`] up to
+//!   [`RUNTIME_VERSION_BELOW`] ([`runtime_requirement`]: `onnxruntime>=1.21,<2`,
+//!   [`is_supported_runtime_version`]); [`EngineConfig::with_runtime_library`] names the library.
 //! - [`built_in`]: can this build read a language? Japanese and Mandarin are the cargo features
 //!   `ja` and `zh` of this crate (off by default; on in the `kokoro` CLI and the Python wheel).
 //!
@@ -26,6 +29,10 @@ use serde::Serialize;
 
 use kokoro_model::Language;
 use kokoro_session::Manifest;
+pub use kokoro_session::runtime::{
+    MIN_RUNTIME_VERSION, RUNTIME_VERSION_BELOW, is_supported_runtime_version, runtime_requirement,
+    supported_runtime_range,
+};
 pub use kokoro_session::{ModelDir, ModelDirSource, default_model_dir};
 use kokoro_voices::VoiceCatalog;
 

@@ -212,10 +212,12 @@ impl Fetcher<'_> {
             target_env = "gnu"
         )) {
             self.progress.step(&format!(
-                "onnxruntime: only x86-64 Linux (glibc) is pinned and this is {}-{}: install ONNX Runtime 1.32 \
-                 (or any 1.2x+ the engine supports) and set ORT_DYLIB_PATH to its shared library",
+                "onnxruntime: only x86-64 Linux (glibc) is pinned and this is {}-{}: install ONNX Runtime \
+                 ({}, e.g. `pip install \"{}\"`) and set ORT_DYLIB_PATH to its shared library",
                 std::env::consts::OS,
-                std::env::consts::ARCH
+                std::env::consts::ARCH,
+                kokoro_session::runtime::supported_runtime_range(),
+                kokoro_session::runtime::runtime_requirement()
             ));
             return false;
         }
