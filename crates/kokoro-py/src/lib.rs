@@ -20,7 +20,17 @@
 //!
 //! Log records: the engine's `tracing` events reach Python's `logging` under the logger
 //! `kokoro_engine` (`logs`: buffered, never taking the GIL on an engine thread). `segment` is
-//! what the Celery tasks of `kokoro_engine.celery` call.
+//! what the Celery tasks of `kokoro_engine.celery` call; `fetch` installs the model files
+//! (`fetch_model`, `python -m kokoro_engine fetch-model`).
+//!
+//! Where the engine's files are: the model directory is `configure(model_dir=...)`, else the
+//! engine's own order (`KOKORO_MODEL_DIR`, `./models` where it exists, the user's data
+//! directory: `tts_pipeline::health::default_model_dir`). The ONNX Runtime library is
+//! `configure(runtime_library=...)`, else `ORT_DYLIB_PATH`, else the library of the `onnxruntime`
+//! package installed beside this one (found by the package's Python layer without importing
+//! it, and handed over with `_set_package_runtime`), else the engine's discovery (the model
+//! directory's manifest and `onnxruntime/`, then the system loader). A package library outside
+//! the supported versions is refused before it is opened, naming the `pip install` that fixes it.
 //!
 //! Errors follow the spec: `generate_audio` never raises for bad input or a missing model (it
 //! returns `{"success": False, "error": ...}`); `KokoroModelLoader.get_session` raises
@@ -39,22 +49,97 @@ use pyo3::types::{PyBytes, PyDict, PyList};
 
 use tts_pipeline::{Engine, EngineConfig, MediaLayout, Outcome, Request};
 
+mod fetch;
 mod logs;
 mod segment;
 
-/// What `configure()` set; `None`: the environment (`KOKORO_MODEL_DIR`, `MEDIA_ROOT`,
-/// `MEDIA_URL`) or the default.
+/// What `configure()` set; `None`: the environment (`KOKORO_MODEL_DIR`, `ORT_DYLIB_PATH`,
+/// `MEDIA_ROOT`, `MEDIA_URL`) or the default.
 struct Settings {
     model_dir: Option<PathBuf>,
+    runtime_library: Option<PathBuf>,
     media_root: Option<PathBuf>,
     media_url: Option<String>,
 }
 
 static SETTINGS: Mutex<Settings> = Mutex::new(Settings {
     model_dir: None,
+    runtime_library: None,
     media_root: None,
     media_url: None,
 });
+
+/// The ONNX Runtime library of the `onnxruntime` Python package, as the package's Python layer
+/// found it (`_set_package_runtime`): its path and the version in its file name.
+struct PackageRuntime {
+    path: PathBuf,
+    version: Option<String>,
+}
+
+static PACKAGE_RUNTIME: Mutex<Option<PackageRuntime>> = Mutex::new(None);
+
+/// Where the ONNX Runtime library comes from (the discovery order, first match wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RuntimeSource {
+    /// `configure(runtime_library=...)`.
+    Configured,
+    /// The `ORT_DYLIB_PATH` environment variable (read by the engine itself).
+    Env,
+    /// The `onnxruntime` package installed in this Python environment.
+    Package,
+    /// The engine's own discovery: the model directory (manifest, `onnxruntime/`), then the
+    /// system loader.
+    Engine,
+}
+
+impl RuntimeSource {
+    /// Its name in `get_model_info()`.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Configured => "config",
+            Self::Env => "env",
+            Self::Package => "package",
+            Self::Engine => "model_dir_or_system",
+        }
+    }
+}
+
+/// The runtime library the engine is to open (`None`: the engine's own discovery) and why.
+fn runtime_choice() -> (Option<PathBuf>, RuntimeSource) {
+    if let Some(path) = lock(&SETTINGS).runtime_library.clone() {
+        return (Some(path), RuntimeSource::Configured);
+    }
+    if std::env::var_os("ORT_DYLIB_PATH").is_some_and(|v| !v.is_empty()) {
+        return (None, RuntimeSource::Env);
+    }
+    match lock(&PACKAGE_RUNTIME).as_ref() {
+        Some(package) => (Some(package.path.clone()), RuntimeSource::Package),
+        None => (None, RuntimeSource::Engine),
+    }
+}
+
+/// Why the `onnxruntime` package's library cannot be used, when it is the one chosen and the
+/// version in its file name is outside the range the engine runs on; checked before anything
+/// opens it (an opened library stays in the process).
+fn package_runtime_refusal() -> Option<String> {
+    if runtime_choice().1 != RuntimeSource::Package {
+        return None;
+    }
+    let guard = lock(&PACKAGE_RUNTIME);
+    let package = guard.as_ref()?;
+    let version = package.version.as_deref()?;
+    if tts_pipeline::health::is_supported_runtime_version(version) != Some(false) {
+        return None;
+    }
+    Some(format!(
+        "the onnxruntime package of this Python environment is version {version} ({}), outside the \
+         versions the engine runs on ({}): install a supported one with `pip install \"{}\"` (or \
+         point configure(runtime_library=...) or ORT_DYLIB_PATH at another libonnxruntime)",
+        package.path.display(),
+        tts_pipeline::health::supported_runtime_range(),
+        tts_pipeline::health::runtime_requirement()
+    ))
+}
 
 /// Locks `m`, ignoring poisoning: every value guarded here stays consistent across a panic.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -62,8 +147,44 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 fn model_dir() -> PathBuf {
+    resolve_model_dir().path
+}
+
+/// The model directory and why: `configure(model_dir=...)`, else the engine's order
+/// (`KOKORO_MODEL_DIR`, `./models` where it exists, the user's data directory).
+fn resolve_model_dir() -> tts_pipeline::health::ModelDir {
     let explicit = lock(&SETTINGS).model_dir.clone();
-    explicit.unwrap_or_else(|| EngineConfig::default().resolved_model_dir())
+    let mut config = EngineConfig::default();
+    config.model_dir = explicit;
+    config.resolve_model_dir()
+}
+
+/// `source`'s name (`config`, `env`, `working_dir`, `user_data`), as `kokoro info --json` says it.
+fn source_name(source: tts_pipeline::health::ModelDirSource) -> &'static str {
+    use tts_pipeline::health::ModelDirSource as S;
+    match source {
+        S::Config => "config",
+        S::Env => "env",
+        S::WorkingDir => "working_dir",
+        S::UserData => "user_data",
+        _ => "other",
+    }
+}
+
+/// The model directory's entries of the settings and info dicts: `model_dir` (the path),
+/// `model_dir_source` (`config`, `env`, `working_dir`, `user_data`) and `model_dir_reason` (why,
+/// in words).
+fn add_model_dir(d: &Bound<'_, PyDict>) -> PyResult<()> {
+    let chosen = resolve_model_dir();
+    let source = if lock(&SETTINGS).model_dir.is_some() {
+        "set by configure(model_dir=...)"
+    } else {
+        chosen.source.describe()
+    };
+    d.set_item("model_dir", path_string(&chosen.path))?;
+    d.set_item("model_dir_source", source_name(chosen.source))?;
+    d.set_item("model_dir_reason", source)?;
+    Ok(())
 }
 
 fn media_layout() -> MediaLayout {
@@ -82,6 +203,9 @@ fn media_layout() -> MediaLayout {
 /// The engine configuration of the configured model directory and the environment.
 fn engine_config() -> EngineConfig {
     let mut config = EngineConfig::with_model_dir(model_dir());
+    if let (Some(runtime), _) = runtime_choice() {
+        config = config.with_runtime_library(runtime);
+    }
     // The process's environment belongs to this module, not to the library: map it here.
     config.lexicon = std::env::var_os("KOKORO_LEXICON")
         .filter(|v| !v.is_empty())
@@ -94,6 +218,12 @@ fn engine_config() -> EngineConfig {
 
 /// The process's engine for the current configuration (`Engine::shared`), opened on first use.
 fn engine() -> tts_pipeline::Result<Arc<Engine>> {
+    if let Some(why) = package_runtime_refusal() {
+        return Err(tts_pipeline::Error::new(
+            tts_pipeline::ErrorKind::RuntimeMissing,
+            why,
+        ));
+    }
     Engine::shared(&engine_config())
 }
 
@@ -344,8 +474,10 @@ fn engine_error(e: &tts_pipeline::Error) -> PyErr {
 /// Loads the Kokoro-82M ONNX model once per process and shares it (thread-safe).
 ///
 /// The model directory is `configure(model_dir=...)`, else the KOKORO_MODEL_DIR environment
-/// variable, else ./models. It holds the .onnx model, the voice packs, config.json and the
-/// ONNX Runtime library, as installed by `kokoro fetch-model`.
+/// variable, else ./models where it exists, else the user's data directory
+/// (~/.local/share/kokoro). It holds the .onnx model, the voice packs and config.json, as
+/// installed by `python -m kokoro_engine fetch-model` (or `kokoro fetch-model`). The ONNX
+/// Runtime library comes from the onnxruntime package (see configure()).
 #[pyclass(module = "kokoro_engine", frozen)]
 struct KokoroModelLoader;
 
@@ -402,7 +534,17 @@ impl KokoroModelLoader {
     /// Returns:
     ///     {"model_path": str, "model_dir": str, "sample_rate": int,
     ///      "inputs": [{"name": str, "shape": list, "type": str}, ...],
-    ///      "outputs": [...]}
+    ///      "outputs": [...],
+    ///      "model_dir_source": str, "model_dir_reason": str,
+    ///      "runtime_library": str, "runtime_source": str}
+    ///
+    /// model_dir_source says why that model directory: "config" (configure(model_dir=...)),
+    /// "env" (KOKORO_MODEL_DIR), "working_dir" (./models, which exists) or "user_data" (the
+    /// user's data directory, e.g. ~/.local/share/kokoro); model_dir_reason says it in words.
+    /// runtime_library is the ONNX Runtime library and runtime_source why: "config"
+    /// (configure(runtime_library=...)), "env" (ORT_DYLIB_PATH), "package" (the onnxruntime
+    /// package of this environment) or "model_dir_or_system" (the model directory's, else the
+    /// system's).
     ///
     /// Raises:
     ///     FileNotFoundError / RuntimeError: As get_session(), which it calls.
@@ -412,7 +554,11 @@ impl KokoroModelLoader {
         let s = session.get();
         let d = PyDict::new(py);
         d.set_item("model_path", s.model_path()?)?;
-        d.set_item("model_dir", path_string(&model_dir()))?;
+        add_model_dir(&d)?;
+        let config = engine_config();
+        let runtime = py.detach(|| tts_pipeline::health::check_availability(&config).runtime);
+        d.set_item("runtime_library", runtime.found())?;
+        d.set_item("runtime_source", runtime_choice().1.name())?;
         d.set_item("sample_rate", s.sample_rate())?;
         d.set_item("inputs", s.get_inputs(py)?)?;
         d.set_item("outputs", s.get_outputs(py)?)?;
@@ -426,10 +572,16 @@ impl KokoroModelLoader {
     }
 }
 
-/// Set the model directory, media root and media URL explicitly.
+/// Set the model directory, ONNX Runtime library, media root and media URL explicitly.
 ///
 /// Args:
-///     model_dir: The Kokoro model directory (overrides KOKORO_MODEL_DIR; default ./models).
+///     model_dir: The Kokoro model directory (overrides KOKORO_MODEL_DIR; default ./models
+///         where it exists, else the user's data directory, e.g. ~/.local/share/kokoro, where
+///         fetch_model() installs by default).
+///     runtime_library: The ONNX Runtime shared library (libonnxruntime.so*; overrides
+///         ORT_DYLIB_PATH; default: the onnxruntime package of this environment, else the
+///         model directory's, else the system's). One library per process: set it before the
+///         first generation.
 ///     media_root: The media root of construct_audio_path (overrides MEDIA_ROOT; default media).
 ///     media_url: The URL prefix of construct_audio_url (overrides MEDIA_URL; default /media/).
 ///
@@ -438,12 +590,17 @@ impl KokoroModelLoader {
 /// start-up, e.g. configure(media_root=settings.MEDIA_ROOT, media_url=settings.MEDIA_URL).
 ///
 /// Returns:
-///     The settings now in effect: {"model_dir": str, "media_root": str, "media_url": str}.
+///     The settings now in effect: {"model_dir": str, "model_dir_source": str,
+///     "model_dir_reason": str, "runtime_library": str or None, "runtime_source": str,
+///     "media_root": str, "media_url": str} (see KokoroModelLoader.get_model_info for the
+///     sources; runtime_library is None when the engine discovers it in the model directory or
+///     the system, or reads ORT_DYLIB_PATH).
 #[pyfunction]
-#[pyo3(signature = (*, model_dir = None, media_root = None, media_url = None))]
+#[pyo3(signature = (*, model_dir = None, runtime_library = None, media_root = None, media_url = None))]
 fn configure<'py>(
     py: Python<'py>,
     model_dir: Option<PathBuf>,
+    runtime_library: Option<PathBuf>,
     media_root: Option<PathBuf>,
     media_url: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -451,6 +608,9 @@ fn configure<'py>(
         let mut s = lock(&SETTINGS);
         if let Some(dir) = model_dir {
             s.model_dir = (!dir.as_os_str().is_empty()).then_some(dir);
+        }
+        if let Some(path) = runtime_library {
+            s.runtime_library = (!path.as_os_str().is_empty()).then_some(path);
         }
         if let Some(root) = media_root {
             s.media_root = (!root.as_os_str().is_empty()).then_some(root);
@@ -461,7 +621,10 @@ fn configure<'py>(
     }
     let layout = media_layout();
     let d = PyDict::new(py);
-    d.set_item("model_dir", path_string(&self::model_dir()))?;
+    add_model_dir(&d)?;
+    let (runtime, source) = runtime_choice();
+    d.set_item("runtime_library", runtime.as_deref().map(path_string))?;
+    d.set_item("runtime_source", source.name())?;
     d.set_item("media_root", path_string(layout.media_root()))?;
     d.set_item("media_url", layout.media_url())?;
     Ok(d)
@@ -650,10 +813,44 @@ fn construct_audio_url(
     segment_location(project_id, segment_id, MediaLayout::audio_url)
 }
 
+/// Tells the engine the ONNX Runtime library of the `onnxruntime` package of this environment
+/// (`path`, with the version in its file name), or that there is none (`None`). Called by the
+/// package's `__init__` at import.
+#[pyfunction]
+#[pyo3(signature = (path, version = None))]
+fn _set_package_runtime(path: Option<PathBuf>, version: Option<String>) {
+    *lock(&PACKAGE_RUNTIME) = path.map(|path| PackageRuntime { path, version });
+}
+
+/// What the engine would find, from the files alone (loads nothing): `{"model", "runtime",
+/// "voices", "vocab"}`, each what was found or `MISSING: ` and why, and `"available"`. For
+/// `python -m kokoro_engine info`.
+#[pyfunction]
+fn _check_files(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let config = engine_config();
+    let found = py.detach(|| tts_pipeline::health::check_availability(&config));
+    logs::flush(py);
+    let d = PyDict::new(py);
+    d.set_item("model", found.model.to_string())?;
+    d.set_item("runtime", found.runtime.to_string())?;
+    d.set_item("voices", found.voices.to_string())?;
+    d.set_item("vocab", found.vocab.to_string())?;
+    d.set_item("available", found.available)?;
+    Ok(d)
+}
+
 /// The native part of the `kokoro_engine` package; import `kokoro_engine` instead.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "ONNXRUNTIME_REQUIREMENT",
+        tts_pipeline::health::runtime_requirement(),
+    )?;
+    m.add(
+        "SUPPORTED_RUNTIME_RANGE",
+        tts_pipeline::health::supported_runtime_range(),
+    )?;
     m.add("DEFAULT_VOICE_ID", kokoro_voices::DEFAULT_VOICE)?;
     m.add("SAMPLE_RATE", wav_store::SAMPLE_RATE)?;
     m.add("MIN_SPEED", tts_pipeline::MIN_SPEED)?;
@@ -670,6 +867,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_save_wav_f32, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_f32, m)?)?;
     m.add_function(wrap_pyfunction!(_normalize_f64, m)?)?;
+    m.add_function(wrap_pyfunction!(_set_package_runtime, m)?)?;
+    m.add_function(wrap_pyfunction!(_check_files, m)?)?;
+    fetch::add(m)?;
     m.add_function(wrap_pyfunction!(segment::_generate_segment, m)?)?;
     m.add_function(wrap_pyfunction!(segment::_open_engine, m)?)?;
     m.add_function(wrap_pyfunction!(segment::_stop_background, m)?)?;

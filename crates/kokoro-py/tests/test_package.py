@@ -52,3 +52,42 @@ def test_stubs_and_py_typed_ship_with_the_package():
     for name in kokoro_engine.__all__:
         if name != "__version__":
             assert name in stubs, name
+
+
+def declared_requirements():
+    """The installed wheel's declared requirements (its METADATA, made from pyproject.toml)."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    return [Requirement(r) for r in requires("kokoro-engine") or []]
+
+
+def test_the_wheel_requires_onnxruntime_in_the_engines_range():
+    from packaging.requirements import Requirement
+
+    engine = Requirement(kokoro_engine.ONNXRUNTIME_REQUIREMENT)
+    declared = [r for r in declared_requirements() if r.name == "onnxruntime"]
+    assert len(declared) == 1, declared
+    assert declared[0].marker is None, "onnxruntime is a plain dependency, not an extra's"
+    assert declared[0].specifier == engine.specifier, (str(declared[0]), str(engine))
+
+
+def test_the_celery_extra_brings_kombus_redis_transport():
+    """kombu's Redis transport imports `packaging`, which only kombu's own `redis` extra brings:
+    the extra asks for celery[redis], so that a worker installed with it can start."""
+    celery = [
+        r
+        for r in declared_requirements()
+        if r.name == "celery" and r.marker is not None and r.marker.evaluate({"extra": "celery"})
+    ]
+    assert len(celery) == 1, celery
+    assert "redis" in celery[0].extras, str(celery[0])
+
+
+def test_fetch_model_is_documented():
+    doc = inspect.getdoc(kokoro_engine.fetch_model)
+    for part in ("Download the Kokoro model files", "with_ja", "FetchError", "onnxruntime package"):
+        assert part in doc, part
+    assert issubclass(kokoro_engine.FetchError, RuntimeError)
+    assert "attempts" in inspect.getdoc(kokoro_engine.FetchError)

@@ -68,7 +68,16 @@ def test_configure_reports_the_settings(tmp_path):
     settings = kokoro_engine.configure(model_dir=str(tmp_path), media_root=str(tmp_path / "m"))
     assert settings["model_dir"] == str(tmp_path)
     assert settings["media_root"] == str(tmp_path / "m")
-    assert set(settings) == {"model_dir", "media_root", "media_url"}
+    assert settings["model_dir_source"] == "config"
+    assert set(settings) == {
+        "model_dir",
+        "model_dir_source",
+        "model_dir_reason",
+        "runtime_library",
+        "runtime_source",
+        "media_root",
+        "media_url",
+    }
 
 
 @pytest.mark.parametrize("bad", INVALID_IDS)

@@ -35,6 +35,12 @@
 //!
 //! The `kokoro` binary (crate `kokoro-cli`, `crates/kokoro-cli/src/main.rs`) is the command-line face
 //! of the same engine.
+//!
+//! # Features
+//! * `ja`, `zh`: the Japanese and Mandarin front ends (off by default; see [`health::built_in`]).
+//! * `cuda`: ONNX Runtime's CUDA execution provider ([`EngineConfig::use_cuda`]).
+//! * `fetch`: [`fetch`], the model fetch of `kokoro-fetch` (`kokoro fetch-model`), for a program
+//!   that installs the model files itself, such as the Python module.
 
 pub mod adapters;
 mod batch;
@@ -42,6 +48,8 @@ pub mod captions;
 mod config;
 mod engine;
 mod error;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 pub mod health;
 mod open;
 mod outcome;

@@ -195,7 +195,8 @@ impl Fetcher<'_> {
     fn runtime_wanted(&self) -> bool {
         if !self.opts.runtime {
             self.progress.step(
-                "onnxruntime: skipped (not asked for): set ORT_DYLIB_PATH to an ONNX Runtime library",
+                "onnxruntime: not fetched (not asked for): the engine takes ORT_DYLIB_PATH's library \
+                 or the system's (from Python: the onnxruntime package's)",
             );
             return false;
         }

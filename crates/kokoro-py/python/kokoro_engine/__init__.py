@@ -14,16 +14,21 @@ StoryFlow's API for it:
 - KokoroModelLoader.get_session(), .is_model_available(), .get_model_info()
 - normalize_audio, get_audio_duration, validate_audio_file, save_audio_wav
 - construct_audio_path, construct_audio_url, validate_voice_id
-- configure(model_dir=..., media_root=..., media_url=...): explicit settings; otherwise the
-  environment variables KOKORO_MODEL_DIR, MEDIA_ROOT and MEDIA_URL are used.
+- configure(model_dir=..., runtime_library=..., media_root=..., media_url=...): explicit
+  settings; otherwise the environment variables KOKORO_MODEL_DIR, ORT_DYLIB_PATH, MEDIA_ROOT and
+  MEDIA_URL are used (the model directory's default: ./models where it exists, else the user's
+  data directory, e.g. ~/.local/share/kokoro)
+- fetch_model(dir=None, variant="v1.0-int8", with_ja=False, force=False) -> str: installs the
+  model files (also `python -m kokoro_engine fetch-model`); FetchError when it cannot
 - the engine's log records reach Python's logging under the logger "kokoro_engine"
   (children per Rust module, e.g. "kokoro_engine.tts_pipeline.engine"), levels mapped
 - kokoro_engine.celery (extra kokoro_engine[celery]): the Celery tasks narrate_segment and
   narrate_project, and a ready app for `celery -A kokoro_engine.celery worker`
 
-The model directory holds the files of `cargo xtask fetch-model` (model, voices, config.json and
-the ONNX Runtime library). The GIL is released while audio is synthesized or files are read and
-written, so worker threads (e.g. a ThreadPoolExecutor) run at the same time.
+The model directory holds the files of `python -m kokoro_engine fetch-model` (model, voices,
+config.json); the ONNX Runtime library is the onnxruntime package's (a dependency; see _runtime).
+The GIL is released while audio is synthesized or files are read and written, so worker threads
+(e.g. a ThreadPoolExecutor) run at the same time.
 """
 
 from __future__ import annotations
@@ -31,18 +36,22 @@ from __future__ import annotations
 import atexit
 import os
 
-from . import _logs, _native
+from . import _logs, _native, _runtime
 from ._native import (
     DEFAULT_VOICE_ID,
     MAX_SPEED,
     MIN_SPEED,
+    MODEL_VARIANTS,
+    ONNXRUNTIME_REQUIREMENT,
     SAMPLE_RATE,
+    FetchError,
     KokoroModelLoader,
     KokoroSession,
     __version__,
     configure,
     construct_audio_path,
     construct_audio_url,
+    fetch_model,
     generate_audio,
     get_audio_duration,
     validate_audio_file,
@@ -53,13 +62,17 @@ __all__ = [
     "DEFAULT_VOICE_ID",
     "MAX_SPEED",
     "MIN_SPEED",
+    "MODEL_VARIANTS",
+    "ONNXRUNTIME_REQUIREMENT",
     "SAMPLE_RATE",
+    "FetchError",
     "KokoroModelLoader",
     "KokoroSession",
     "__version__",
     "configure",
     "construct_audio_path",
     "construct_audio_url",
+    "fetch_model",
     "generate_audio",
     "get_audio_duration",
     "normalize_audio",
@@ -74,6 +87,9 @@ atexit.register(_native._stop_background)
 
 # The engine's log records reach `logging` under the logger "kokoro_engine" (see _logs).
 _logs.start()
+
+# The onnxruntime package's library, for the engine to open (see _runtime for the order).
+_native._set_package_runtime(*(_runtime.package_library() or (None, None)))
 
 
 def normalize_audio(audio_array, target_db: float = -1.0):

@@ -1,7 +1,7 @@
 """Type stubs of kokoro_engine: Kokoro-82M text-to-speech for StoryFlow."""
 
 import os
-from typing import Any, List, Literal, Optional, TypedDict, Union
+from typing import Any, List, Literal, Optional, Tuple, TypedDict, Union
 
 import numpy.typing as npt
 
@@ -12,21 +12,34 @@ DEFAULT_VOICE_ID: str  # "af_bella"
 SAMPLE_RATE: int  # 24000
 MIN_SPEED: float  # 0.5
 MAX_SPEED: float  # 2.0
+MODEL_VARIANTS: List[str]  # ["v1.0-int8", "v1.0", "v1.0-fp16", "v0.19"]: fetch_model's variants
+ONNXRUNTIME_REQUIREMENT: str  # "onnxruntime>=1.21,<2": the ONNX Runtime versions the engine runs on
 
 class TensorInfo(TypedDict):
     name: str
     shape: List[int]
     type: str
 
+_ModelDirSource = Literal["config", "env", "working_dir", "user_data"]
+_RuntimeSource = Literal["config", "env", "package", "model_dir_or_system"]
+
 class ModelInfo(TypedDict):
     model_path: str
     model_dir: str
+    model_dir_source: _ModelDirSource  # why that directory
+    model_dir_reason: str  # the same, in words
+    runtime_library: Optional[str]  # the ONNX Runtime library
+    runtime_source: _RuntimeSource  # where it comes from
     sample_rate: int
     inputs: List[TensorInfo]
     outputs: List[TensorInfo]
 
 class Settings(TypedDict):
     model_dir: str
+    model_dir_source: _ModelDirSource
+    model_dir_reason: str
+    runtime_library: Optional[str]  # None: ORT_DYLIB_PATH or the model directory's / system's
+    runtime_source: _RuntimeSource
     media_root: str
     media_url: str
 
@@ -106,10 +119,29 @@ class KokoroModelLoader:
 def configure(
     *,
     model_dir: Optional[_Path] = None,
+    runtime_library: Optional[_Path] = None,
     media_root: Optional[_Path] = None,
     media_url: Optional[str] = None,
 ) -> Settings:
-    """Explicit settings; None keeps the current one, "" returns to the environment."""
+    """Explicit settings; None keeps the current one, "" returns to the environment
+    (KOKORO_MODEL_DIR, ORT_DYLIB_PATH, MEDIA_ROOT, MEDIA_URL) or the default."""
+
+class FetchError(RuntimeError):
+    """The model files could not be fetched; nothing partial is left."""
+
+    kind: str  # "download failed", "checksum mismatch", "invalid archive", "i/o error", ...
+    attempts: List[Tuple[str, str, str]]  # (file, route, reason) for every route tried
+
+def fetch_model(
+    dir: Optional[_Path] = None,
+    variant: str = "v1.0-int8",
+    with_ja: bool = False,
+    force: bool = False,
+) -> str:
+    """Download and verify the model files (model, voices, config.json; with_ja: the Japanese
+    dictionary) into dir, default the engine's model directory; returns the directory. Progress
+    goes to the "kokoro_engine.kokoro_fetch" logger. Raises FetchError, or ValueError for an
+    unknown variant. The ONNX Runtime library comes from the onnxruntime package instead."""
 
 def validate_voice_id(voice_id: Optional[str]) -> str:
     """The voice id if valid, else "af_bella"; never raises."""
