@@ -12,8 +12,10 @@ mod ci;
 mod espeak;
 mod fetch;
 mod install;
+mod lint;
 mod packaging;
 mod process;
+mod profiles;
 mod python;
 mod vendored;
 
@@ -222,7 +224,7 @@ fn run(cmd: Cmd) -> Result<()> {
         }
         Cmd::Ci => ci(),
         Cmd::TestIntegration => test_integration(),
-        Cmd::TestPython => python::test(&root(), false),
+        Cmd::TestPython => python::test(&root(), false, &[]),
         Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations),
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
         Cmd::Demo => demo(),
@@ -243,19 +245,26 @@ fn ci() -> Result<()> {
 
 fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
     steps.run("fmt", || cargo(&["fmt", "--all", "--", "--check"], &[]))?;
-    // The downloads and installs wait on the network and the disk: they run while clippy compiles.
+    // clippy lints inside the test build instead of a check build of its own (`lint::Clippy`):
+    // every workspace crate is compiled once, linted as it is compiled. The downloads and installs
+    // wait on the network and the disk: they run while it compiles.
+    let clippy = lint::Clippy::find()?;
+    let lint_env = clippy.env();
+    let lint_env: Vec<(&str, &str)> = lint_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let with_lints = |extra: &[(&'static str, &'static str)]| {
+        let mut env = lint_env.clone();
+        env.extend_from_slice(extra);
+        env.push(NOT_INCREMENTAL);
+        env
+    };
     steps.run_beside(
-        ("clippy", || {
+        ("build and clippy -D warnings (cargo test --no-run)", || {
+            // Every target clippy's `--all-targets` covers: libs, bins, tests and examples here,
+            // the benches (built in the test profile, not run) below.
+            cargo(&["test", "--workspace", "--no-run"], &with_lints(&[]))?;
             cargo(
-                &[
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
-                &[NOT_INCREMENTAL],
+                &["test", "--workspace", "--benches", "--no-run"],
+                &with_lints(&[]),
             )
         }),
         ("fetch-model, espeak-ng, redis-server", || {
@@ -266,10 +275,10 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
         }),
     )?;
     // The workspace includes the vendored misaki-rs (`kokoro-misaki`): its tests run here too, on
-    // the same build of its dependencies.
+    // the same build of its dependencies. Nothing is compiled again but the doc tests.
     steps.run("cargo test --workspace", || {
         let [model, runtime] = REQUIRE;
-        cargo(&["test", "--workspace"], &[model, runtime, NOT_INCREMENTAL])
+        cargo(&["test", "--workspace"], &with_lints(&[model, runtime]))
     })?;
     let workspace = root();
     let target = target_dir(&workspace);
@@ -282,7 +291,11 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
     steps.run("cargo install, kokoro fetch-model, kokoro say", || {
         install::check(&target, &cargo)
     })?;
-    steps.run("test-python", || python::test(&workspace, true))
+    // kokoro-py (a cdylib the tests do not build) is linted as maturin builds it, on the crates
+    // the test build compiled with the same wrapper.
+    steps.run("test-python (+ clippy on kokoro-py)", || {
+        python::test(&workspace, true, &with_lints(&[]))
+    })
 }
 
 /// `cargo xtask test-integration`: the real-model integration tests.

@@ -86,7 +86,12 @@ fn create_venv(dir: &Path) -> Result<()> {
 
 /// Builds the kokoro-py wheel with maturin (release or dev profile) and installs it into the
 /// venv of `python`; returns the wheel.
-fn build_and_install(root: &Path, python: &Path, release: bool) -> Result<PathBuf> {
+fn build_and_install(
+    root: &Path,
+    python: &Path,
+    release: bool,
+    build_env: &[(&str, &str)],
+) -> Result<PathBuf> {
     let out = target_dir(root).join("py-wheels");
     if out.exists() {
         std::fs::remove_dir_all(&out).with_context(|| format!("cannot clear {}", out.display()))?;
@@ -101,6 +106,7 @@ fn build_and_install(root: &Path, python: &Path, release: bool) -> Result<PathBu
         .arg(&out)
         // As in `cargo xtask ci`'s cargo steps, so that the wheel reuses what they built.
         .env("CARGO_INCREMENTAL", "0")
+        .envs(build_env.iter().copied())
         .current_dir(root);
     if release {
         build.arg("--release");
@@ -172,10 +178,10 @@ pub fn ensure_redis_server() {
 /// `crates/kokoro-py/tests`; `require_model` sets `KOKORO_REQUIRE_MODEL=1` and
 /// `KOKORO_REQUIRE_REDIS=1` (the Celery tests fail instead of skipping without redis-server).
 /// Prints pytest's summary line; a failed or empty run is an error.
-pub fn test(root: &Path, require_model: bool) -> Result<()> {
+pub fn test(root: &Path, require_model: bool, build_env: &[(&str, &str)]) -> Result<()> {
     ensure_redis_server();
     let python = venv(&target_dir(root).join("py-venv"), &TEST_REQUIREMENTS)?;
-    build_and_install(root, &python, false)?;
+    build_and_install(root, &python, false, build_env)?;
     let mut cmd = Command::new(&python);
     // The slowest tests are listed, for keeping CI within its time.
     cmd.args([
@@ -241,7 +247,7 @@ fn is_summary(line: &str) -> bool {
 pub fn bench(root: &Path, passes: usize) -> Result<()> {
     let target = target_dir(root);
     let python = venv(&target.join("py-venv"), &TEST_REQUIREMENTS)?;
-    build_and_install(root, &python, true)?;
+    build_and_install(root, &python, true, &[])?;
     let mut cmd = Command::new(&python);
     cmd.arg(root.join("crates/kokoro-py/bench/bench_threads.py"))
         .arg("--model-dir")
