@@ -40,25 +40,38 @@ impl Steps {
     /// error, `main`'s before `beside`'s.
     pub fn run_beside(
         &mut self,
-        (main_name, main_step): (&str, impl FnOnce() -> Result<()>),
+        main: (&str, impl FnOnce() -> Result<()>),
         (beside_name, beside_step): (&str, impl FnOnce() -> Result<()> + Send),
     ) -> Result<()> {
-        let ((main_result, main_elapsed), (beside_result, beside_elapsed)) =
-            std::thread::scope(|scope| {
-                let other = scope.spawn(|| timed(beside_step));
-                let here = timed(main_step);
-                let panicked = || {
-                    (
-                        Err(anyhow::anyhow!("{beside_name} panicked")),
-                        Duration::ZERO,
-                    )
-                };
-                (here, other.join().unwrap_or_else(|_| panicked()))
-            });
+        self.run_with_lane(main, |lane| lane.run(beside_name, beside_step))
+    }
+
+    /// Runs `main` here and, on another thread at the same time, `lane`: steps of its own, in
+    /// order, recorded after `main` as `name (beside main)`. The lane fills the cores that `main`
+    /// leaves idle (tests that wait on sleeps, one-threaded test binaries, the network); it stops
+    /// at its first failure. Returns the first error, `main`'s before the lane's.
+    pub fn run_with_lane(
+        &mut self,
+        (main_name, main_step): (&str, impl FnOnce() -> Result<()>),
+        lane: impl FnOnce(&mut Steps) -> Result<()> + Send,
+    ) -> Result<()> {
+        let mut beside = Steps::new();
+        let ((main_result, main_elapsed), lane_result) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| lane(&mut beside));
+            let here = timed(main_step);
+            let lane_result = other
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the steps beside {main_name} panicked")));
+            (here, lane_result)
+        });
         self.record(main_name.to_owned(), main_elapsed, &main_result);
-        let beside_row = format!("{beside_name} (beside {main_name})");
-        self.record(beside_row, beside_elapsed, &beside_result);
-        main_result.and(beside_result)
+        for row in beside.rows {
+            self.rows.push(Row {
+                name: format!("{} (beside {main_name})", row.name),
+                ..row
+            });
+        }
+        main_result.and(lane_result)
     }
 
     fn record<T>(&mut self, name: String, elapsed: Duration, result: &Result<T>) {
@@ -174,5 +187,46 @@ mod tests {
                 .any(|l| l.starts_with("  d (beside c)") && l.ends_with("FAILED")),
             "{t}"
         );
+    }
+
+    #[test]
+    fn a_lane_records_its_steps_in_order_and_stops_at_its_first_failure() {
+        let mut steps = Steps::new();
+        let ran_after_failure = std::sync::atomic::AtomicBool::new(false);
+        let err = steps
+            .run_with_lane(("main", || Ok(())), |lane| {
+                lane.run("one", || Ok(()))?;
+                lane.run("two", || -> Result<()> { anyhow::bail!("two broke") })?;
+                ran_after_failure.store(true, std::sync::atomic::Ordering::SeqCst);
+                lane.run("three", || Ok(()))
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("two broke"), "{err}");
+        assert!(!ran_after_failure.load(std::sync::atomic::Ordering::SeqCst));
+        let t = steps.table();
+        let names: Vec<&str> = t.lines().map(str::trim_start).collect();
+        let at = |prefix: &str| names.iter().position(|l| l.starts_with(prefix));
+        assert!(
+            at("main").unwrap() < at("one (beside main)").unwrap(),
+            "{t}"
+        );
+        assert!(
+            at("one (beside main)").unwrap() < at("two (beside main)").unwrap(),
+            "{t}"
+        );
+        assert!(at("three").is_none(), "{t}");
+        // main's failure comes first, and the lane still runs to its end.
+        let mut steps = Steps::new();
+        let lane_ran = std::sync::atomic::AtomicBool::new(false);
+        let err = steps
+            .run_with_lane(("m", || anyhow::bail!("m broke")), |lane| {
+                lane.run("l", || {
+                    lane_ran.store(true, std::sync::atomic::Ordering::SeqCst);
+                    anyhow::bail!("l broke")
+                })
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("m broke"), "{err}");
+        assert!(lane_ran.load(std::sync::atomic::Ordering::SeqCst));
     }
 }

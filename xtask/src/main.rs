@@ -274,28 +274,36 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
             Ok(())
         }),
     )?;
-    // The workspace includes the vendored misaki-rs (`kokoro-misaki`): its tests run here too, on
-    // the same build of its dependencies. Nothing is compiled again but the doc tests.
-    steps.run("cargo test --workspace", || {
-        let [model, runtime] = REQUIRE;
-        cargo(&["test", "--workspace"], &with_lints(&[model, runtime]))
-    })?;
     let workspace = root();
     let target = target_dir(&workspace);
-    let config = steps.run("cargo package", || {
-        packaging::prepare_downstream(&workspace, &target, &|args| cargo(args, &[]))
-    })?;
-    steps.run("examples/downstream (packaged crates)", || {
-        run_downstream(&workspace, &config, &[NOT_INCREMENTAL])
-    })?;
-    steps.run("cargo install, kokoro fetch-model, kokoro say", || {
-        install::check(&target, &cargo)
-    })?;
-    // kokoro-py (a cdylib the tests do not build) is linted as maturin builds it, on the crates
-    // the test build compiled with the same wrapper.
-    steps.run("test-python (+ clippy on kokoro-py)", || {
-        python::test(&workspace, true, &with_lints(&[]))
-    })
+    // The Rust tests run beside everything else that is left: the packaged crates, the installed
+    // CLI and the Python suite. Both sides spend much of their time below two busy cores (test
+    // binaries of one thread, tests that wait on sleeps, workers and redis), and cargo holds its
+    // build lock only while it compiles, not while the tests run.
+    steps.run_with_lane(
+        // The workspace includes the vendored misaki-rs (`kokoro-misaki`): its tests run here too,
+        // on the same build of its dependencies. Nothing is compiled again but the doc tests.
+        ("cargo test --workspace", || {
+            let [model, runtime] = REQUIRE;
+            cargo(&["test", "--workspace"], &with_lints(&[model, runtime]))
+        }),
+        |lane| {
+            let config = lane.run("cargo package", || {
+                packaging::prepare_downstream(&workspace, &target, &|args| cargo(args, &[]))
+            })?;
+            lane.run("examples/downstream (packaged crates)", || {
+                run_downstream(&workspace, &config, &[NOT_INCREMENTAL])
+            })?;
+            lane.run("cargo install, kokoro fetch-model, kokoro say", || {
+                install::check(&target, &cargo)
+            })?;
+            // kokoro-py (a cdylib the tests do not build) is linted as maturin builds it, on the
+            // crates the test build compiled with the same wrapper.
+            lane.run("test-python (+ clippy on kokoro-py)", || {
+                python::test(&workspace, true, &with_lints(&[]))
+            })
+        },
+    )
 }
 
 /// `cargo xtask test-integration`: the real-model integration tests.
