@@ -65,7 +65,7 @@ impl ManifestFile {
 }
 
 fn default_sample_rate() -> u32 {
-    crate::session::SAMPLE_RATE
+    kokoro_model::SAMPLE_RATE
 }
 
 /// `models/manifest.json`, written by `kokoro fetch-model` (kokoro-fetch, which builds it with
