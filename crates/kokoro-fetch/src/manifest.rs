@@ -3,8 +3,8 @@
 use std::io::Write as _;
 use std::path::Path;
 
+use kokoro_session::MANIFEST_FILE;
 use kokoro_session::Manifest;
-use kokoro_session::discovery::MANIFEST_FILE;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil;
@@ -28,7 +28,7 @@ pub(crate) fn write(manifest: &Manifest, dir: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use kokoro_session::discovery::ManifestFile;
+    use kokoro_session::ManifestFile;
 
     use super::*;
 

@@ -5,8 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
+use kokoro_session::MANIFEST_FILE;
 use kokoro_session::Manifest;
-use kokoro_session::discovery::MANIFEST_FILE;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fsutil::{self, Check, Expect};
@@ -113,7 +113,7 @@ pub fn verify_model(dir: &Path, progress: &dyn Progress) -> Result<Manifest> {
 
 #[cfg(test)]
 mod tests {
-    use kokoro_session::discovery::ManifestFile;
+    use kokoro_session::ManifestFile;
 
     use super::*;
     use crate::fsutil::tests::sha;

@@ -22,7 +22,7 @@
 use std::error::Error;
 use std::time::{Duration, Instant};
 
-use kokoro_session::{SessionConfig, locate_model, locate_runtime, session::SAMPLE_RATE};
+use kokoro_session::{SAMPLE_RATE, SessionConfig, locate_model, locate_runtime};
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::Tensor;

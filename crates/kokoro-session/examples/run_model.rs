@@ -16,7 +16,7 @@ use std::error::Error;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use kokoro_session::{KokoroSession, SessionConfig, model_dir, session::STYLE_DIM};
+use kokoro_session::{KokoroSession, STYLE_DIM, SessionConfig, model_dir};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

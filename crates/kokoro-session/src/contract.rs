@@ -146,7 +146,7 @@ impl Contract {
     /// Errors are [`ErrorKind::UnsupportedContract`] and name what was found.
     ///
     /// ```
-    /// use kokoro_session::contract::SpeedType;
+    /// use kokoro_session::SpeedType;
     /// use kokoro_session::{Contract, ModelInfo, TensorDesc};
     ///
     /// let info = ModelInfo {

@@ -2,24 +2,24 @@
 //!
 //! This crate turns *phoneme token ids + a style vector + a speed* into raw 24 kHz audio. It knows
 //! nothing about text or voices (see `kokoro-tokenize` and `kokoro-voices`); it owns the part that
-//! talks to ONNX Runtime. Its public modules, one per concern (the crate root re-exports what most
-//! callers need):
+//! talks to ONNX Runtime. Its modules, one per concern, are private: every public item is at the crate
+//! root, by one path (`kokoro_session::SAMPLE_RATE`, not `kokoro_session::session::SAMPLE_RATE`):
 //!
-//! 1. **Discovery and manifest** ([`discovery`]; files only, nothing is loaded): [`model_dir`]
+//! 1. **Discovery and manifest** (`discovery.rs`; files only, nothing is loaded): [`model_dir`]
 //!    ([`resolve_model_dir`] with its [`ModelDirSource`], [`default_model_dir`]),
 //!    [`locate_model`], [`locate_runtime`], [`is_model_available`], [`Manifest`]
 //!    (`models/manifest.json`, written by `kokoro fetch-model`, i.e. the `kokoro-fetch` crate).
-//! 2. **Model identification** ([`identify`]): [`identify_model_file`] tells a model's
+//! 2. **Model identification** (`identify.rs`): [`identify_model_file`] tells a model's
 //!    [`ModelGeneration`] (and so its vocabulary) from its file name or, for known files, its
-//!    sha256; [`identify::generation_from_contract`] from its inputs.
-//! 3. **Runtime** ([`runtime`]): [`init_runtime`] opens the ONNX Runtime shared library once per
+//!    sha256; [`generation_from_contract`] from its inputs.
+//! 3. **Runtime** (`runtime.rs`): [`init_runtime`] opens the ONNX Runtime shared library once per
 //!    process (`ort` is built with `load-dynamic`: nothing is linked or downloaded at build time).
 //!    A missing or unusable library is an error that says where it looked and how to fix it; it
 //!    never panics. The supported versions are [`MIN_RUNTIME_VERSION`] (1.21) up to, not
 //!    including, [`RUNTIME_VERSION_BELOW`] (2.0): a library outside them is an
 //!    [`ErrorKind::RuntimeIncompatible`] error naming its version, its path and the fix
-//!    ([`is_supported_runtime_version`], [`runtime::runtime_requirement`]).
-//! 4. **Session and pool** ([`config`], [`contract`], [`session`], [`durations`], [`pool`]):
+//!    ([`is_supported_runtime_version`], [`runtime_requirement`]).
+//! 4. **Session and pool** (`config.rs`, `contract.rs`, `session.rs`, `durations.rs`, `pool.rs`):
 //!    [`KokoroSession::load`] loads the model with a [`SessionConfig`] and reads its [`ModelInfo`]
 //!    into a [`Contract`] (input/output names and dtypes differ between exports);
 //!    [`KokoroSession::run`] pads the ids, builds tensors of the declared types and returns an
@@ -29,16 +29,16 @@
 //!    ([`KokoroSession::durations_source`]); each run checks them against its audio.
 //!    [`SessionPool`] holds several sessions of few threads each, loaded lazily
 //!    ([`default_pool_layout`] sizes it from the cores and memory), and gives an idle session's
-//!    memory arena back after a while ([`config::ArenaShrink`], on a thread of its own that
+//!    memory arena back after a while ([`ArenaShrink`], on a thread of its own that
 //!    [`SessionPool::stop_background`] and dropping the pool end); [`KokoroSession::stats`] and
 //!    [`SessionPool::stats`] count the time spent inside ONNX Runtime.
 //!
 //! Discovery order:
 //! * model dir ([`resolve_model_dir`] says which and why): [`SessionConfig::model_dir`], else env
 //!   `KOKORO_MODEL_DIR`, else `./models` where it exists, else the user's data directory
-//!   (`~/.local/share/kokoro` on Linux, [`discovery::user_data_model_dir`]);
+//!   (`~/.local/share/kokoro` on Linux, [`user_data_model_dir`]);
 //! * model file: [`SessionConfig::model_path`], else the manifest's `model`, else the first of
-//!   [`discovery::KNOWN_MODEL_FILES`] present;
+//!   [`KNOWN_MODEL_FILES`] present;
 //! * runtime: [`SessionConfig::runtime_library`], else env `ORT_DYLIB_PATH`, else the manifest's
 //!   `runtime`, else the newest `{model_dir}/onnxruntime/libonnxruntime.so*`, else
 //!   `libonnxruntime.so` through the system loader.
@@ -48,8 +48,7 @@
 //! # Example
 //!
 //! ```no_run
-//! use kokoro_session::{KokoroSession, SessionConfig};
-//! use kokoro_session::session::STYLE_DIM;
+//! use kokoro_session::{KokoroSession, STYLE_DIM, SessionConfig};
 //!
 //! # fn main() -> Result<(), kokoro_session::Error> {
 //! let cfg = SessionConfig::new().with_intra_threads(2);
@@ -72,34 +71,49 @@
 //! * `testing`: the `testing` module, process-wide counters for tests and benchmarks (weights
 //!   read, time inside ONNX Runtime). Off by default.
 
-pub mod config;
-pub mod contract;
-pub mod discovery;
-pub mod durations;
+mod config;
+mod contract;
+mod discovery;
+mod durations;
 mod error;
-pub mod identify;
+mod identify;
 mod onnx_weights;
-pub mod pool;
-pub mod runtime;
-pub mod session;
+mod pool;
+mod runtime;
+mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use config::{Execution, GraphOptimization, SessionConfig};
-pub use contract::{Contract, ModelInfo, TensorDesc};
-pub use discovery::{
-    Manifest, ModelDir, ModelDirSource, default_model_dir, is_model_available, locate_model,
-    locate_runtime, model_dir, resolve_model_dir,
+// Every public item, once, by concern. The modules are private: this block is the crate's one
+// public path to each item (the feature `testing` adds the `testing` module's counters).
+pub use config::{
+    ArenaShrink, DEFAULT_MAX_INTRA_THREADS, DEFAULT_SHRINK_IDLE, Execution, GraphOptimization,
+    SessionConfig, available_cores,
 };
-pub use durations::Durations;
+pub use contract::{Contract, ModelInfo, SpeedType, TensorDesc, TokenType};
+pub use discovery::{
+    DEFAULT_MODEL_DIR, ENV_MODEL_DIR, ENV_ORT_DYLIB_PATH, KNOWN_MODEL_FILES, MANIFEST_FILE,
+    Manifest, ManifestFile, ModelDir, ModelDirSource, RUNTIME_SUBDIR, USER_DATA_SUBDIR,
+    default_model_dir, is_model_available, locate_model, locate_runtime, model_dir,
+    resolve_model_dir, user_data_model_dir,
+};
+pub use durations::{DurationSource, Durations, SAMPLES_PER_FRAME};
 pub use error::{Error, ErrorKind, Result};
-pub use identify::{ModelGeneration, identify_model_file};
-pub use pool::{PoolLayout, SessionPool, default_pool_layout};
+pub use identify::{
+    GenerationSource, KNOWN_MODELS, KnownModel, ModelGeneration, generation_from_checksum,
+    generation_from_contract, generation_from_file_name, identify_model_file,
+};
+pub use pool::{
+    DEFAULT_POOL_THREADS, PoolLayout, SESSION_MEMORY_ESTIMATE, SessionPool, default_pool_layout,
+    pool_layout,
+};
 pub use runtime::{
     MIN_RUNTIME_VERSION, RUNTIME_VERSION_BELOW, RuntimeInfo, init_runtime,
-    is_supported_runtime_version,
+    is_supported_runtime_version, runtime_info, runtime_requirement, supported_runtime_range,
 };
-pub use session::{Inference, KokoroSession, SessionStats};
+pub use session::{
+    Inference, KokoroSession, MAX_TOKENS, SAMPLE_RATE, STYLE_DIM, SessionStats, load_count,
+};
 
 #[cfg(test)]
 mod tests {

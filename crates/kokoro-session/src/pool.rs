@@ -67,7 +67,7 @@ pub struct PoolLayout {
 ///
 /// ```
 /// use kokoro_session::PoolLayout;
-/// use kokoro_session::pool::pool_layout;
+/// use kokoro_session::pool_layout;
 ///
 /// assert_eq!(pool_layout(16, None, None, None), PoolLayout { sessions: 16, threads: 1 });
 /// assert_eq!(pool_layout(16, None, Some(2), None), PoolLayout { sessions: 8, threads: 2 });

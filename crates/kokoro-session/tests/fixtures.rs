@@ -13,13 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Barrier, Mutex, MutexGuard};
 
 use kokoro_session::{
-    ErrorKind, Execution, GraphOptimization, KokoroSession, PoolLayout, SessionConfig, SessionPool,
-    config::ArenaShrink,
-    contract::{SpeedType, TokenType},
-    durations::{DurationSource, SAMPLES_PER_FRAME},
-    init_runtime, locate_runtime,
-    runtime::runtime_info,
-    session::{STYLE_DIM, load_count},
+    ArenaShrink, DurationSource, ErrorKind, Execution, GraphOptimization, KokoroSession,
+    PoolLayout, SAMPLES_PER_FRAME, STYLE_DIM, SessionConfig, SessionPool, SpeedType, TokenType,
+    init_runtime, load_count, locate_runtime, runtime_info,
     testing::{process_stats, weights_load_count},
 };
 

@@ -7,10 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use kokoro_session::{
-    KokoroSession, SessionConfig,
-    durations::{DurationSource, SAMPLES_PER_FRAME},
-    is_model_available,
-    session::STYLE_DIM,
+    DurationSource, KokoroSession, SAMPLES_PER_FRAME, STYLE_DIM, SessionConfig, is_model_available,
 };
 
 fn model_dir() -> PathBuf {

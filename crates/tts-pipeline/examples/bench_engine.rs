@@ -35,8 +35,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use kokoro_session::ArenaShrink;
 use kokoro_session::GraphOptimization;
-use kokoro_session::config::ArenaShrink;
 use serde_json::{Value, json};
 use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentRequest};
 
@@ -246,7 +246,7 @@ fn callers(
         "generate_segments_median_s": mb,
         "n_callers_speedup_over_one": m1 / mn,
         "n_callers_throughput_vs_generate_segments": mb / mn,
-        "sessions_loaded": kokoro_session::session::load_count(),
+        "sessions_loaded": kokoro_session::load_count(),
         "weights_loaded": kokoro_session::testing::weights_load_count(),
         "vmhwm_mib": status_mib("VmHWM:"),
     }))
@@ -294,7 +294,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 "failed": failed,
                 "sessions": layout.sessions,
                 "threads_per_session": layout.threads,
-                "sessions_loaded": kokoro_session::session::load_count(),
+                "sessions_loaded": kokoro_session::load_count(),
                 "wall_s": wall,
                 "audio_s": audio,
                 "rtf": wall / audio,
@@ -331,7 +331,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 "callers": k,
                 "generations": jobs.len(),
                 "wall_s": wall,
-                "sessions_loaded": kokoro_session::session::load_count(),
+                "sessions_loaded": kokoro_session::load_count(),
                 "weights_loaded": kokoro_session::testing::weights_load_count(),
                 "vmhwm_mib": status_mib("VmHWM:"),
             }),

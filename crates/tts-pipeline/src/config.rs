@@ -78,7 +78,7 @@ impl EngineConfig {
 
     /// This configuration opening the ONNX Runtime shared library at `path` (for example the one
     /// inside the Python `onnxruntime` package) instead of discovering it; it must be a version in
-    /// the supported range ([`kokoro_session::runtime::supported_runtime_range`]).
+    /// the supported range ([`kokoro_session::supported_runtime_range`]).
     #[must_use]
     pub fn with_runtime_library(mut self, path: impl Into<PathBuf>) -> Self {
         self.session.runtime_library = Some(path.into());

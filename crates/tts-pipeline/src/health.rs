@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use kokoro_model::Language;
 use kokoro_session::Manifest;
-pub use kokoro_session::runtime::{
+pub use kokoro_session::{
     MIN_RUNTIME_VERSION, RUNTIME_VERSION_BELOW, is_supported_runtime_version, runtime_requirement,
     supported_runtime_range,
 };

@@ -159,7 +159,7 @@ impl Engine {
     /// How many model sessions this process has loaded so far, every engine's together (for
     /// tests and monitoring).
     pub fn sessions_loaded() -> usize {
-        kokoro_session::session::load_count()
+        kokoro_session::load_count()
     }
 }
 

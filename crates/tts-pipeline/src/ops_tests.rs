@@ -193,7 +193,7 @@ static SESSION_LOADS: Mutex<()> = Mutex::new(());
 #[test]
 fn availability_checks_every_file_and_loads_nothing() {
     let _serial = SESSION_LOADS.lock().unwrap_or_else(|p| p.into_inner());
-    let loads = kokoro_session::session::load_count();
+    let loads = kokoro_session::load_count();
     let dir = model_dir("kokoro-v0_19.onnx", "tiny-kokoro.onnx", &[]);
     let config = config_for(dir.path());
     let a = crate::health::check_availability(&config);
@@ -215,11 +215,7 @@ fn availability_checks_every_file_and_loads_nothing() {
     let model_line = format!("model:      {}\n", info.model.found().unwrap());
     assert!(text.contains(&model_line), "{text}");
     assert!(text.contains("\ncontract:   not read ("), "{text}");
-    assert_eq!(
-        kokoro_session::session::load_count(),
-        loads,
-        "nothing was loaded"
-    );
+    assert_eq!(kokoro_session::load_count(), loads, "nothing was loaded");
 
     // Each missing piece makes it unavailable and is named.
     type BreakIt<'a> = &'a dyn Fn(&Path);
@@ -264,11 +260,7 @@ fn availability_checks_every_file_and_loads_nothing() {
         assert!(shown.contains(&missing), "{what}: {shown}");
         assert!(problems.contains("fetch-model"), "{what}: {problems}");
     }
-    assert_eq!(
-        kokoro_session::session::load_count(),
-        loads,
-        "nothing was loaded"
-    );
+    assert_eq!(kokoro_session::load_count(), loads, "nothing was loaded");
 }
 
 // ---------------------------------------------------------------- 4. vocabulary

@@ -4,12 +4,12 @@
 //! file's generation from its name or, for known files, its sha256
 //! ([`kokoro_session::identify_model_file`]); else a hexgrad `config.json` next to it (a v1.0
 //! vocabulary); else the model's contract, read when the session loads
-//! ([`kokoro_session::identify::generation_from_contract`]). When none of these tells, the engine refuses
+//! ([`kokoro_session::generation_from_contract`]). When none of these tells, the engine refuses
 //! to run: guessing would speak every word with the wrong ids.
 
 use std::path::Path;
 
-use kokoro_session::{Manifest, ModelGeneration, identify::GenerationSource};
+use kokoro_session::{GenerationSource, Manifest, ModelGeneration};
 use kokoro_tokenize::Vocab;
 
 use crate::adapters::PoolSynthesizer;
@@ -139,7 +139,7 @@ pub(crate) fn from_contract(model: &Path, pool: &PoolSynthesizer) -> Result<Voca
             ),
         )
     })?;
-    match kokoro_session::identify::generation_from_contract(loaded.model_info()) {
+    match kokoro_session::generation_from_contract(loaded.model_info()) {
         Some(generation) => Ok(VocabChoice {
             vocab: match generation {
                 ModelGeneration::V0_19 => Vocab::v0_19(),

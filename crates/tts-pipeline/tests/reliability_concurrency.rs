@@ -48,7 +48,7 @@ fn eight_threads_by_25_generations_on_one_real_engine() {
     // pool shares one copy of them.
     assert_eq!(kokoro_session::testing::weights_load_count(), 1);
     let layout = EngineConfig::with_model_dir(support::model_dir()).pool_layout();
-    let sessions = kokoro_session::session::load_count();
+    let sessions = kokoro_session::load_count();
     eprintln!(
         "sessions loaded: {sessions} (pool: 1 wide + up to {} narrow)",
         layout.sessions

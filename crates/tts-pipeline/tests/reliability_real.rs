@@ -313,7 +313,7 @@ fn corrupt_model_files_are_errors_not_crashes() {
 /// engine right after opening it waits for the session it started to load.
 #[test]
 fn background_work_shrinks_idle_sessions_and_stops_on_request() {
-    use kokoro_session::config::ArenaShrink;
+    use kokoro_session::ArenaShrink;
     if engine().is_none() {
         return;
     }

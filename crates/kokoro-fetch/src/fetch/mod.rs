@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use kokoro_session::Manifest;
-use kokoro_session::discovery::{MANIFEST_FILE, ManifestFile};
+use kokoro_session::{MANIFEST_FILE, ManifestFile};
 
 use crate::catalog::Catalog;
 use crate::error::{Attempt, Error, Result};
@@ -217,8 +217,8 @@ impl Fetcher<'_> {
                  ({}, e.g. `pip install \"{}\"`) and set ORT_DYLIB_PATH to its shared library",
                 std::env::consts::OS,
                 std::env::consts::ARCH,
-                kokoro_session::runtime::supported_runtime_range(),
-                kokoro_session::runtime::runtime_requirement()
+                kokoro_session::supported_runtime_range(),
+                kokoro_session::runtime_requirement()
             ));
             return false;
         }

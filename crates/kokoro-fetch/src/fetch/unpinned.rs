@@ -1,7 +1,7 @@
 //! Files with no pinned digest, from the kokoro-onnx GitHub releases: trust on first use.
 
+use kokoro_session::MANIFEST_FILE;
 use kokoro_session::Manifest;
-use kokoro_session::discovery::MANIFEST_FILE;
 
 use super::Fetcher;
 use crate::error::{Error, ErrorKind, Result};
