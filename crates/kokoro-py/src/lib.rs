@@ -216,6 +216,25 @@ fn engine_config() -> EngineConfig {
     config
 }
 
+/// `e`, saying how a Python environment gets ONNX Runtime when the library is missing and no
+/// `onnxruntime` package was found (the wheel depends on it; an install without dependencies
+/// lacks it).
+fn with_python_fix(e: tts_pipeline::Error) -> tts_pipeline::Error {
+    if e.kind() != tts_pipeline::ErrorKind::RuntimeMissing
+        || runtime_choice().1 != RuntimeSource::Engine
+    {
+        return e;
+    }
+    tts_pipeline::Error::new(
+        e.kind(),
+        format!(
+            "{e}; from Python: `pip install \"{}\"` installs the onnxruntime package, whose library \
+             the engine opens by itself",
+            tts_pipeline::health::runtime_requirement()
+        ),
+    )
+}
+
 /// The process's engine for the current configuration (`Engine::shared`), opened on first use.
 fn engine() -> tts_pipeline::Result<Arc<Engine>> {
     if let Some(why) = package_runtime_refusal() {
@@ -391,8 +410,10 @@ fn generate_audio<'py>(
     request.lang = lang;
     let outcome = py.detach(move || {
         let run = || match engine() {
-            Ok(engine) => Outcome::from(engine.generate(&request, &output)),
-            Err(e) => Outcome::failure(e.to_string()),
+            Ok(engine) => {
+                Outcome::from(engine.generate(&request, &output).map_err(with_python_fix))
+            }
+            Err(e) => Outcome::failure(with_python_fix(e).to_string()),
         };
         std::panic::catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| {
             Outcome::failure("TTS generation failed: internal error (the engine panicked)")
@@ -489,7 +510,7 @@ const SESSION_ATTR: &str = "_session";
 fn load_session(py: Python<'_>) -> PyResult<Py<Session>> {
     let loaded = py.detach(|| engine().and_then(|engine| engine.session().map(|_| engine)));
     logs::flush(py);
-    let engine = loaded.map_err(|e| engine_error(&e))?;
+    let engine = loaded.map_err(|e| engine_error(&with_python_fix(e)))?;
     let module = py.import("kokoro_engine._native")?;
     if let Ok(cached) = module.getattr(SESSION_ATTR)
         && let Ok(session) = cached.cast_into::<Session>()

@@ -53,6 +53,7 @@ pub(crate) fn _generate_segment<'py>(
             let result = engine.and_then(|engine| {
                 engine.generate_segment(&layout, &project_id, &segment_id, &request)
             });
+            let result = result.map_err(crate::with_python_fix);
             let retry = result.as_ref().err().is_some_and(|e| retryable(e.kind()));
             (
                 SegmentOutcome::new(&layout, &project_id, &segment_id, result),

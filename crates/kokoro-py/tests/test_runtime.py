@@ -139,14 +139,19 @@ def test_ort_dylib_path_and_configure_come_before_the_package(model, tmp_path):
     assert (by_config["source"], by_config["runtime"]) == ("config", str(runtime))
 
 
-def test_without_a_package_the_model_directory_library_is_used(model, tmp_path):
+def run_without_package(tmp_path, **env) -> dict:
+    """LOAD in a fresh interpreter that finds no onnxruntime package."""
     empty = tmp_path / "nothing"
     empty.mkdir()
     script = LOAD.replace(
         "import kokoro_engine as k",
         "import kokoro_engine as k\n    k._native._set_package_runtime(None)",
     )
-    result = run_python(script, empty, tmp_path, KOKORO_MODEL_DIR=model)
+    return run_python(script, empty, tmp_path, **env)
+
+
+def test_without_a_package_the_model_directory_library_is_used(model, tmp_path):
+    result = run_without_package(tmp_path, KOKORO_MODEL_DIR=model)
     assert result["loaded"] is True, result["error"]
     assert result["source"] == "model_dir_or_system"
     assert result["runtime"] == str(model_runtime(model))
@@ -192,3 +197,18 @@ def test_info_says_where_and_why(model, tmp_path):
     )
     assert missing.returncode == 1
     assert json.loads(missing.stdout)["model"].startswith("MISSING")
+
+
+def test_without_any_runtime_the_error_says_how_python_gets_one(model, tmp_path):
+    """No package, no ORT_DYLIB_PATH, a model directory without the library: the error names the
+    pip install (the wheel's dependency), besides the model directory's fix."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for name in ("kokoro-v1.0.int8.onnx", "voices", "config.json", "manifest.json"):
+        (bare / name).symlink_to(model / name)
+    result = run_without_package(tmp_path, KOKORO_MODEL_DIR=bare)
+    assert result["loaded"] is False
+    kind, message, outcome = result["error"]
+    assert kind == "FileNotFoundError", message
+    for text in (message, outcome["error"]):
+        assert 'pip install "onnxruntime>=1.21,<2"' in text, text
