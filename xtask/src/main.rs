@@ -5,13 +5,15 @@
 //! - `verify-model` re-hashes what the manifest lists.
 //! - `ci`, `test-integration` and `demo` are thin wrappers around cargo that print what they run.
 //! - `test-python` builds the `kokoro_engine` wheel (crates/kokoro-py) with maturin into a venv under
-//!   `target/` and runs its pytest suite; `ci` runs it too.
+//!   `target/` and runs its pytest suite; `ci` runs it too, then `check-wheel`'s as-installed check.
+//! - `wheel` builds the release wheel users install (abi3, manylinux2014 through zig, stripped).
 
 mod bench;
 mod ci;
 mod espeak;
 mod fetch;
 mod install;
+mod installed;
 mod lint;
 mod packaging;
 mod process;
@@ -23,7 +25,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 
 use kokoro_fetch::{FetchOptions, Variant};
@@ -77,8 +79,8 @@ enum Cmd {
     /// KOKORO_REQUIRE_MODEL=1 KOKORO_REQUIRE_RUNTIME=1, then cargo package of the publishable crates
     /// and examples/downstream (a separate crate) built against those packages and run (as
     /// `downstream` does), then the installed CLI (as `check-install` does), then test-python with
-    /// KOKORO_REQUIRE_MODEL=1; stops at the first failure. Ends with a table of each step's wall
-    /// time.
+    /// KOKORO_REQUIRE_MODEL=1, then its wheel as a user installs it (as `check-wheel` does); stops
+    /// at the first failure. Ends with a table of each step's wall time.
     Ci,
     /// fetch-model, then the real-model integration tests.
     ///
@@ -90,6 +92,28 @@ enum Cmd {
     /// kokoro_engine wheel with maturin, installs it, runs pytest on crates/kokoro-py/tests and prints
     /// its summary line; without the model those tests skip loudly.
     TestPython,
+    /// Build the Python wheel users install: target/wheels/kokoro_engine-*.whl.
+    ///
+    /// maturin (and zig, from PyPI, in target/py-build): the release profile, abi3 (CPython >= 3.9),
+    /// stripped, the ja and zh features, linked against glibc 2.17 and checked as manylinux2014;
+    /// prints its path, size and build time. --dev: the tests' dev-profile wheel into
+    /// target/py-wheels (the one ci's as-installed check installs).
+    Wheel {
+        /// The dev profile with the host's linker (fast: it reuses the test build).
+        #[arg(long)]
+        dev: bool,
+    },
+    /// The wheel as a user installs it: a fresh venv, fetch-model, one segment, one Celery task.
+    ///
+    /// A venv under target/py-installed with the wheel and what it declares (from PyPI), no Rust
+    /// on PATH: python -m kokoro_engine fetch-model (network), a segment with word timings and
+    /// captions, then the [celery] extra and one task through a real worker on redis-server. The
+    /// wheel: WHEEL, else the one in target/py-wheels (test-python's, or `wheel --dev`'s).
+    CheckWheel {
+        /// The wheel file to check.
+        #[arg(long, value_name = "WHEEL")]
+        wheel: Option<PathBuf>,
+    },
     /// fetch-model, then synthesize fixtures/sample-story.json into media/ with the kokoro CLI.
     Demo,
     /// Package the crates and build and run examples/downstream against the packages.
@@ -224,12 +248,21 @@ fn run(cmd: Cmd) -> Result<()> {
         }
         Cmd::Ci => ci(),
         Cmd::TestIntegration => test_integration(),
-        Cmd::TestPython => python::test(&root(), false, &[]),
+        Cmd::TestPython => python::test(&root(), false, &[]).map(|_| ()),
         Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations),
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
         Cmd::Demo => demo(),
         Cmd::Downstream => downstream(),
         Cmd::CheckInstall => install::check(&target_dir(&root()), &cargo),
+        Cmd::Wheel { dev } => {
+            let profile = if dev {
+                python::WheelProfile::Dev
+            } else {
+                python::WheelProfile::Release
+            };
+            python::wheel(&root(), profile).map(|_| ())
+        }
+        Cmd::CheckWheel { wheel } => check_wheel(wheel),
     }
 }
 
@@ -299,11 +332,59 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
             })?;
             // kokoro-py (a cdylib the tests do not build) is linted as maturin builds it, on the
             // crates the test build compiled with the same wrapper.
-            lane.run("test-python (+ clippy on kokoro-py)", || {
-                python::test(&workspace, true, &with_lints(&[]))
-            })
+            let tests = lane.run(
+                "test-python: the wheel (dev profile, + clippy on kokoro-py)",
+                || python::build_for_tests(&workspace, &with_lints(&[])),
+            )?;
+            // The wheel as a user installs it (`installed`): its venv, pip install and model fetch
+            // wait on the network and the disk, so they run beside pytest; its segment and Celery
+            // task after. It checks test-python's dev-profile wheel (the same `build_wheel` as the
+            // release wheel's, without minutes of LTO).
+            let mut prepared = None;
+            lane.run_beside(
+                ("test-python: pytest", || {
+                    python::pytest(&workspace, &tests, true)
+                }),
+                ("as installed: venv, pip install, fetch-model", || {
+                    prepared = Some(installed::prepare(&target, &tests.wheel)?);
+                    Ok(())
+                }),
+            )?;
+            lane.run(
+                "as installed: a segment, the [celery] extra, a worker",
+                || {
+                    let prepared = prepared.context("the as-installed venv was not prepared")?;
+                    installed::finish(&workspace, &prepared)
+                },
+            )
         },
     )
+}
+
+/// `cargo xtask check-wheel`: the as-installed check of `wheel`, else of the wheel in
+/// `target/py-wheels`.
+fn check_wheel(wheel: Option<PathBuf>) -> Result<()> {
+    let root = root();
+    let wheel = match wheel {
+        Some(wheel) => wheel,
+        None => {
+            let dir = python::test_wheel_dir(&root);
+            std::fs::read_dir(&dir)
+                .ok()
+                .and_then(|entries| {
+                    entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+                })
+                .with_context(|| {
+                    format!(
+                        "no wheel in {}: run `cargo xtask wheel --dev` (or test-python), or pass --wheel",
+                        dir.display()
+                    )
+                })?
+        }
+    };
+    installed::check(&root, &target_dir(&root), &wheel)
 }
 
 /// `cargo xtask test-integration`: the real-model integration tests.
@@ -476,6 +557,21 @@ mod tests {
         assert_eq!(parse("downstream").unwrap(), Some(Cmd::Downstream));
         assert_eq!(parse("check-install").unwrap(), Some(Cmd::CheckInstall));
         assert_eq!(parse("test-python").unwrap(), Some(Cmd::TestPython));
+        assert_eq!(parse("wheel").unwrap(), Some(Cmd::Wheel { dev: false }));
+        assert_eq!(
+            parse("wheel --dev").unwrap(),
+            Some(Cmd::Wheel { dev: true })
+        );
+        assert_eq!(
+            parse("check-wheel").unwrap(),
+            Some(Cmd::CheckWheel { wheel: None })
+        );
+        assert_eq!(
+            parse("check-wheel --wheel /w/k.whl").unwrap(),
+            Some(Cmd::CheckWheel {
+                wheel: Some(PathBuf::from("/w/k.whl"))
+            })
+        );
         let Some(Cmd::Bench(b)) = parse("bench --python --iterations 2").unwrap() else {
             panic!("bench is parsed");
         };
