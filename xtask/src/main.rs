@@ -14,6 +14,7 @@ mod espeak;
 mod fetch;
 mod install;
 mod installed;
+mod layers;
 mod lint;
 mod packaging;
 mod process;

@@ -78,6 +78,9 @@ pub struct Dependency {
     /// `*` when the manifest gives no version.
     pub req: String,
     pub path: Option<PathBuf>,
+    /// `None` for a normal dependency, `Some("dev")` or `Some("build")`.
+    pub kind: Option<String>,
+    pub optional: bool,
 }
 
 fn cargo() -> Command {
