@@ -16,6 +16,7 @@ mod install;
 mod installed;
 mod layers;
 mod lint;
+mod modules;
 mod packaging;
 mod process;
 mod profiles;
