@@ -230,6 +230,54 @@ mod tests {
         out
     }
 
+    /// A sink whose storage fails: its error, and the cause under it, come back unchanged.
+    struct FailingSink;
+
+    impl SampleSink for FailingSink {
+        type Error = std::io::Error;
+
+        fn write(&mut self, _: &[f32]) -> Result<(), std::io::Error> {
+            let disk = std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full");
+            Err(std::io::Error::other(WriteFailed(disk)))
+        }
+    }
+
+    #[derive(Debug)]
+    struct WriteFailed(std::io::Error);
+
+    impl std::fmt::Display for WriteFailed {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("cannot write the spool")
+        }
+    }
+
+    impl std::error::Error for WriteFailed {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_sink_error_comes_back_with_its_source_chain() {
+        // audio-dsp's own `Error` wraps no cause (its failures are about the input's values);
+        // a sink's failure is returned as the sink's own error, its chain intact.
+        let mut joiner = StreamJoiner::new(FailingSink, 4);
+        let Err(err) = joiner.push(&[0.5; 16]) else {
+            unreachable!("the sink fails every write");
+        };
+        let mut chain = std::error::Error::source(&err);
+        let mut found = None;
+        while let Some(cause) = chain {
+            found = found.or(cause.downcast_ref::<std::io::Error>());
+            chain = cause.source();
+        }
+        assert_eq!(
+            found.map(std::io::Error::kind),
+            Some(std::io::ErrorKind::StorageFull),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn position_is_where_the_next_chunk_starts_and_the_track_length_at_the_end() {
         let chunks: [&[f32]; 3] = [&[0.5; 30], &[0.25; 3], &[-0.5; 17]];

@@ -121,6 +121,22 @@ mod tests {
     use crate::progress::NoProgress;
 
     #[test]
+    fn an_invalid_manifest_keeps_the_json_error_in_its_source_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(MANIFEST_FILE), "{ not json").unwrap();
+        let err = verify_model(dir.path(), &NoProgress).unwrap_err();
+        assert!(err.is_invalid_manifest(), "{err}");
+        // kokoro-fetch's error -> kokoro-session's -> serde_json's
+        let mut chain = std::error::Error::source(&err);
+        let mut json = None;
+        while let Some(cause) = chain {
+            json = json.or(cause.downcast_ref::<serde_json::Error>());
+            chain = cause.source();
+        }
+        assert!(json.is_some_and(serde_json::Error::is_syntax), "{err:?}");
+    }
+
+    #[test]
     fn a_mismatching_file_is_deleted_after_a_warning() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");

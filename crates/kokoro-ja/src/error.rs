@@ -47,3 +47,24 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use crate::JaG2p;
+
+    #[test]
+    fn a_missing_dictionary_keeps_its_io_error_as_the_source() {
+        let dir = std::env::temp_dir().join("kokoro-ja-no-such-dictionary");
+        let err = JaG2p::load(&dir).err();
+        assert!(matches!(err, Some(super::Error::Io { .. })), "{err:?}");
+        let source = err.as_ref().and_then(|e| e.source());
+        assert!(
+            source
+                .and_then(|s| s.downcast_ref::<std::io::Error>())
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound),
+            "{source:?}"
+        );
+    }
+}

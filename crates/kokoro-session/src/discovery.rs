@@ -146,12 +146,13 @@ impl Manifest {
             }
         };
         Self::from_json(&text, model_dir).map(Some).map_err(|e| {
-            Error::new(
+            Error::with_source(
                 ErrorKind::InvalidManifest,
                 format!(
                     "{} is invalid ({e}): {FETCH_HINT} to rewrite it",
                     path.display()
                 ),
+                e,
             )
         })
     }
@@ -524,6 +525,21 @@ mod tests {
             fs::create_dir_all(parent).unwrap();
         }
         fs::write(path, b"x").unwrap();
+    }
+
+    #[test]
+    fn an_invalid_manifest_keeps_the_json_error_as_its_source() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join(MANIFEST_FILE), "{ not json").unwrap();
+        let err = Manifest::load(tmp.path()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidManifest);
+        let mut chain = std::error::Error::source(&err);
+        let mut json = None;
+        while let Some(cause) = chain {
+            json = json.or(cause.downcast_ref::<serde_json::Error>());
+            chain = cause.source();
+        }
+        assert!(json.is_some_and(serde_json::Error::is_syntax), "{err:?}");
     }
 
     fn manifest_json(model: &str, runtime: Option<&str>) -> String {

@@ -297,10 +297,14 @@ fn describe(outlet: &Outlet) -> TensorDesc {
     TensorDesc::new(outlet.name(), dtype, shape)
 }
 
-fn runtime_error(what: &str, e: impl fmt::Display) -> Error {
-    Error::new(
+/// ONNX Runtime's error `e` (of a builder, whose error converts into `ort::Error`, or not) when it
+/// could not `what`; `e` is the source.
+fn runtime_error(what: &str, e: impl Into<ort::Error>) -> Error {
+    let e = e.into();
+    Error::with_source(
         ErrorKind::Runtime,
         format!("onnx runtime could not {what}: {e}"),
+        e,
     )
 }
 
@@ -360,19 +364,18 @@ fn commit(
     let mut durations = weights.and_then(|w| w.durations.clone());
     let committed = match (weights, canonical.parent().and_then(Path::to_str)) {
         (Some(w), Some(folder)) => {
-            let share = |e: String| runtime_error("share the model's weights", e);
+            let share =
+                |e: ort::Error<SessionBuilder>| runtime_error("share the model's weights", e);
             let mut b = builder
                 .with_prepacked_weights(&w.prepacked)
-                .map_err(|e| share(e.to_string()))?
+                .map_err(share)?
                 .with_config_entry(
                     "session.model_external_initializers_file_folder_path",
                     folder,
                 )
-                .map_err(|e| share(e.to_string()))?;
+                .map_err(share)?;
             for (name, value) in &w.initializers {
-                b = b
-                    .with_initializer(name, Arc::clone(value))
-                    .map_err(|e| share(e.to_string()))?;
+                b = b.with_initializer(name, Arc::clone(value)).map_err(share)?;
             }
             b.commit_from_memory(&w.graph)
         }
@@ -483,12 +486,13 @@ fn apply_cuda(
             );
             apply_cpu(e.recover(), cpu_arena)
         }
-        Err(e) => Err(Error::new(
+        Err(e) => Err(Error::with_source(
             ErrorKind::ExecutionProvider,
             format!(
                 "cuda device {device_id} could not be used ({e}): install a cuda build of onnx runtime \
                  (onnxruntime-gpu) with matching cuda/cudnn libraries, or use `Execution::Cpu`"
             ),
+            ort::Error::from(e),
         )),
     }
 }
@@ -550,8 +554,9 @@ impl KokoroSession {
             inputs: session.inputs().iter().map(describe).collect(),
             outputs: session.outputs().iter().map(describe).collect(),
         };
-        let mut contract = Contract::from_info(&info)
-            .map_err(|e| Error::new(e.kind(), format!("{}: {e}", model_path.display())))?;
+        let mut contract = Contract::from_info(&info).map_err(|e| {
+            Error::with_source(e.kind(), format!("{}: {e}", model_path.display()), e)
+        })?;
         // An output named `duration`/`durations` is taken as it is; else the tensor found in the
         // graph, if the session lists it.
         let durations = match &contract.durations_output {
@@ -714,13 +719,18 @@ fn inference_error(message: String) -> Error {
     Error::new(ErrorKind::Inference, message)
 }
 
+/// An inference error caused by ONNX Runtime's `e`, its source.
+fn inference_failure(message: String, e: ort::Error) -> Error {
+    Error::with_source(ErrorKind::Inference, message, e)
+}
+
 fn extract_audio(outputs: &SessionOutputs<'_>, name: &str) -> Result<Vec<f32>> {
     let value = outputs
         .get(name)
         .ok_or_else(|| inference_error(format!("the model returned no `{name}` output")))?;
-    let (_, data) = value
-        .try_extract_tensor::<f32>()
-        .map_err(|e| inference_error(format!("output `{name}` is not a float32 tensor: {e}")))?;
+    let (_, data) = value.try_extract_tensor::<f32>().map_err(|e| {
+        inference_failure(format!("output `{name}` is not a float32 tensor: {e}"), e)
+    })?;
     Ok(data.to_vec())
 }
 
@@ -753,7 +763,8 @@ fn extract_durations(outputs: &SessionOutputs<'_>, name: &str) -> Result<Vec<f64
             )));
         }
     };
-    durations.map_err(|e| inference_error(format!("cannot read durations output `{name}`: {e}")))
+    durations
+        .map_err(|e| inference_failure(format!("cannot read durations output `{name}`: {e}"), e))
 }
 
 /// Token ids with padding, in the dtype the model wants.
@@ -856,7 +867,7 @@ type Inputs = Vec<(Cow<'static, str>, SessionInputValue<'static>)>;
 impl Prepared {
     fn into_inputs(self, contract: &Contract) -> Result<Inputs> {
         let tensor_error =
-            |e: ort::Error| inference_error(format!("could not build an input tensor: {e}"));
+            |e: ort::Error| inference_failure(format!("could not build an input tensor: {e}"), e);
         let tokens: SessionInputValue<'static> = match self.tokens {
             TokenData::I64(v) => Tensor::from_array(([1, v.len()], v))
                 .map_err(tensor_error)?

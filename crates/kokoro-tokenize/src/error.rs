@@ -48,8 +48,12 @@ pub(crate) enum Repr {
         #[source]
         source: Option<Box<dyn StdError + Send + Sync>>,
     },
-    #[error("invalid vocabulary: {0}")]
-    InvalidVocab(String),
+    #[error("invalid vocabulary: {message}")]
+    InvalidVocab {
+        message: String,
+        #[source]
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    },
     #[error("invalid user lexicon: {message}")]
     Lexicon {
         message: String,
@@ -58,8 +62,12 @@ pub(crate) enum Repr {
     },
     #[error("{0}")]
     WrongScript(String),
-    #[error("{0}")]
-    LanguageUnavailable(String),
+    #[error("{message}")]
+    LanguageUnavailable {
+        message: String,
+        #[source]
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    },
 }
 
 impl Error {
@@ -69,10 +77,10 @@ impl Error {
             Repr::EmptyText => ErrorKind::EmptyText,
             Repr::NothingToSay { .. } => ErrorKind::NothingToSay,
             Repr::Phonemizer { .. } => ErrorKind::Phonemizer,
-            Repr::InvalidVocab(_) => ErrorKind::InvalidVocab,
+            Repr::InvalidVocab { .. } => ErrorKind::InvalidVocab,
             Repr::Lexicon { .. } => ErrorKind::Lexicon,
             Repr::WrongScript(_) => ErrorKind::WrongScript,
-            Repr::LanguageUnavailable(_) => ErrorKind::LanguageUnavailable,
+            Repr::LanguageUnavailable { .. } => ErrorKind::LanguageUnavailable,
         }
     }
 
@@ -115,7 +123,24 @@ impl Error {
     /// [`crate::lang::LanguageFrontend`] factories. `message` should be lowercase, name the
     /// language and say what to do.
     pub fn language_unavailable(message: impl Into<String>) -> Self {
-        Repr::LanguageUnavailable(message.into()).into()
+        Repr::LanguageUnavailable {
+            message: message.into(),
+            source: None,
+        }
+        .into()
+    }
+
+    /// A language whose front end could not be built because of `source` (its dictionary
+    /// missing or unreadable), for implementors of [`crate::lang::LanguageFrontend`] factories.
+    pub fn language_unavailable_with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
+        Repr::LanguageUnavailable {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+        .into()
     }
 
     pub(crate) fn wrong_script(message: impl Into<String>) -> Self {
@@ -178,7 +203,22 @@ impl Error {
     }
 
     pub(crate) fn invalid_vocab(message: impl Into<String>) -> Self {
-        Repr::InvalidVocab(message.into()).into()
+        Repr::InvalidVocab {
+            message: message.into(),
+            source: None,
+        }
+        .into()
+    }
+
+    pub(crate) fn invalid_vocab_with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
+        Repr::InvalidVocab {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+        .into()
     }
 }
 

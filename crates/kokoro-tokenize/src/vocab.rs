@@ -91,9 +91,10 @@ impl Vocab {
     /// padding); when the file has `n_token`, every id must be below it.
     pub fn from_config_json(json: &str) -> Result<Self, Error> {
         let root: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-            Error::invalid_vocab(format!(
-                "config.json is not valid JSON ({e}): use hexgrad's kokoro config.json"
-            ))
+            Error::invalid_vocab_with_source(
+                format!("config.json is not valid JSON ({e}): use hexgrad's kokoro config.json"),
+                e,
+            )
         })?;
         let map = root
             .get("vocab")
@@ -200,6 +201,19 @@ impl Vocab {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn invalid_json_keeps_the_parser_error_as_its_source() {
+        let err = Vocab::from_config_json("{ \"vocab\": ").unwrap_err();
+        assert!(err.is_invalid_vocab(), "{err}");
+        let source = std::error::Error::source(&err);
+        assert!(
+            source
+                .and_then(|s| s.downcast_ref::<serde_json::Error>())
+                .is_some_and(serde_json::Error::is_eof),
+            "{source:?}"
+        );
+    }
 
     #[test]
     fn v1_0_matches_the_config_json() {

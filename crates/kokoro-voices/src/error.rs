@@ -151,6 +151,20 @@ mod tests {
     }
 
     #[test]
+    fn a_pack_that_cannot_be_read_keeps_the_io_error_as_its_source() {
+        let gone = std::env::temp_dir().join("kokoro-voices-no-such-dir/af_gone.bin");
+        let err = crate::VoicePack::load(&gone).err();
+        assert!(err.as_ref().is_some_and(Error::is_io), "{err:?}");
+        let source = err.as_ref().and_then(|e| e.source());
+        assert!(
+            source
+                .and_then(|s| s.downcast_ref::<std::io::Error>())
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound),
+            "{source:?}"
+        );
+    }
+
+    #[test]
     fn error_is_send_sync() {
         fn check<T: Send + Sync + 'static>() {}
         check::<Error>();

@@ -99,3 +99,25 @@ impl Error {
         self.bad_file
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    #[test]
+    fn a_file_error_keeps_the_io_error_as_its_source() {
+        let dir = std::env::temp_dir().join("wav-store-no-such-dir");
+        let err = crate::validate_wav(&dir.join("gone.wav")).err();
+        assert!(
+            err.as_ref().is_some_and(super::Error::is_not_found),
+            "{err:?}"
+        );
+        let source = err.as_ref().and_then(|e| e.source());
+        assert!(
+            source
+                .and_then(|s| s.downcast_ref::<std::io::Error>())
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound),
+            "{source:?}"
+        );
+    }
+}

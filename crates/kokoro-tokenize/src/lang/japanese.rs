@@ -37,7 +37,10 @@ impl Japanese {
     /// message says how to install it.
     pub fn load(dir: &Path) -> Result<Japanese, Error> {
         let g2p = JaG2p::load(dir).map_err(|e| {
-            Error::language_unavailable(format!("japanese (ja) cannot be spoken: {e}"))
+            Error::language_unavailable_with_source(
+                format!("japanese (ja) cannot be spoken: {e}"),
+                e,
+            )
         })?;
         Ok(Japanese { g2p })
     }
@@ -85,6 +88,19 @@ mod tests {
             unreachable!("a missing dictionary must not load");
         };
         assert!(unavailable, "{msg}");
+        // the dictionary's own error, and its I/O error below it, stay reachable
+        let err = Japanese::load(&dir).err();
+        let cause = err.as_ref().and_then(std::error::Error::source);
+        assert!(
+            cause.is_some_and(|c| c.downcast_ref::<kokoro_ja::Error>().is_some()),
+            "{cause:?}"
+        );
+        let io = cause.and_then(std::error::Error::source);
+        assert!(
+            io.and_then(|e| e.downcast_ref::<std::io::Error>())
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound),
+            "{io:?}"
+        );
         assert!(
             msg.contains("kokoro fetch-model --with-ja")
                 && msg.contains("python -m kokoro_engine fetch-model --with-ja")

@@ -65,7 +65,10 @@ impl Mandarin {
         let started = Instant::now();
         let mut reader = BufReader::new(GzDecoder::new(JIEBA_DICT));
         let jieba = Jieba::with_dict(&mut reader).map_err(|e| {
-            Error::phonemizer(format!("the embedded jieba dictionary is unreadable: {e}"))
+            Error::phonemizer_with_source(
+                format!("the embedded jieba dictionary is unreadable: {e}"),
+                e,
+            )
         })?;
         let pinyin = Pinyin::load()?;
         tracing::debug!(elapsed = ?started.elapsed(), "Mandarin dictionaries loaded");
