@@ -10,8 +10,8 @@
 //!                      └─► tts_pipeline::Engine::generate_audio ──► Outcome ──► dict
 //! ```
 //!
-//! Everything here is conversion: Python objects in, `tts-pipeline` (and the `audio-dsp` and
-//! `wav-store` functions it is built on) called, Python objects out. The engine is
+//! Everything here is conversion: Python objects in, `tts-pipeline` called (its `audio` module
+//! for the audio utilities: the crate depends on no other engine crate), Python objects out. The engine is
 //! `tts_pipeline::Engine::shared`, the process-wide engine of the configuration, shared by every
 //! thread (and by Rust callers of the same process); the session `get_session` returns is that
 //! engine's, voices are validated by it and files are written by its `save_samples`, so Rust and
@@ -462,7 +462,7 @@ impl Session {
     /// The sample rate of the audio the model produces (24000).
     #[getter]
     fn sample_rate(&self) -> u32 {
-        wav_store::SAMPLE_RATE
+        tts_pipeline::audio::SAMPLE_RATE
     }
 
     /// The model's inputs: a list of {"name", "shape", "type"} dicts (-1 marks a dynamic axis).
@@ -668,16 +668,14 @@ fn validate_voice_id(py: Python<'_>, voice_id: Option<&Bound<'_, PyAny>>) -> Str
     valid
 }
 
-fn wav_error(e: &wav_store::Error) -> PyErr {
+/// A file error of `save_samples` as the Python exception its kind calls for.
+fn file_error(e: &tts_pipeline::Error) -> PyErr {
+    use tts_pipeline::ErrorKind as K;
     match e.kind() {
-        wav_store::ErrorKind::NotFound => PyFileNotFoundError::new_err(e.to_string()),
-        wav_store::ErrorKind::IsDirectory => PyIsADirectoryError::new_err(e.to_string()),
-        wav_store::ErrorKind::Io => PyOSError::new_err(e.to_string()),
-        wav_store::ErrorKind::InvalidId
-        | wav_store::ErrorKind::InvalidPath
-        | wav_store::ErrorKind::Empty
-        | wav_store::ErrorKind::NonFinite { .. }
-        | wav_store::ErrorKind::InvalidSampleRate => PyValueError::new_err(e.to_string()),
+        K::NotFound => PyFileNotFoundError::new_err(e.to_string()),
+        K::IsDirectory => PyIsADirectoryError::new_err(e.to_string()),
+        K::Storage => PyOSError::new_err(e.to_string()),
+        K::InvalidId | K::InvalidAudio => PyValueError::new_err(e.to_string()),
         _ => PyRuntimeError::new_err(e.to_string()),
     }
 }
@@ -697,9 +695,9 @@ fn wav_error(e: &wav_store::Error) -> PyErr {
 #[pyfunction]
 #[pyo3(signature = (file_path))]
 fn get_audio_duration(py: Python<'_>, file_path: PathBuf) -> PyResult<f64> {
-    py.detach(|| wav_store::wav_duration(&file_path))
+    py.detach(|| tts_pipeline::audio::wav_duration(&file_path))
         .map_err(|e| match e.kind() {
-            wav_store::ErrorKind::NotFound => PyFileNotFoundError::new_err(e.to_string()),
+            tts_pipeline::ErrorKind::NotFound => PyFileNotFoundError::new_err(e.to_string()),
             _ => PyRuntimeError::new_err(e.to_string()),
         })
 }
@@ -715,7 +713,7 @@ fn validate_audio_file(py: Python<'_>, file_path: &Bound<'_, PyAny>) -> bool {
         return false;
     };
     py.detach(|| {
-        wav_store::validate_wav(&path)
+        tts_pipeline::audio::validate_wav(&path)
             .is_ok_and(|info| info.duration_seconds > 0.0 && info.sample_rate > 0)
     })
 }
@@ -740,16 +738,11 @@ fn _save_wav_f32(
     let samples = ne_values(samples, f32::from_ne_bytes);
     let format = tts_pipeline::SampleFormat::Float32;
     py.detach(|| tts_pipeline::save_samples(&output_path, &samples, rate, format))
-        .map_err(
-            |e| match e.cause().and_then(|c| c.downcast_ref::<wav_store::Error>()) {
-                Some(wav) => wav_error(wav),
-                None => PyRuntimeError::new_err(e.to_string()),
-            },
-        )?;
+        .map_err(|e| file_error(&e))?;
     Ok(path_string(&output_path))
 }
 
-fn dsp_error(e: &audio_dsp::Error) -> PyErr {
+fn dsp_error(e: &tts_pipeline::Error) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
@@ -757,7 +750,8 @@ fn dsp_error(e: &audio_dsp::Error) -> PyErr {
 /// `normalize_audio`.
 #[pyfunction]
 fn _normalize_f32<'py>(py: Python<'py>, samples: &[u8], target_db: f32) -> PyBytesResult<'py> {
-    let out = audio_dsp::normalize_peak(&ne_values(samples, f32::from_ne_bytes), target_db);
+    let out =
+        tts_pipeline::audio::normalize_peak(&ne_values(samples, f32::from_ne_bytes), target_db);
     Ok(f32_bytes(py, &out.map_err(|e| dsp_error(&e))?))
 }
 
@@ -765,7 +759,8 @@ fn _normalize_f32<'py>(py: Python<'py>, samples: &[u8], target_db: f32) -> PyByt
 /// `normalize_audio`.
 #[pyfunction]
 fn _normalize_f64<'py>(py: Python<'py>, samples: &[u8], target_db: f32) -> PyBytesResult<'py> {
-    let out = audio_dsp::normalize_peak_f64(&ne_values(samples, f64::from_ne_bytes), target_db);
+    let out =
+        tts_pipeline::audio::normalize_peak_f64(&ne_values(samples, f64::from_ne_bytes), target_db);
     Ok(f32_bytes(py, &out.map_err(|e| dsp_error(&e))?))
 }
 
@@ -807,10 +802,10 @@ fn construct_audio_path(
 
 /// What `locate` makes of the ids (as `str()`) in the current media layout; a bad id is a
 /// ValueError.
-fn segment_location(
+fn segment_location<E: std::fmt::Display>(
     project_id: &Bound<'_, PyAny>,
     segment_id: &Bound<'_, PyAny>,
-    locate: impl FnOnce(&MediaLayout, &str, &str) -> Result<String, wav_store::Error>,
+    locate: impl FnOnce(&MediaLayout, &str, &str) -> Result<String, E>,
 ) -> PyResult<String> {
     let (p, s) = (to_text(project_id)?, to_text(segment_id)?);
     locate(&media_layout(), &p, &s).map_err(|e| PyValueError::new_err(e.to_string()))
@@ -872,8 +867,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "SUPPORTED_RUNTIME_RANGE",
         tts_pipeline::health::supported_runtime_range(),
     )?;
-    m.add("DEFAULT_VOICE_ID", kokoro_voices::DEFAULT_VOICE)?;
-    m.add("SAMPLE_RATE", wav_store::SAMPLE_RATE)?;
+    m.add("DEFAULT_VOICE_ID", tts_pipeline::DEFAULT_VOICE)?;
+    m.add("SAMPLE_RATE", tts_pipeline::audio::SAMPLE_RATE)?;
     m.add("MIN_SPEED", tts_pipeline::MIN_SPEED)?;
     m.add("MAX_SPEED", tts_pipeline::MAX_SPEED)?;
     m.add_class::<KokoroModelLoader>()?;

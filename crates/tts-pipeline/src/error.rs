@@ -43,6 +43,16 @@ pub enum ErrorKind {
     /// The request's language cannot be spoken here: its front end is missing (espeak-ng not
     /// installed for es, fr-fr, it, pt-br, hi; no Japanese front end).
     LanguageUnavailable,
+    /// A file to read does not exist ([`audio`](crate::audio)'s functions).
+    NotFound,
+    /// A path to write or read is a directory, not a file.
+    IsDirectory,
+    /// Samples, a sample rate or a path given to write or scale audio are unusable (empty, NaN
+    /// or infinite, a rate of 0, a path without a file name, a peak target above 0 dBFS).
+    InvalidAudio,
+    /// A file is no WAV this engine reads: garbage, a bad header, truncated data, or a sample
+    /// format other than 32-bit float and 16-bit PCM.
+    CorruptAudio,
 }
 
 /// The error of every fallible pipeline call.
@@ -114,6 +124,7 @@ impl Error {
                 | ErrorKind::InvalidId
                 | ErrorKind::WrongScript
                 | ErrorKind::UnknownLanguage
+                | ErrorKind::InvalidAudio
         )
     }
 
@@ -126,9 +137,16 @@ impl Error {
         )
     }
 
-    /// True when writing or reading the output file failed.
+    /// True when writing or reading a file failed: an I/O error ([`ErrorKind::Storage`]), a
+    /// missing file, a directory in its place, or a file that is no readable WAV.
     pub fn is_storage(&self) -> bool {
-        matches!(self.kind, ErrorKind::Storage)
+        matches!(
+            self.kind,
+            ErrorKind::Storage
+                | ErrorKind::NotFound
+                | ErrorKind::IsDirectory
+                | ErrorKind::CorruptAudio
+        )
     }
 }
 

@@ -43,6 +43,7 @@
 //!   that installs the model files itself, such as the Python module.
 
 pub mod adapters;
+pub mod audio;
 mod batch;
 pub mod captions;
 mod config;
@@ -66,6 +67,7 @@ pub use engine::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use kokoro_model::{Language, ParseLanguageError};
+pub use kokoro_voices::DEFAULT_VOICE;
 pub use outcome::Outcome;
 pub use request::{Input, Request, parse_lang};
 pub use wav_store::{MediaLayout, SampleFormat};

@@ -70,9 +70,11 @@ impl Engine {
 
 /// Writes mono `samples` at `sample_rate` atomically to `output` as a WAV file in `format`
 /// (parent directories are created): what [`Engine::save`] writes, for audio from anywhere (the
-/// Python module's `save_audio_wav`). Empty audio, a non-finite sample or a zero rate is a
-/// [`ErrorKind::Storage`](crate::ErrorKind::Storage) error whose [cause](Error::cause) is the
-/// `wav_store::Error` saying which.
+/// Python module's `save_audio_wav`). Empty audio, a non-finite sample or a zero rate is an
+/// [`ErrorKind::InvalidAudio`](crate::ErrorKind::InvalidAudio) error, a directory at `output`
+/// [`ErrorKind::IsDirectory`](crate::ErrorKind::IsDirectory), a failed write
+/// [`ErrorKind::Storage`](crate::ErrorKind::Storage) (all [`Error::is_storage`] but the first;
+/// see [`crate::audio`]); the [cause](Error::cause) is the `wav_store::Error` saying which.
 pub fn save_samples(
     output: &Path,
     samples: &[f32],
@@ -83,7 +85,7 @@ pub fn save_samples(
         sample_rate,
         format,
     };
-    wav_store::write_wav(output, samples, &options).map_err(storage)?;
+    wav_store::write_wav(output, samples, &options).map_err(crate::audio::file_error)?;
     Ok(())
 }
 
