@@ -431,7 +431,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             let pack = voices.voice(&choice.spec)?;
             let lang = tts_pipeline::Language::from_voice_id(&choice.spec)
                 .unwrap_or(tts_pipeline::Language::EnglishUs);
-            for piece in engine.frontend().pieces(&seg.text, &choice.spec, lang)? {
+            for piece in engine.frontend().pieces(&seg.text, lang)? {
                 calls.push(json!({
                     "ids": piece.ids,
                     "style": pack.style_for_tokens(piece.ids.len()),

@@ -70,7 +70,6 @@ impl Engine {
             Arc::new(CatalogVoices::new(catalog)),
             Arc::clone(&synth) as Arc<dyn Synthesizer>,
         )
-        .with_pool(Arc::clone(&synth))
         .with_phoneme_frontend(Arc::new(phoneme_frontend))
         .with_options(config.options.clone())
         .with_default_workers(config.pool_layout().sessions);

@@ -4,19 +4,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, VoiceChoice, Voices};
+use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, Voice, VoiceChoice, Voices};
 use crate::{Engine, EngineOptions, ErrorKind, Outcome, ProjectRequest, Request, SegmentRequest};
 
 /// Splits at `.` and `,`; one id per letter or digit ([`letter_id`]); fails on `#`.
 pub(crate) struct FakeFrontend;
 
 impl Frontend for FakeFrontend {
-    fn pieces(
-        &self,
-        text: &str,
-        _voice: &str,
-        _lang: crate::Language,
-    ) -> crate::Result<Vec<TextPiece>> {
+    fn pieces(&self, text: &str, _lang: crate::Language) -> crate::Result<Vec<TextPiece>> {
         if text.contains('#') {
             return Err(crate::Error::new(
                 ErrorKind::Tokenize,
@@ -48,10 +43,9 @@ impl Frontend for FakeFrontend {
     fn pieces_with_words(
         &self,
         text: &str,
-        voice: &str,
         lang: crate::Language,
     ) -> crate::Result<Vec<TextPiece>> {
-        let mut pieces = self.pieces(text, voice, lang)?;
+        let mut pieces = self.pieces(text, lang)?;
         let mut at = 0;
         for piece in &mut pieces {
             let Some(found) = text[at..].find(&piece.text) else {
@@ -101,34 +95,40 @@ fn push_piece(out: &mut Vec<TextPiece>, text: &str, pause_after: Pause) {
 struct FakeVoices;
 
 impl Voices for FakeVoices {
-    fn resolve(&self, requested: Option<&str>) -> crate::Result<VoiceChoice> {
-        match requested {
-            Some(v) if v.contains(':') => Err(crate::Error::new(
-                ErrorKind::Voice,
-                format!("fake voices refuse the blend {v:?}"),
-            )),
+    /// Blends are refused, six ids are known, others fall back to `af_bella`; `am_broken`'s pack
+    /// is corrupt. Row `n - 1` (for `n` tokens) of a pack is `base + n * 1e-4` (`base` 0.2 for
+    /// `am_adam`, else 0.1).
+    fn resolve(&self, requested: Option<&str>) -> crate::Result<Voice> {
+        let choice = match requested {
+            Some(v) if v.contains(':') => {
+                return Err(crate::Error::new(
+                    ErrorKind::Voice,
+                    format!("fake voices refuse the blend {v:?}"),
+                ));
+            }
             Some(
                 v @ ("af_bella" | "am_adam" | "am_broken" | "bf_emma" | "ff_siwis" | "xx_custom"),
-            ) => Ok(VoiceChoice {
+            ) => VoiceChoice {
                 voice: v.to_string(),
                 fell_back: false,
-            }),
-            _ => Ok(VoiceChoice {
+            },
+            _ => VoiceChoice {
                 voice: "af_bella".to_string(),
                 fell_back: true,
-            }),
-        }
-    }
-
-    fn style(&self, voice: &str, n_tokens: usize) -> crate::Result<Vec<f32>> {
-        if voice == "am_broken" {
+            },
+        };
+        if choice.voice == "am_broken" {
             return Err(crate::Error::new(
                 ErrorKind::Voice,
                 "fake voice pack am_broken is corrupt",
             ));
         }
-        let base = if voice == "am_adam" { 0.2 } else { 0.1 };
-        Ok(vec![base + n_tokens as f32 * 1e-4; 256])
+        let base = if choice.voice == "am_adam" { 0.2 } else { 0.1 };
+        let values = (1..=510)
+            .flat_map(|n| std::iter::repeat_n(base + n as f32 * 1e-4, 256))
+            .collect();
+        let rows = crate::traits::VoicePack::from_values(&choice.voice, values).unwrap();
+        Ok(Voice::new(choice, Arc::new(rows)))
     }
 }
 
@@ -179,8 +179,8 @@ fn spool_bytes(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
-impl Synthesizer for FakeSynth {
-    fn synthesize(&self, ids: &[i64], style: &[f32], speed: f32) -> crate::Result<Vec<f32>> {
+impl FakeSynth {
+    fn tone(&self, ids: &[i64], style: &[f32], speed: f32) -> crate::Result<Vec<f32>> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
         self.max_ids.fetch_max(ids.len(), Ordering::SeqCst);
         if let Some(dir) = &self.watch_dir {
@@ -208,16 +208,18 @@ impl Synthesizer for FakeSynth {
         }
         Ok(audio)
     }
+}
 
+impl Synthesizer for FakeSynth {
     /// Durations when each id is a whole number of frames: 0 for the pads, the rest per id.
-    fn synthesize_timed(
+    fn synthesize(
         &self,
         ids: &[i64],
         style: &[f32],
         speed: f32,
         _callers: usize,
     ) -> crate::Result<crate::traits::TimedAudio> {
-        let audio = self.synthesize(ids, style, speed)?;
+        let audio = self.tone(ids, style, speed)?;
         let per_id = self.per_token as f32 / speed;
         let frames = if per_id % 600.0 == 0.0 {
             let per_id = (per_id / 600.0) as u32;
@@ -438,24 +440,18 @@ fn outcome_has_the_api_shape() {
 struct LangRecorder(std::sync::Mutex<Vec<crate::Language>>);
 
 impl Frontend for LangRecorder {
-    fn pieces(
-        &self,
-        text: &str,
-        voice: &str,
-        lang: crate::Language,
-    ) -> crate::Result<Vec<TextPiece>> {
+    fn pieces(&self, text: &str, lang: crate::Language) -> crate::Result<Vec<TextPiece>> {
         self.0.lock().unwrap().push(lang);
-        FakeFrontend.pieces(text, voice, lang)
+        FakeFrontend.pieces(text, lang)
     }
 
     fn pieces_with_words(
         &self,
         text: &str,
-        voice: &str,
         lang: crate::Language,
     ) -> crate::Result<Vec<TextPiece>> {
         self.0.lock().unwrap().push(lang);
-        FakeFrontend.pieces_with_words(text, voice, lang)
+        FakeFrontend.pieces_with_words(text, lang)
     }
 }
 
@@ -989,29 +985,25 @@ struct HintSynth {
 }
 
 impl Synthesizer for HintSynth {
-    fn synthesize(&self, _: &[i64], _: &[f32], _: f32) -> crate::Result<Vec<f32>> {
-        Err(crate::Error::new(
-            ErrorKind::Inference,
-            "the engine must call synthesize_among",
-        ))
-    }
-
-    fn synthesize_among(
+    fn synthesize(
         &self,
         ids: &[i64],
         _: &[f32],
         _: f32,
         callers: usize,
-    ) -> crate::Result<Vec<f32>> {
+    ) -> crate::Result<crate::traits::TimedAudio> {
         self.max_callers.fetch_max(callers, Ordering::SeqCst);
         self.min_callers.fetch_min(callers, Ordering::SeqCst);
         let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_running.fetch_max(now, Ordering::SeqCst);
         std::thread::sleep(std::time::Duration::from_millis(20));
         self.running.fetch_sub(1, Ordering::SeqCst);
-        Ok((0..ids.len() * 100)
-            .map(|i| (i as f32 * 0.05).sin() * 0.3)
-            .collect())
+        Ok(crate::traits::TimedAudio {
+            audio: (0..ids.len() * 100)
+                .map(|i| (i as f32 * 0.05).sin() * 0.3)
+                .collect(),
+            frames: Err("no durations".to_owned()),
+        })
     }
 }
 
@@ -1192,13 +1184,8 @@ fn timings_the_model_cannot_give_are_an_error_and_the_plain_request_still_speaks
     // A front end that gives no words.
     struct NoWords;
     impl Frontend for NoWords {
-        fn pieces(
-            &self,
-            text: &str,
-            voice: &str,
-            lang: crate::Language,
-        ) -> crate::Result<Vec<TextPiece>> {
-            FakeFrontend.pieces(text, voice, lang)
+        fn pieces(&self, text: &str, lang: crate::Language) -> crate::Result<Vec<TextPiece>> {
+            FakeFrontend.pieces(text, lang)
         }
     }
     let e = Engine::new(

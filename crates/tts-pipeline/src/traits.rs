@@ -1,8 +1,16 @@
-//! The narrow traits the pipeline composes. Each has a real implementation in another crate of the
-//! workspace (see [`crate::adapters`]) and fakes in the unit tests, so the pipeline is testable without
-//! the model.
+//! The narrow traits the pipeline composes, each as wide as the engine's use of it. Each has a
+//! real implementation in another crate of the workspace (see [`crate::adapters`]) and fakes in
+//! the unit tests, so the pipeline is testable without the model.
+//!
+//! - [`Frontend`]: text (or phonemes) in a language to pieces of token ids.
+//! - [`Voices`]: a requested voice to a [`Voice`], a handle resolved once per request that
+//!   lends each piece its style row.
+//! - [`Synthesizer`]: one inference, ids and a style row to audio with the model's durations.
+
+use std::sync::Arc;
 
 use kokoro_model::Language;
+use kokoro_session::KokoroSession;
 
 use crate::error::{Error, ErrorKind, Result};
 pub use crate::words::{PieceWord, TimedAudio};
@@ -10,6 +18,9 @@ pub use crate::words::{PieceWord, TimedAudio};
 /// How long the pause after a piece of text should be, from the punctuation that ended it (the
 /// type the tokenizer reports, from `kokoro-model`).
 pub use kokoro_model::Pause;
+
+/// The style rows of one voice or blend (from `kokoro-voices`): what a [`Voice`] holds.
+pub use kokoro_voices::VoicePack;
 
 /// One piece of text ready for one inference call.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,29 +38,24 @@ pub struct TextPiece {
 
 /// Text to pieces of token ids (the real one is `kokoro_tokenize::Tokenizer`).
 pub trait Frontend: Send + Sync {
-    /// Splits and tokenizes `text`, spoken in `lang` by `voice`.
-    fn pieces(&self, text: &str, voice: &str, lang: Language) -> Result<Vec<TextPiece>>;
+    /// Splits and tokenizes `text`, read in `lang`.
+    fn pieces(&self, text: &str, lang: Language) -> Result<Vec<TextPiece>>;
 
     /// [`pieces`](Self::pieces) with each piece's [`TextPiece::words`] filled: which word of
     /// `text` each id came from, for word timings. The pieces themselves must be the same. By
     /// default a front end gives no words: asking for timings is then an
     /// [`ErrorKind::TimingsUnavailable`] error.
-    fn pieces_with_words(&self, text: &str, voice: &str, lang: Language) -> Result<Vec<TextPiece>> {
-        let _ = (text, voice, lang);
+    fn pieces_with_words(&self, text: &str, lang: Language) -> Result<Vec<TextPiece>> {
+        let _ = (text, lang);
         Err(Error::new(
             ErrorKind::TimingsUnavailable,
             "word timings are unavailable: this front end does not say which word each token came \
              from; ask without word timings",
         ))
     }
-
-    /// A short description for `info` (front end and fallbacks in use).
-    fn describe(&self) -> String {
-        String::from("custom front end")
-    }
 }
 
-/// A voice after validation.
+/// Which voice a request gets, after validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoiceChoice {
     /// The voice (or blend spec) that will be used.
@@ -58,50 +64,95 @@ pub struct VoiceChoice {
     pub fell_back: bool,
 }
 
-/// Voices: validation with fallback and style vectors (the real one is `kokoro_voices::VoiceCatalog`).
-pub trait Voices: Send + Sync {
-    /// Validates `requested`, falling back to a default voice when it is unknown, empty or absent.
-    fn resolve(&self, requested: Option<&str>) -> Result<VoiceChoice>;
-    /// The 256-float style vector of `voice` for a piece of `n_tokens` phoneme tokens.
-    fn style(&self, voice: &str, n_tokens: usize) -> Result<Vec<f32>>;
+/// A voice resolved once for a request: which voice it is and its style rows, shared (cloning
+/// it clones an `Arc`). Each piece borrows its row with [`Voice::style`]: no lookup by name and
+/// no copy per piece.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tts_pipeline::traits::{Voice, VoiceChoice, VoicePack};
+///
+/// let rows = VoicePack::from_values("af_test", vec![0.5; 2 * 256])?;
+/// let choice = VoiceChoice { voice: "af_test".into(), fell_back: false };
+/// let voice = Voice::new(choice, Arc::new(rows));
+/// assert_eq!(voice.style(12).len(), 256);
+/// assert_eq!(voice.name(), "af_test");
+/// # Ok::<(), kokoro_voices::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Voice {
+    choice: VoiceChoice,
+    rows: Arc<VoicePack>,
 }
 
-/// Token ids and a style to audio (the real one, [`PoolSynthesizer`](crate::adapters::PoolSynthesizer), runs
-/// on a `kokoro_session::SessionPool`).
+impl Voice {
+    /// The voice `choice` with the style rows `rows`.
+    pub fn new(choice: VoiceChoice, rows: Arc<VoicePack>) -> Self {
+        Self { choice, rows }
+    }
+
+    /// The voice (or blend spec) used.
+    pub fn name(&self) -> &str {
+        &self.choice.voice
+    }
+
+    /// True when the requested voice was replaced by the fallback voice.
+    pub fn fell_back(&self) -> bool {
+        self.choice.fell_back
+    }
+
+    /// Which voice, and whether it is a fallback.
+    pub fn choice(&self) -> &VoiceChoice {
+        &self.choice
+    }
+
+    /// The style row (256 floats) for a piece of `n_tokens` phoneme tokens, borrowed from the
+    /// voice's rows (row `n - 1`, clamped: `kokoro_voices::style_row_index`).
+    pub fn style(&self, n_tokens: usize) -> &[f32] {
+        self.rows.style_for_tokens(n_tokens)
+    }
+}
+
+/// Voices: validation with fallback, to a [`Voice`] handle (the real one is
+/// `kokoro_voices::VoiceCatalog`).
+pub trait Voices: Send + Sync {
+    /// Validates `requested`, falling back to a default voice when it is unknown, empty or
+    /// absent, and loads (or builds, for a blend) its style rows.
+    fn resolve(&self, requested: Option<&str>) -> Result<Voice>;
+}
+
+/// Token ids and a style row to audio (the real one,
+/// [`PoolSynthesizer`](crate::adapters::PoolSynthesizer), runs on a
+/// `kokoro_session::SessionPool`).
 pub trait Synthesizer: Send + Sync {
-    /// Synthesizes one piece: `ids` without padding, a 256-float `style`, a speed in 0.5..=2.0.
-    fn synthesize(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>>;
-    /// Like [`synthesize`](Self::synthesize), knowing that `callers` generations (this one
-    /// included) are running on the engine at once: a synthesizer with several sessions gives a
-    /// lone caller its widest one and spreads concurrent callers over narrow ones. By default the
-    /// hint is ignored.
-    fn synthesize_among(
+    /// Synthesizes one piece: `ids` without padding, a 256-float `style`, a speed in
+    /// 0.5..=2.0. `callers` is how many generations (this one included) run on the engine at
+    /// once: a synthesizer with several sessions gives a lone caller its widest one and spreads
+    /// concurrent callers over narrow ones; others ignore it. The audio comes with the model's
+    /// per-token durations when it gives them ([`TimedAudio::frames`]).
+    fn synthesize(
         &self,
         ids: &[i64],
         style: &[f32],
         speed: f32,
         callers: usize,
-    ) -> Result<Vec<f32>> {
-        let _ = callers;
-        self.synthesize(ids, style, speed)
-    }
-    /// Like [`synthesize_among`](Self::synthesize_among), with the model's per-token durations
-    /// (frames of 600 samples for `[0, ids.., 0]`) when it gives them, checked against the audio.
-    /// By default there are none.
-    fn synthesize_timed(
-        &self,
-        ids: &[i64],
-        style: &[f32],
-        speed: f32,
-        callers: usize,
-    ) -> Result<TimedAudio> {
-        Ok(TimedAudio {
-            audio: self.synthesize_among(ids, style, speed, callers)?,
-            frames: Err("this synthesizer gives no per-token durations".to_owned()),
-        })
-    }
+    ) -> Result<TimedAudio>;
+
     /// The sample rate of the audio it returns.
     fn sample_rate(&self) -> u32 {
         kokoro_model::SAMPLE_RATE
     }
+
+    /// The loaded model session behind it (loading it if none is), for reading the model's
+    /// contract. By default there is none: an [`ErrorKind::Config`] error.
+    fn session(&self) -> Result<Arc<KokoroSession>> {
+        Err(Error::new(
+            ErrorKind::Config,
+            "this engine has no model session: open it with `Engine::open` or `Engine::shared`",
+        ))
+    }
+
+    /// Waits for its background work (a session preload, an idle session's arena shrink) and
+    /// starts no more; it stays usable. By default there is none.
+    fn stop_background(&self) {}
 }

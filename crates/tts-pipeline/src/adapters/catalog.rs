@@ -3,7 +3,7 @@
 use kokoro_voices::VoiceCatalog;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::traits::{VoiceChoice, Voices};
+use crate::traits::{Voice, VoiceChoice, Voices};
 
 /// [`Voices`] over `kokoro_voices::VoiceCatalog`.
 pub struct CatalogVoices(VoiceCatalog);
@@ -16,22 +16,18 @@ impl CatalogVoices {
 }
 
 impl Voices for CatalogVoices {
-    fn resolve(&self, requested: Option<&str>) -> Result<VoiceChoice> {
-        let r = self
-            .0
-            .resolve(requested)
-            .map_err(|e| Error::wrap(ErrorKind::Voice, e))?;
-        Ok(VoiceChoice {
-            voice: r.spec,
-            fell_back: r.fell_back,
-        })
-    }
-
-    fn style(&self, voice: &str, n_tokens: usize) -> Result<Vec<f32>> {
-        let pack = self
-            .0
-            .voice(voice)
-            .map_err(|e| Error::wrap(ErrorKind::Voice, e))?;
-        Ok(pack.style_for_tokens(n_tokens).to_vec())
+    /// The catalog's choice (with its fallback) and its pack: loaded on first use and cached by
+    /// the catalog, a blend built once.
+    fn resolve(&self, requested: Option<&str>) -> Result<Voice> {
+        let voice_error = |e| Error::wrap(ErrorKind::Voice, e);
+        let r = self.0.resolve(requested).map_err(voice_error)?;
+        let rows = self.0.voice(&r.spec).map_err(voice_error)?;
+        Ok(Voice::new(
+            VoiceChoice {
+                voice: r.spec,
+                fell_back: r.fell_back,
+            },
+            rows,
+        ))
     }
 }

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use kokoro_session::{
-    Durations, Inference, KokoroSession, PoolLayout, SessionConfig, SessionPool, SessionStats,
+    Durations, KokoroSession, PoolLayout, SessionConfig, SessionPool, SessionStats,
 };
 
 use crate::error::{Error, ErrorKind, Result};
@@ -110,38 +110,19 @@ fn session_error(e: kokoro_session::Error) -> Error {
     Error::wrap(kind, e)
 }
 
-impl PoolSynthesizer {
-    /// One run on the pool among `callers` callers (`0`: the pool counts its calls in flight).
-    fn run(&self, ids: &[i64], style: &[f32], speed: f32, callers: usize) -> Result<Inference> {
-        self.pool
-            .run_among(ids, style, speed, callers)
-            .map_err(session_error)
-    }
-}
-
 impl Synthesizer for PoolSynthesizer {
-    fn synthesize(&self, ids: &[i64], style: &[f32], speed: f32) -> Result<Vec<f32>> {
-        Ok(self.run(ids, style, speed, 0)?.audio)
-    }
-
-    fn synthesize_among(
-        &self,
-        ids: &[i64],
-        style: &[f32],
-        speed: f32,
-        callers: usize,
-    ) -> Result<Vec<f32>> {
-        Ok(self.run(ids, style, speed, callers)?.audio)
-    }
-
-    fn synthesize_timed(
+    /// One run on the pool among `callers` callers (`0`: the pool counts its calls in flight).
+    fn synthesize(
         &self,
         ids: &[i64],
         style: &[f32],
         speed: f32,
         callers: usize,
     ) -> Result<TimedAudio> {
-        let out = self.run(ids, style, speed, callers)?;
+        let out = self
+            .pool
+            .run_among(ids, style, speed, callers)
+            .map_err(session_error)?;
         let frames = match out.durations {
             Durations::Frames(frames) => Ok(frames),
             Durations::Unavailable(why) => Err(why),
@@ -151,6 +132,14 @@ impl Synthesizer for PoolSynthesizer {
             audio: out.audio,
             frames,
         })
+    }
+
+    fn session(&self) -> Result<Arc<KokoroSession>> {
+        PoolSynthesizer::session(self)
+    }
+
+    fn stop_background(&self) {
+        PoolSynthesizer::stop_background(self);
     }
 }
 

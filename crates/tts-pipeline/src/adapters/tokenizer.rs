@@ -18,21 +18,12 @@ impl TokenizerFrontend {
 }
 
 impl Frontend for TokenizerFrontend {
-    fn pieces(&self, text: &str, _voice: &str, lang: Language) -> Result<Vec<TextPiece>> {
+    fn pieces(&self, text: &str, lang: Language) -> Result<Vec<TextPiece>> {
         Self::pieces_of(&self.0, text, lang, false, true)
     }
 
-    fn pieces_with_words(
-        &self,
-        text: &str,
-        _voice: &str,
-        lang: Language,
-    ) -> Result<Vec<TextPiece>> {
+    fn pieces_with_words(&self, text: &str, lang: Language) -> Result<Vec<TextPiece>> {
         Self::pieces_of(&self.0, text, lang, true, true)
-    }
-
-    fn describe(&self) -> String {
-        self.0.describe()
     }
 }
 
@@ -114,7 +105,7 @@ impl PhonemeFrontend {
 }
 
 impl Frontend for PhonemeFrontend {
-    fn pieces(&self, text: &str, _voice: &str, lang: Language) -> Result<Vec<TextPiece>> {
+    fn pieces(&self, text: &str, lang: Language) -> Result<Vec<TextPiece>> {
         let phonemes = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let ids = self.0.vocab().encode(&phonemes).ids;
         if (1..=kokoro_tokenize::MAX_TOKENS).contains(&ids.len()) {
@@ -126,10 +117,6 @@ impl Frontend for PhonemeFrontend {
             }]);
         }
         TokenizerFrontend::pieces_of(&self.0, text, lang, false, false)
-    }
-
-    fn describe(&self) -> String {
-        "given phonemes (no G2P)".to_string()
     }
 }
 
@@ -177,9 +164,7 @@ mod phoneme_frontend_tests {
     #[test]
     fn a_line_that_fits_is_one_piece_even_with_inner_sentences() {
         let text = "“wˌɛɹ dˈɪd ju fˈInd ðɪs kˈi?” ˈæskt θˈiO. hˈOldɪŋ ɪt.";
-        let pieces = frontend()
-            .pieces(text, "af_heart", Language::EnglishUs)
-            .unwrap();
+        let pieces = frontend().pieces(text, Language::EnglishUs).unwrap();
         assert_eq!(pieces.len(), 1);
         assert_eq!(pieces[0].ids, Vocab::v1_0().encode(text).ids);
         assert_eq!(pieces[0].pause_after, Pause::None);
@@ -189,9 +174,7 @@ mod phoneme_frontend_tests {
     fn a_long_input_is_split_under_the_limit_without_loss() {
         let sentence = "ðə fˈɪʃəɹmən pˈʊʃt hɪz bˈOt. ";
         let text = sentence.repeat(60);
-        let pieces = frontend()
-            .pieces(&text, "af_heart", Language::EnglishUs)
-            .unwrap();
+        let pieces = frontend().pieces(&text, Language::EnglishUs).unwrap();
         assert!(pieces.len() > 1);
         assert!(pieces.iter().all(|p| (1..=510).contains(&p.ids.len())));
         // Every symbol but the spaces between pieces arrives, in order.

@@ -9,7 +9,7 @@ use audio_dsp::{SampleSink, StreamJoiner};
 use super::validate::Prepared;
 use super::{Active, Engine, storage};
 use crate::error::{Error, ErrorKind, Result};
-use crate::traits::{Pause, TextPiece};
+use crate::traits::{Pause, TextPiece, Voice};
 use crate::words::{TimedAudio, Timeline, WordTiming};
 
 /// What [`Engine::assemble`] produced: the sink, the peak of what it holds, and the words'
@@ -97,9 +97,8 @@ impl Engine {
         let margin = audio_dsp::pause_samples(opts.edge_margin, self.synth.sample_rate());
         let keep = audio_dsp::DEFAULT_FADE_SAMPLES.min(margin);
         let _active = Active::enter(&self.active);
-        let timed = request.timed_text.is_some();
         for (i, piece) in request.pieces.iter().enumerate() {
-            let out = self.infer(i, piece, &request.choice.voice, request.speed, timed)?;
+            let out = self.infer(i, piece, &request.voice, request.speed)?;
             let kept = audio_dsp::trim_silence_range(&out.audio, opts.silence_threshold, keep);
             if kept.is_empty() {
                 tracing::debug!(piece = i, text = %piece.text, "piece produced only silence");
@@ -116,28 +115,11 @@ impl Engine {
     }
 
     /// One inference: the audio of piece `i`, every sample finite, with the model's durations
-    /// when `timed`.
-    fn infer(
-        &self,
-        i: usize,
-        piece: &TextPiece,
-        voice: &str,
-        speed: f32,
-        timed: bool,
-    ) -> Result<TimedAudio> {
-        let style = self.voices.style(voice, piece.ids.len())?;
+    /// when it gives them.
+    fn infer(&self, i: usize, piece: &TextPiece, voice: &Voice, speed: f32) -> Result<TimedAudio> {
+        let style = voice.style(piece.ids.len());
         let callers = self.active.load(Ordering::Relaxed);
-        let out = if timed {
-            self.synth
-                .synthesize_timed(&piece.ids, &style, speed, callers)?
-        } else {
-            TimedAudio {
-                audio: self
-                    .synth
-                    .synthesize_among(&piece.ids, &style, speed, callers)?,
-                frames: Err(String::new()),
-            }
-        };
+        let out = self.synth.synthesize(&piece.ids, style, speed, callers)?;
         if let Some(pos) = out.audio.iter().position(|s| !s.is_finite()) {
             return Err(Error::new(
                 ErrorKind::Inference,

@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use kokoro_model::Language;
 use serde::Serialize;
 
-use crate::adapters::PoolSynthesizer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::{Input, Request};
 use crate::traits::{Frontend, Synthesizer, VoiceChoice, Voices};
@@ -141,8 +140,8 @@ impl Spoken {
     /// What the checked `request` speaks.
     fn of(request: Prepared, words: Option<Vec<WordTiming>>) -> Self {
         Self {
-            voice: request.choice.voice,
-            voice_fell_back: request.choice.fell_back,
+            voice: request.voice.name().to_owned(),
+            voice_fell_back: request.voice.fell_back(),
             speed: request.speed,
             pieces: request.pieces.len(),
             lang: request.lang,
@@ -185,8 +184,6 @@ pub struct Engine {
     phoneme_frontend: Option<Arc<dyn Frontend>>,
     voices: Arc<dyn Voices>,
     synth: Arc<dyn Synthesizer>,
-    /// The session pool behind `synth`, for an engine built by `Engine::open`.
-    pool: Option<Arc<PoolSynthesizer>>,
     options: EngineOptions,
     workers: usize,
     /// Generations synthesizing right now, on any thread (the synthesizer's concurrency hint).
@@ -243,7 +240,6 @@ impl Engine {
             phoneme_frontend: None,
             voices,
             synth,
-            pool: None,
             options: EngineOptions::default(),
             workers: 1,
             active: AtomicUsize::new(0),
@@ -261,14 +257,6 @@ impl Engine {
     #[must_use]
     pub fn with_phoneme_frontend(mut self, frontend: Arc<dyn Frontend>) -> Self {
         self.phoneme_frontend = Some(frontend);
-        self
-    }
-
-    /// Synthesizes on `pool` (what [`Engine::open`] does), which [`Engine::session`] then reads.
-    #[must_use]
-    pub(crate) fn with_pool(mut self, pool: Arc<PoolSynthesizer>) -> Self {
-        self.synth = Arc::clone(&pool) as Arc<dyn Synthesizer>;
-        self.pool = Some(pool);
         self
     }
 
@@ -297,22 +285,17 @@ impl Engine {
     }
 
     /// The voice a request for `voice` would use, with the fallback of [`Engine::generate`]
-    /// (`None`, empty or unknown ids give the default voice); loads no voice pack.
+    /// (`None`, empty or unknown ids give the default voice). It loads the voice's pack (the
+    /// catalog caches it), so a voice whose pack cannot be read is an error here too.
     pub fn resolve_voice(&self, voice: Option<&str>) -> Result<VoiceChoice> {
-        self.voices.resolve(voice)
+        Ok(self.voices.resolve(voice)?.choice().clone())
     }
 
     /// The loaded model session of the engine's pool (the one a lone caller uses, loading it if
     /// nothing is loaded yet), for reading the model's contract; an engine not built by
     /// [`Engine::open`] has none ([`ErrorKind::Config`]).
     pub fn session(&self) -> Result<Arc<kokoro_session::KokoroSession>> {
-        match &self.pool {
-            Some(pool) => pool.session(),
-            None => Err(Error::new(
-                ErrorKind::Config,
-                "this engine has no session pool: open it with `Engine::open` or `Engine::shared`",
-            )),
-        }
+        self.synth.session()
     }
 
     /// Waits for the engine's background work (the session preload that [`Engine::open`] starts,
@@ -322,9 +305,7 @@ impl Engine {
     /// exiting: a thread still inside ONNX Runtime while the process exits can crash in the
     /// runtime's own teardown. Nothing to do for an engine built by hand.
     pub fn stop_background(&self) {
-        if let Some(pool) = &self.pool {
-            pool.stop_background();
-        }
+        self.synth.stop_background();
     }
 
     /// Synthesizes `request` into peak-normalized samples without writing anything.

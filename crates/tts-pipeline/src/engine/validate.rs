@@ -5,7 +5,7 @@ use kokoro_model::Language;
 use super::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::Request;
-use crate::traits::{TextPiece, VoiceChoice};
+use crate::traits::{TextPiece, Voice};
 
 /// The slowest speed the engine uses; slower requests are clamped to it.
 pub const MIN_SPEED: f32 = 0.5;
@@ -56,35 +56,35 @@ pub fn validate_text(text: &str, max_bytes: usize) -> Result<()> {
 }
 
 /// A request after its checks: what the assembly needs.
-pub(super) struct Prepared {
+pub(crate) struct Prepared {
     /// The speed to use, clamped.
     pub(super) speed: f32,
-    /// The voice to use.
-    pub(super) choice: VoiceChoice,
+    /// The voice to use, resolved once.
+    pub(super) voice: Voice,
     /// The language spoken: the request's, else the voice's, else English.
     pub(super) lang: Language,
     /// The text's pieces, one inference each (at least one).
-    pub(super) pieces: Vec<TextPiece>,
+    pub(crate) pieces: Vec<TextPiece>,
     /// The input text, when word timings were asked for (the words' text is cut from it).
     pub(super) timed_text: Option<String>,
 }
 
 impl Engine {
     /// Validates the request and splits the text: the steps before any inference.
-    pub(super) fn prepare(&self, request: &Request) -> Result<Prepared> {
+    pub(crate) fn prepare(&self, request: &Request) -> Result<Prepared> {
         let frontend = self.frontend_for(&request.input)?;
         let text = request.input.as_str();
         validate_text(text, self.options.max_text_bytes)?;
         let speed = validate_speed(request.speed)?;
-        let choice = self.voices.resolve(request.voice.as_deref())?;
+        let voice = self.voices.resolve(request.voice.as_deref())?;
         let lang = request
             .lang
-            .or_else(|| Language::from_voice_id(&choice.voice))
+            .or_else(|| Language::from_voice_id(voice.name()))
             .unwrap_or(Language::EnglishUs);
         let pieces = if request.wants_words() {
-            frontend.pieces_with_words(text, &choice.voice, lang)?
+            frontend.pieces_with_words(text, lang)?
         } else {
-            frontend.pieces(text, &choice.voice, lang)?
+            frontend.pieces(text, lang)?
         };
         if pieces.is_empty() {
             return Err(Error::new(
@@ -94,7 +94,7 @@ impl Engine {
         }
         Ok(Prepared {
             speed,
-            choice,
+            voice,
             lang,
             pieces,
             timed_text: request.wants_words().then(|| text.to_owned()),
