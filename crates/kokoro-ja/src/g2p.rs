@@ -171,28 +171,7 @@ impl JaG2p {
         if text.trim().is_empty() {
             return Ok(JaPhonemes::default());
         }
-        let words: Vec<Word> = self
-            .tagger
-            .parse(&text)?
-            .into_iter()
-            .map(|m| {
-                let fields = split_csv(&m.feature);
-                let field = |i: usize| fields.get(i).filter(|f| !f.is_empty());
-                let reading = field(FIELD_PRON).or_else(|| field(FIELD_KANA));
-                let hira = kata2hira(reading.map_or(m.surface.as_str(), String::as_str));
-                let char_type = if m.char_type == CHAR_KATAKANA || !m.unknown {
-                    CHAR_HIRAGANA
-                } else {
-                    m.char_type
-                };
-                Word {
-                    surface: m.surface,
-                    hira,
-                    char_type,
-                }
-            })
-            .collect();
-        let words = self.group(words);
+        let words = self.group(self.analyse(&text)?);
         let mut unread = Vec::new();
         let mut out: Vec<Out> = Vec::with_capacity(words.len());
         for word in &words {
@@ -236,6 +215,31 @@ impl JaG2p {
             phonemes: squeeze_glottal_spaces(&collapsed),
             unread,
         })
+    }
+
+    /// The dictionary's words of `text`, with their readings and categories.
+    fn analyse(&self, text: &str) -> Result<Vec<Word>, Error> {
+        Ok(self
+            .tagger
+            .parse(text)?
+            .into_iter()
+            .map(|m| {
+                let fields = split_csv(&m.feature);
+                let field = |i: usize| fields.get(i).filter(|f| !f.is_empty());
+                let reading = field(FIELD_PRON).or_else(|| field(FIELD_KANA));
+                let hira = kata2hira(reading.map_or(m.surface.as_str(), String::as_str));
+                let char_type = if m.char_type == CHAR_KATAKANA || !m.unknown {
+                    CHAR_HIRAGANA
+                } else {
+                    m.char_type
+                };
+                Word {
+                    surface: m.surface,
+                    hira,
+                    char_type,
+                }
+            })
+            .collect())
     }
 
     /// misaki's `_romaji_tokens` grouping: runs of morphemes of one category that its word list
