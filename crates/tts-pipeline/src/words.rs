@@ -83,6 +83,8 @@ impl<'a> Timeline<'a> {
         }
         let (trim_start, trim_len) = (trim.start as u64, trim.len() as u64);
         let in_track = |raw: u64| chunk_start + raw.saturating_sub(trim_start).min(trim_len);
+        // Each word's samples in the track, clamped to the piece's kept audio.
+        let mut placed: Vec<(&PieceWord, (u64, u64))> = Vec::with_capacity(words.len());
         for word in words {
             // Id i is padded id i + 1: it starts where padded id i ends.
             let (Some(&start), Some(&end)) =
@@ -90,7 +92,15 @@ impl<'a> Timeline<'a> {
             else {
                 continue;
             };
-            let (start, end) = (in_track(start), in_track(end).max(in_track(start)));
+            placed.push((word, (in_track(start), in_track(end).max(in_track(start)))));
+        }
+        let mut spans: Vec<(u64, u64)> = placed.iter().map(|(_, span)| *span).collect();
+        at_least(
+            &mut spans,
+            chunk_start..chunk_start + trim_len,
+            SAMPLES_PER_FRAME,
+        );
+        for ((word, _), (start, end)) in placed.into_iter().zip(spans) {
             let (start, end) = (self.seconds(start), self.seconds(end));
             match (self.words.last_mut(), &self.last) {
                 (Some(previous), Some(span)) if *span == word.text => previous.end = end,
@@ -116,9 +126,40 @@ impl<'a> Timeline<'a> {
     }
 }
 
+/// Gives each of `spans` (sample ranges in order, not overlapping, inside `window`) at least
+/// `min` samples, taking what a span needs from its neighbours' edges and never leaving
+/// `window`: spans stay in order and do not overlap. A span the model gave no frame (at high
+/// speed) so gets a frame shared with the word beside it, which a highlighter can show. When the
+/// window is too short for `min` each (never seen: a word holds at least one frame of speech
+/// around it), each gets an equal share of it instead.
+fn at_least(spans: &mut [(u64, u64)], window: Range<u64>, min: u64) {
+    let Ok(n) = u64::try_from(spans.len()) else {
+        return;
+    };
+    if n == 0 {
+        return;
+    }
+    let min = min.min((window.end.saturating_sub(window.start)) / n);
+    // Forward: each starts after the one before and lasts `min` (it may pass the window).
+    let mut previous_end = window.start;
+    for (start, end) in spans.iter_mut() {
+        *start = (*start).max(previous_end);
+        *end = (*end).max(*start + min);
+        previous_end = *end;
+    }
+    // Backward: each ends before the one after (or the window's end), still lasting `min`.
+    let mut next_start = window.end;
+    for (start, end) in spans.iter_mut().rev() {
+        *end = (*end).min(next_start);
+        *start = (*start).min(end.saturating_sub(min)).max(window.start);
+        next_start = *start;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn words_land_where_their_frames_are_in_the_trimmed_chunk() {
@@ -156,11 +197,96 @@ mod tests {
         }];
         let mut t = Timeline::new(text, 24_000);
         // The word runs past the trimmed end: its end clamps to the chunk's end.
-        t.place(&word, &[1, 5, 1], 0..1_000, 0);
+        t.place(&word, &[1, 5, 1], 0..1_300, 0);
         t.place(&word, &[1, 2, 1], 600..1_800, 24_000);
         let w = t.finish();
         assert_eq!(w.len(), 1, "{w:?}");
         assert_eq!(w[0].start, 0.025);
         assert_eq!(w[0].end, 1.0 + 1_200.0 / 24_000.0);
+    }
+
+    #[test]
+    fn a_word_the_model_gave_no_frame_gets_one_shared_with_its_neighbour() {
+        let text = "At this";
+        // Padded ids [0, A, t, ' ', t, h, i, s, 0]: "At" and the space got no frame at all.
+        let frames = [2, 0, 0, 0, 1, 1, 1, 1, 1];
+        let words = [
+            PieceWord {
+                text: 0..2,
+                tokens: 0..2,
+            },
+            PieceWord {
+                text: 3..7,
+                tokens: 3..7,
+            },
+        ];
+        let mut t = Timeline::new(text, 24_000);
+        t.place(&words, &frames, 0..4_200, 0);
+        let w = t.finish();
+        assert_eq!((w[0].start, w[0].end), (0.05, 0.075), "{w:?}");
+        // "this" shares its first frame: it starts where "At" ends.
+        assert_eq!((w[1].start, w[1].end), (0.075, 0.15), "{w:?}");
+    }
+
+    /// One piece of the property test: frames per padded id, words as token ranges.
+    fn piece() -> impl Strategy<Value = (Vec<u32>, Vec<Range<usize>>, (usize, usize))> {
+        (1usize..12)
+            .prop_flat_map(|ids| {
+                (
+                    proptest::collection::vec(0u32..4, ids + 2),
+                    proptest::collection::vec(0usize..=ids, 0..8),
+                    (0usize..3_000, 0usize..9_000),
+                )
+            })
+            .prop_map(|(frames, mut cuts, trim)| {
+                cuts.sort_unstable();
+                cuts.dedup();
+                let words = cuts.windows(2).map(|w| w[0]..w[1]).collect();
+                (frames, words, trim)
+            })
+    }
+
+    proptest! {
+        /// Whatever the durations and trims: words in order, not overlapping, inside the track,
+        /// each at least a frame long where the kept audio holds a frame per word.
+        #[test]
+        fn words_are_ordered_disjoint_inside_and_at_least_a_frame(
+            pieces in proptest::collection::vec(piece(), 1..6),
+        ) {
+            let text = "x".repeat(64);
+            let mut t = Timeline::new(&text, 24_000);
+            let mut at = 0u64;
+            let mut next_word = 0usize;
+            let mut windows = Vec::new();
+            for (frames, tokens, (trim_from, trim_len)) in &pieces {
+                let raw: usize = frames.iter().map(|&f| f as usize * 600).sum();
+                let from = (*trim_from).min(raw);
+                let trim = from..(from + trim_len).min(raw);
+                let words: Vec<PieceWord> = tokens
+                    .iter()
+                    .map(|r| {
+                        next_word += 1;
+                        PieceWord { text: next_word - 1..next_word, tokens: r.clone() }
+                    })
+                    .collect();
+                t.place(&words, frames, trim.clone(), at);
+                windows.push((at, trim.len() as u64, words.len() as u64));
+                at += trim.len() as u64 + 2_400; // a pause between pieces
+            }
+            let end = at as f64 / 24_000.0;
+            let w = t.finish();
+            let mut previous = 0.0;
+            for word in &w {
+                prop_assert!(word.start >= previous - 1e-9, "{w:?}");
+                prop_assert!(word.end >= word.start, "{w:?}");
+                prop_assert!(word.end <= end + 1e-9, "{w:?}");
+                previous = word.end;
+            }
+            if windows.iter().all(|&(_, len, n)| len >= n * 600) {
+                for word in &w {
+                    prop_assert!(word.end - word.start >= 0.025 - 2e-6, "{w:?}");
+                }
+            }
+        }
     }
 }

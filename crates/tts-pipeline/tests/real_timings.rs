@@ -75,3 +75,46 @@ fn real_word_timings_hold_on_several_voices_and_speeds() {
         }
     }
 }
+
+/// `words` are spans of `text` as written, in order, with increasing starts, not overlapping,
+/// each at least a frame (25 ms) long and inside the audio of `duration` seconds.
+fn check_spans(words: &[WordTiming], text: &str, duration: f64, what: &str) {
+    let mut at = 0;
+    let mut previous: Option<&WordTiming> = None;
+    for w in words {
+        let found = text[at..]
+            .find(w.text.as_str())
+            .unwrap_or_else(|| panic!("{what}: {w:?} is not in {text:?} after byte {at}"));
+        at += found + w.text.len();
+        assert!(
+            w.end - w.start >= 0.025 - 2e-6,
+            "{what}: {w:?} is shorter than a frame"
+        );
+        assert!(w.end <= duration + 1e-9, "{what}: {w:?} past {duration}");
+        if let Some(p) = previous {
+            assert!(
+                w.start > p.start,
+                "{what}: {w:?} does not start after {p:?}"
+            );
+            assert!(w.start >= p.end - 1e-9, "{what}: {w:?} overlaps {p:?}");
+        }
+        previous = Some(w);
+    }
+}
+
+#[test]
+fn at_speed_two_no_word_has_zero_length() {
+    let Some(engine) = support::shared_engine("real_word_timings") else {
+        return;
+    };
+    let text = "At this speed every word must still land inside the file.";
+    let request = Request::text(text)
+        .with_voice("af_heart")
+        .with_speed(2.0)
+        .with_word_timings(true);
+    let spoken = engine.synthesize(&request).unwrap();
+    let duration = spoken.samples.len() as f64 / f64::from(spoken.sample_rate);
+    let words = spoken.words.unwrap();
+    assert_eq!(words.len(), 11, "{words:?}");
+    check_spans(&words, text, duration, "af_heart at 2.0");
+}
