@@ -242,6 +242,29 @@ impl JaG2p {
             .collect())
     }
 
+    /// The words of `text` as written, as misaki groups them (the dictionary's morphemes, runs
+    /// that misaki's word list holds as one): byte ranges of `text`, in order, for word timings.
+    /// The text is analysed as it is (not normalized: a number stays one word, `123`), so every
+    /// word is a span of it; punctuation marks are words of their own here.
+    pub fn words(&self, text: &str) -> Result<Vec<std::ops::Range<usize>>, Error> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for word in self.group(self.analyse(text)?) {
+            let Some(found) = text
+                .get(at..)
+                .and_then(|rest| rest.find(word.surface.as_str()))
+            else {
+                continue;
+            };
+            let start = at + found;
+            at = start + word.surface.len();
+            if !word.surface.is_empty() {
+                out.push(start..at);
+            }
+        }
+        Ok(out)
+    }
+
     /// misaki's `_romaji_tokens` grouping: runs of morphemes of one category that its word list
     /// holds become one word (the longest such run first).
     fn group(&self, words: Vec<Word>) -> Vec<Word> {

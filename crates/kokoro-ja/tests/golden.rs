@@ -142,6 +142,39 @@ fn unknown_kanji_is_reported_not_hidden() {
 }
 
 #[test]
+fn words_are_spans_of_the_text_as_written_in_order() {
+    let Some(g2p) = g2p() else { return };
+    for (sentence, _) in golden_rows() {
+        let words = g2p.words(&sentence).unwrap();
+        let mut at = 0;
+        for w in &words {
+            assert!(w.start >= at && w.start < w.end, "{sentence}: {words:?}");
+            at = w.end;
+        }
+        // Only whitespace lies between the words: every character is in one of them.
+        let joined: String = words.iter().map(|w| &sentence[w.clone()]).collect();
+        let written: String = sentence.chars().filter(|c| !c.is_whitespace()).collect();
+        assert_eq!(joined, written, "{sentence}");
+        // A sentence is several words, not one.
+        let spoken = words
+            .iter()
+            .filter(|w| sentence[(*w).clone()].chars().any(char::is_alphanumeric))
+            .count();
+        if sentence.chars().count() > 6 {
+            assert!(spoken >= 2, "{sentence}: {words:?}");
+        }
+    }
+    let text = "東京に行きます。";
+    let words: Vec<&str> = g2p
+        .words(text)
+        .unwrap()
+        .into_iter()
+        .map(|w| &text[w])
+        .collect();
+    assert!(words.contains(&"東京"), "{words:?}");
+}
+
+#[test]
 fn empty_and_blank_text_give_nothing() {
     let Some(g2p) = g2p() else { return };
     assert_eq!(g2p.phonemize("").expect("empty").phonemes, "");

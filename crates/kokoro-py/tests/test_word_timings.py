@@ -69,3 +69,32 @@ def test_captions_are_written_next_to_the_wav_and_parse(model, tmp_path, fmt):
 def test_bad_captions_are_an_error_dict(model, tmp_path):
     result = generate_audio("Hi.", "af_bella", 1.0, str(tmp_path / "a.wav"), captions="ass")
     assert result["success"] is False and "vtt" in result["error"]
+
+
+def test_chinese_words_and_fast_words_have_length(model, tmp_path):
+    """A Chinese sentence gives jieba's words, each as written, and captions without spaces put
+    between them; at speed 2.0 every word still lasts at least a frame (25 ms)."""
+    text = "孩子们跑到海边去看船。"
+    out = tmp_path / "zh.wav"
+    result = generate_audio(text, "zf_xiaobei", 1.0, str(out), word_timings=True, captions="vtt")
+    assert result["success"], result
+    words = result["words"]
+    assert len(words) >= 5, words
+    assert "".join(w["text"] for w in words) == text.rstrip("。")
+    shown = "".join(c.text.replace("\n", "") for c in webvtt.read(result["captions_path"]))
+    assert shown == text
+    fast = generate_audio(
+        "At this speed every word must still land inside the file.",
+        "af_heart",
+        2.0,
+        str(tmp_path / "fast.wav"),
+        word_timings=True,
+    )
+    assert fast["success"], fast
+    for spoken in (words, fast["words"]):
+        previous = None
+        for w in spoken:
+            assert w["end"] - w["start"] >= 0.025 - 2e-6, w
+            if previous is not None:
+                assert previous["start"] < w["start"] and previous["end"] <= w["start"] + 1e-9
+            previous = w

@@ -381,6 +381,10 @@ impl Tokenizer {
             text,
             pieces: Vec::new(),
             predictions: words.then(|| Predictions::new(Box::new(predict) as Predict<'_>)),
+            segmenter: match g2p {
+                G2p::Other(_, frontend) => Some(frontend),
+                G2p::English(_) => None,
+            },
         };
         for range in split::sentences(text) {
             self.sentence_pieces(range, g2p, &mut out)?;
@@ -555,7 +559,7 @@ impl Tokenizer {
         let symbols: Vec<char> = phonemes.chars().collect();
         let source: Vec<(usize, char)> = word.char_indices().collect();
         let byte = |i: usize| range.start + source.get(i).map_or(word.len(), |(b, _)| *b);
-        let whole = words::source_words(out.text, range.clone());
+        let whole = out.words(range.clone());
         let chunks = symbols.len().div_ceil(MAX_TOKENS);
         tracing::warn!(
             symbols = symbols.len(),
@@ -584,8 +588,8 @@ impl Tokenizer {
                 whole.last(),
             ) {
                 let letters = piece.phonemes.chars().collect::<Vec<_>>();
-                let start = letters.iter().position(|c| c.is_alphabetic());
-                let end = letters.iter().rposition(|c| c.is_alphabetic());
+                let start = letters.iter().position(|&c| words::is_phoneme_letter(c));
+                let end = letters.iter().rposition(|&c| words::is_phoneme_letter(c));
                 if let (Some(start), Some(end)) = (start, end) {
                     piece.words = vec![WordSpan {
                         text: first.start..last.end,
@@ -601,10 +605,14 @@ impl Tokenizer {
         let before = out.pieces.len();
         self.push_piece(out, range.clone(), phonemes, pause_after);
         let text = out.text;
+        let words = if out.predictions.is_some() {
+            out.words(range)
+        } else {
+            Vec::new()
+        };
         if let (Some(predictions), Some(piece)) =
             (out.predictions.as_mut(), out.pieces.get_mut(before))
         {
-            let words = words::source_words(text, range);
             piece.words = words::align(text, &words, &piece.phonemes, predictions);
         }
     }
@@ -645,6 +653,32 @@ struct Out<'a> {
     text: &'a str,
     pieces: Vec<Piece>,
     predictions: Option<Predictions<'a, Predict<'a>>>,
+    /// The language front end whose segmenter finds the words (`None`: English).
+    segmenter: Option<&'a dyn LanguageFrontend>,
+}
+
+impl Out<'_> {
+    /// The words of `text[range]` (absolute byte ranges, trimmed of punctuation): the language
+    /// front end's segmenter's (Chinese and Japanese words, which no space separates), else
+    /// whitespace-separated words. A segmenter that fails leaves whitespace-separated words.
+    fn words(&self, range: Range<usize>) -> Vec<Range<usize>> {
+        let Some(frontend) = self.segmenter else {
+            return words::source_words(self.text, range);
+        };
+        let slice = self.text.get(range.clone()).unwrap_or_default();
+        match frontend.words(slice) {
+            Ok(found) => found
+                .into_iter()
+                .filter_map(|w| {
+                    words::trim_word(self.text, w.start + range.start..w.end + range.start)
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the front end found no words: words are split at spaces");
+                words::source_words(self.text, range)
+            }
+        }
+    }
 }
 
 /// `ranges` moved by `by` bytes.

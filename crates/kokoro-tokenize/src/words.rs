@@ -103,15 +103,30 @@ pub(crate) fn source_words(text: &str, range: Range<usize>) -> Vec<Range<usize>>
     out
 }
 
+/// `text[range]` trimmed to its first and last letter, digit or spoken symbol; `None` when it
+/// holds none (punctuation only).
+pub(crate) fn trim_word(text: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let word = text.get(range.clone())?;
+    let start = word.find(is_word_char)?;
+    let (last, c) = word.char_indices().rev().find(|(_, c)| is_word_char(*c))?;
+    Some(range.start + start..range.start + last + c.len_utf8())
+}
+
+/// A phoneme of a word: a letter, or a Mandarin tone (`→ ↗ ↓ ↘`, written after its syllable).
+pub(crate) fn is_phoneme_letter(c: char) -> bool {
+    c.is_alphabetic() || matches!(c, '→' | '↗' | '↓' | '↘')
+}
+
 /// The speakable phoneme words of `phonemes`: char ranges from the first letter to the last
-/// (punctuation and spaces left out), with their keys (stress marks removed).
+/// (punctuation and spaces left out, a Mandarin tone kept), with their keys (stress marks
+/// removed).
 fn phoneme_words(phonemes: &str) -> Vec<(Range<usize>, String)> {
     let mut out = Vec::new();
     let mut index = 0;
     for word in phonemes.split(' ') {
         let chars: Vec<char> = word.chars().collect();
-        let first = chars.iter().position(|c| c.is_alphabetic());
-        let last = chars.iter().rposition(|c| c.is_alphabetic());
+        let first = chars.iter().position(|&c| is_phoneme_letter(c));
+        let last = chars.iter().rposition(|&c| is_phoneme_letter(c));
         if let (Some(first), Some(last)) = (first, last) {
             let key: String = chars
                 .get(first..=last)

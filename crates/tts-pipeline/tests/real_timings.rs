@@ -118,3 +118,48 @@ fn at_speed_two_no_word_has_zero_length() {
     assert_eq!(words.len(), 11, "{words:?}");
     check_spans(&words, text, duration, "af_heart at 2.0");
 }
+
+/// A Chinese or Japanese sentence gives several words, each a span of it, in order; its
+/// captions show it as written, without spaces put between its words.
+fn cjk_words(engine: &tts_pipeline::Engine, text: &str, voice: &str, at_least: usize) {
+    let request = Request::text(text)
+        .with_voice(voice)
+        .with_word_timings(true);
+    let spoken = engine.synthesize(&request).unwrap();
+    let duration = spoken.samples.len() as f64 / f64::from(spoken.sample_rate);
+    let words = spoken.words.unwrap();
+    assert!(words.len() >= at_least, "{voice}: {words:?}");
+    check_spans(&words, text, duration, voice);
+    let cues = tts_pipeline::captions::cues(text, &words);
+    let shown: String = cues
+        .iter()
+        .flat_map(|c| c.lines.concat().chars().collect::<Vec<_>>())
+        .collect();
+    assert_eq!(shown, text, "{cues:?}");
+}
+
+#[cfg(feature = "zh")]
+#[test]
+fn a_chinese_sentence_gives_its_words_with_increasing_times() {
+    let Some(engine) = support::shared_engine("real_word_timings") else {
+        return;
+    };
+    cjk_words(&engine, "孩子们跑到海边去看船。", "zf_xiaobei", 5);
+}
+
+#[cfg(feature = "ja")]
+#[test]
+fn a_japanese_sentence_gives_its_words_with_increasing_times() {
+    let Some(engine) = support::shared_engine("real_word_timings") else {
+        return;
+    };
+    let dict = support::model_dir().join("ja/sys.dic");
+    if std::env::var_os("KOKORO_JA_DICT").is_none() && !dict.exists() {
+        support::skip(
+            "real_word_timings",
+            &format!("no japanese dictionary ({} is missing)", dict.display()),
+        );
+        return;
+    }
+    cjk_words(&engine, "私は毎朝公園を散歩します。", "jf_alpha", 5);
+}

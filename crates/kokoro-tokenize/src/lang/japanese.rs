@@ -66,6 +66,16 @@ impl LanguageFrontend for Japanese {
         Ok(out.phonemes)
     }
 
+    fn words(&self, text: &str) -> Result<Vec<std::ops::Range<usize>>, Error> {
+        self.g2p.words(text).map_err(|e| {
+            Error::phonemizer_with_source(
+                "the japanese dictionary could not be read: fetch it again with \
+                 `kokoro fetch-model --with-ja --force`",
+                e,
+            )
+        })
+    }
+
     fn describe(&self) -> String {
         format!(
             "ja: kokoro-ja, UniDic in {} read as misaki 0.9.4 reads it",

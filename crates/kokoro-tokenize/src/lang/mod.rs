@@ -53,6 +53,14 @@ pub trait LanguageFrontend: Send + Sync {
     /// Phonemizes `text`.
     fn phonemize(&self, text: &str) -> Result<String, Error>;
 
+    /// The words of `text` as written (byte ranges, in order), for word timings: the default is
+    /// whitespace-separated words. Languages written without spaces give the words their
+    /// segmenter finds (jieba for Mandarin, the dictionary's morphemes for Japanese), so that a
+    /// sentence is not one word. Punctuation around a word is trimmed by the caller.
+    fn words(&self, text: &str) -> Result<Vec<std::ops::Range<usize>>, Error> {
+        Ok(crate::words::source_words(text, 0..text.len()))
+    }
+
     /// One line saying what this front end is (shown by `kokoro info`).
     fn describe(&self) -> String;
 }

@@ -25,6 +25,7 @@ mod ipa;
 mod numbers;
 
 use std::io::BufReader;
+use std::ops::Range;
 use std::time::Instant;
 
 use flate2::read::GzDecoder;
@@ -32,6 +33,7 @@ use jieba_rs::Jieba;
 
 use crate::Error;
 use crate::lang::LanguageFrontend;
+use crate::words::source_words;
 
 pub use dict::Pinyin;
 pub use ipa::pinyin_to_phonemes;
@@ -75,6 +77,14 @@ impl Mandarin {
         Ok(Self { jieba, pinyin })
     }
 
+    /// jieba's words of `text[run]` (Chinese characters only), as byte ranges of `text`.
+    fn cut(&self, text: &str, run: Range<usize>, out: &mut Vec<Range<usize>>) {
+        let base = run.start;
+        for token in self.jieba.cut(text.get(run).unwrap_or(""), true) {
+            out.push(base + token.byte_start..base + token.byte_end);
+        }
+    }
+
     /// The phonemes of one run of Chinese characters: jieba's words, separated by spaces.
     fn run_phonemes(&self, run: &str, out: &mut String) {
         let mut first = true;
@@ -114,6 +124,33 @@ impl LanguageFrontend for Mandarin {
             self.run_phonemes(&text[start..], &mut out);
         }
         Ok(out.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
+    /// jieba's words of each run of Chinese characters as written (numbers and marks are not
+    /// rewritten first, so every word is a span of `text`); whitespace-separated words between
+    /// the runs.
+    fn words(&self, text: &str) -> Result<Vec<Range<usize>>, Error> {
+        let mut out = Vec::new();
+        let mut run_start: Option<usize> = None;
+        let mut other_start = 0;
+        for (at, c) in text.char_indices() {
+            if is_hanzi(c) {
+                if run_start.is_none() {
+                    out.extend(source_words(text, other_start..at));
+                    run_start = Some(at);
+                }
+                continue;
+            }
+            if let Some(start) = run_start.take() {
+                self.cut(text, start..at, &mut out);
+                other_start = at;
+            }
+        }
+        match run_start {
+            Some(start) => self.cut(text, start..text.len(), &mut out),
+            None => out.extend(source_words(text, other_start..text.len())),
+        }
+        Ok(out)
     }
 
     fn describe(&self) -> String {
@@ -180,6 +217,27 @@ mod tests {
         ] {
             assert_eq!(zh().phonemize(text).unwrap(), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn words_are_jiebas_spans_of_the_text_as_written() {
+        let text = "我有3个苹果，花了25.5元。Python很好";
+        let words: Vec<&str> = zh()
+            .words(text)
+            .unwrap()
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        // jieba's cut of each run of characters (苹果 "apple" is one word of its
+        // dictionary); the number and the Latin word between the runs as they are written.
+        for word in ["苹果", "25.5", "Python", "元"] {
+            assert!(words.contains(&word), "{word} in {words:?}");
+        }
+        assert!(words.len() >= 10, "{words:?}");
+        // Every character of the text is in one word, in order, or is punctuation.
+        let joined: String = words.concat();
+        let letters: String = text.chars().filter(|c| !"，。".contains(*c)).collect();
+        assert_eq!(joined, letters);
     }
 
     #[test]
