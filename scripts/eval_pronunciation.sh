@@ -4,7 +4,7 @@
 #
 # usage: scripts/eval_pronunciation.sh [SENTENCES] [REFERENCE_PHONEMES] [OUT_DIR]
 # needs: the judge set up (/work/shared/eval/setup.sh), models in ./models, a release CLI
-# (cargo build --release -p kokoro-cli); espeak-ng installed for the "espeak" rows.
+# (cargo build --release -p kokoro-engine-cli); espeak-ng installed for the "espeak" rows.
 set -euo pipefail
 source "$(dirname "$0")/lib-eval.sh"
 SENTENCES=${1:-$EVAL/dev-sentences.txt}
@@ -14,7 +14,7 @@ VOICE=${VOICE:-af_heart}
 DIALECT=${DIALECT:-us} # gb with a British (b*) VOICE
 KOKORO=target/release/kokoro # the one built just below, whatever KOKORO says
 mkdir -p "$OUT"
-cargo build -q --release -p kokoro-cli
+cargo build -q --release -p kokoro-engine-cli
 cargo build -q --release -p kokoro-tokenize --example phonemize
 PHONEMIZE=target/release/examples/phonemize
 

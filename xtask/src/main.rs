@@ -86,7 +86,7 @@ enum Cmd {
     Ci,
     /// fetch-model, then the real-model integration tests.
     ///
-    /// tts-pipeline real_model, kokoro-cli cli, kokoro-session fixtures.
+    /// tts-pipeline real_model, kokoro-engine-cli cli, kokoro-session fixtures.
     TestIntegration,
     /// The Python bindings (crates/kokoro-py): build the wheel and run pytest.
     ///
@@ -406,7 +406,7 @@ fn test_integration() -> Result<()> {
         &[("KOKORO_REQUIRE_MODEL", "1")],
     )?;
     cargo(
-        &["test", "-p", "kokoro-cli", "--test", "cli"],
+        &["test", "-p", "kokoro-engine-cli", "--test", "cli"],
         &[("KOKORO_REQUIRE_MODEL", "1")],
     )?;
     cargo(
@@ -439,7 +439,7 @@ fn demo() -> Result<()> {
         &[
             "run",
             "-p",
-            "kokoro-cli",
+            "kokoro-engine-cli",
             "--bin",
             "kokoro",
             "--",

@@ -33,7 +33,7 @@
 //! # Ok::<(), tts_pipeline::Error>(())
 //! ```
 //!
-//! The `kokoro` binary (crate `kokoro-cli`, `crates/kokoro-cli/src/main.rs`) is the command-line face
+//! The `kokoro` binary (package `kokoro-engine-cli`, `crates/kokoro-cli/src/main.rs`) is the command-line face
 //! of the same engine.
 //!
 //! # Features

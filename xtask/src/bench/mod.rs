@@ -146,7 +146,14 @@ fn run_json<T: DeserializeOwned>(root: &Path, program: &Path, args: &[String]) -
 
 /// Builds the release `kokoro` binary and the two drivers.
 fn build(cargo: &dyn Fn(&[&str]) -> Result<()>) -> Result<()> {
-    cargo(&["build", "--release", "-p", "kokoro-cli", "--bin", "kokoro"])?;
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "kokoro-engine-cli",
+        "--bin",
+        "kokoro",
+    ])?;
     for (package, example) in [
         ("tts-pipeline", "bench_engine"),
         ("kokoro-session", "bench_floor"),

@@ -106,7 +106,7 @@ fn every_publishable_crate_has_its_metadata() -> Result<()> {
     let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
     for expected in [
         "tts-pipeline",
-        "kokoro-cli",
+        "kokoro-engine-cli",
         "kokoro-misaki",
         "kokoro-tokenize",
     ] {
