@@ -251,7 +251,7 @@ fn run(cmd: Cmd) -> Result<()> {
         Cmd::Ci => ci(),
         Cmd::TestIntegration => test_integration(),
         Cmd::TestPython => python::test(&root(), false, &[]).map(|_| ()),
-        Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations),
+        Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations, args.callers),
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
         Cmd::Demo => demo(),
         Cmd::Downstream => downstream(),
@@ -579,6 +579,10 @@ mod tests {
         };
         assert!(b.python && !b.floor);
         assert_eq!(b.iterations, 2);
+        let Some(Cmd::Bench(b)) = parse("bench --python --callers 2").unwrap() else {
+            panic!("bench is parsed");
+        };
+        assert_eq!((b.python, b.callers), (true, Some(2)));
     }
 
     #[test]

@@ -353,8 +353,9 @@ fn is_summary(line: &str) -> bool {
 
 /// `cargo xtask bench --python`: the release wheel (`cargo xtask wheel`'s) in `target/py-venv`, kokoro-onnx 0.6.1 in
 /// `target/py-bench-onnx`, then `crates/kokoro-py/bench/bench_threads.py`, which prints its
-/// report (JSON on stdout, a table on stderr).
-pub fn bench(root: &Path, passes: usize) -> Result<()> {
+/// report (JSON on stdout, a table on stderr). `threads`: the multi-threaded configuration's Python
+/// threads (the script's default, 4, when `None`), against 1.
+pub fn bench(root: &Path, passes: usize, threads: Option<usize>) -> Result<()> {
     let target = target_dir(root);
     let python = venv(&target.join("py-venv"), &TEST_REQUIREMENTS)?;
     install_wheel(&python, &wheel(root, WheelProfile::Release)?)?;
@@ -367,6 +368,9 @@ pub fn bench(root: &Path, passes: usize) -> Result<()> {
         .arg("--work-dir")
         .arg(target.join("bench").join("python"))
         .current_dir(root);
+    if let Some(threads) = threads {
+        cmd.arg("--threads").arg(threads.to_string());
+    }
     match venv(&target.join("py-bench-onnx"), &[KOKORO_ONNX]) {
         Ok(onnx_python) => {
             cmd.arg("--onnx-python").arg(onnx_python);

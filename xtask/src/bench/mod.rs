@@ -37,14 +37,15 @@ pub struct BenchArgs {
     /// Cold-start runs of `kokoro say`, in turns with the bare-ORT cold floor.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub cold_runs: usize,
-    /// N threads of the caller's own on one Engine vs 1 thread vs generate_segments.
+    /// N threads of the caller's own on one Engine vs 1 thread vs generate_segments (with
+    /// --python: N Python threads against 1, instead of bench_threads.py's default 4).
     #[arg(long, value_name = "N")]
     pub callers: Option<usize>,
     /// The peak RSS of K concurrent callers, one process for each K.
     #[arg(long, value_name = "K,K,...", value_delimiter = ',')]
     pub pool_memory: Vec<usize>,
     /// Instead, run crates/kokoro-py/bench/bench_threads.py: the release wheel narrates the corpus
-    /// N times from 1 and from 4 Python threads, against kokoro-onnx 0.6.1 (own venv) on the same
+    /// N times from 1 and from 4 (or --callers) Python threads, against kokoro-onnx 0.6.1 (own venv) on the same
     /// model and voice; wall times, ratios and peak RSS.
     #[arg(long)]
     pub python: bool,
