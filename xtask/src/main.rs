@@ -252,6 +252,21 @@ fn run(cmd: Cmd) -> Result<()> {
         Cmd::TestIntegration => test_integration(),
         Cmd::TestPython => python::test(&root(), false, &[]).map(|_| ()),
         Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations, args.callers),
+        Cmd::Bench(args) if args.server => {
+            cargo(
+                &[
+                    "build",
+                    "--release",
+                    "-p",
+                    "kokoro-engine-cli",
+                    "--bin",
+                    "kokoro",
+                ],
+                &[],
+            )?;
+            let kokoro = target_dir(&root()).join("release").join("kokoro");
+            bench::server::run(&root(), &kokoro, args.server_requests)
+        }
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
         Cmd::Demo => demo(),
         Cmd::Downstream => downstream(),

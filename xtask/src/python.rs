@@ -21,14 +21,17 @@ use crate::process::{run, show};
 use crate::target_dir;
 
 /// What the test venv needs from PyPI (celery and redis: the extra `kokoro_engine[celery]`;
-/// `webvtt-py` parses the captions the engine writes, `test_word_timings.py`).
-const TEST_REQUIREMENTS: [&str; 6] = [
+/// `webvtt-py` parses the captions the engine writes, `test_word_timings.py`; `openai` is the
+/// client `test_server.py` calls `kokoro serve` with, and `soundfile` (libsndfile) decodes its mp3).
+const TEST_REQUIREMENTS: [&str; 8] = [
     "maturin>=1.9.4,<2",
     "pytest>=7",
     "numpy>=1.22",
     "celery>=5.3,<6",
     "redis>=4.5",
     "webvtt-py>=0.5",
+    "openai>=1.40,<4",
+    "soundfile>=0.12",
 ];
 /// The reference implementation the benchmark compares with, in a venv of its own.
 const KOKORO_ONNX: &str = "kokoro-onnx==0.6.1";
@@ -305,6 +308,8 @@ pub fn pytest(root: &Path, tests: &TestBuild, require_model: bool) -> Result<()>
     ])
     .arg(root.join("crates/kokoro-py/tests"))
     .env("KOKORO_MODEL_DIR", model_dir(root))
+    // test_server.py serves with the `kokoro` the test build made (`cargo test --workspace`).
+    .env("KOKORO_BIN", target_dir(root).join("debug").join("kokoro"))
     .current_dir(target_dir(root))
     .stdout(Stdio::piped());
     if require_model {

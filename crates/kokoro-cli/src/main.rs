@@ -160,6 +160,34 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve OpenAI's speech API on this machine (POST /v1/audio/speech, GET /v1/models,
+    /// GET /v1/audio/voices, GET /health, GET /ready; docs/SERVER.md). Set KOKORO_API_KEY to
+    /// require `Authorization: Bearer <key>`.
+    #[cfg(feature = "server")]
+    Serve {
+        /// The address to listen on; 127.0.0.1 keeps it to this machine.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// The port (0: any free port, printed on the first line).
+        #[arg(long, default_value_t = kokoro_server::DEFAULT_PORT)]
+        port: u16,
+        /// Requests rendering at once (default: one per session of the engine's pool).
+        #[arg(long)]
+        max_concurrent: Option<usize>,
+        /// Requests waiting beyond those; more are answered 503 with Retry-After at once.
+        #[arg(long, default_value_t = 16)]
+        max_queue: usize,
+        /// Longest input in characters (413 beyond).
+        #[arg(long, default_value_t = 4096)]
+        max_input_chars: usize,
+        /// Longest a request may take, queueing included, in seconds (504 beyond).
+        #[arg(long, default_value_t = 120.0)]
+        timeout: f64,
+        /// A browser origin allowed to call the server (CORS); repeat for several, `*` for any.
+        /// Without it the server sends no CORS headers.
+        #[arg(long = "cors-origin", value_name = "ORIGIN")]
+        cors_origins: Vec<String>,
+    },
     /// Show where the model files are and whether they are all available (loads nothing).
     Info {
         /// Print JSON instead of text.
@@ -267,6 +295,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             request.voice = voice;
             request.lang = lang;
             Ok(say(&config, &request, &output))
+        }
+        #[cfg(feature = "server")]
+        Command::Serve {
+            host,
+            port,
+            max_concurrent,
+            max_queue,
+            max_input_chars,
+            timeout,
+            cors_origins,
+        } => {
+            if !(timeout.is_finite() && timeout > 0.0) {
+                anyhow::bail!("--timeout must be a number of seconds above 0, not {timeout}");
+            }
+            let mut server = kokoro_server::ServerConfig::on(std::net::SocketAddr::new(host, port));
+            server.max_concurrent = max_concurrent;
+            server.max_queue = max_queue;
+            server.max_input_chars = max_input_chars;
+            server.request_timeout = std::time::Duration::from_secs_f64(timeout);
+            server.cors_origins = cors_origins;
+            server.api_key = std::env::var("KOKORO_API_KEY").ok();
+            kokoro_server::run(server, &config)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Segments {
             file,

@@ -6,6 +6,7 @@
 
 mod cold;
 mod report;
+pub mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -49,6 +50,14 @@ pub struct BenchArgs {
     /// model and voice; wall times, ratios and peak RSS.
     #[arg(long)]
     pub python: bool,
+    /// Instead, load `kokoro serve` (release): one sentence at 1, 2 and 4 clients, time to first
+    /// byte, --server-requests from 8 clients on a small queue with the server's memory, and the
+    /// fault cases (clients gone mid-answer, kill -9). See docs/SERVER.md.
+    #[arg(long, conflicts_with = "python")]
+    pub server: bool,
+    /// Requests of --server's long run.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub server_requests: usize,
     /// Session options, passed to both drivers.
     #[command(flatten)]
     pub session: SessionArgs,
