@@ -162,6 +162,11 @@ impl<S: SampleSink> StreamJoiner<S> {
         Ok(())
     }
 
+    /// The sink, to take what was written so far (a stream hands each chunk on as it comes).
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
     /// How many chunks were pushed.
     #[must_use]
     pub fn chunks(&self) -> usize {

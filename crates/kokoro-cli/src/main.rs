@@ -3,7 +3,8 @@
 //! `kokoro fetch-model [--with-ja]`, `kokoro say "Hello world." -o hello.wav`,
 //! `kokoro segments story.json --media-root media`, `kokoro voices`, `kokoro info [--contract]`,
 //! `kokoro verify-model`. `--words` adds when each word is spoken to the
-//! outcomes, `--captions vtt|srt` writes captions next to each WAV. Every generation prints one JSON outcome line on stdout; the
+//! outcomes, `--captions vtt|srt` writes captions next to each WAV; `say --stream` writes the WAV to stdout as
+//! it is rendered (`| aplay`). Every other generation prints one JSON outcome line on stdout; the
 //! exit status is non-zero when anything failed.
 
 use std::io::IsTerminal;
@@ -132,6 +133,11 @@ enum Command {
         /// the voice's, from its first letter).
         #[arg(long)]
         lang: Option<Language>,
+        /// Write a 16-bit WAV to stdout as it is rendered, piece by piece (for `| aplay` or
+        /// `| ffplay -`), instead of a file; its level follows the stream's rule (the running
+        /// peak). A failure is one JSON outcome line on stderr.
+        #[arg(long, conflicts_with_all = ["output", "pcm16", "words", "captions"])]
+        stream: bool,
     },
     /// Narrate a project's segments (JSON: {project_id, segments: [{id, text, voice?, speed?, lang?}]}).
     Segments {
@@ -268,6 +274,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             words,
             captions,
             lang,
+            stream,
         } => {
             let text = match read_text(text, text_file)? {
                 Ok(text) => text,
@@ -294,6 +301,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .with_captions(captions);
             request.voice = voice;
             request.lang = lang;
+            if stream {
+                return Ok(say_stream(&config, &request));
+            }
             Ok(say(&config, &request, &output))
         }
         #[cfg(feature = "server")]
@@ -401,6 +411,50 @@ fn say(config: &EngineConfig, request: &Request, output: &Path) -> ExitCode {
         }
     };
     print_outcome(&outcome)
+}
+
+/// `kokoro say --stream`: a 16-bit WAV of unknown length on stdout, a chunk written (and
+/// flushed) as soon as its piece is rendered. A reader that closes the pipe stops the rendering.
+fn say_stream(config: &EngineConfig, request: &Request) -> ExitCode {
+    use std::io::Write;
+
+    let result = Engine::open(config).and_then(|engine| engine.stream(request));
+    let stream = match result {
+        Ok(stream) => stream,
+        Err(e) => return stream_failure(&e.to_string()),
+    };
+    let mut out = std::io::stdout().lock();
+    let mut write = |bytes: &[u8]| out.write_all(bytes).and_then(|()| out.flush());
+    if let Err(e) = write(&stream.wav_header()) {
+        return closed_or_failed(&e);
+    }
+    for chunk in stream {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => return stream_failure(&e.to_string()),
+        };
+        if let Err(e) = write(&chunk.pcm16_le()) {
+            return closed_or_failed(&e);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// A write to stdout that failed: a reader that closed the pipe ends the stream quietly (the
+/// listener stopped it); any other error is a failure.
+fn closed_or_failed(e: &std::io::Error) -> ExitCode {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        tracing::info!("the reader closed the stream: rendering stopped");
+        ExitCode::SUCCESS
+    } else {
+        stream_failure(&format!("cannot write the stream to stdout: {e}"))
+    }
+}
+
+/// The outcome line of a failed stream, on stderr (stdout is the audio).
+fn stream_failure(message: &str) -> ExitCode {
+    eprintln!("{}", Outcome::failure(message).to_json());
+    ExitCode::FAILURE
 }
 
 /// `kokoro segments`: one outcome line per segment, a progress bar on a terminal.

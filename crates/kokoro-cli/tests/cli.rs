@@ -412,3 +412,44 @@ fn words_and_captions_on_the_command_line() {
     let vtt = std::fs::read_to_string(media.join("projects/p1/audio/s1.vtt")).unwrap();
     assert!(vtt.starts_with("WEBVTT\n\n1\n"), "{vtt}");
 }
+
+#[test]
+fn say_stream_writes_a_wav_to_stdout_with_the_files_samples() {
+    let Some(models) = model_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("file.wav");
+    let text = "A streamed sentence.";
+    let out = kokoro_ok(&["say", text, "--stream"], &models);
+    let bytes = out.stdout;
+    // A tolerant reader: the header of a 16-bit mono PCM WAV at 24 kHz whose sizes are unknown.
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+    assert_eq!(
+        (&bytes[0..4], &bytes[8..16], &bytes[36..40]),
+        (&b"RIFF"[..], &b"WAVEfmt "[..], &b"data"[..])
+    );
+    assert_eq!(
+        (u16_at(20), u16_at(22), u32_at(24), u16_at(34)),
+        (1, 1, 24_000, 16)
+    );
+    assert_eq!((u32_at(4), u32_at(40)), (u32::MAX, u32::MAX));
+    let streamed = &bytes[44..];
+    assert!(streamed.len() > 24_000, "{} bytes of audio", streamed.len());
+    // One piece is one chunk, whose gain is the file's: the samples are the 16-bit file's.
+    kokoro_ok(
+        &["say", text, "--pcm16", "-o", wav.to_str().unwrap()],
+        &models,
+    );
+    let file = std::fs::read(&wav).unwrap();
+    assert_eq!(&file[36..40], b"data");
+    assert!(
+        streamed == &file[44..],
+        "the streamed samples differ from the file's"
+    );
+    // A request that cannot be spoken: nothing on stdout, the outcome on stderr.
+    let out = kokoro(&["say", "   ", "--stream"], &models);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\"success\":false"), "{stderr}");
+}

@@ -8,6 +8,7 @@
 //!     [--memory-pattern|--no-memory-pattern] [--no-arena] [--no-spinning] [--no-arena-shrinkage]
 //!     [--arena-shrink never|every-run|idle:MS]
 //!     [--callers N [--repeat R]] [--pool-memory K]
+//!     [--stream fixtures/story-3000.txt [--voices af_heart,am_adam,...]]
 //! ```
 //!
 //! * default: after one warm-up pass, times `generate_audio` over every corpus segment
@@ -25,6 +26,12 @@
 //!   and ratios;
 //! * `--pool-memory K`: K caller threads narrate the corpus twice on one engine: peak memory
 //!   (VmHWM) and the sessions loaded, for comparing pools of different sizes in separate processes.
+//! * `--stream FILE`: time to first audio of `Engine::stream` on FILE's text (the first chunk,
+//!   planning included) against the whole file (`generate`) and against its first piece alone
+//!   (`synthesize` of that piece's text), in turns, `--iterations` times after a warm-up; medians
+//!   and ratios. Then the stream's level against the file's, per voice of `--voices`: each
+//!   chunk's gain over the file's (the last chunk's: the same samples, the whole peak), in dB,
+//!   max and median.
 //!
 //! Prints one JSON object on stdout.
 
@@ -77,6 +84,8 @@ struct Args {
     callers: Option<usize>,
     repeat: usize,
     pool_memory: Option<usize>,
+    stream: Option<PathBuf>,
+    voices: Vec<String>,
     config: EngineConfig,
 }
 
@@ -91,6 +100,10 @@ fn parse() -> Result<Args, Box<dyn Error>> {
         callers: None,
         repeat: 2,
         pool_memory: None,
+        stream: None,
+        voices: ["af_heart", "af_bella", "am_adam", "bf_emma"]
+            .map(String::from)
+            .to_vec(),
         config: EngineConfig::default(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -106,6 +119,8 @@ fn parse() -> Result<Args, Box<dyn Error>> {
             "--callers" => a.callers = Some(value()?.parse()?),
             "--repeat" => a.repeat = value()?.parse()?,
             "--pool-memory" => a.pool_memory = Some(value()?.parse()?),
+            "--stream" => a.stream = Some(value()?.into()),
+            "--voices" => a.voices = value()?.split(',').map(String::from).collect(),
             "--memory" => {
                 let v = value()?;
                 let (x, y) = v.split_once(',').ok_or("--memory A,B")?;
@@ -252,6 +267,86 @@ fn callers(
     }))
 }
 
+/// `--stream`: time to first audio against the whole file and the first piece alone, then the
+/// stream's level against the file's per voice.
+fn stream(engine: &Engine, text: &str, args: &Args, dir: &Path) -> Result<Value, Box<dyn Error>> {
+    use tts_pipeline::Request;
+    let voice = args.voices.first().map_or("af_heart", String::as_str);
+    let request = Request::text(text).with_voice(voice);
+    let lang =
+        tts_pipeline::Language::from_voice_id(voice).unwrap_or(tts_pipeline::Language::EnglishUs);
+    let pieces = engine.frontend().pieces(text, lang)?;
+    let first = Request::text(pieces.first().ok_or("no piece")?.text.as_str()).with_voice(voice);
+    let out = dir.join("stream-file.wav");
+    let first_chunk = || -> Result<f64, Box<dyn Error>> {
+        let start = Instant::now();
+        let mut stream = engine.stream(&request)?;
+        stream.next().ok_or("an empty stream")??;
+        Ok(start.elapsed().as_secs_f64()) // dropped here: the rest is not rendered
+    };
+    let file = || -> Result<f64, Box<dyn Error>> {
+        let start = Instant::now();
+        engine.generate(&request, &out)?;
+        Ok(start.elapsed().as_secs_f64())
+    };
+    let alone = || -> Result<f64, Box<dyn Error>> {
+        let start = Instant::now();
+        engine.synthesize(&first)?;
+        Ok(start.elapsed().as_secs_f64())
+    };
+    // Warm-up: every session and voice loaded.
+    file()?;
+    first_chunk()?;
+    alone()?;
+    let (mut ttfa, mut whole, mut piece) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..args.iterations.max(1) {
+        ttfa.push(first_chunk()?);
+        whole.push(file()?);
+        piece.push(alone()?);
+    }
+    let (t, w, p) = (
+        median(ttfa.clone()),
+        median(whole.clone()),
+        median(piece.clone()),
+    );
+    let mut levels = serde_json::Map::new();
+    for voice in &args.voices {
+        let chunks = engine
+            .stream(&Request::text(text).with_voice(voice.as_str()))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let file_gain = f64::from(chunks.last().ok_or("no chunk")?.gain);
+        let db: Vec<f64> = chunks
+            .iter()
+            .map(|c| 20.0 * (f64::from(c.gain) / file_gain).log10())
+            .collect();
+        let louder = db.iter().filter(|&&d| d > 0.01).count();
+        levels.insert(
+            voice.clone(),
+            json!({
+                "chunks": chunks.len(),
+                "chunks_louder_than_file": louder,
+                "max_db": db.iter().copied().fold(0.0, f64::max),
+                "median_db": median(db),
+            }),
+        );
+    }
+    Ok(json!({
+        "voice": voice,
+        "chars": text.chars().count(),
+        "pieces": pieces.len(),
+        "first_piece_chars": first.input.as_str().chars().count(),
+        "first_audio_s": ttfa,
+        "whole_file_s": whole,
+        "first_piece_alone_s": piece,
+        "median_first_audio_s": t,
+        "median_whole_file_s": w,
+        "median_first_piece_alone_s": p,
+        "first_audio_over_first_piece": t / p,
+        "first_audio_over_whole_file": t / w,
+        "level_db_over_file": levels,
+    }))
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let args = parse()?;
     let corpus: ProjectRequest = serde_json::from_str(&std::fs::read_to_string(&args.corpus)?)?;
@@ -309,6 +404,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Ok(());
     }
 
+    if let Some(file) = &args.stream {
+        let text = std::fs::read_to_string(file)?;
+        report.insert("stream".into(), stream(&engine, &text, &args, tmp.path())?);
+        println!("{}", Value::Object(report));
+        return Ok(());
+    }
     if let Some(n) = args.callers {
         report.insert(
             "callers".into(),

@@ -33,6 +33,9 @@
 //! # Ok::<(), tts_pipeline::Error>(())
 //! ```
 //!
+//! [`Engine::stream`] delivers the same audio as a stream of chunks, one per piece of text, each
+//! rendered when it is asked for ([`AudioStream`], an iterator that can move to another thread).
+//!
 //! The `kokoro` binary (package `kokoro-engine-cli`, `crates/kokoro-cli/src/main.rs`) is the command-line face
 //! of the same engine.
 //!
@@ -62,8 +65,8 @@ mod words;
 pub use batch::{ProjectRequest, SegmentOptions, SegmentOutcome, SegmentRequest};
 pub use config::EngineConfig;
 pub use engine::{
-    DEFAULT_MAX_TEXT_BYTES, Engine, EngineOptions, Generated, MAX_SPEED, MIN_SPEED, Synthesized,
-    save_samples, validate_speed, validate_text,
+    AudioStream, DEFAULT_MAX_TEXT_BYTES, Engine, EngineOptions, Generated, MAX_SPEED, MIN_SPEED,
+    StreamChunk, Synthesized, save_samples, validate_speed, validate_text,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use kokoro_model::{Language, ParseLanguageError};

@@ -1248,3 +1248,137 @@ fn captions_are_written_next_to_the_wav_validated_and_named_in_the_outcomes() {
     let json = serde_json::to_value(&outcomes[1]).unwrap();
     assert!(json.get("captions_url").is_none() && json.get("captions_path").is_none());
 }
+
+// ---------------------------------------------------------------- streams
+
+/// The chunks of `request`, every one of them `Ok`.
+fn stream_chunks(engine: &Engine, request: &Request) -> Vec<crate::StreamChunk> {
+    engine
+        .stream(request)
+        .unwrap()
+        .collect::<crate::Result<Vec<_>>>()
+        .unwrap()
+}
+
+#[test]
+fn a_stream_is_the_file_before_gain_and_never_louder_than_the_target() {
+    let e = engine();
+    let target = audio_dsp::peak_target(e.options().target_dbfs).unwrap();
+    let long = "A sentence of a story, with a clause. ".repeat(40);
+    let texts = STREAM_TEXTS
+        .iter()
+        .copied()
+        .chain(std::iter::once(long.as_str()));
+    for text in texts {
+        for (speed, timed) in [(1.0, true), (1.7, false)] {
+            let request = Request::text(text)
+                .with_voice("am_adam")
+                .with_speed(speed)
+                .with_word_timings(timed);
+            let file = e.synthesize(&request).unwrap();
+            let chunks = stream_chunks(&e, &request);
+            // The file's gain, from its own samples (its peak is the target).
+            let file_peak = f64::from(audio_dsp::peak(&file.samples));
+            assert!((file_peak - target).abs() < 1e-6, "{text:?}");
+            let mut unscaled = Vec::new();
+            let mut at = 0;
+            let mut gain_before = f32::INFINITY;
+            for chunk in &chunks {
+                assert_eq!(chunk.start, at, "{text:?}: the chunks follow each other");
+                at += chunk.samples.len() as u64;
+                assert!(chunk.gain <= gain_before, "{text:?}: the gain never rises");
+                gain_before = chunk.gain;
+                let peak = f64::from(audio_dsp::peak(&chunk.samples));
+                assert!(peak <= target + 1e-6, "{text:?}: a chunk peaks at {peak}");
+                unscaled.extend(chunk.samples.iter().map(|&x| f64::from(x / chunk.gain)));
+            }
+            assert_eq!(unscaled.len(), file.samples.len(), "{text:?}");
+            // From the loudest piece on the gain is the file's: the last chunk has it.
+            let last_gain = f64::from(chunks.last().unwrap().gain);
+            let worst = unscaled
+                .iter()
+                .zip(&file.samples)
+                .map(|(s, f)| (s * last_gain - f64::from(*f)).abs())
+                .fold(0.0, f64::max);
+            assert!(worst <= 1e-5, "{text:?} at {speed}: differs by {worst}");
+            // One chunk per piece that is not silence, and the track's tail after a silent last
+            // piece (the trailing margin) in a chunk of its own, ending with the same piece.
+            let n = chunks.len();
+            assert!(chunks.windows(2).all(|w| w[0].piece <= w[1].piece));
+            assert!(chunks[..n - 1].windows(2).all(|w| w[0].piece < w[1].piece));
+            assert!(chunks.last().unwrap().piece < file.pieces);
+            if timed {
+                let words: Vec<_> = chunks.iter().flat_map(|c| c.words.clone()).collect();
+                assert_eq!(Some(words), file.words, "{text:?}");
+            } else {
+                assert!(chunks.iter().all(|c| c.words.is_empty()));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_stream_renders_one_piece_per_chunk_and_nothing_after_it_is_dropped() {
+    let synth = Arc::new(FakeSynth::default());
+    let e = engine_with(Arc::clone(&synth));
+    let text = "One. Two. Three. Four. Five.";
+    let mut stream = e.stream(&Request::text(text)).unwrap();
+    assert_eq!(stream.pieces(), 5);
+    assert_eq!(stream.sample_rate(), 24_000);
+    assert_eq!(
+        synth.calls.load(Ordering::SeqCst),
+        0,
+        "planning renders nothing"
+    );
+    let first = stream.next().unwrap().unwrap();
+    assert_eq!((first.piece, first.start), (0, 0));
+    assert_eq!(synth.calls.load(Ordering::SeqCst), 1);
+    // The stream moves to another thread (a server's blocking task, a Python generator).
+    let second = std::thread::spawn(move || {
+        let chunk = stream.next().unwrap().unwrap();
+        drop(stream);
+        chunk
+    })
+    .join()
+    .unwrap();
+    assert_eq!(second.piece, 1);
+    assert_eq!(second.start, first.samples.len() as u64);
+    assert_eq!(
+        synth.calls.load(Ordering::SeqCst),
+        2,
+        "nothing renders after the drop"
+    );
+    assert_eq!(
+        e.active.load(Ordering::SeqCst),
+        0,
+        "a dropped stream counts no caller"
+    );
+}
+
+#[test]
+fn a_stream_refuses_bad_requests_at_once_and_ends_after_a_failure() {
+    let synth = Arc::new(FakeSynth {
+        fail_at: Some(1),
+        ..FakeSynth::default()
+    });
+    let e = engine_with(Arc::clone(&synth));
+    for bad in [
+        Request::text("  "),
+        Request::text("Hello.").with_voice("af_bella:1,am_adam:1"),
+        Request::text("Hello.").with_speed(f32::NAN),
+        Request::text("Hello #."),
+    ] {
+        assert!(e.stream(&bad).is_err(), "{bad:?}");
+    }
+    assert_eq!(synth.calls.load(Ordering::SeqCst), 0);
+    let mut stream = e.stream(&Request::text("One. Two. Three.")).unwrap();
+    assert!(stream.next().unwrap().is_ok());
+    let err = stream.next().unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Inference);
+    assert!(stream.next().is_none());
+    assert_eq!(
+        synth.calls.load(Ordering::SeqCst),
+        2,
+        "nothing renders after a failure"
+    );
+}

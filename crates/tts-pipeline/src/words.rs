@@ -46,17 +46,17 @@ pub const SAMPLES_PER_FRAME: u64 = 600;
 /// samples, not where they are; peak normalization scales them all alike. So a word's time is
 /// exact on the written file's own timeline, and nothing accumulates from piece to piece.
 #[derive(Debug)]
-pub(crate) struct Timeline<'a> {
-    text: &'a str,
+pub(crate) struct Timeline {
+    text: String,
     rate: f64,
     words: Vec<WordTiming>,
     /// The span of the last word placed (a word cut into several pieces continues).
     last: Option<Range<usize>>,
 }
 
-impl<'a> Timeline<'a> {
+impl Timeline {
     /// An empty timeline for the words of `text`, at `rate` samples a second.
-    pub(crate) fn new(text: &'a str, rate: u32) -> Self {
+    pub(crate) fn new(text: String, rate: u32) -> Self {
         Self {
             text,
             rate: f64::from(rate),
@@ -120,6 +120,11 @@ impl<'a> Timeline<'a> {
         (samples as f64 / self.rate * 1e6).round() / 1e6
     }
 
+    /// The words placed so far, in order.
+    pub(crate) fn words(&self) -> &[WordTiming] {
+        &self.words
+    }
+
     /// The words placed, in order.
     pub(crate) fn finish(self) -> Vec<WordTiming> {
         self.words
@@ -176,7 +181,7 @@ mod tests {
                 tokens: 3..5,
             },
         ];
-        let mut t = Timeline::new(text, 24_000);
+        let mut t = Timeline::new(text.to_owned(), 24_000);
         // Trimmed from sample 600 (inside the lead-in), written at sample 1,200 of the track.
         t.place(&words, &frames, 600..4_200, 1_200);
         let w = t.finish();
@@ -195,7 +200,7 @@ mod tests {
             text: 0..4,
             tokens: 0..1,
         }];
-        let mut t = Timeline::new(text, 24_000);
+        let mut t = Timeline::new(text.to_owned(), 24_000);
         // The word runs past the trimmed end: its end clamps to the chunk's end.
         t.place(&word, &[1, 5, 1], 0..1_300, 0);
         t.place(&word, &[1, 2, 1], 600..1_800, 24_000);
@@ -220,7 +225,7 @@ mod tests {
                 tokens: 3..7,
             },
         ];
-        let mut t = Timeline::new(text, 24_000);
+        let mut t = Timeline::new(text.to_owned(), 24_000);
         t.place(&words, &frames, 0..4_200, 0);
         let w = t.finish();
         assert_eq!((w[0].start, w[0].end), (0.05, 0.075), "{w:?}");
@@ -254,7 +259,7 @@ mod tests {
             pieces in proptest::collection::vec(piece(), 1..6),
         ) {
             let text = "x".repeat(64);
-            let mut t = Timeline::new(&text, 24_000);
+            let mut t = Timeline::new(text.clone(), 24_000);
             let mut at = 0u64;
             let mut next_word = 0usize;
             let mut windows = Vec::new();

@@ -48,7 +48,7 @@ pub use error::{Error, ErrorKind};
 pub use layout::{MAX_ID_LEN, MediaLayout, validate_id};
 pub use read::{WavInfo, read_wav, validate_wav, wav_duration};
 pub use stale::remove_stale_temp_files;
-pub use stream::{SampleSpool, SpoolReader, WavStreamWriter};
+pub use stream::{SampleSpool, SpoolReader, WavStreamWriter, pcm16_le, streaming_wav_header};
 pub use write::{SampleFormat, WavOptions, write_text, write_wav};
 
 /// Kokoro's output sample rate, 24 kHz; the default of [`WavOptions`].

@@ -332,6 +332,53 @@ fn spool_error(guard: &TempGuard, e: io::Error) -> Error {
     )
 }
 
+/// The 44-byte header of a mono 16-bit PCM WAV at `sample_rate` whose length is unknown (both
+/// sizes `0xFFFF_FFFF`): the start of a WAV written to a pipe or a socket as it is made, which
+/// players read to the end (`aplay`, `ffplay -`). The samples follow as [`pcm16_le`] bytes.
+///
+/// ```
+/// let header = wav_store::streaming_wav_header(24_000);
+/// assert_eq!(&header[..4], b"RIFF");
+/// assert_eq!(&header[36..40], b"data");
+/// ```
+#[must_use]
+pub fn streaming_wav_header(sample_rate: u32) -> [u8; 44] {
+    const UNKNOWN: [u8; 4] = u32::MAX.to_le_bytes();
+    let mut h = [0u8; 44];
+    let fields: [&[u8]; 13] = [
+        b"RIFF",
+        &UNKNOWN,
+        b"WAVE",
+        b"fmt ",
+        &16u32.to_le_bytes(),
+        &1u16.to_le_bytes(), // PCM
+        &1u16.to_le_bytes(), // mono
+        &sample_rate.to_le_bytes(),
+        &sample_rate.saturating_mul(2).to_le_bytes(), // bytes per second
+        &2u16.to_le_bytes(),                          // bytes per frame
+        &16u16.to_le_bytes(),                         // bits per sample
+        b"data",
+        &UNKNOWN,
+    ];
+    let mut at = 0;
+    for field in fields {
+        if let Some(dst) = h.get_mut(at..at + field.len()) {
+            dst.copy_from_slice(field);
+        }
+        at += field.len();
+    }
+    h
+}
+
+/// Appends `samples` to `out` as 16-bit little-endian PCM, converted as the files' 16-bit PCM is
+/// (clamped to [-1, 1], scaled by 32768, rounded).
+pub fn pcm16_le(samples: &[f32], out: &mut Vec<u8>) {
+    out.reserve(samples.len() * 2);
+    for &x in samples {
+        out.extend_from_slice(&to_pcm16(x).to_le_bytes());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,6 +386,25 @@ mod tests {
 
     fn entries(dir: &Path) -> usize {
         fs::read_dir(dir).unwrap().count()
+    }
+
+    #[test]
+    fn a_streaming_wav_with_its_sizes_filled_is_the_16_bit_file() {
+        let samples: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.01).sin() * 1.2).collect();
+        let mut bytes = streaming_wav_header(24_000).to_vec();
+        pcm16_le(&samples, &mut bytes);
+        // A player reads the stream to its end; hound needs the sizes, so fill them in.
+        let data = (bytes.len() - 44) as u32;
+        bytes[4..8].copy_from_slice(&(data + 36).to_le_bytes());
+        bytes[40..44].copy_from_slice(&data.to_le_bytes());
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("pcm.wav");
+        let opts = WavOptions {
+            sample_rate: 24_000,
+            format: SampleFormat::Pcm16,
+        };
+        crate::write_wav(&path, &samples, &opts).unwrap();
+        assert_eq!(bytes, std::fs::read(&path).unwrap());
     }
 
     #[test]

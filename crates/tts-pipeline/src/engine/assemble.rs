@@ -1,15 +1,22 @@
-//! The one assembly path: inference piece by piece, then audio-dsp's streaming joiner into any
-//! sink (a `Vec` for [`Engine::synthesize`], a scratch file for [`Engine::generate`]).
+//! The one assembly path, in two stages that every delivery shares (a `Vec` for
+//! [`Engine::synthesize`], a scratch file for [`Engine::generate`], chunks for [`Engine::stream`]):
+//!
+//! - [`Renderer`]: one piece of the plan at a time to its audio, the range kept when trimmed of
+//!   silence and the model's durations ([`Rendered`]);
+//! - [`Assembler`]: rendered pieces joined into audio-dsp's [`StreamJoiner`] with the pause each
+//!   piece's punctuation asks for, short fades and two edge margins, while the words are placed
+//!   on the track's timeline.
 
 use std::ops::Range;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use audio_dsp::{SampleSink, StreamJoiner};
 
 use super::validate::Prepared;
-use super::{Active, Engine, storage};
+use super::{Active, Engine, EngineOptions, storage};
 use crate::error::{Error, ErrorKind, Result};
-use crate::traits::{Pause, TextPiece, Voice};
+use crate::traits::{Pause, Synthesizer, TextPiece};
 use crate::words::{TimedAudio, Timeline, WordTiming};
 
 /// What [`Engine::assemble`] produced: the sink, the peak of what it holds, and the words'
@@ -21,106 +28,61 @@ pub(super) struct Assembled<S> {
 }
 
 /// One piece's audio as the model gave it, and the part of it that is kept.
-struct Chunk<'a> {
-    audio: &'a [f32],
+pub(super) struct Rendered {
+    /// Which piece of the plan.
+    pub(super) index: usize,
+    audio: Vec<f32>,
     /// The samples kept (silence trimmed), as a range of `audio`.
     kept: Range<usize>,
     /// Frames per padded id, or why there are none.
-    frames: &'a std::result::Result<Vec<u32>, String>,
-    piece: &'a TextPiece,
+    frames: std::result::Result<Vec<u32>, String>,
 }
 
-impl Engine {
-    /// Synthesizes the pieces of `request` in order into `sink`: each piece trimmed of silence,
-    /// joined to the one before with the pause its punctuation asks for and short fades, between
-    /// two edge margins. Returns the sink and the peak of what it holds, for the caller to scale
-    /// to the target peak, and, when the request asked for them, the words' timings on the
-    /// track's timeline (the same inference: the model's durations come with its audio). A
-    /// sink's error is a [`ErrorKind::Storage`] error; timings the model cannot give are an
-    /// [`ErrorKind::TimingsUnavailable`] error.
-    pub(super) fn assemble<S>(&self, request: &Prepared, sink: S) -> Result<Assembled<S>>
-    where
-        S: SampleSink,
-        S::Error: std::error::Error + Send + Sync + 'static,
-    {
-        let rate = self.synth.sample_rate();
-        let margin = audio_dsp::pause_samples(self.options.edge_margin, rate);
-        let mut joiner = StreamJoiner::new(sink, audio_dsp::DEFAULT_FADE_SAMPLES);
-        let mut timeline = request
-            .timed_text
-            .as_deref()
-            .map(|t| Timeline::new(t, rate));
-        joiner.pause(margin);
-        let mut before: Option<Pause> = None;
-        self.for_each_chunk(request, |chunk| {
-            if let Some(pause) = before {
-                joiner.pause(audio_dsp::pause_samples(self.pause_seconds(pause), rate));
-            }
-            if let Some(timeline) = timeline.as_mut() {
-                let frames = chunk
-                    .frames
-                    .as_ref()
-                    .map_err(|why| timings_unavailable(why))?;
-                timeline.place(
-                    &chunk.piece.words,
-                    frames,
-                    chunk.kept.clone(),
-                    joiner.position(),
-                );
-            }
-            let kept = chunk.audio.get(chunk.kept.clone()).unwrap_or_default();
-            joiner.push(kept).map_err(storage)?;
-            before = Some(chunk.piece.pause_after);
-            Ok(())
-        })?;
-        if joiner.chunks() == 0 {
-            return Err(only_silence());
+/// The rendering stage: the pieces of a plan to audio, one at a time, on the caller's thread.
+/// It owns what it needs (`Arc`s), so a stream can move it to another thread.
+pub(super) struct Renderer {
+    synth: Arc<dyn Synthesizer>,
+    active: Arc<AtomicUsize>,
+    threshold: f32,
+    /// Samples of the model's own onset and decay kept around a trimmed piece.
+    keep: usize,
+}
+
+impl Renderer {
+    /// The renderer of `engine`.
+    pub(super) fn of(engine: &Engine) -> Self {
+        let opts = &engine.options;
+        let margin = audio_dsp::pause_samples(opts.edge_margin, engine.synth.sample_rate());
+        Self {
+            synth: Arc::clone(&engine.synth),
+            active: Arc::clone(&engine.active),
+            threshold: opts.silence_threshold,
+            keep: audio_dsp::DEFAULT_FADE_SAMPLES.min(margin),
         }
-        joiner.pause(margin);
-        let (sink, peak) = joiner.finish().map_err(storage)?;
-        Ok(Assembled {
-            sink,
-            peak,
-            words: timeline.map(Timeline::finish),
-        })
     }
 
-    /// Synthesizes every piece in order and hands `sink` its audio with the range kept when
-    /// trimmed of silence (keeping a few milliseconds of the model's own onset and decay).
-    /// Pieces that are only silence are skipped. At most one piece's audio is held at a time.
-    fn for_each_chunk(
-        &self,
-        request: &Prepared,
-        mut sink: impl FnMut(Chunk<'_>) -> Result<()>,
-    ) -> Result<()> {
-        let opts = &self.options;
-        let margin = audio_dsp::pause_samples(opts.edge_margin, self.synth.sample_rate());
-        let keep = audio_dsp::DEFAULT_FADE_SAMPLES.min(margin);
-        let _active = Active::enter(&self.active);
-        for (i, piece) in request.pieces.iter().enumerate() {
-            let out = self.infer(i, piece, &request.voice, request.speed)?;
-            let kept = audio_dsp::trim_silence_range(&out.audio, opts.silence_threshold, keep);
-            if kept.is_empty() {
-                tracing::debug!(piece = i, text = %piece.text, "piece produced only silence");
-                continue;
-            }
-            sink(Chunk {
-                audio: &out.audio,
-                kept,
-                frames: &out.frames,
-                piece,
-            })?;
-        }
-        Ok(())
+    /// The sample rate of what it renders.
+    pub(super) fn sample_rate(&self) -> u32 {
+        self.synth.sample_rate()
     }
 
-    /// One inference: the audio of piece `i`, every sample finite, with the model's durations
-    /// when it gives them.
-    fn infer(&self, i: usize, piece: &TextPiece, voice: &Voice, speed: f32) -> Result<TimedAudio> {
-        let style = voice.style(piece.ids.len());
+    /// Counts one generation in the engine's callers while it lives.
+    pub(super) fn caller(&self) -> Active {
+        Active::enter(&self.active)
+    }
+
+    /// Renders piece `i` of `plan`: `None` when it is only silence (skipped). Every sample is
+    /// finite.
+    pub(super) fn render(&self, plan: &Prepared, i: usize) -> Result<Option<Rendered>> {
+        let Some(piece) = plan.pieces.get(i) else {
+            return Ok(None);
+        };
+        let style = plan.voice.style(piece.ids.len());
         let callers = self.active.load(Ordering::Relaxed);
-        let out = self.synth.synthesize(&piece.ids, style, speed, callers)?;
-        if let Some(pos) = out.audio.iter().position(|s| !s.is_finite()) {
+        let TimedAudio { audio, frames } = self
+            .synth
+            .synthesize(&piece.ids, style, plan.speed, callers)?;
+        if let Some(pos) = audio.iter().position(|s| !s.is_finite()) {
             return Err(Error::new(
                 ErrorKind::Inference,
                 format!(
@@ -128,17 +90,144 @@ impl Engine {
                 ),
             ));
         }
-        Ok(out)
+        let kept = audio_dsp::trim_silence_range(&audio, self.threshold, self.keep);
+        if kept.is_empty() {
+            tracing::debug!(piece = i, text = %piece.text, "piece produced only silence");
+            return Ok(None);
+        }
+        Ok(Some(Rendered {
+            index: i,
+            audio,
+            kept,
+            frames,
+        }))
+    }
+}
+
+/// The assembly stage: rendered pieces, in order, joined into a sink.
+pub(super) struct Assembler<S> {
+    joiner: StreamJoiner<S>,
+    timeline: Option<Timeline>,
+    /// The pause kind after the piece pushed last.
+    before: Option<Pause>,
+    rate: u32,
+    margin: usize,
+    pauses: [f32; 3],
+}
+
+impl<S> Assembler<S>
+where
+    S: SampleSink,
+    S::Error: std::error::Error + Send + Sync + 'static,
+{
+    /// An assembler into `sink` (its leading margin owed), placing the words of `timed_text`.
+    pub(super) fn new(
+        sink: S,
+        opts: &EngineOptions,
+        rate: u32,
+        timed_text: Option<String>,
+    ) -> Self {
+        let margin = audio_dsp::pause_samples(opts.edge_margin, rate);
+        let mut joiner = StreamJoiner::new(sink, audio_dsp::DEFAULT_FADE_SAMPLES);
+        joiner.pause(margin);
+        Self {
+            joiner,
+            timeline: timed_text.map(|t| Timeline::new(t, rate)),
+            before: None,
+            rate,
+            margin,
+            pauses: [opts.sentence_pause, opts.clause_pause, opts.word_pause],
+        }
     }
 
-    /// The silence after a piece that ended with `pause`, in seconds.
-    fn pause_seconds(&self, pause: Pause) -> f32 {
-        match pause {
-            Pause::Sentence => self.options.sentence_pause,
-            Pause::Clause => self.options.clause_pause,
-            // `Word`, `None` and any kind added later.
-            _ => self.options.word_pause,
+    /// Joins `rendered`, the audio of `piece`, after the pause the piece before asks for.
+    /// Timings the model cannot give (when words are placed) are an
+    /// [`ErrorKind::TimingsUnavailable`] error; a sink's error is a [`ErrorKind::Storage`] one.
+    pub(super) fn push(&mut self, rendered: &Rendered, piece: &TextPiece) -> Result<()> {
+        if let Some(pause) = self.before {
+            let seconds = match pause {
+                Pause::Sentence => self.pauses[0],
+                Pause::Clause => self.pauses[1],
+                // `Word`, `None` and any kind added later.
+                _ => self.pauses[2],
+            };
+            self.joiner
+                .pause(audio_dsp::pause_samples(seconds, self.rate));
         }
+        if let Some(timeline) = self.timeline.as_mut() {
+            let frames = rendered
+                .frames
+                .as_ref()
+                .map_err(|why| timings_unavailable(why))?;
+            timeline.place(
+                &piece.words,
+                frames,
+                rendered.kept.clone(),
+                self.joiner.position(),
+            );
+        }
+        let kept = rendered
+            .audio
+            .get(rendered.kept.clone())
+            .unwrap_or_default();
+        self.joiner.push(kept).map_err(storage)?;
+        self.before = Some(piece.pause_after);
+        Ok(())
+    }
+
+    /// The sink, to take what was written so far.
+    pub(super) fn sink_mut(&mut self) -> &mut S {
+        self.joiner.sink_mut()
+    }
+
+    /// The words placed so far.
+    pub(super) fn words(&self) -> &[WordTiming] {
+        self.timeline.as_ref().map_or(&[], Timeline::words)
+    }
+
+    /// Adds the trailing margin and writes what is held back. A track of no piece (every piece
+    /// was silence) is an [`ErrorKind::Inference`] error.
+    pub(super) fn finish(mut self) -> Result<Assembled<S>> {
+        if self.joiner.chunks() == 0 {
+            return Err(only_silence());
+        }
+        self.joiner.pause(self.margin);
+        let (sink, peak) = self.joiner.finish().map_err(storage)?;
+        Ok(Assembled {
+            sink,
+            peak,
+            words: self.timeline.map(Timeline::finish),
+        })
+    }
+}
+
+impl Engine {
+    /// Synthesizes the pieces of `plan` in order into `sink`: each piece trimmed of silence,
+    /// joined to the one before with the pause its punctuation asks for and short fades, between
+    /// two edge margins. Returns the sink and the peak of what it holds, for the caller to scale
+    /// to the target peak, and, when the request asked for them, the words' timings on the
+    /// track's timeline (the same inference: the model's durations come with its audio). At
+    /// most one piece's audio is held at a time.
+    pub(super) fn assemble<S>(&self, plan: &Prepared, sink: S) -> Result<Assembled<S>>
+    where
+        S: SampleSink,
+        S::Error: std::error::Error + Send + Sync + 'static,
+    {
+        let renderer = Renderer::of(self);
+        let mut assembler = Assembler::new(
+            sink,
+            &self.options,
+            renderer.sample_rate(),
+            plan.timed_text.clone(),
+        );
+        // One caller from the first piece to the last.
+        let _caller = renderer.caller();
+        for (i, piece) in plan.pieces.iter().enumerate() {
+            if let Some(rendered) = renderer.render(plan, i)? {
+                assembler.push(&rendered, piece)?;
+            }
+        }
+        assembler.finish()
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod assemble;
 mod save;
+mod stream;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use crate::words::WordTiming;
 use validate::Prepared;
 
 pub use save::save_samples;
+pub use stream::{AudioStream, StreamChunk};
 pub use validate::{DEFAULT_MAX_TEXT_BYTES, MAX_SPEED, MIN_SPEED, validate_speed, validate_text};
 
 /// Tunable behaviour of an [`Engine`].
@@ -186,25 +188,26 @@ pub struct Engine {
     synth: Arc<dyn Synthesizer>,
     options: EngineOptions,
     workers: usize,
-    /// Generations synthesizing right now, on any thread (the synthesizer's concurrency hint).
-    active: AtomicUsize,
+    /// Generations synthesizing right now, on any thread (the synthesizer's concurrency hint);
+    /// shared with the streams, which count themselves while they render a piece.
+    pub(crate) active: Arc<AtomicUsize>,
 }
 
 /// Counts one generation (or a batch's other workers) in `Engine::active` while it lives.
-pub(crate) struct Active<'a>(&'a AtomicUsize, usize);
+pub(crate) struct Active(Arc<AtomicUsize>, usize);
 
-impl<'a> Active<'a> {
-    fn enter(counter: &'a AtomicUsize) -> Self {
+impl Active {
+    fn enter(counter: &Arc<AtomicUsize>) -> Self {
         Self::add(counter, 1)
     }
 
-    fn add(counter: &'a AtomicUsize, n: usize) -> Self {
+    fn add(counter: &Arc<AtomicUsize>, n: usize) -> Self {
         counter.fetch_add(n, Ordering::Relaxed);
-        Self(counter, n)
+        Self(Arc::clone(counter), n)
     }
 }
 
-impl Drop for Active<'_> {
+impl Drop for Active {
     fn drop(&mut self) {
         self.0.fetch_sub(self.1, Ordering::Relaxed);
     }
@@ -215,7 +218,7 @@ impl Engine {
     /// many callers from its first piece to its last, so that neither its start (one worker
     /// synthesizing while the others still read their text) nor its tail (one segment left) loads
     /// the pool's wide session for a piece or two.
-    pub(crate) fn batch_callers(&self, workers: usize) -> Active<'_> {
+    pub(crate) fn batch_callers(&self, workers: usize) -> Active {
         Active::add(&self.active, workers.saturating_sub(1))
     }
 }
@@ -242,7 +245,7 @@ impl Engine {
             synth,
             options: EngineOptions::default(),
             workers: 1,
-            active: AtomicUsize::new(0),
+            active: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -316,6 +319,53 @@ impl Engine {
         let result = self
             .prepare(request)
             .and_then(|prepared| self.synthesize_prepared(prepared));
+        log_failure(result, None)
+    }
+
+    /// Plans `request` now and returns its audio as a lazy stream of chunks, one per piece of
+    /// text: each [`Iterator::next`] renders one piece on the calling thread, so the first
+    /// chunk comes as soon as the first piece is rendered, and dropping the stream stops the
+    /// work (nothing renders between two calls, nor after the drop).
+    ///
+    /// The checks of [`Engine::generate`] (text, speed, voice, language, the text's pieces) fail
+    /// here, at once. A failure while rendering is one `Err` item, after which the stream ends.
+    /// The stream owns what it needs (`Send + 'static`), so it can move to another thread (a
+    /// server's blocking task, a Python generator).
+    ///
+    /// Pauses, fades and margins are the file's: the chunks, each divided by its
+    /// [`gain`](StreamChunk::gain), concatenate to the samples of [`Engine::generate`] before the
+    /// file's gain. The level differs: a file is scaled as a whole to the target peak (-1 dBFS),
+    /// which a stream cannot know ahead; each chunk is scaled by `target / running peak` (the
+    /// loudest sample so far, this chunk's included). So a chunk never clips and never peaks
+    /// above the target, and from the loudest piece on the gain equals the file's; before it, a
+    /// chunk can be louder than the same samples in the file (measured in `docs/PERFORMANCE.md`).
+    /// [`Request::captions`] is ignored (a stream has no file to put captions next to); ask for
+    /// word timings and each chunk carries its words.
+    ///
+    /// ```no_run
+    /// use tts_pipeline::{Engine, EngineConfig, Request};
+    ///
+    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
+    /// let stream = engine.stream(&Request::text("Hello there. How are you?"))?;
+    /// let rate = stream.sample_rate();
+    /// for chunk in stream {
+    ///     let chunk = chunk?;
+    ///     println!("piece {}: {} samples at {} s", chunk.piece, chunk.samples.len(),
+    ///              chunk.start as f64 / f64::from(rate));
+    /// }
+    /// # Ok::<(), tts_pipeline::Error>(())
+    /// ```
+    pub fn stream(&self, request: &Request) -> Result<AudioStream> {
+        let result = self.prepare(request).and_then(|plan| {
+            let target = audio_dsp::peak_target(self.options.target_dbfs)
+                .map_err(|e| Error::wrap(ErrorKind::Config, e))?;
+            Ok(AudioStream::new(
+                assemble::Renderer::of(self),
+                plan,
+                &self.options,
+                target,
+            ))
+        });
         log_failure(result, None)
     }
 
