@@ -163,6 +163,8 @@ struct State<S = Arc<KokoroSession>> {
     narrow_shrinking: usize,
     /// The pool is being dropped: the shrinking thread ends.
     closing: bool,
+    /// Intra-op threads of the sessions checked out to run (the thread budget's use).
+    threads_busy: usize,
 }
 
 impl<S> Default for State<S> {
@@ -176,6 +178,7 @@ impl<S> Default for State<S> {
             loading: 0,
             narrow_shrinking: 0,
             closing: false,
+            threads_busy: 0,
         }
     }
 }
@@ -240,6 +243,14 @@ impl<S: Clone> State<S> {
         Shrink::Wait(next)
     }
 
+    /// Whether a run of `threads` intra-op threads may start within `budget` threads: always
+    /// when nothing runs (a session wider than the budget still runs alone), else only when it fits,
+    /// so that the threads in use never exceed the cores (a wide run waits for the narrow ones to
+    /// end, and a narrow one for the wide run).
+    fn fits(&self, threads: usize, budget: usize) -> bool {
+        self.threads_busy == 0 || self.threads_busy + threads <= budget
+    }
+
     /// Whether another session of `kind` may be loaded (at most one wide, `size` narrow).
     fn can_load(&self, kind: Kind, size: usize) -> bool {
         match kind {
@@ -286,6 +297,8 @@ pub struct SessionPool {
     size: usize,
     shared: Arc<Shared>,
     in_flight: AtomicUsize,
+    /// The most intra-op threads that run at once (the cores): see [`State::fits`].
+    budget: usize,
     /// How long a session stays idle before its arena is shrunk ([`ArenaShrink::WhenIdle`]).
     shrink_idle: Option<Duration>,
     /// The shrinking thread, started with the first run.
@@ -343,9 +356,12 @@ struct Lease<'a> {
 
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
-        self.pool
-            .lock()
-            .give_back(self.kind, Arc::clone(&self.session), self.dirty);
+        let mut state = self.pool.lock();
+        state.threads_busy = state
+            .threads_busy
+            .saturating_sub(self.pool.threads_of(self.kind));
+        state.give_back(self.kind, Arc::clone(&self.session), self.dirty);
+        drop(state);
         self.pool.shared.ready.notify_all();
     }
 }
@@ -394,6 +410,7 @@ impl SessionPool {
                 ready: Condvar::new(),
             }),
             in_flight: AtomicUsize::new(0),
+            budget: available_cores(),
             shrink_idle,
             shrinker: Mutex::new(Shrinker::NotStarted),
         }
@@ -534,6 +551,11 @@ impl SessionPool {
         }
     }
 
+    /// Intra-op threads of a session of `kind`.
+    fn threads_of(&self, kind: Kind) -> usize {
+        self.config(kind).resolved_intra_threads()
+    }
+
     fn config(&self, kind: Kind) -> &SessionConfig {
         match kind {
             Kind::Wide => &self.wide_config,
@@ -568,7 +590,17 @@ impl SessionPool {
         loop {
             let wide_absent = state.wide.is_none() && !state.wide_loading;
             let kind = self.settle(asked, wide_absent, state.narrow_available());
+            let threads = self.threads_of(kind);
+            if !state.fits(threads, self.budget) {
+                state = self
+                    .shared
+                    .ready
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
             if let Some((session, dirty)) = state.take_idle(kind) {
+                state.threads_busy += threads;
                 return Ok(Lease {
                     pool: self,
                     kind,
@@ -580,9 +612,16 @@ impl SessionPool {
             let shrinking = kind == Kind::Narrow && state.narrow_shrinking > 0;
             if !shrinking && state.can_load(kind, self.size) {
                 state.start_load(kind);
+                // The new session's threads count from now: it runs once loaded.
+                state.threads_busy += threads;
                 drop(state);
                 let loaded = self.load(kind);
-                self.lock().finish_load(kind, loaded.as_ref().ok());
+                let mut state = self.lock();
+                state.finish_load(kind, loaded.as_ref().ok());
+                if loaded.is_err() {
+                    state.threads_busy = state.threads_busy.saturating_sub(threads);
+                }
+                drop(state);
                 return match loaded {
                     Ok(session) => Ok(Lease {
                         pool: self,
@@ -681,6 +720,23 @@ mod tests {
                 threads: 1
             }
         );
+    }
+
+    #[test]
+    fn a_run_starts_only_when_its_threads_fit_the_budget() {
+        let mut state = State::<u32>::default();
+        // nothing runs: even a session wider than the budget may start
+        assert!(state.fits(4, 2));
+        // a wide run (2 threads on 2 cores) in progress: a narrow one waits
+        state.threads_busy = 2;
+        assert!(!state.fits(1, 2));
+        // one narrow run: another narrow fits, the wide one waits
+        state.threads_busy = 1;
+        assert!(state.fits(1, 2));
+        assert!(!state.fits(2, 2));
+        // two narrow runs on two cores: nothing more
+        state.threads_busy = 2;
+        assert!(!state.fits(1, 2));
     }
 
     fn pool(config_threads: usize, sessions: usize, threads: usize) -> SessionPool {
