@@ -28,7 +28,9 @@
 //!    tensor, found in the graph by its structure and added as an output at load time
 //!    ([`KokoroSession::durations_source`]); each run checks them against its audio.
 //!    [`SessionPool`] holds several sessions of few threads each, loaded lazily
-//!    ([`default_pool_layout`] sizes it from the cores and memory), and gives an idle session's
+//!    ([`default_pool_layout`] sizes it from the cores and memory), keeps the threads in use
+//!    within the cores as callers come and go (a thread budget, and a pool that saw concurrent
+//!    callers stays narrow for [`CONCURRENCY_HOLD`]), and gives an idle session's
 //!    memory arena back after a while ([`ArenaShrink`], on a thread of its own that
 //!    [`SessionPool::stop_background`] and dropping the pool end); [`KokoroSession::stats`] and
 //!    [`SessionPool::stats`] count the time spent inside ONNX Runtime.
@@ -104,8 +106,8 @@ pub use identify::{
     generation_from_contract, generation_from_file_name, identify_model_file,
 };
 pub use pool::{
-    DEFAULT_POOL_THREADS, PoolLayout, SESSION_MEMORY_ESTIMATE, SessionPool, default_pool_layout,
-    pool_layout,
+    CONCURRENCY_HOLD, DEFAULT_POOL_THREADS, ENV_POOL_POLICY, PoolLayout, SESSION_MEMORY_ESTIMATE,
+    SessionPool, default_pool_layout, pool_layout,
 };
 pub use runtime::{
     MIN_RUNTIME_VERSION, RUNTIME_VERSION_BELOW, RuntimeInfo, init_runtime,

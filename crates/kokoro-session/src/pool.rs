@@ -16,6 +16,18 @@
 //! ones are busy and fewer than `sessions` exist, else waiting for one. A pool whose narrow sessions
 //! would be as wide as the wide one, or that may hold only one narrow session, has a single kind.
 //!
+//! Two rules keep the threads in use within the cores when callers come and go:
+//!
+//! * **a thread budget**: a run starts only when its intra-op threads fit the cores beside those
+//!   of the runs in progress (a wide run waits for the narrow ones to end, a narrow one for the wide
+//!   run); a run on an otherwise idle pool always starts;
+//! * **hysteresis**: a pool that saw concurrent callers stays narrow until it has been without
+//!   them for [`CONCURRENCY_HOLD`]: a caller that finds itself alone only because the other one is
+//!   between two calls does not take the wide session (which would make the other wait for it).
+//!
+//! `KOKORO_POOL_POLICY` (read when a pool is created; for benchmarks) selects `greedy` (neither
+//! rule, the pool before issue 27), `budget` (the budget only) or `hold` (both, the default).
+//!
 //! A lone call does not load the wide session while a narrow one is idle: the tail of a batch, or a
 //! caller that was running narrow and is now alone, goes on with a narrow session instead of paying
 //! a session's load and memory for a piece or two (the engine also counts a batch's workers as
@@ -41,6 +53,64 @@ use crate::session::{Inference, KokoroSession, SessionStats};
 /// Measured on the 2-core build machine (`docs/PERFORMANCE.md`): two 1-thread sessions finish a
 /// 50-segment story 1.24x sooner than one 2-thread session, and on 16 cores 16 x 1 beat 8 x 2 and 4 x 4.
 pub const DEFAULT_POOL_THREADS: usize = 1;
+
+/// How long a pool that saw concurrent callers stays narrow once they are gone (hysteresis).
+///
+/// A caller is alone only between two calls of the other one for the other's gap between them (the
+/// end of its generation: normalizing and writing its WAV; the return to its code, Python's
+/// included; the text front end of its next text), tens of milliseconds; a piece's run takes
+/// 0.5 to 2 s on one thread. 500 ms covers such a gap several times over, and a caller that is
+/// really alone runs at most its first piece on a narrow session (`docs/PERFORMANCE.md`, "The
+/// pool's policy").
+pub const CONCURRENCY_HOLD: Duration = Duration::from_millis(500);
+
+/// The environment variable that selects the pool's policy (`greedy`, `budget` or `hold`): a knob
+/// for benchmarks comparing them, read when a pool is created.
+pub const ENV_POOL_POLICY: &str = "KOKORO_POOL_POLICY";
+
+/// Which of the pool's rules apply (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Policy {
+    /// A lone call takes the wide session at once, and runs start whatever the threads in use
+    /// (the pool before issue 27; two callers could hold 3 threads on 2 cores).
+    Greedy,
+    /// A run starts only when its threads fit the cores.
+    Budget,
+    /// The budget, and a pool that saw concurrency stays narrow for [`CONCURRENCY_HOLD`].
+    #[default]
+    Hold,
+}
+
+impl Policy {
+    /// The policy `value` names (`KOKORO_POOL_POLICY`); the default when unset or unknown.
+    fn named(value: Option<&str>) -> Self {
+        match value.map(str::trim) {
+            Some("greedy") => Self::Greedy,
+            Some("budget") => Self::Budget,
+            Some("hold") | Some("") | None => Self::Hold,
+            Some(other) => {
+                tracing::warn!(
+                    "{ENV_POOL_POLICY}={other} is not a pool policy (greedy, budget, hold): using hold"
+                );
+                Self::Hold
+            }
+        }
+    }
+
+    fn from_env() -> Self {
+        Self::named(std::env::var(ENV_POOL_POLICY).ok().as_deref())
+    }
+
+    /// Whether runs start only when their threads fit.
+    fn budget(self) -> bool {
+        self != Self::Greedy
+    }
+
+    /// How long the pool stays narrow after concurrency, if it does.
+    fn hold(self) -> Option<Duration> {
+        (self == Self::Hold).then_some(CONCURRENCY_HOLD)
+    }
+}
 
 /// Resident memory one more session of the int8 Kokoro model may cost once the weights are shared:
 /// its activations and arena while synthesizing (measured in `docs/PERFORMANCE.md`), rounded up;
@@ -165,6 +235,8 @@ struct State<S = Arc<KokoroSession>> {
     closing: bool,
     /// Intra-op threads of the sessions checked out to run (the thread budget's use).
     threads_busy: usize,
+    /// When a run among concurrent callers last started or ended (the hysteresis' clock).
+    last_concurrent: Option<Instant>,
 }
 
 impl<S> Default for State<S> {
@@ -179,6 +251,7 @@ impl<S> Default for State<S> {
             narrow_shrinking: 0,
             closing: false,
             threads_busy: 0,
+            last_concurrent: None,
         }
     }
 }
@@ -251,6 +324,23 @@ impl<S: Clone> State<S> {
         self.threads_busy == 0 || self.threads_busy + threads <= budget
     }
 
+    /// Notes that a run among concurrent callers starts or ends at `now`.
+    fn saw_concurrency(&mut self, now: Instant) {
+        self.last_concurrent = Some(self.last_concurrent.map_or(now, |t| t.max(now)));
+    }
+
+    /// The kind a call asking for `asked` runs on at `now` when the pool stays narrow for `hold`
+    /// after concurrent callers: a lone call (asking for the wide session) within `hold` of the
+    /// last run among concurrent callers takes a narrow session.
+    fn held(&self, asked: Kind, hold: Option<Duration>, now: Instant) -> Kind {
+        match (asked, hold, self.last_concurrent) {
+            (Kind::Wide, Some(hold), Some(t)) if now.saturating_duration_since(t) < hold => {
+                Kind::Narrow
+            }
+            _ => asked,
+        }
+    }
+
     /// Whether another session of `kind` may be loaded (at most one wide, `size` narrow).
     fn can_load(&self, kind: Kind, size: usize) -> bool {
         match kind {
@@ -299,6 +389,8 @@ pub struct SessionPool {
     in_flight: AtomicUsize,
     /// The most intra-op threads that run at once (the cores): see [`State::fits`].
     budget: usize,
+    /// Which rules apply (`KOKORO_POOL_POLICY`).
+    policy: Policy,
     /// How long a session stays idle before its arena is shrunk ([`ArenaShrink::WhenIdle`]).
     shrink_idle: Option<Duration>,
     /// The shrinking thread, started with the first run.
@@ -352,6 +444,8 @@ struct Lease<'a> {
     /// Whether the session has run since its arena was last shrunk: a session checked out only to
     /// be loaded (`any_session`, the engine's preload) has nothing to give back.
     dirty: bool,
+    /// Whether it runs among concurrent callers: its end restarts the hysteresis' clock.
+    concurrent: bool,
 }
 
 impl Drop for Lease<'_> {
@@ -360,6 +454,9 @@ impl Drop for Lease<'_> {
         state.threads_busy = state
             .threads_busy
             .saturating_sub(self.pool.threads_of(self.kind));
+        if self.concurrent {
+            state.saw_concurrency(Instant::now());
+        }
         state.give_back(self.kind, Arc::clone(&self.session), self.dirty);
         drop(state);
         self.pool.shared.ready.notify_all();
@@ -411,6 +508,7 @@ impl SessionPool {
             }),
             in_flight: AtomicUsize::new(0),
             budget: available_cores(),
+            policy: Policy::from_env(),
             shrink_idle,
             shrinker: Mutex::new(Shrinker::NotStarted),
         }
@@ -461,7 +559,7 @@ impl SessionPool {
                 return Ok(Arc::clone(s));
             }
         }
-        let lease = self.checkout(self.kind_for(1))?;
+        let lease = self.checkout(self.kind_for(1), false)?;
         Ok(Arc::clone(&lease.session))
     }
 
@@ -531,7 +629,7 @@ impl SessionPool {
         let _counted = InFlight(&self.in_flight);
         let callers = if callers == 0 { in_flight } else { callers };
         self.start_shrinker();
-        let mut lease = self.checkout(self.kind_for(callers))?;
+        let mut lease = self.checkout(self.kind_for(callers), callers > 1)?;
         lease.dirty = true;
         lease.session.run(ids, style, speed)
     }
@@ -585,13 +683,25 @@ impl SessionPool {
         }
     }
 
-    fn checkout(&self, asked: Kind) -> Result<Lease<'_>> {
+    /// Checks out a session for a call asking for `asked`; `concurrent`: the call runs among
+    /// concurrent callers (it restarts the hysteresis' clock).
+    fn checkout(&self, asked: Kind, concurrent: bool) -> Result<Lease<'_>> {
+        // Hysteresis only means something in a pool of two kinds.
+        let (concurrent, hold) = if self.has_wide() {
+            (concurrent, self.policy.hold())
+        } else {
+            (false, None)
+        };
         let mut state = self.lock();
+        if concurrent {
+            state.saw_concurrency(Instant::now());
+        }
         loop {
+            let held = state.held(asked, hold, Instant::now());
             let wide_absent = state.wide.is_none() && !state.wide_loading;
-            let kind = self.settle(asked, wide_absent, state.narrow_available());
+            let kind = self.settle(held, wide_absent, state.narrow_available());
             let threads = self.threads_of(kind);
-            if !state.fits(threads, self.budget) {
+            if self.policy.budget() && !state.fits(threads, self.budget) {
                 state = self
                     .shared
                     .ready
@@ -606,6 +716,7 @@ impl SessionPool {
                     kind,
                     session,
                     dirty,
+                    concurrent,
                 });
             }
             // A session being shrunk is back in a moment: wait for it rather than load another.
@@ -628,6 +739,7 @@ impl SessionPool {
                         kind,
                         session,
                         dirty: false,
+                        concurrent,
                     }),
                     Err(e) => {
                         // Another waiter may load (or wait for) a session instead.
@@ -737,6 +849,79 @@ mod tests {
         // two narrow runs on two cores: nothing more
         state.threads_busy = 2;
         assert!(!state.fits(1, 2));
+    }
+
+    #[test]
+    fn a_pool_that_saw_concurrent_callers_stays_narrow_until_alone_for_the_hold() {
+        let hold = Some(CONCURRENCY_HOLD);
+        let mut state = State::<u32>::default();
+        let t0 = Instant::now();
+        // A caller that never met another gets the wide session.
+        assert_eq!(state.held(Kind::Wide, hold, t0), Kind::Wide);
+        state.saw_concurrency(t0);
+        // Alone soon after: narrow; concurrent callers are narrow anyway.
+        let soon = t0 + CONCURRENCY_HOLD / 2;
+        assert_eq!(state.held(Kind::Wide, hold, soon), Kind::Narrow);
+        assert_eq!(state.held(Kind::Narrow, hold, soon), Kind::Narrow);
+        // Alone for the whole hold: wide again.
+        assert_eq!(
+            state.held(Kind::Wide, hold, t0 + CONCURRENCY_HOLD),
+            Kind::Wide
+        );
+        // Without hysteresis (greedy, budget) a lone caller is wide at once.
+        assert_eq!(state.held(Kind::Wide, None, soon), Kind::Wide);
+        // The clock never goes back: a late note of an earlier start does not shorten the hold.
+        state.saw_concurrency(soon);
+        state.saw_concurrency(t0);
+        assert_eq!(
+            state.held(Kind::Wide, hold, t0 + CONCURRENCY_HOLD),
+            Kind::Narrow
+        );
+        assert_eq!(
+            state.held(Kind::Wide, hold, soon + CONCURRENCY_HOLD),
+            Kind::Wide
+        );
+    }
+
+    /// Two callers on 2 cores, 1-thread narrow sessions and a 2-thread wide one: caller A's next
+    /// piece starts while caller B is between two calls (so A counts itself alone), then B's call
+    /// comes. Returns the kind A gets and whether B's narrow run may start beside A's.
+    fn a_caller_between_two_calls(hold: Option<Duration>) -> (Kind, bool) {
+        let (budget, wide, narrow) = (2, 2, 1);
+        let mut state = State::<u32>::default();
+        let t0 = Instant::now();
+        // Both ran narrow; B's run ended at t0 (A's a little before).
+        state.saw_concurrency(t0);
+        let a_alone = t0 + Duration::from_millis(20);
+        let a = state.held(Kind::Wide, hold, a_alone);
+        let a_threads = if a == Kind::Wide { wide } else { narrow };
+        assert!(state.fits(a_threads, budget), "nothing runs: A starts");
+        state.threads_busy += a_threads;
+        (a, state.fits(narrow, budget))
+    }
+
+    #[test]
+    fn a_caller_between_two_calls_keeps_its_narrow_session_under_hysteresis() {
+        // Budget only: A takes the wide session and B waits for A's whole piece.
+        assert_eq!(a_caller_between_two_calls(None), (Kind::Wide, false));
+        // Budget + hysteresis: A stays narrow and B's run starts beside it.
+        assert_eq!(
+            a_caller_between_two_calls(Some(CONCURRENCY_HOLD)),
+            (Kind::Narrow, true)
+        );
+    }
+
+    #[test]
+    fn the_policy_is_named_by_the_environment_variable() {
+        assert_eq!(Policy::named(None), Policy::Hold);
+        assert_eq!(Policy::named(Some("")), Policy::Hold);
+        assert_eq!(Policy::named(Some("hold")), Policy::Hold);
+        assert_eq!(Policy::named(Some("budget")), Policy::Budget);
+        assert_eq!(Policy::named(Some(" greedy\n")), Policy::Greedy);
+        assert_eq!(Policy::named(Some("fastest")), Policy::Hold);
+        assert!(!Policy::Greedy.budget() && Policy::Greedy.hold().is_none());
+        assert!(Policy::Budget.budget() && Policy::Budget.hold().is_none());
+        assert!(Policy::Hold.budget() && Policy::Hold.hold() == Some(CONCURRENCY_HOLD));
     }
 
     fn pool(config_threads: usize, sessions: usize, threads: usize) -> SessionPool {

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Barrier, Mutex, MutexGuard};
 
 use kokoro_session::{
-    ArenaShrink, DurationSource, ErrorKind, Execution, GraphOptimization, KokoroSession,
-    PoolLayout, SAMPLES_PER_FRAME, STYLE_DIM, SessionConfig, SessionPool, SpeedType, TokenType,
-    init_runtime, load_count, locate_runtime, runtime_info,
+    ArenaShrink, CONCURRENCY_HOLD, DurationSource, ENV_POOL_POLICY, ErrorKind, Execution,
+    GraphOptimization, KokoroSession, PoolLayout, SAMPLES_PER_FRAME, STYLE_DIM, SessionConfig,
+    SessionPool, SpeedType, TokenType, init_runtime, load_count, locate_runtime, runtime_info,
     testing::{process_stats, weights_load_count},
 };
 
@@ -730,6 +730,58 @@ fn a_lone_caller_after_concurrent_ones_does_not_load_the_wide_session() {
     }
     assert_eq!(pool.loaded(), narrow, "the tail loaded no wide session");
     assert_eq!(pool.stats().runs, 2 * 5 + 3);
+}
+
+/// Hysteresis: a lone caller right after concurrent ones stays on a narrow session (the other one
+/// may only be between two calls), and gets the wide session back once it has been alone for
+/// `CONCURRENCY_HOLD`.
+#[test]
+fn a_lone_caller_gets_the_wide_session_back_once_alone_for_the_hold() {
+    let Some(rt) = runtime("a_lone_caller_gets_the_wide_session_back") else {
+        return;
+    };
+    if std::env::var(ENV_POOL_POLICY).is_ok_and(|p| !p.is_empty() && p != "hold") {
+        eprintln!("SKIPPED: {ENV_POOL_POLICY} selects a pool without hysteresis");
+        return;
+    }
+    let _g = serial();
+    let (_tmp, model) = private_weights_model();
+    let pool = SessionPool::with_layout(
+        cfg(&model, &rt).with_intra_threads(2),
+        one_thread_sessions(2),
+    );
+    let style = style();
+    let ids = [5_i64, 6];
+    let expected = weights_audio(&ids, &style);
+    let lone = || {
+        assert_close(
+            &pool.run_among(&ids, &style, 1.0, 1).unwrap().audio,
+            &expected,
+        );
+    };
+    // Alone from the start: the wide session (any_session returns it once loaded).
+    lone();
+    let wide = pool.any_session().unwrap();
+    assert_eq!((pool.loaded(), wide.stats().runs), (1, 1));
+    on_threads(2, 3, || {
+        assert_close(
+            &pool.run_among(&ids, &style, 1.0, 2).unwrap().audio,
+            &expected,
+        );
+    });
+    let concurrent_end = std::time::Instant::now();
+    lone();
+    // (A machine that stalled this thread for the whole hold cannot tell.)
+    if concurrent_end.elapsed() < CONCURRENCY_HOLD {
+        assert_eq!(wide.stats().runs, 1, "right after concurrency: narrow");
+    }
+    std::thread::sleep(CONCURRENCY_HOLD);
+    lone();
+    assert!(
+        wide.stats().runs >= 2,
+        "alone for the hold: the wide session"
+    );
+    assert_eq!(pool.stats().runs, 1 + 2 * 3 + 2);
 }
 
 /// A lone caller runs on the wide session; concurrent callers grow narrow sessions up to the

@@ -231,9 +231,10 @@ fn callers(
             k => Err(format!("{k} segments failed").into()),
         }
     };
-    // Warm-up: load every session the runs will use.
-    on_threads(engine, &jobs, n, dir)?;
+    // Warm-up: load every session the runs will use (the lone caller's first: right after
+    // concurrent callers, the pool stays narrow for a moment, `kokoro_session::CONCURRENCY_HOLD`).
     on_threads(engine, &jobs[..1], 1, dir)?;
+    on_threads(engine, &jobs, n, dir)?;
     let (mut one, mut many, mut batch) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..args.iterations.max(1) {
         // Rotate the order so that no variant always runs first.
@@ -252,6 +253,7 @@ fn callers(
     );
     Ok(json!({
         "callers": n,
+        "pool_policy": std::env::var(kokoro_session::ENV_POOL_POLICY).unwrap_or_default(),
         "sentences": jobs.len(),
         "one_caller_walls_s": one,
         "n_callers_walls_s": many,
