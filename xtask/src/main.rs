@@ -253,18 +253,21 @@ fn run(cmd: Cmd) -> Result<()> {
         Cmd::TestPython => python::test(&root(), false, &[]).map(|_| ()),
         Cmd::Bench(args) if args.python => python::bench(&root(), args.iterations, args.callers),
         Cmd::Bench(args) if args.server => {
-            cargo(
-                &[
-                    "build",
-                    "--release",
-                    "-p",
-                    "kokoro-engine-cli",
-                    "--bin",
-                    "kokoro",
-                ],
-                &[],
-            )?;
-            let kokoro = target_dir(&root()).join("release").join("kokoro");
+            let kokoro = match &args.server_bin {
+                Some(path) => path.clone(),
+                None => {
+                    let release = [
+                        "build",
+                        "--release",
+                        "-p",
+                        "kokoro-engine-cli",
+                        "--bin",
+                        "kokoro",
+                    ];
+                    cargo(&release, &[])?;
+                    target_dir(&root()).join("release").join("kokoro")
+                }
+            };
             bench::server::run(&root(), &kokoro, args.server_requests)
         }
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),

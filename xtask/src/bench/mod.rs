@@ -55,6 +55,10 @@ pub struct BenchArgs {
     /// fault cases (clients gone mid-answer, kill -9). See docs/SERVER.md.
     #[arg(long, conflicts_with = "python")]
     pub server: bool,
+    /// With --server: serve with this `kokoro` instead of building the release one (e.g.
+    /// target/debug/kokoro for a quick look; the figures then are not the release's).
+    #[arg(long, value_name = "PATH", requires = "server")]
+    pub server_bin: Option<PathBuf>,
     /// Requests of --server's long run.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub server_requests: usize,
