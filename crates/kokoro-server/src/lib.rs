@@ -12,7 +12,8 @@
 //!                     │  admission.rs: a place in the bounded queue, else 503 + Retry-After at once
 //!                     ▼  a turn to render (at most `max_concurrent` at once), under the timeout
 //!                  Speaker (speaker.rs) ── one tts_pipeline::Engine for the process, its session
-//!                     │                    pool shared by every request (a blocking thread each)
+//!                     │                    pool shared by every request (a blocking thread each);
+//!                     │                    `stream: true` through Engine::stream, piece by piece
 //!                     ▼
 //!                  encode/ ── mp3 (shine-rs), wav, pcm ──► the response body
 //! ```

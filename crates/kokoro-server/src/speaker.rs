@@ -63,6 +63,13 @@ impl Speaker for EngineSpeaker {
             .map(|choice| !choice.fell_back)
     }
 
+    /// The engine's stream ([`Engine::stream`]): one block per piece of text, as it is rendered,
+    /// at the stream's level (scaled by its running peak, never above the file's target).
+    fn stream<'a>(&'a self, request: &Request) -> tts_pipeline::Result<AudioBlocks<'a>> {
+        let stream = self.engine.stream(request)?;
+        Ok(Box::new(stream.map(|chunk| chunk.map(|c| c.samples))))
+    }
+
     fn voices(&self) -> Vec<VoiceSummary> {
         self.voices.clone()
     }

@@ -86,6 +86,32 @@ fn speech_decodes_to_the_same_length_in_mp3_and_wav_and_words_are_timed() {
         samples.len()
     );
 
+    // The stream: the engine's pieces as they come, as long as the whole file (the same pauses and
+    // fades), never above the file's peak.
+    let two = format!("{TEXT} The sea was calm, and the lamp was bright.");
+    let whole = post(
+        a,
+        "/v1/audio/speech",
+        &format!(r#"{{"input":"{two}","response_format":"wav"}}"#),
+    );
+    let streamed = post(
+        a,
+        "/v1/audio/speech",
+        &format!(r#"{{"input":"{two}","response_format":"wav","stream":true}}"#),
+    );
+    assert_eq!(streamed.header("transfer-encoding"), Some("chunked"));
+    let whole_samples = wav_samples(&whole.body);
+    let streamed_samples: Vec<i16> = streamed.body[44..]
+        .chunks_exact(2)
+        .map(|c| i16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    assert_eq!(streamed_samples.len(), whole_samples.len());
+    let peak = |s: &[i16]| s.iter().map(|x| x.unsigned_abs()).max().unwrap();
+    assert!(
+        peak(&streamed_samples) <= peak(&whole_samples) + 1,
+        "never above the file's peak"
+    );
+
     let timed = post(
         a,
         "/v1/audio/speech/timed",
