@@ -18,6 +18,9 @@
 //! Python cannot drift apart. Every call that runs inference or touches files releases the GIL. Numpy arrays cross as raw native-endian bytes,
 //! converted by the small Python layer of the package, so the crate needs no numpy bindings.
 //!
+//! `stream` is `stream_audio`'s native half: a stream of chunks whose every `next_chunk` releases
+//! the GIL while it renders one piece.
+//!
 //! Log records: the engine's `tracing` events reach Python's `logging` under the logger
 //! `kokoro_engine` (`logs`: buffered, never taking the GIL on an engine thread). `segment` is
 //! what the Celery tasks of `kokoro_engine.celery` call; `fetch` installs the model files
@@ -52,6 +55,7 @@ use tts_pipeline::{Engine, EngineConfig, MediaLayout, Outcome, Request};
 mod fetch;
 mod logs;
 mod segment;
+mod stream;
 
 /// What `configure()` set; `None`: the environment (`KOKORO_MODEL_DIR`, `ORT_DYLIB_PATH`,
 /// `MEDIA_ROOT`, `MEDIA_URL`) or the default.
@@ -262,6 +266,22 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "an object of unknown type".to_string())
 }
 
+/// Words as a list of {"text", "start", "end"} dicts (seconds).
+fn words_list<'py>(
+    py: Python<'py>,
+    words: &[tts_pipeline::WordTiming],
+) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for w in words {
+        let item = PyDict::new(py);
+        item.set_item("text", &w.text)?;
+        item.set_item("start", w.start)?;
+        item.set_item("end", w.end)?;
+        list.append(item)?;
+    }
+    Ok(list)
+}
+
 fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("success", outcome.success)?;
@@ -272,15 +292,7 @@ fn outcome_dict<'py>(py: Python<'py>, outcome: &Outcome) -> PyResult<Bound<'py, 
         d.set_item("voice", outcome.voice.as_deref())?;
         d.set_item("lang", outcome.lang.as_deref())?;
         if let Some(words) = &outcome.words {
-            let list = PyList::empty(py);
-            for w in words {
-                let item = PyDict::new(py);
-                item.set_item("text", &w.text)?;
-                item.set_item("start", w.start)?;
-                item.set_item("end", w.end)?;
-                list.append(item)?;
-            }
-            d.set_item("words", list)?;
+            d.set_item("words", words_list(py, words)?)?;
         }
         if let Some(path) = &outcome.captions_path {
             d.set_item("captions_path", path)?;
@@ -887,6 +899,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_check_files, m)?)?;
     fetch::add(m)?;
     m.add_function(wrap_pyfunction!(segment::_generate_segment, m)?)?;
+    m.add_function(wrap_pyfunction!(stream::_stream_audio, m)?)?;
+    m.add_class::<stream::AudioStream>()?;
     m.add_function(wrap_pyfunction!(segment::_open_engine, m)?)?;
     m.add_function(wrap_pyfunction!(segment::_stop_background, m)?)?;
     m.add_function(wrap_pyfunction!(logs::_drain_logs, m)?)?;

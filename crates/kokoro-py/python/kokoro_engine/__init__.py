@@ -11,6 +11,10 @@ StoryFlow's API for it:
 - generate_audio(text, voice_id="af_bella", speed=1.0, output_path=None, lang=None,
   word_timings=False, captions=None) -> dict ("words": when each word is spoken; captions="vtt"|"srt"
   writes them)
+- stream_audio(text, voice_id="af_bella", speed=1.0, lang=None, word_timings=False): a generator
+  of (samples, info) as each piece is rendered: samples a 1-D numpy float32 array (mono, 24 kHz),
+  info {"piece", "start" (seconds from the stream's start), "start_sample", "sample_rate", "gain",
+  "words"}; bad input raises ValueError at the call; closing the generator stops the rendering
 - KokoroModelLoader.get_session(), .is_model_available(), .get_model_info()
 - normalize_audio, get_audio_duration, validate_audio_file, save_audio_wav
 - construct_audio_path, construct_audio_url, validate_voice_id
@@ -77,6 +81,7 @@ __all__ = [
     "get_audio_duration",
     "normalize_audio",
     "save_audio_wav",
+    "stream_audio",
     "validate_audio_file",
     "validate_voice_id",
 ]
@@ -90,6 +95,50 @@ _logs.start()
 
 # The onnxruntime package's library, for the engine to open (see _runtime for the order).
 _native._set_package_runtime(*(_runtime.package_library() or (None, None)))
+
+
+def stream_audio(
+    text: str,
+    voice_id: str | None = "af_bella",
+    speed: float = 1.0,
+    lang: str | None = None,
+    word_timings: bool = False,
+):
+    """Speak `text` as a stream: a generator of `(samples, info)`, one item per piece of text
+    (a sentence or so), each yielded as soon as its piece is rendered.
+
+    - samples: 1-D numpy float32 array, mono at info["sample_rate"] (24000). Concatenated, the
+      chunks are the audio of `generate_audio` (same pauses, fades and margins), at a level set
+      as the stream goes: each chunk is scaled by target / (loudest sample so far), so it never
+      peaks above -1 dBFS, and from the loudest piece on it equals the file's level.
+    - info: {"piece": int (the piece of text the chunk ends with), "start": float (seconds from
+      the stream's start), "start_sample": int, "sample_rate": int, "gain": float (the factor
+      applied), "words": [{"text", "start", "end"}] (seconds from the stream's start; only with
+      word_timings=True)}.
+
+    The voice, speed and text are checked when it is called: bad input raises ValueError then, a
+    missing model FileNotFoundError. A failure while rendering raises RuntimeError from the
+    generator. The GIL is released while each piece renders; closing the generator (or dropping
+    it) stops the rendering.
+    """
+    stream = _native._stream_audio(
+        text, voice_id, float(speed), lang, bool(word_timings)
+    )
+    return _stream_chunks(stream)
+
+
+def _stream_chunks(stream):
+    import numpy as np
+
+    try:
+        while True:
+            item = stream.next_chunk()
+            if item is None:
+                return
+            raw, info = item
+            yield np.frombuffer(raw, dtype=np.float32), info
+    finally:
+        stream.close()
 
 
 def normalize_audio(audio_array, target_db: float = -1.0):

@@ -1,8 +1,9 @@
 """Type stubs of kokoro_engine: Kokoro-82M text-to-speech for StoryFlow."""
 
 import os
-from typing import Any, List, Literal, Optional, Tuple, TypedDict, Union
+from typing import Any, Iterator, List, Literal, Optional, Tuple, TypedDict, Union
 
+import numpy as np
 import numpy.typing as npt
 
 _Path = Union[str, "os.PathLike[str]"]
@@ -86,6 +87,31 @@ def generate_audio(
     input or a missing model (an unknown lang, text in a script the language cannot read,
     espeak-ng missing for es/fr-fr/it/pt-br/hi, timings the model cannot give are error dicts).
     The GIL is released while synthesizing.
+    """
+
+class StreamChunkInfo(TypedDict):
+    piece: int  # the index of the piece of text the chunk ends with
+    start: float  # seconds from the stream's start to the chunk's first sample
+    start_sample: int
+    sample_rate: int  # 24000
+    gain: float  # the factor applied: -1 dBFS / the loudest sample so far
+    words: List[WordTiming]  # seconds from the stream's start; word_timings=True only, else []
+
+def stream_audio(
+    text: str,
+    voice_id: Optional[str] = "af_bella",
+    speed: float = 1.0,
+    lang: Optional[str] = None,
+    word_timings: bool = False,
+) -> Iterator[Tuple[npt.NDArray[np.float32], StreamChunkInfo]]:
+    """Speak text as a stream: (samples, info) per piece of text, as each is rendered.
+
+    samples: a 1-D float32 array, mono at 24 kHz; concatenated, the audio of generate_audio
+    (same pauses, fades, margins) at the stream's level (each chunk scaled by -1 dBFS over the
+    loudest sample so far: never above -1 dBFS; the file's level from the loudest piece on).
+    Bad input raises ValueError at the call, a missing model FileNotFoundError; a failure while
+    rendering raises RuntimeError. The GIL is released while a piece renders; closing the
+    generator stops the rendering.
     """
 
 class KokoroSession:
