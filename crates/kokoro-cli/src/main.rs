@@ -398,7 +398,7 @@ fn read_text(
 
 /// `--captions vtt|srt`.
 fn caption_format(s: &str) -> Result<CaptionFormat, String> {
-    s.parse().map_err(|e: tts_pipeline::Error| e.to_string())
+    s.parse().map_err(|e: tts_pipeline::Error| e.report())
 }
 
 /// `kokoro say`: one WAV file, one outcome line.
@@ -406,8 +406,8 @@ fn say(config: &EngineConfig, request: &Request, output: &Path) -> ExitCode {
     let outcome = match Engine::open(config) {
         Ok(engine) => Outcome::from(engine.generate(request, output)),
         Err(e) => {
-            tracing::error!(error = %e, output = %output.display(), "generation failed: the engine did not open");
-            Outcome::failure(e.to_string())
+            tracing::error!(error = %e.report(), output = %output.display(), "generation failed: the engine did not open");
+            Outcome::failure(e.report())
         }
     };
     print_outcome(&outcome)
@@ -421,7 +421,7 @@ fn say_stream(config: &EngineConfig, request: &Request) -> ExitCode {
     let result = Engine::open(config).and_then(|engine| engine.stream(request));
     let stream = match result {
         Ok(stream) => stream,
-        Err(e) => return stream_failure(&e.to_string()),
+        Err(e) => return stream_failure(&e.report()),
     };
     let mut out = std::io::stdout().lock();
     let mut write = |bytes: &[u8]| out.write_all(bytes).and_then(|()| out.flush());
@@ -431,7 +431,7 @@ fn say_stream(config: &EngineConfig, request: &Request) -> ExitCode {
     for chunk in stream {
         let chunk = match chunk {
             Ok(chunk) => chunk,
-            Err(e) => return stream_failure(&e.to_string()),
+            Err(e) => return stream_failure(&e.report()),
         };
         if let Err(e) = write(&chunk.pcm16_le()) {
             return closed_or_failed(&e);
@@ -478,9 +478,9 @@ fn segments(
     let engine = match Engine::open(&config) {
         Ok(engine) => engine,
         Err(e) => {
-            tracing::error!(error = %e, segments = request.segments.len(), "cannot narrate the segments: the engine did not open");
+            tracing::error!(error = %e.report(), segments = request.segments.len(), "cannot narrate the segments: the engine did not open");
             for seg in &request.segments {
-                let out = tts_pipeline::SegmentOutcome::failure(&seg.id, e.to_string());
+                let out = tts_pipeline::SegmentOutcome::failure(&seg.id, e.report());
                 println!("{}", serde_json::to_string(&out)?);
             }
             return Ok(ExitCode::FAILURE);

@@ -232,8 +232,9 @@ fn with_python_fix(e: tts_pipeline::Error) -> tts_pipeline::Error {
     tts_pipeline::Error::new(
         e.kind(),
         format!(
-            "{e}; from Python: `pip install \"{}\"` installs the onnxruntime package, whose library \
+            "{}; from Python: `pip install \"{}\"` installs the onnxruntime package, whose library \
              the engine opens by itself",
+            e.report(),
             tts_pipeline::health::runtime_requirement()
         ),
     )
@@ -400,7 +401,7 @@ fn generate_audio<'py>(
         Some(code) => match code
             .extract::<String>()
             .map_err(|_| format!("lang must be a str such as \"es\", got {}", type_name(code)))
-            .and_then(|code| tts_pipeline::parse_lang(&code).map_err(|e| e.to_string()))
+            .and_then(|code| tts_pipeline::parse_lang(&code).map_err(|e| e.report()))
         {
             Ok(lang) => Some(lang),
             Err(message) => return fail(message),
@@ -410,7 +411,7 @@ fn generate_audio<'py>(
         None => None,
         Some(Ok(c)) => match c.parse::<tts_pipeline::captions::CaptionFormat>() {
             Ok(format) => Some(format),
-            Err(e) => return fail(e.to_string()),
+            Err(e) => return fail(e.report()),
         },
         Some(Err(_)) => return fail("captions must be None, \"vtt\" or \"srt\"".to_string()),
     };
@@ -425,7 +426,7 @@ fn generate_audio<'py>(
             Ok(engine) => {
                 Outcome::from(engine.generate(&request, &output).map_err(with_python_fix))
             }
-            Err(e) => Outcome::failure(with_python_fix(e).to_string()),
+            Err(e) => Outcome::failure(with_python_fix(e).report()),
         };
         std::panic::catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| {
             Outcome::failure("TTS generation failed: internal error (the engine panicked)")
@@ -498,9 +499,9 @@ impl Session {
 fn engine_error(e: &tts_pipeline::Error) -> PyErr {
     if e.is_setup_missing() && !tts_pipeline::health::check_availability(&engine_config()).available
     {
-        PyFileNotFoundError::new_err(e.to_string())
+        PyFileNotFoundError::new_err(e.report())
     } else {
-        PyRuntimeError::new_err(e.to_string())
+        PyRuntimeError::new_err(e.report())
     }
 }
 
@@ -684,11 +685,11 @@ fn validate_voice_id(py: Python<'_>, voice_id: Option<&Bound<'_, PyAny>>) -> Str
 fn file_error(e: &tts_pipeline::Error) -> PyErr {
     use tts_pipeline::ErrorKind as K;
     match e.kind() {
-        K::NotFound => PyFileNotFoundError::new_err(e.to_string()),
-        K::IsDirectory => PyIsADirectoryError::new_err(e.to_string()),
-        K::Storage => PyOSError::new_err(e.to_string()),
-        K::InvalidId | K::InvalidAudio => PyValueError::new_err(e.to_string()),
-        _ => PyRuntimeError::new_err(e.to_string()),
+        K::NotFound => PyFileNotFoundError::new_err(e.report()),
+        K::IsDirectory => PyIsADirectoryError::new_err(e.report()),
+        K::Storage => PyOSError::new_err(e.report()),
+        K::InvalidId | K::InvalidAudio => PyValueError::new_err(e.report()),
+        _ => PyRuntimeError::new_err(e.report()),
     }
 }
 
@@ -709,8 +710,8 @@ fn file_error(e: &tts_pipeline::Error) -> PyErr {
 fn get_audio_duration(py: Python<'_>, file_path: PathBuf) -> PyResult<f64> {
     py.detach(|| tts_pipeline::audio::wav_duration(&file_path))
         .map_err(|e| match e.kind() {
-            tts_pipeline::ErrorKind::NotFound => PyFileNotFoundError::new_err(e.to_string()),
-            _ => PyRuntimeError::new_err(e.to_string()),
+            tts_pipeline::ErrorKind::NotFound => PyFileNotFoundError::new_err(e.report()),
+            _ => PyRuntimeError::new_err(e.report()),
         })
 }
 
@@ -755,7 +756,7 @@ fn _save_wav_f32(
 }
 
 fn dsp_error(e: &tts_pipeline::Error) -> PyErr {
-    PyValueError::new_err(e.to_string())
+    PyValueError::new_err(e.report())
 }
 
 /// Peak-normalizes native-endian float32 `samples`; returns float32 bytes. Called by

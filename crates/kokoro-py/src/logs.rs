@@ -111,16 +111,7 @@ impl Visit for Fields {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        let mut text = value.to_string();
-        let mut cause = value.source();
-        while let Some(c) = cause {
-            let more = c.to_string();
-            if !text.contains(&more) {
-                text.push_str(": ");
-                text.push_str(&more);
-            }
-            cause = c.source();
-        }
+        let text = tts_pipeline::Error::report_of(value);
         if field.name() == "message" {
             self.message.push_str(&text);
         } else {

@@ -90,6 +90,6 @@ pub(crate) fn _stop_background(py: Python<'_>) {
 pub(crate) fn _open_engine(py: Python<'_>) -> PyResult<String> {
     let opened = py.detach(|| crate::engine().map(|_| crate::model_dir()));
     crate::logs::flush(py);
-    let dir = opened.map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    let dir = opened.map_err(|e| PyRuntimeError::new_err(e.report()))?;
     Ok(crate::path_string(&dir))
 }

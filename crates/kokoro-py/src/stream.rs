@@ -22,7 +22,7 @@ pub(crate) struct AudioStream {
 /// language), else `RuntimeError`.
 fn stream_error(e: &tts_pipeline::Error) -> PyErr {
     if e.is_invalid_input() {
-        PyValueError::new_err(e.to_string())
+        PyValueError::new_err(e.report())
     } else {
         crate::engine_error(e)
     }
@@ -43,7 +43,7 @@ pub(crate) fn _stream_audio(
     let lang = lang
         .map(|code| tts_pipeline::parse_lang(&code))
         .transpose()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        .map_err(|e| PyValueError::new_err(e.report()))?;
     let mut request = Request::text(text)
         .with_speed(speed)
         .with_word_timings(word_timings);
@@ -81,7 +81,7 @@ impl AudioStream {
         crate::logs::flush(py);
         let chunk = match next {
             None => return Ok(None),
-            Some(Err(e)) => return Err(PyRuntimeError::new_err(e.to_string())),
+            Some(Err(e)) => return Err(PyRuntimeError::new_err(e.report())),
             Some(Ok(chunk)) => chunk,
         };
         let raw: Vec<u8> = chunk.samples.iter().flat_map(|x| x.to_ne_bytes()).collect();

@@ -141,7 +141,7 @@ impl ApiError {
     /// A failure of the engine on a request, by its kind: the caller's input is a 400, a model
     /// that is not there a 503, anything else a 500.
     pub fn from_engine(e: &tts_pipeline::Error) -> Self {
-        let message = e.to_string();
+        let message = e.report();
         match e.kind() {
             ErrorKind::TextTooLong => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,

@@ -249,8 +249,9 @@ pub fn run(config: ServerConfig, engine: &EngineConfig) -> Result<()> {
                 loading.mark_ready();
             }
             Err(e) => {
-                tracing::error!("the model failed to load: {e}");
-                loading.mark_failed(e.to_string());
+                let message = e.report();
+                tracing::error!("the model failed to load: {message}");
+                loading.mark_failed(message);
             }
         });
         server.serve(listener, shutdown_signal()).await

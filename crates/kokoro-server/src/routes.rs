@@ -235,7 +235,7 @@ async fn admit(state: &Shared, request: Request) -> Result<Admitted, ApiError> {
     if let Some(voice) = speech.request.voice.as_deref() {
         let known = speaker
             .knows_voice(voice)
-            .map_err(|e| ApiError::invalid("voice", "invalid_value", e.to_string()))?;
+            .map_err(|e| ApiError::invalid("voice", "invalid_value", e.report()))?;
         if !known {
             return Err(ApiError::invalid(
                 "voice",

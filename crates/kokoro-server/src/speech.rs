@@ -169,7 +169,7 @@ impl Speech {
         }
         if let Some(code) = body.lang.as_deref() {
             let lang = tts_pipeline::parse_lang(code)
-                .map_err(|e| ApiError::invalid("lang", "invalid_value", e.to_string()))?;
+                .map_err(|e| ApiError::invalid("lang", "invalid_value", e.report()))?;
             request = request.with_lang(lang);
         }
         Ok(Self {

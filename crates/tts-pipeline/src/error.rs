@@ -57,16 +57,31 @@ pub enum ErrorKind {
 
 /// The error of every fallible pipeline call.
 ///
-/// Opaque on purpose: ask [`Error::kind`] or the `is_*` queries; the message is for people. The
-/// message already carries the whole cause chain (a JSON outcome must say why), so
-/// [`std::error::Error::source`] returns `None` and a report that walks the chain (`{e:#}` with
-/// anyhow) prints each cause once; the wrapped error itself is kept: see [`Error::cause`].
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
+/// Opaque on purpose: ask [`Error::kind`] or the `is_*` queries; the message is for people. An
+/// error that wraps a lower crate's ([`Error::wrap`]) displays that error's message and its
+/// [`source`](std::error::Error::source) is that error's own source, so a report that walks the
+/// chain (`{e:#}` with anyhow, a log line) prints each cause once and a cause can be found by
+/// downcasting along the chain; the wrapped error itself is [`Error::cause`]. An outcome string
+/// (JSON, a Python exception) is [`Error::report`]: the message and every cause, each once.
+#[derive(Debug)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
     cause: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {
+    /// The wrapped error's own source: the wrapped error is this one's message already.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let cause: &(dyn std::error::Error + 'static) = self.cause.as_deref()?;
+        cause.source()
+    }
 }
 
 impl Error {
@@ -79,33 +94,45 @@ impl Error {
         }
     }
 
-    /// An error of `kind` whose message is `source`'s message followed by its causes' (each once),
-    /// keeping `source` as [`Error::cause`].
+    /// An error of `kind` that displays `source`'s message and keeps `source` as
+    /// [`Error::cause`]; its [`source`](std::error::Error::source) chain is `source`'s.
     pub fn wrap<E>(kind: ErrorKind, source: E) -> Self
     where
         E: std::error::Error + Send + Sync + 'static,
     {
-        // The message carries the whole chain, so that a JSON outcome says why (e.g. the I/O error).
-        let mut message = source.to_string();
-        let mut cause = std::error::Error::source(&source);
-        while let Some(c) = cause {
-            let text = c.to_string();
-            if !message.contains(&text) {
-                message.push_str(": ");
-                message.push_str(&text);
-            }
-            cause = c.source();
-        }
         Self {
             kind,
-            message,
+            message: source.to_string(),
             cause: Some(Box::new(source)),
         }
     }
 
-    /// The error this one wraps, if any (its text is already part of this error's message).
+    /// The error this one wraps, if any (this error displays its message).
     pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         self.cause.as_deref()
+    }
+
+    /// The message followed by each cause along the [`source`](std::error::Error::source)
+    /// chain, each once: what an outcome string, a Python exception or a CLI failure says, e.g.
+    /// `cannot write out.wav: permission denied`. See [`Error::report_of`].
+    pub fn report(&self) -> String {
+        Self::report_of(self)
+    }
+
+    /// `e`'s message followed by each cause along its `source()` chain, joined by `: `, leaving
+    /// out a cause whose text the report holds already (a message that quotes its cause).
+    pub fn report_of(e: &(dyn std::error::Error + 'static)) -> String {
+        let mut text = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            let more = c.to_string();
+            if !text.contains(&more) {
+                text.push_str(": ");
+                text.push_str(&more);
+            }
+            cause = c.source();
+        }
+        text
     }
 
     /// What kind of failure this is.
@@ -173,18 +200,58 @@ mod tests {
         text
     }
 
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot open the voices: {0}")]
+    struct Repeats(#[source] std::io::Error);
+
     #[test]
     fn a_wrapped_chain_is_printed_once() {
         let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
         let e = Error::wrap(ErrorKind::Storage, Outer(io));
-        assert_eq!(e.to_string(), "cannot write the file: permission denied");
-        assert_eq!(report(&e), e.to_string(), "each cause once");
-        assert!(std::error::Error::source(&e).is_none());
+        assert_eq!(e.to_string(), "cannot write the file");
+        assert_eq!(
+            report(&e),
+            "cannot write the file: permission denied",
+            "each cause once"
+        );
+        assert_eq!(e.report(), report(&e));
         assert_eq!(
             e.cause().map(ToString::to_string).as_deref(),
             Some("cannot write the file")
         );
         assert!(e.is_storage());
         assert!(Error::new(ErrorKind::Config, "bad").cause().is_none());
+        // a cause whose text the message already holds is not said twice
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = Error::wrap(ErrorKind::Voice, Repeats(io));
+        assert_eq!(e.report(), "cannot open the voices: no such file");
+        assert_eq!(Error::new(ErrorKind::Config, "bad").report(), "bad");
+    }
+
+    #[test]
+    fn the_source_chain_reaches_the_lower_crates_errors() {
+        // wav_store's error for a file that is not there, through the pipeline's own reader
+        let dir = std::env::temp_dir().join(format!("tts-error-chain-{}", std::process::id()));
+        let e = crate::audio::wav_duration(&dir.join("missing.wav")).err();
+        let Some(e) = e else {
+            unreachable!("a missing file must not read");
+        };
+        let wrapped = e.cause().and_then(|c| c.downcast_ref::<wav_store::Error>());
+        assert!(wrapped.is_some(), "{e:?}");
+        let mut found = None;
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            found = found.or(c.downcast_ref::<std::io::Error>());
+            cause = c.source();
+        }
+        assert_eq!(
+            found.map(std::io::Error::kind),
+            Some(std::io::ErrorKind::NotFound),
+            "{e:?}"
+        );
+        assert!(
+            e.report()
+                .contains(&found.map(ToString::to_string).unwrap_or_default())
+        );
     }
 }

@@ -222,7 +222,7 @@ pub fn engine_info(config: &EngineConfig) -> EngineInfo {
         Some(Ok(Some(choice))) => config
             .text_tokenizer(choice.vocab)
             .map(|t| t.describe())
-            .unwrap_or_else(|e| e.to_string()),
+            .unwrap_or_else(|e| e.report()),
         _ => "unknown until the vocabulary is known".to_string(),
     };
     EngineInfo {
@@ -257,7 +257,7 @@ pub fn engine_info_with_contract(config: &EngineConfig) -> EngineInfo {
                     None => "no (the model gives no per-token durations)".to_owned(),
                 }
             )),
-            Err(e) => Check::Missing(format!("MISSING: cannot load the model: {e}")),
+            Err(e) => Check::Missing(format!("MISSING: cannot load the model: {}", e.report())),
         }
     } else {
         Check::Missing("MISSING: not loaded: model or runtime missing".to_string())
@@ -319,7 +319,7 @@ pub fn check_availability(config: &EngineConfig) -> Availability {
         (Ok(model), None) => match crate::vocab::from_files(&dir, manifest.as_ref(), model) {
             Ok(Some(choice)) => Ok(choice.source),
             Ok(None) => Err(crate::vocab::unknown_message(model)),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.report()),
         },
     };
     let available = model.is_ok() && runtime.is_ok() && voices.is_ok() && vocab.is_ok();

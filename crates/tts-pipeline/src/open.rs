@@ -128,7 +128,8 @@ impl Engine {
         }
         tracing::warn!(
             requested = ?voice,
-            "voice cannot be checked ({error}); falling back to {}",
+            "voice cannot be checked ({}); falling back to {}",
+            error.report(),
             kokoro_voices::DEFAULT_VOICE
         );
         VoiceChoice {

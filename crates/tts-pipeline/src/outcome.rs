@@ -78,7 +78,7 @@ impl From<Result<Generated>> for Outcome {
                 captions_path: g.captions_path.map(|p| p.display().to_string()),
                 error: None,
             },
-            Err(e) => Self::failure(e.to_string()),
+            Err(e) => Self::failure(e.report()),
         }
     }
 }

@@ -134,8 +134,9 @@ pub(crate) fn from_contract(model: &Path, pool: &PoolSynthesizer) -> Result<Voca
         Error::new(
             ErrorKind::Config,
             format!(
-                "{}; loading the model to read its contract failed too: {e}",
-                unknown_message(model)
+                "{}; loading the model to read its contract failed too: {}",
+                unknown_message(model),
+                e.report()
             ),
         )
     })?;

@@ -473,8 +473,8 @@ fn with_captions(request: &Request, mut generated: Generated) -> Result<Generate
     Ok(generated)
 }
 
-/// Logs a failed generation once, at error level, with its kind and cause (the message carries
-/// the whole chain of causes); successes are logged at info level where the file is written.
+/// Logs a failed generation once, at error level, with its kind and its whole chain of causes
+/// ([`Error::report`]); successes are logged at info level where the file is written.
 /// Every public generation method of [`Engine`] passes its result through here exactly once.
 fn log_failure<T>(result: Result<T>, output: Option<&Path>) -> Result<T> {
     if let Err(e) = &result {
@@ -482,9 +482,10 @@ fn log_failure<T>(result: Result<T>, output: Option<&Path>) -> Result<T> {
             Some(path) => tracing::error!(
                 kind = ?e.kind(),
                 output = %path.display(),
-                "generation failed: {e}"
+                "generation failed: {}",
+                e.report()
             ),
-            None => tracing::error!(kind = ?e.kind(), "generation failed: {e}"),
+            None => tracing::error!(kind = ?e.kind(), "generation failed: {}", e.report()),
         }
     }
     result
