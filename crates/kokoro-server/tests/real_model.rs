@@ -11,7 +11,7 @@ mod common;
 use std::io::Write;
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use common::{Running, get, mp3_frames, post, wav_samples};
@@ -41,16 +41,26 @@ fn model_dir() -> Option<PathBuf> {
     None
 }
 
-/// A ready server on the real engine.
+/// The engine every test of this file serves with: opened once (the model loaded and a session
+/// warmed once for the whole file), `None` without the model.
+fn speaker() -> Option<Arc<EngineSpeaker>> {
+    static SPEAKER: OnceLock<Option<Arc<EngineSpeaker>>> = OnceLock::new();
+    SPEAKER
+        .get_or_init(|| {
+            let dir = model_dir()?;
+            let engine_config = EngineConfig::with_model_dir(dir);
+            let engine = Arc::new(Engine::open(&engine_config).unwrap());
+            let voices = tts_pipeline::health::list_voices(&engine_config).unwrap();
+            assert_eq!(voices.len(), 54);
+            engine.session().unwrap();
+            Some(Arc::new(EngineSpeaker::new(engine, voices)))
+        })
+        .clone()
+}
+
+/// A ready server on the shared real engine.
 fn serve(config: ServerConfig) -> Option<Running> {
-    let dir = model_dir()?;
-    let engine_config = EngineConfig::with_model_dir(dir);
-    let engine = Arc::new(Engine::open(&engine_config).unwrap());
-    let voices = tts_pipeline::health::list_voices(&engine_config).unwrap();
-    assert_eq!(voices.len(), 54);
-    engine.session().unwrap();
-    let speaker = Arc::new(EngineSpeaker::new(engine, voices));
-    Some(Running::start(config, speaker, true))
+    Some(Running::start(config, speaker()?, true))
 }
 
 const TEXT: &str = "The lighthouse keeper climbed the stairs at dusk.";
