@@ -12,8 +12,9 @@
 //!                     │  admission.rs: a place in the bounded queue, else 503 + Retry-After at once
 //!                     ▼  a turn to render (at most `max_concurrent` at once), under the timeout
 //!                  Speaker (speaker.rs) ── one tts_pipeline::Engine for the process, its session
-//!                     │                    pool shared by every request (a blocking thread each);
-//!                     │                    `stream: true` through Engine::stream, piece by piece
+//!                     │                    pool shared by every request (a blocking thread each),
+//!                     │                    piece by piece through Engine::stream: a client gone
+//!                     │                    (or the timeout) stops it at the next piece
 //!                     ▼
 //!                  encode/ ── mp3 (shine-rs), wav, pcm ──► the response body
 //! ```
@@ -55,7 +56,7 @@ use tts_pipeline::{Engine, EngineConfig};
 pub use config::{DEFAULT_PORT, ServerConfig};
 pub use encode::{ALL_FORMATS, AudioFormat, EncodeError, Encoder};
 pub use error::{ApiError, Error, Result};
-pub use speaker::{AudioBlocks, EngineSpeaker, Speaker};
+pub use speaker::{AudioBlocks, Cancel, EngineSpeaker, Speaker};
 pub use speech::{MODELS, OPENAI_VOICES, SPEED_RANGE};
 
 use admission::Admission;

@@ -18,7 +18,7 @@ use tts_pipeline::captions::{self, CaptionFormat};
 use crate::encode::Encoder;
 use crate::error::ApiError;
 use crate::speech::{MODELS, Speech};
-use crate::{Shared, Speaker};
+use crate::{Cancel, Shared, Speaker};
 
 /// How long a client refused for a full queue or a loading model is asked to wait.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
@@ -270,6 +270,15 @@ async fn admit(state: &Shared, request: Request) -> Result<Admitted, ApiError> {
     })
 }
 
+/// Cancels a rendering when dropped.
+struct CancelOnDrop(Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
 fn timed_out(timeout: Duration) -> ApiError {
     ApiError::new(
         StatusCode::GATEWAY_TIMEOUT,
@@ -283,8 +292,9 @@ fn timed_out(timeout: Duration) -> ApiError {
     )
 }
 
-/// Renders `admitted` whole, on a blocking thread, under its deadline; `then` turns the
-/// synthesized audio into the answer on that thread too.
+/// Renders `admitted` whole, on a blocking thread, under its deadline (stopped at its next piece
+/// when the client goes away or the deadline passes); `then` turns the synthesized audio into
+/// the answer on that thread too.
 async fn render_whole<T: Send + 'static>(
     state: &Shared,
     admitted: Admitted,
@@ -297,15 +307,21 @@ async fn render_whole<T: Send + 'static>(
         deadline,
     } = admitted;
     let timeout = state.config.request_timeout;
+    let cancel = Cancel::new();
     let work = async move {
+        // Dropped with this future: when the client goes away (hyper drops the handler) or the
+        // timeout passes, the rendering stops at its next piece.
+        let _cancel_on_drop = CancelOnDrop(cancel.clone());
         let turn = state.admission.turn().await;
         let job = tokio::task::spawn_blocking(move || {
-            // Held until the rendering ends, even when the client has gone: the queue counts
+            // Held until the rendering ends (at the next piece once cancelled): the queue counts
             // what really runs.
             let _held = (turn, place);
             let audio = speaker
-                .synthesize(&speech.request)
+                .synthesize(&speech.request, &cancel)
                 .map_err(|e| ApiError::from_engine(&e))?;
+            // Nobody waits for a cancelled answer: this error is never sent.
+            let audio = audio.ok_or_else(|| timed_out(timeout))?;
             then(audio, &speech)
         });
         job.await.map_err(|e| {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Running, get, mp3_frames, post, request, wav_samples};
-use kokoro_server::{ServerConfig, Speaker};
+use kokoro_server::{Cancel, ServerConfig, Speaker};
 use tts_pipeline::health::VoiceSummary;
 use tts_pipeline::{ErrorKind, Language, Request, Synthesized, WordTiming};
 
@@ -27,6 +27,8 @@ struct Fake {
     rendering: AtomicUsize,
     /// Blocks the fake's stream has rendered.
     streamed: AtomicUsize,
+    /// Words the fake's `synthesize` has rendered.
+    rendered: AtomicUsize,
 }
 
 impl Fake {
@@ -43,8 +45,15 @@ impl Fake {
     }
 }
 
-impl Speaker for Fake {
-    fn synthesize(&self, request: &Request) -> tts_pipeline::Result<Synthesized> {
+impl Fake {
+    /// The whole audio of `request` (a tone per word), waiting at the gate first; `cancel`
+    /// checked before each word, which takes 5 ms and is counted in `rendered` when `paced`.
+    fn render(
+        &self,
+        request: &Request,
+        cancel: &Cancel,
+        paced: bool,
+    ) -> tts_pipeline::Result<Option<Synthesized>> {
         self.rendering.fetch_add(1, Ordering::SeqCst);
         if self.gated {
             let open = self.gate.lock().unwrap();
@@ -62,9 +71,18 @@ impl Speaker for Fake {
             ));
         }
         let words: Vec<&str> = text.split_whitespace().collect();
-        let samples: Vec<f32> = (0..words.len() * PER_WORD)
-            .map(|i| (i as f32 / 9.0).sin() * 0.5)
-            .collect();
+        let mut samples = Vec::with_capacity(words.len() * PER_WORD);
+        for w in 0..words.len() {
+            if cancel.is_cancelled() {
+                return Ok(None);
+            }
+            if paced {
+                std::thread::sleep(Duration::from_millis(5));
+                self.rendered.fetch_add(1, Ordering::SeqCst);
+            }
+            samples
+                .extend((w * PER_WORD..(w + 1) * PER_WORD).map(|i| (i as f32 / 9.0).sin() * 0.5));
+        }
         let timings = request.word_timings.then(|| {
             words
                 .iter()
@@ -76,26 +94,38 @@ impl Speaker for Fake {
                 })
                 .collect()
         });
-        Ok(Synthesized {
+        Ok(Some(Synthesized {
             samples,
             sample_rate: 24_000,
             voice: request.voice.clone().unwrap_or_else(|| "af_heart".into()),
             voice_fell_back: false,
             speed: request.speed,
-            pieces: 1,
+            pieces: words.len(),
             lang: Language::EnglishUs,
             words: timings,
-        })
+        }))
+    }
+}
+
+impl Speaker for Fake {
+    /// A word at a time, 5 ms each, counted in `rendered`.
+    fn synthesize(
+        &self,
+        request: &Request,
+        cancel: &Cancel,
+    ) -> tts_pipeline::Result<Option<Synthesized>> {
+        self.render(request, cancel, true)
     }
 
-    /// One block per word, 5 ms each, counted.
+    /// One block per word, 5 ms each, counted in `streamed`.
     fn stream<'a>(
         &'a self,
         request: &Request,
     ) -> tts_pipeline::Result<kokoro_server::AudioBlocks<'a>> {
-        let whole = self.synthesize(request)?;
+        let whole = self.render(request, &Cancel::new(), false)?;
         let blocks: Vec<Vec<f32>> = whole
-            .samples
+            .map(|w| w.samples)
+            .unwrap_or_default()
             .chunks(PER_WORD)
             .map(<[f32]>::to_vec)
             .collect();
@@ -596,4 +626,53 @@ fn a_client_gone_mid_stream_stops_its_rendering_and_the_server_serves_on() {
     );
     assert_eq!(running.server.stats().in_flight, 0, "its place is free");
     assert_eq!(post(running.addr, "/v1/audio/speech", HELLO).status, 200);
+}
+
+#[test]
+fn a_client_gone_before_its_answer_stops_its_rendering_too() {
+    use std::io::Write;
+    let (running, fake) = start(ServerConfig::default());
+    let words = "word ".repeat(400);
+    for path in ["/v1/audio/speech", "/v1/audio/speech/timed"] {
+        let before = fake.rendered.load(Ordering::SeqCst);
+        let body = format!(r#"{{"input":"{words}","response_format":"wav"}}"#);
+        let mut s = std::net::TcpStream::connect(running.addr).unwrap();
+        write!(s, "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        // Gone once the rendering has started (bounded wait), long before its 2 s end.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while fake.rendered.load(Ordering::SeqCst) < before + 10 {
+            assert!(Instant::now() < deadline, "the rendering never started");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(s);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last = fake.rendered.load(Ordering::SeqCst);
+        loop {
+            std::thread::sleep(Duration::from_millis(100));
+            let now = fake.rendered.load(Ordering::SeqCst);
+            if now == last || Instant::now() > deadline {
+                break;
+            }
+            last = now;
+        }
+        assert!(
+            last - before < 200,
+            "{path}: the rendering went on after the client left: {} of 400 words",
+            last - before
+        );
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while running.server.stats().in_flight > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "{path}: its place is never freed"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    assert_eq!(post(running.addr, "/v1/audio/speech", HELLO).status, 200);
+    assert_eq!(
+        running.server.stats().served,
+        1,
+        "the gone ones were not served"
+    );
 }
