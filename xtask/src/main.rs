@@ -268,7 +268,12 @@ fn run(cmd: Cmd) -> Result<()> {
                     target_dir(&root()).join("release").join("kokoro")
                 }
             };
-            bench::server::run(&root(), &kokoro, args.server_requests)
+            bench::server::run(
+                &root(),
+                &kokoro,
+                args.server_requests,
+                args.server_load_only,
+            )
         }
         Cmd::Bench(args) => bench::run(&root(), &args, &|a| cargo(a, &[])),
         Cmd::Demo => demo(),

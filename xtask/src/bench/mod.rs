@@ -59,9 +59,13 @@ pub struct BenchArgs {
     /// target/debug/kokoro for a quick look; the figures then are not the release's).
     #[arg(long, value_name = "PATH", requires = "server")]
     pub server_bin: Option<PathBuf>,
-    /// Requests of --server's long run.
+    /// Requests of --server's load run (one short sentence from 8 clients on a queue of 2).
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub server_requests: usize,
+    /// With --server: only the load run and the fault cases (no latency rows, no time to first
+    /// byte).
+    #[arg(long, requires = "server")]
+    pub server_load_only: bool,
     /// Session options, passed to both drivers.
     #[command(flatten)]
     pub session: SessionArgs,

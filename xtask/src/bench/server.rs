@@ -1,11 +1,14 @@
 //! `cargo xtask bench --server`: `kokoro serve` (release) under load, on the real model.
 //!
 //! One sentence at 1, 2 and 4 concurrent clients (requests/s, p50/p95 latency), time to first
-//! byte, then `--server-requests` (default 1,000) requests from 8 clients against a small queue
-//! (each answered 200, or 503 at once), with the server's resident memory after the warm-up and
-//! at the end, and the fault cases: clients that go away mid-request, and `kill -9` of the server,
-//! after which its working and temporary directories must be empty. Every loop is bounded in
-//! count and time; traffic goes to 127.0.0.1 only. Prints one JSON object on stdout.
+//! byte, then the load run: `--server-requests` (default 1,000) requests of one short sentence
+//! from 8 clients against a queue of 2 (each answered 200, or 503 at once; a 503 is a finished
+//! request, not retried: its client waits the Retry-After second, then sends its next one), with
+//! the server's resident memory sampled every 2 s (after the first 100 requests and at the end),
+//! then the fault cases: clients that go away mid-request, and `kill -9` of the server, after
+//! which its working and temporary directories must be empty. `--server-load-only` skips the
+//! latency rows and the time to first byte. Every loop is bounded in count and time; traffic
+//! goes to 127.0.0.1 only. Prints one JSON object on stdout.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -21,6 +24,14 @@ use serde_json::json;
 const LOAD_CLIENTS: usize = 8;
 const QUEUE: usize = 2;
 const SENTENCE: &str = "The lighthouse keeper climbed the stairs at dusk.";
+/// The load run's sentence: short, so that 1,000 requests fit in minutes on two cores.
+const SHORT: &str = "The lamp is lit.";
+/// What a refused client waits before its next request (the server's Retry-After).
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// The load run stops sending after this long, whatever is left.
+const LOAD_LIMIT: Duration = Duration::from_secs(12 * 60);
+/// How often the load run samples the server's memory.
+const RSS_EVERY: Duration = Duration::from_secs(2);
 
 /// One answer: status, time to the first byte of the body, time to the end, body length.
 struct Timed {
@@ -214,115 +225,31 @@ fn latency_row(results: &[Timed], wall: Duration, clients: usize) -> serde_json:
     })
 }
 
-/// Runs the server benchmark with the release `kokoro` at `kokoro`.
-pub fn run(root: &Path, kokoro: &Path, requests: usize) -> Result<()> {
+/// Runs the server benchmark with the release `kokoro` at `kokoro`; `load_only` skips the
+/// latency rows and the time to first byte.
+pub fn run(root: &Path, kokoro: &Path, requests: usize, load_only: bool) -> Result<()> {
     let models = std::env::var_os("KOKORO_MODEL_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root.join("models"));
     let work = crate::target_dir(root).join("bench").join("server");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
-    let served = start(kokoro, &models, &work, 16)?;
-    let addr = served.addr;
-    eprintln!("xtask: bench --server: kokoro serve on {addr}");
-    // Warm-up: the lexicons, a session per client.
-    concurrent(addr, 4, 2, &|_, _| speech(SENTENCE, "wav", false), &|_| {})?;
-
-    let mut latency = Vec::new();
-    for clients in [1, 2, 4] {
-        let per_client = 24 / clients;
-        let (results, wall) = concurrent(
-            addr,
-            clients,
-            per_client,
-            &|_, _| speech(SENTENCE, "mp3", false),
-            &|_| {},
-        )?;
-        if results.iter().any(|t| t.status != 200) {
-            bail!("a request of the latency run failed");
-        }
-        let row = latency_row(&results, wall, clients);
-        eprintln!("xtask: bench --server: {row}");
-        latency.push(row);
-    }
     let story = "Once upon a time, a lighthouse keeper lived alone on a rock. Every evening he climbed \
                  the stairs at dusk and lit the lamp. Ships passed in the night, and none of them \
                  knew his name. One winter a storm came, and the lamp went out.";
-    let mut ttfb = Vec::new();
-    for stream in [true, false] {
-        let mut first: Vec<f64> = Vec::new();
-        let mut whole: Vec<f64> = Vec::new();
-        for _ in 0..5 {
-            let t = post(
-                addr,
-                "/v1/audio/speech",
-                &speech(story, "pcm", stream),
-                None,
-            )?;
-            if t.status != 200 {
-                bail!("the time-to-first-byte request failed: {}", t.status);
-            }
-            first.push(ms(t.first_byte));
-            whole.push(ms(t.total));
-        }
-        first.sort_by(f64::total_cmp);
-        whole.sort_by(f64::total_cmp);
-        ttfb.push(json!({"stream": stream, "chars": story.len(), "median_first_byte_ms": first[2], "median_total_ms": whole[2]}));
-    }
-    eprintln!("xtask: bench --server: time to first byte {ttfb:?}");
-    drop(served);
+    let (latency, ttfb) = if load_only {
+        (Vec::new(), Vec::new())
+    } else {
+        latency_and_first_byte(kokoro, &models, &work, story)?
+    };
 
-    // The long run, on a small queue: some requests are refused, each at once.
+    // The load run, on a small queue: some requests are refused, each at once.
     let served = start(kokoro, &models, &work, QUEUE)?;
     let (addr, pid) = (served.addr, served.child.id());
-    let per_client = requests.div_ceil(LOAD_CLIENTS);
-    let rss = std::sync::Mutex::new(Vec::<(usize, f64)>::new());
-    let sample = |done: usize| {
-        if done.is_multiple_of(100)
-            && let Some(mib) = rss_mib(pid)
-            && let Ok(mut rss) = rss.lock()
-        {
-            rss.push((done, mib));
-        }
-    };
-    let (results, wall) = concurrent(
-        addr,
-        LOAD_CLIENTS,
-        per_client,
-        &|c, i| {
-            speech(
-                &format!("Client {c} reads sentence number {i} of the story aloud."),
-                ["mp3", "wav", "pcm"][i % 3],
-                false,
-            )
-        },
-        &sample,
-    )?;
-    let rss_end = rss_mib(pid);
-    let ok = results.iter().filter(|t| t.status == 200).count();
-    let refused: Vec<&Timed> = results.iter().filter(|t| t.status == 503).collect();
-    let other = results.len() - ok - refused.len();
-    let mut refused_ms: Vec<f64> = refused.iter().map(|t| ms(t.total)).collect();
-    refused_ms.sort_by(f64::total_cmp);
-    let mut rss = rss.into_inner().unwrap_or_default();
-    rss.sort_by_key(|r| r.0);
-    let warm = rss.iter().find(|r| r.0 >= 100).map(|r| r.1);
-    let load = json!({
-        "clients": LOAD_CLIENTS,
-        "queue": QUEUE,
-        "requests": results.len(),
-        "ok": ok,
-        "refused_503": refused.len(),
-        "other": other,
-        "wall_s": (wall.as_secs_f64() * 10.0).round() / 10.0,
-        "refused_p95_ms": percentile(&refused_ms, 0.95),
-        "refused_max_ms": refused_ms.last().copied(),
-        "rss_mib_after_100": warm,
-        "rss_mib_end": rss_end,
-        "rss_growth_mib": warm.zip(rss_end).map(|(a, b)| ((b - a) * 10.0).round() / 10.0),
-        "rss_samples": rss,
-    });
+    let load = load_run(addr, pid, requests)?;
     eprintln!("xtask: bench --server: load {load}");
+    let other = load["other"].as_u64().unwrap_or(u64::MAX);
+    let health_after = load["health_after"].as_u64();
 
     // Faults: clients that go away mid-answer, then the server still serves.
     let mut faults = Vec::new();
@@ -370,7 +297,7 @@ pub fn run(root: &Path, kokoro: &Path, requests: usize) -> Result<()> {
     let report =
         json!({"latency": latency, "time_to_first_byte": ttfb, "load": load, "faults": faults});
     println!("{}", serde_json::to_string_pretty(&report)?);
-    if !left.is_empty() || other > 0 || after.status != 200 {
+    if !left.is_empty() || other > 0 || after.status != 200 || health_after != Some(200) {
         bail!("the server benchmark saw a fault: {faults:?}, {other} unexpected statuses");
     }
     Ok(())
@@ -393,4 +320,173 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+/// The latency rows (one sentence at 1, 2 and 4 clients) and the time to first byte of `story`,
+/// on a server with a queue of 16.
+fn latency_and_first_byte(
+    kokoro: &Path,
+    models: &Path,
+    work: &Path,
+    story: &str,
+) -> Result<(Vec<serde_json::Value>, Vec<serde_json::Value>)> {
+    let served = start(kokoro, models, work, 16)?;
+    let addr = served.addr;
+    eprintln!("xtask: bench --server: kokoro serve on {addr}");
+    // Warm-up: the lexicons, a session per client.
+    concurrent(addr, 4, 2, &|_, _| speech(SENTENCE, "wav", false), &|_| {})?;
+
+    let mut latency = Vec::new();
+    for clients in [1, 2, 4] {
+        let per_client = 24 / clients;
+        let (results, wall) = concurrent(
+            addr,
+            clients,
+            per_client,
+            &|_, _| speech(SENTENCE, "mp3", false),
+            &|_| {},
+        )?;
+        if results.iter().any(|t| t.status != 200) {
+            bail!("a request of the latency run failed");
+        }
+        let row = latency_row(&results, wall, clients);
+        eprintln!("xtask: bench --server: {row}");
+        latency.push(row);
+    }
+    let mut ttfb = Vec::new();
+    for stream in [true, false] {
+        let mut first: Vec<f64> = Vec::new();
+        let mut whole: Vec<f64> = Vec::new();
+        for _ in 0..5 {
+            let t = post(
+                addr,
+                "/v1/audio/speech",
+                &speech(story, "pcm", stream),
+                None,
+            )?;
+            if t.status != 200 {
+                bail!("the time-to-first-byte request failed: {}", t.status);
+            }
+            first.push(ms(t.first_byte));
+            whole.push(ms(t.total));
+        }
+        first.sort_by(f64::total_cmp);
+        whole.sort_by(f64::total_cmp);
+        ttfb.push(json!({"stream": stream, "chars": story.len(), "median_first_byte_ms": first[2], "median_total_ms": whole[2]}));
+    }
+    eprintln!("xtask: bench --server: time to first byte {ttfb:?}");
+    Ok((latency, ttfb))
+}
+
+/// `requests` requests of [`SHORT`] from [`LOAD_CLIENTS`] clients taking the next one from a
+/// shared count (formats in turn: mp3, wav, pcm), for at most [`LOAD_LIMIT`]; a client refused
+/// (503) waits the Retry-After second before its next request. The server's memory (`pid`) is
+/// sampled every [`RSS_EVERY`] by a thread of its own. Then `/health`.
+fn load_run(addr: SocketAddr, pid: u32, requests: usize) -> Result<serde_json::Value> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    let started = Instant::now();
+    let deadline = started + LOAD_LIMIT;
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let finished = AtomicBool::new(false);
+    // (seconds since the start, requests done, MiB)
+    let samples = Mutex::new(Vec::<(f64, usize, f64)>::new());
+    let sample = || {
+        if let Some(mib) = rss_mib(pid)
+            && let Ok(mut samples) = samples.lock()
+        {
+            samples.push((
+                (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+                done.load(Ordering::SeqCst),
+                (mib * 10.0).round() / 10.0,
+            ));
+        }
+    };
+    let results: Vec<Result<Timed>> = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // Bounded: the run ends by its deadline, and this loop with it.
+            while !finished.load(Ordering::SeqCst) && Instant::now() < deadline + RSS_EVERY {
+                sample();
+                let slept = Instant::now();
+                while slept.elapsed() < RSS_EVERY && !finished.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        });
+        let clients: Vec<_> = (0..LOAD_CLIENTS)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut answers = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= requests || Instant::now() > deadline {
+                            break;
+                        }
+                        let answer = post(
+                            addr,
+                            "/v1/audio/speech",
+                            &speech(SHORT, ["mp3", "wav", "pcm"][i % 3], false),
+                            None,
+                        );
+                        done.fetch_add(1, Ordering::SeqCst);
+                        let refused = answer.as_ref().is_ok_and(|t| t.status == 503);
+                        answers.push(answer);
+                        if refused {
+                            std::thread::sleep(RETRY_AFTER);
+                        }
+                    }
+                    answers
+                })
+            })
+            .collect();
+        let results = clients
+            .into_iter()
+            .flat_map(|c| c.join().unwrap_or_default())
+            .collect();
+        finished.store(true, Ordering::SeqCst);
+        results
+    });
+    let wall = started.elapsed();
+    sample();
+    let health_after = get_status(addr, "/health");
+    let results = results.into_iter().collect::<Result<Vec<_>>>()?;
+    let latencies = |status: u16| {
+        let mut v: Vec<f64> = results
+            .iter()
+            .filter(|t| t.status == status)
+            .map(|t| ms(t.total))
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let (ok_ms, refused_ms) = (latencies(200), latencies(503));
+    let other = results.len() - ok_ms.len() - refused_ms.len();
+    let samples = samples.into_inner().unwrap_or_default();
+    let warm = samples.iter().find(|s| s.1 >= 100).map(|s| s.2);
+    let end = samples.last().map(|s| s.2);
+    let peak = samples.iter().map(|s| s.2).fold(f64::NAN, f64::max);
+    Ok(json!({
+        "sentence": SHORT,
+        "clients": LOAD_CLIENTS,
+        "queue": QUEUE,
+        "requests": results.len(),
+        "stopped_at_time_limit": results.len() < requests,
+        "ok": ok_ms.len(),
+        "refused_503": refused_ms.len(),
+        "other": other,
+        "wall_s": (wall.as_secs_f64() * 10.0).round() / 10.0,
+        "ok_p50_ms": percentile(&ok_ms, 0.5),
+        "ok_p95_ms": percentile(&ok_ms, 0.95),
+        "refused_p50_ms": percentile(&refused_ms, 0.5),
+        "refused_p95_ms": percentile(&refused_ms, 0.95),
+        "refused_max_ms": refused_ms.last().copied(),
+        "rss_mib_after_100": warm,
+        "rss_mib_end": end,
+        "rss_mib_peak": peak,
+        "rss_growth_mib": warm.zip(end).map(|(a, b)| ((b - a) * 10.0).round() / 10.0),
+        "rss_samples_s_done_mib": samples,
+        "health_after": health_after,
+    }))
 }
