@@ -248,6 +248,30 @@ fn speech_comes_in_every_available_format_with_its_length() {
         frames * 576 >= words * PER_WORD && frames * 576 < words * PER_WORD + 3 * 576,
         "{frames}"
     );
+
+    // Decoded in the encoders' unit tests; here, what each answer is, whole and streamed.
+    for (format, content_type, magic, wanted) in [
+        ("flac", "audio/flac", &b"fLaC"[..], cfg!(feature = "flac")),
+        ("opus", "audio/ogg", &b"OggS"[..], cfg!(feature = "opus")),
+    ] {
+        for stream in [false, true] {
+            let answer = post(
+                running.addr,
+                "/v1/audio/speech",
+                &format!(
+                    r#"{{"input":"Hello there, world.","response_format":"{format}","stream":{stream}}}"#
+                ),
+            );
+            if !wanted {
+                assert_eq!(answer.error_code(), "unsupported_format");
+                continue;
+            }
+            assert_eq!(answer.status, 200, "{format}");
+            assert_eq!(answer.header("content-type"), Some(content_type));
+            assert!(answer.body.starts_with(magic), "{format}");
+            assert!(answer.body.len() < pcm.body.len(), "{format} compresses");
+        }
+    }
 }
 
 #[test]

@@ -1,7 +1,12 @@
 //! Audio formats of `response_format`, and their encoders: each takes blocks of f32 samples as they
 //! come and gives the bytes to send, so that one encoder serves a whole response and a stream.
 
+#[cfg(feature = "flac")]
+mod flac;
+#[cfg(feature = "mp3")]
 mod mp3;
+#[cfg(feature = "opus")]
+mod opus;
 mod wav;
 
 use std::fmt;
@@ -68,8 +73,10 @@ impl AudioFormat {
     pub fn is_available(self) -> bool {
         match self {
             Self::Mp3 => cfg!(feature = "mp3"),
+            Self::Opus => cfg!(feature = "opus"),
+            Self::Flac => cfg!(feature = "flac"),
             Self::Wav | Self::Pcm => true,
-            Self::Opus | Self::Aac | Self::Flac => false,
+            Self::Aac => false,
         }
     }
 
@@ -121,6 +128,10 @@ enum Inner {
     },
     #[cfg(feature = "mp3")]
     Mp3(Box<mp3::Mp3>),
+    #[cfg(feature = "flac")]
+    Flac(Box<flac::Flac>),
+    #[cfg(feature = "opus")]
+    Opus(Box<opus::Opus>),
 }
 
 impl Encoder {
@@ -140,6 +151,12 @@ impl Encoder {
             },
             #[cfg(feature = "mp3")]
             AudioFormat::Mp3 => Inner::Mp3(Box::new(mp3::Mp3::new(sample_rate)?)),
+            #[cfg(feature = "flac")]
+            AudioFormat::Flac => {
+                Inner::Flac(Box::new(flac::Flac::new(sample_rate, total_samples)?))
+            }
+            #[cfg(feature = "opus")]
+            AudioFormat::Opus => Inner::Opus(Box::new(opus::Opus::new(sample_rate)?)),
             other => return Err(EncodeError::Unavailable(other)),
         };
         let _ = sample_rate;
@@ -161,10 +178,15 @@ impl Encoder {
             }
             #[cfg(feature = "mp3")]
             Inner::Mp3(mp3) => mp3.push(samples),
+            #[cfg(feature = "flac")]
+            Inner::Flac(flac) => flac.push(samples),
+            #[cfg(feature = "opus")]
+            Inner::Opus(opus) => opus.push(samples),
         }
     }
 
-    /// The bytes that end the stream (a header for an empty WAV, the last MP3 frames).
+    /// The bytes that end the stream (a header for an empty WAV, the last MP3, FLAC or Opus
+    /// frames).
     pub fn finish(self, sample_rate: u32) -> Result<Vec<u8>, EncodeError> {
         match self.inner {
             Inner::Pcm => Ok(Vec::new()),
@@ -175,6 +197,10 @@ impl Encoder {
             }),
             #[cfg(feature = "mp3")]
             Inner::Mp3(mut mp3) => mp3.finish(),
+            #[cfg(feature = "flac")]
+            Inner::Flac(mut flac) => flac.finish(),
+            #[cfg(feature = "opus")]
+            Inner::Opus(mut opus) => opus.finish(),
         }
     }
 
@@ -203,8 +229,15 @@ fn to_i16(sample: f32) -> i16 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// `n` samples of a 440 Hz tone at half scale, at 24 kHz: what the encoders' tests encode.
+    pub(crate) fn tone(n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| (i as f32 * 440.0 * std::f32::consts::TAU / 24_000.0).sin() * 0.5)
+            .collect()
+    }
 
     #[test]
     fn formats_parse_by_their_openai_names() {
@@ -221,6 +254,20 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("aac"), "{text}");
         assert!(text.contains("wav, pcm"), "{text}");
+        assert_eq!(
+            AudioFormat::available_list(),
+            ALL_FORMATS
+                .into_iter()
+                .filter(|f| match f {
+                    AudioFormat::Mp3 => cfg!(feature = "mp3"),
+                    AudioFormat::Opus => cfg!(feature = "opus"),
+                    AudioFormat::Flac => cfg!(feature = "flac"),
+                    _ => !matches!(f, AudioFormat::Aac),
+                })
+                .map(AudioFormat::name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
 
     #[test]
