@@ -67,6 +67,13 @@ struct Inner<'a> {
     code: &'a str,
 }
 
+/// An encoder's failure: a 500 `encoding_failed` with its message.
+impl From<crate::EncodeError> for ApiError {
+    fn from(e: crate::EncodeError) -> Self {
+        Self::server_error("encoding_failed", e.to_string())
+    }
+}
+
 impl ApiError {
     /// A 400 for the field `param`.
     pub fn invalid(param: &'static str, code: &'static str, message: impl Into<String>) -> Self {
@@ -94,6 +101,16 @@ impl ApiError {
             code,
             retry_after: None,
         }
+    }
+
+    /// A 500 (`server_error`): the server failed, not the request.
+    pub fn server_error(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            code,
+            message,
+        )
     }
 
     /// The same error naming `param`.
@@ -171,9 +188,7 @@ impl ApiError {
                 "model_unavailable",
                 message,
             ),
-            _ => Self::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
+            _ => Self::server_error(
                 "synthesis_failed",
                 format!("{message} (the server's log has the details)"),
             ),

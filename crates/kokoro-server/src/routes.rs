@@ -115,13 +115,8 @@ async fn method_not_allowed(request: Request) -> ApiError {
 fn json(value: &impl Serialize) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
-        Err(e) => ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "internal",
-            format!("cannot serialize the answer: {e}"),
-        )
-        .into_response(),
+        Err(e) => ApiError::server_error("internal", format!("cannot serialize the answer: {e}"))
+            .into_response(),
     }
 }
 
@@ -325,9 +320,7 @@ async fn render_whole<T: Send + 'static>(
             then(audio, &speech)
         });
         job.await.map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
+            ApiError::server_error(
                 "internal",
                 format!("the rendering stopped unexpectedly ({e}); the server's log has more"),
             )
@@ -350,15 +343,7 @@ async fn speech(State(state): State<Arc<Shared>>, request: Request) -> Response 
     }
     let format = admitted.speech.format;
     let result = render_whole(&state, admitted, move |audio, _| {
-        let bytes =
-            Encoder::encode_all(format, &audio.samples, audio.sample_rate).map_err(|e| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    "encoding_failed",
-                    e.to_string(),
-                )
-            })?;
+        let bytes = Encoder::encode_all(format, &audio.samples, audio.sample_rate)?;
         Ok((bytes, audio.voice))
     })
     .await;
@@ -415,21 +400,13 @@ fn render_blocks(
     tx: &tokio::sync::mpsc::Sender<Piece>,
 ) -> Result<(), ApiError> {
     let rate = kokoro_model::SAMPLE_RATE;
-    let failed = |e: crate::EncodeError| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "encoding_failed",
-            e.to_string(),
-        )
-    };
-    let mut encoder = Encoder::new(speech.format, rate, None).map_err(failed)?;
+    let mut encoder = Encoder::new(speech.format, rate, None)?;
     let blocks = speaker
         .stream(&speech.request)
         .map_err(|e| ApiError::from_engine(&e))?;
     for block in blocks {
         let block = block.map_err(|e| ApiError::from_engine(&e))?;
-        let bytes = encoder.push(&block, rate).map_err(failed)?;
+        let bytes = encoder.push(&block, rate)?;
         if Instant::now() > deadline {
             tracing::warn!("a streamed request passed its timeout: its audio ends here");
             return Ok(());
@@ -439,7 +416,7 @@ fn render_blocks(
             return Ok(());
         }
     }
-    let last = encoder.finish(rate).map_err(failed)?;
+    let last = encoder.finish(rate)?;
     let _ = tx.blocking_send(Piece::Bytes(last));
     Ok(())
 }
@@ -544,15 +521,7 @@ async fn timed_speech(State(state): State<Arc<Shared>>, request: Request) -> Res
     }
     admitted.speech.request = admitted.speech.request.clone().with_word_timings(true);
     let result = render_whole(&state, admitted, move |audio, speech| {
-        let bytes =
-            Encoder::encode_all(speech.format, &audio.samples, audio.sample_rate).map_err(|e| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    "encoding_failed",
-                    e.to_string(),
-                )
-            })?;
+        let bytes = Encoder::encode_all(speech.format, &audio.samples, audio.sample_rate)?;
         let words = audio.words.clone().unwrap_or_default();
         let text = speech.request.input.as_str();
         let cues = captions::cues(text, &words);
