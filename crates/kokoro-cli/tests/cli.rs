@@ -3,6 +3,8 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -29,26 +31,7 @@ fn kokoro_ok(args: &[&str], model_dir: &Path) -> Output {
 }
 
 fn model_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("KOKORO_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"));
-    if dir.join("manifest.json").is_file() {
-        return Some(dir);
-    }
-    if std::env::var("KOKORO_REQUIRE_MODEL").is_ok_and(|v| v == "1") {
-        panic!(
-            "KOKORO_REQUIRE_MODEL=1 but {} has no manifest.json: run `cargo xtask fetch-model`",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "\n==========================================================\n\
-         SKIPPED: CLI real-model test: no model in {}\n\
-         Run `cargo xtask fetch-model`.\n\
-         ==========================================================\n",
-        dir.display()
-    );
-    None
+    support::model_dir("CLI real-model test")
 }
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {

@@ -5,6 +5,8 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -18,15 +20,7 @@ fn kokoro(model_dir: &Path, args: &[&str]) -> Output {
 }
 
 fn model_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
-    if dir.join("manifest.json").is_file() {
-        return Some(dir);
-    }
-    if std::env::var("KOKORO_REQUIRE_MODEL").is_ok_and(|v| v == "1") {
-        panic!("KOKORO_REQUIRE_MODEL=1 but {} has no model", dir.display());
-    }
-    eprintln!("\n=====\nSKIPPED: CLI reliability test on the real model\n=====\n");
-    None
+    support::model_dir("CLI reliability test on the real model")
 }
 
 /// Fails cleanly: non-zero status, one JSON failure line with a message, no panic, `kept` intact.

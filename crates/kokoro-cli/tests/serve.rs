@@ -6,6 +6,8 @@
 #![cfg(feature = "server")]
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // test code: a failure is a panic
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,23 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn model_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("KOKORO_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"));
-    if dir.join("manifest.json").is_file() {
-        return Some(dir);
-    }
-    if std::env::var("KOKORO_REQUIRE_MODEL").is_ok_and(|v| v == "1") {
-        panic!(
-            "KOKORO_REQUIRE_MODEL=1 but {} has no manifest.json: run `cargo xtask fetch-model`",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "\nSKIPPED: kokoro serve test: no model in {}; run `cargo xtask fetch-model`\n",
-        dir.display()
-    );
-    None
+    support::model_dir("kokoro serve test")
 }
 
 /// The status of `GET path`, 0 when nothing answers.
