@@ -121,6 +121,7 @@ fn at_speed_two_no_word_has_zero_length() {
 
 /// A Chinese or Japanese sentence gives several words, each a span of it, in order; its
 /// captions show it as written, without spaces put between its words.
+#[cfg(any(feature = "ja", feature = "zh"))]
 fn cjk_words(engine: &tts_pipeline::Engine, text: &str, voice: &str, at_least: usize) {
     let request = Request::text(text)
         .with_voice(voice)
