@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p kokoro-session --example bench_floor -- CALLS.json \
 //!     [--iterations N] [--threads T] [--graph-opt all|extended|basic|disable] \
-//!     [--memory-pattern|--no-memory-pattern] [--no-arena] [--no-spinning]
+//!     [--memory-pattern|--no-memory-pattern] [--no-arena] [--spinning|--no-spinning]
 //! ```
 //!
 //! `CALLS.json` is written by `tts-pipeline`'s `bench_engine` example (`--calls-out`): the exact
@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut iterations = 5usize;
     let mut threads = kokoro_session::SessionConfig::new().resolved_intra_threads();
     let mut opt = GraphOptimizationLevel::All;
-    let (mut mem_pattern, mut arena, mut spinning) = (false, true, true);
+    let (mut mem_pattern, mut arena, mut spinning) = (false, true, false);
     let mut cold = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -65,6 +65,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--memory-pattern" => mem_pattern = true,
             "--no-arena" => arena = false,
             "--no-spinning" => spinning = false,
+            "--spinning" => spinning = true,
             "--cold" => cold = true,
             "--bench" => {}
             path => calls_path = Some(path.to_owned()),

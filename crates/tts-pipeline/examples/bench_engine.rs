@@ -5,7 +5,7 @@
 //!     [--corpus fixtures/bench/corpus.json] [--iterations 5] [--calls-out calls.json] \
 //!     [--memory 10,200] [--batch fixtures/bench/story-50.json] \
 //!     [--threads T] [--sessions N] [--graph-opt all|extended|basic|disable] \
-//!     [--memory-pattern|--no-memory-pattern] [--no-arena] [--no-spinning] [--no-arena-shrinkage]
+//!     [--memory-pattern|--no-memory-pattern] [--no-arena] [--spinning|--no-spinning] [--no-arena-shrinkage]
 //!     [--arena-shrink never|every-run|idle:MS]
 //!     [--callers N [--repeat R]] [--pool-memory K]
 //!     [--stream fixtures/story-3000.txt [--voices af_heart,am_adam,...]]
@@ -141,6 +141,7 @@ fn parse() -> Result<Args, Box<dyn Error>> {
             "--memory-pattern" => a.config.session.memory_pattern = true,
             "--no-arena" => a.config.session.cpu_arena = false,
             "--no-spinning" => a.config.session.intra_spinning = false,
+            "--spinning" => a.config.session.intra_spinning = true,
             "--no-arena-shrinkage" => {
                 a.config.session = a.config.session.clone().with_arena_shrinkage(false);
             }

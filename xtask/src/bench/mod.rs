@@ -89,8 +89,11 @@ pub struct SessionArgs {
     /// No CPU memory arena.
     #[arg(long)]
     pub no_arena: bool,
-    /// No spinning of the intra-op threads.
-    #[arg(long)]
+    /// Let the intra-op threads spin (the engine's default is not to).
+    #[arg(long, overrides_with = "no_spinning")]
+    pub spinning: bool,
+    /// No spinning of the intra-op threads (the engine's default).
+    #[arg(long, overrides_with = "spinning")]
     pub no_spinning: bool,
     /// Never shrink the arena (the same as `--arena-shrink never`).
     #[arg(long)]
@@ -118,6 +121,7 @@ impl SessionArgs {
             (self.memory_pattern, "--memory-pattern"),
             (self.no_memory_pattern, "--no-memory-pattern"),
             (self.no_arena, "--no-arena"),
+            (self.spinning, "--spinning"),
             (self.no_spinning, "--no-spinning"),
             (self.no_arena_shrinkage, "--no-arena-shrinkage"),
         ];
@@ -374,6 +378,8 @@ mod tests {
             s.session.to_args(),
             args("--graph-opt basic --no-memory-pattern --no-spinning --no-arena-shrinkage")
         );
+        let spin = parse("--no-spinning --spinning").unwrap();
+        assert_eq!(spin.session.to_args(), args("--spinning"));
         let a = parse("--batch 2x1 --arena-shrink idle:500").unwrap();
         assert_eq!(a.session.to_args(), args("--arena-shrink idle:500"));
     }
