@@ -50,15 +50,21 @@ def default_settings():
     kokoro_engine.configure(model_dir=str(MODEL_DIR), media_root="", media_url="")
 
 
-@pytest.fixture
-def model():
-    """The real model directory; skips loudly (or fails under KOKORO_REQUIRE_MODEL=1) without it."""
+def require_model() -> pathlib.Path:
+    """The real model directory, configured; skips loudly (or fails under KOKORO_REQUIRE_MODEL=1)
+    without it. For fixtures of a wider scope than `model`'s."""
     if not _model_available():
         if REQUIRE_MODEL:
             pytest.fail(f"KOKORO_REQUIRE_MODEL=1 but there is no usable model in {MODEL_DIR}")
         print(_BANNER)
         pytest.skip(f"no model in {MODEL_DIR}: run `cargo xtask fetch-model`")
     return MODEL_DIR
+
+
+@pytest.fixture
+def model():
+    """The real model directory; skips loudly (or fails under KOKORO_REQUIRE_MODEL=1) without it."""
+    return require_model()
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import time
 import numpy as np
 import pytest
 
+import kokoro_engine
+from conftest import require_model
 from kokoro_engine import generate_audio, stream_audio
 
 from wavutil import read_wav
@@ -18,19 +20,31 @@ STORY = " ".join(
 )
 
 
-def test_chunks_come_as_pieces_are_rendered_and_are_the_files_audio(model, tmp_path):
-    file = generate_audio(STORY, output_path=str(tmp_path / "story.wav"))
+@pytest.fixture(scope="module")
+def story(tmp_path_factory):
+    """STORY rendered once as a file (with its words) and once as a stream, for the tests below:
+    each check reads the same two renders instead of making its own (CI's time is mostly the
+    model's)."""
+    kokoro_engine.configure(model_dir=str(require_model()), media_root="", media_url="")
+    path = tmp_path_factory.mktemp("stream") / "story.wav"
+    file = generate_audio(STORY, output_path=str(path), word_timings=True)
     assert file["success"], file
     start = time.perf_counter()
     chunks = []
     first_at = None
-    for samples, info in stream_audio(STORY):
+    for samples, info in stream_audio(STORY, word_timings=True):
         if first_at is None:
             first_at = time.perf_counter() - start
-        assert samples.dtype == np.float32 and samples.ndim == 1
-        assert np.abs(samples).max() <= 10 ** (-1 / 20) + 1e-6, "a chunk above -1 dBFS"
         chunks.append((samples, info))
     total = time.perf_counter() - start
+    return {"file": file, "path": path, "chunks": chunks, "first_at": first_at, "total": total}
+
+
+def test_chunks_come_as_pieces_are_rendered_and_are_the_files_audio(story):
+    chunks, first_at, total = story["chunks"], story["first_at"], story["total"]
+    for samples, _ in chunks:
+        assert samples.dtype == np.float32 and samples.ndim == 1
+        assert np.abs(samples).max() <= 10 ** (-1 / 20) + 1e-6, "a chunk above -1 dBFS"
     assert len(chunks) >= 3
     # The first chunk is one piece of six: it comes well before the whole text is rendered.
     assert first_at < total / 2, (first_at, total)
@@ -40,7 +54,7 @@ def test_chunks_come_as_pieces_are_rendered_and_are_the_files_audio(model, tmp_p
     assert starts == list(np.cumsum([0] + [len(s) for s, _ in chunks[:-1]]))
     # Before gain, the chunks are the file's samples (the file's gain is the last chunk's).
     unscaled = np.concatenate([s / info["gain"] for s, info in chunks]) * chunks[-1][1]["gain"]
-    _, written = read_wav(tmp_path / "story.wav")
+    _, written = read_wav(story["path"])
     assert len(unscaled) == len(written)
     assert np.abs(unscaled - written).max() < 1e-4
 
@@ -52,10 +66,10 @@ def test_bad_input_raises_at_the_call(model):
         stream_audio("Hello.", lang="xx-unknown")
 
 
-def test_words_are_on_the_streams_timeline(model, tmp_path):
-    file = generate_audio(STORY, output_path=str(tmp_path / "w.wav"), word_timings=True)
-    streamed = [w for _, info in stream_audio(STORY, word_timings=True) for w in info["words"]]
-    assert streamed == file["words"]
+def test_words_are_on_the_streams_timeline(story):
+    streamed = [w for _, info in story["chunks"] for w in info["words"]]
+    assert streamed
+    assert streamed == story["file"]["words"]
 
 
 def test_closing_the_generator_stops_the_work_and_other_threads_run(model):
