@@ -411,7 +411,8 @@ fn render_blocks(
             tracing::warn!("a streamed request passed its timeout: its audio ends here");
             return Ok(());
         }
-        if !bytes.is_empty() && tx.blocking_send(Piece::Bytes(bytes)).is_err() {
+        // Closed also when nothing was sent yet (a format sent whole at the end, flac).
+        if tx.is_closed() || (!bytes.is_empty() && tx.blocking_send(Piece::Bytes(bytes)).is_err()) {
             tracing::info!("the client went away: its rendering stops");
             return Ok(());
         }

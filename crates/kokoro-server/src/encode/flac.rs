@@ -1,14 +1,14 @@
-//! FLAC through flacenc (pure Rust, Apache-2.0): 16-bit mono, in frames of [`BLOCK`] samples
-//! encoded as they fill, so that a stream sends each frame as soon as it is whole.
+//! FLAC through flacenc (pure Rust, Apache-2.0): 16-bit mono, frames of [`BLOCK`] samples, the
+//! length and the MD5 signature of the samples in STREAMINFO.
 //!
-//! The header (`fLaC` and STREAMINFO) goes first; it carries the total length when the answer is
-//! rendered whole, 0 ("unknown") for a stream, and no MD5 signature (all zero: "not computed",
-//! which decoders accept), since the header is sent before the samples it would sum.
+//! The whole answer is encoded at the end, streamed or not: the header comes first and must carry
+//! the length, which a stream cannot know ahead, and a FLAC of unknown length (0 in STREAMINFO,
+//! which the format allows) is refused by libsndfile, what Python's soundfile reads with.
 
-use flacenc::component::{BitRepr, Stream};
+use flacenc::component::BitRepr;
 use flacenc::config;
-use flacenc::error::{Verified, Verify};
-use flacenc::source::{Fill, FrameBuf};
+use flacenc::error::Verify;
+use flacenc::source::MemSource;
 
 use super::{AudioFormat, EncodeError};
 
@@ -16,13 +16,9 @@ use super::{AudioFormat, EncodeError};
 const BLOCK: usize = 4096;
 
 pub(super) struct Flac {
-    config: Verified<config::Encoder>,
-    stream: Stream,
-    frame: FrameBuf,
-    /// Samples waiting for a whole frame.
-    pending: Vec<i32>,
-    frames: usize,
-    header_sent: bool,
+    rate: u32,
+    /// Every sample so far, as 16-bit values.
+    samples: Vec<i32>,
 }
 
 fn failed(e: impl std::fmt::Debug) -> EncodeError {
@@ -33,73 +29,32 @@ fn failed(e: impl std::fmt::Debug) -> EncodeError {
 }
 
 impl Flac {
-    pub(super) fn new(sample_rate: u32, total_samples: Option<usize>) -> Result<Self, EncodeError> {
+    pub(super) fn new(sample_rate: u32, total_samples: Option<usize>) -> Self {
+        Self {
+            rate: sample_rate,
+            samples: Vec::with_capacity(total_samples.unwrap_or(0)),
+        }
+    }
+
+    /// Nothing yet: the samples are kept for [`Flac::finish`].
+    pub(super) fn push(&mut self, samples: &[f32]) -> Vec<u8> {
+        self.samples
+            .extend(samples.iter().map(|&s| i32::from(super::to_i16(s))));
+        Vec::new()
+    }
+
+    /// The whole FLAC.
+    pub(super) fn finish(&mut self) -> Result<Vec<u8>, EncodeError> {
         let mut config = config::Encoder::default();
         config.block_size = BLOCK;
         let config = config.into_verified().map_err(|(_, e)| failed(e))?;
-        let mut stream = Stream::new(sample_rate as usize, 1, 16).map_err(failed)?;
-        let info = stream.stream_info_mut();
-        info.set_block_sizes(BLOCK, BLOCK).map_err(failed)?;
-        info.set_total_samples(total_samples.unwrap_or(0));
-        Ok(Self {
-            config,
-            stream,
-            frame: FrameBuf::with_size(1, BLOCK).map_err(failed)?,
-            pending: Vec::with_capacity(BLOCK),
-            frames: 0,
-            header_sent: false,
-        })
+        let source = MemSource::from_samples(&self.samples, 1, 16, self.rate as usize);
+        let stream =
+            flacenc::encode_with_fixed_block_size(&config, source, BLOCK).map_err(failed)?;
+        let mut sink = flacenc::bitsink::ByteSink::new();
+        stream.write(&mut sink).map_err(|e| failed(e.to_string()))?;
+        Ok(sink.into_inner())
     }
-
-    /// The header, once, then every frame `samples` complete.
-    pub(super) fn push(&mut self, samples: &[f32]) -> Result<Vec<u8>, EncodeError> {
-        let mut out = self.header()?;
-        for &s in samples {
-            self.pending.push(i32::from(super::to_i16(s)));
-            if self.pending.len() == BLOCK {
-                out.extend(self.encode_pending()?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The header if not sent yet, and the last, shorter frame.
-    pub(super) fn finish(&mut self) -> Result<Vec<u8>, EncodeError> {
-        let mut out = self.header()?;
-        if !self.pending.is_empty() {
-            out.extend(self.encode_pending()?);
-        }
-        Ok(out)
-    }
-
-    fn header(&mut self) -> Result<Vec<u8>, EncodeError> {
-        if self.header_sent {
-            return Ok(Vec::new());
-        }
-        self.header_sent = true;
-        // A stream without frames is the header alone: `fLaC` and STREAMINFO.
-        write(&self.stream)
-    }
-
-    fn encode_pending(&mut self) -> Result<Vec<u8>, EncodeError> {
-        self.frame.fill_interleaved(&self.pending).map_err(failed)?;
-        self.pending.clear();
-        let frame = flacenc::encode_fixed_size_frame(
-            &self.config,
-            &self.frame,
-            self.frames,
-            self.stream.stream_info(),
-        )
-        .map_err(failed)?;
-        self.frames += 1;
-        write(&frame)
-    }
-}
-
-fn write(what: &impl BitRepr) -> Result<Vec<u8>, EncodeError> {
-    let mut sink = flacenc::bitsink::ByteSink::new();
-    what.write(&mut sink).map_err(|e| failed(e.to_string()))?;
-    Ok(sink.into_inner())
 }
 
 #[cfg(test)]
@@ -117,10 +72,11 @@ mod tests {
     #[test]
     fn a_whole_answer_decodes_to_its_samples_and_length() {
         let samples = tone(10_000);
-        let mut flac = Flac::new(24_000, Some(samples.len())).unwrap();
-        let mut bytes = flac.push(&samples).unwrap();
+        let mut flac = Flac::new(24_000, Some(samples.len()));
+        let mut bytes = flac.push(&samples);
         bytes.extend(flac.finish().unwrap());
         let (info, decoded) = decode(&bytes);
+        assert!(info.md5sum.iter().any(|&b| b != 0), "the MD5 signature");
         assert_eq!(
             (info.sample_rate, info.channels, info.bits_per_sample),
             (24_000, 1, 16)
@@ -139,26 +95,25 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_in_blocks_decodes_to_the_same_samples() {
+    fn a_stream_in_blocks_is_the_whole_flac_at_its_end() {
         let samples = tone(9_000);
-        let mut flac = Flac::new(24_000, None).unwrap();
-        let mut bytes = Vec::new();
+        let mut flac = Flac::new(24_000, None);
         for block in samples.chunks(1_234) {
-            bytes.extend(flac.push(block).unwrap());
+            assert!(flac.push(block).is_empty(), "nothing before the end");
         }
-        bytes.extend(flac.finish().unwrap());
-        let (info, decoded) = decode(&bytes);
-        assert_eq!(info.samples, None, "unknown length");
+        let streamed = flac.finish().unwrap();
+        let (info, decoded) = decode(&streamed);
+        assert_eq!(info.samples, Some(9_000), "the length in the header");
         assert_eq!(decoded.len(), 9_000);
-        let mut whole = Flac::new(24_000, Some(samples.len())).unwrap();
-        let mut all = whole.push(&samples).unwrap();
+        let mut whole = Flac::new(24_000, Some(samples.len()));
+        let mut all = whole.push(&samples);
         all.extend(whole.finish().unwrap());
-        assert_eq!(decoded, decode(&all).1);
+        assert_eq!(streamed, all);
     }
 
     #[test]
     fn no_samples_is_a_valid_empty_flac() {
-        let mut flac = Flac::new(24_000, Some(0)).unwrap();
+        let mut flac = Flac::new(24_000, Some(0));
         let bytes = flac.finish().unwrap();
         assert_eq!(&bytes[..4], b"fLaC");
         assert!(decode(&bytes).1.is_empty());

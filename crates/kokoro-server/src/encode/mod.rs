@@ -152,9 +152,7 @@ impl Encoder {
             #[cfg(feature = "mp3")]
             AudioFormat::Mp3 => Inner::Mp3(Box::new(mp3::Mp3::new(sample_rate)?)),
             #[cfg(feature = "flac")]
-            AudioFormat::Flac => {
-                Inner::Flac(Box::new(flac::Flac::new(sample_rate, total_samples)?))
-            }
+            AudioFormat::Flac => Inner::Flac(Box::new(flac::Flac::new(sample_rate, total_samples))),
             #[cfg(feature = "opus")]
             AudioFormat::Opus => Inner::Opus(Box::new(opus::Opus::new(sample_rate)?)),
             other => return Err(EncodeError::Unavailable(other)),
@@ -179,7 +177,7 @@ impl Encoder {
             #[cfg(feature = "mp3")]
             Inner::Mp3(mp3) => mp3.push(samples),
             #[cfg(feature = "flac")]
-            Inner::Flac(flac) => flac.push(samples),
+            Inner::Flac(flac) => Ok(flac.push(samples)),
             #[cfg(feature = "opus")]
             Inner::Opus(opus) => opus.push(samples),
         }
