@@ -67,6 +67,7 @@ pub use normalize::normalize;
 pub use phonemizer::{
     Dialect, MisakiPhonemizer, PassthroughPhonemizer, Phonemizer, UNKNOWN_MARKER,
 };
+pub use split::sentences;
 pub use tokenizer::{MAX_TOKENS, Pause, Piece, Tokenizer, TokenizerOptions};
 pub use vocab::{Encoded, Vocab, VocabVersion};
 pub use words::WordSpan;

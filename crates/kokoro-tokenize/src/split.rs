@@ -108,7 +108,16 @@ fn is_abbreviation(text: &str, at: usize) -> bool {
 /// is followed by whitespace and then not by a lowercase word (opening quotes skipped), unless
 /// the run is a single `.` after an abbreviation ("Mr.", "e.g.") or an initial. Decimals ("3.5")
 /// never split, since no whitespace follows their period. A blank line also ends a sentence.
-pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
+///
+/// The tokenizer reads each sentence alone: [`Tokenizer::tokenize_in`] of one sentence's text
+/// gives the pieces the whole text has for it (word spans relative to the sentence, and the
+/// pause after its last piece `None` instead of [`Pause::Sentence`]), so a caller can tokenize a
+/// long text one sentence at a time (a stream's first audio then waits for its first sentence
+/// only).
+///
+/// [`Tokenizer::tokenize_in`]: crate::Tokenizer::tokenize_in
+/// [`Pause::Sentence`]: crate::Pause::Sentence
+pub fn sentences(text: &str) -> Vec<Range<usize>> {
     let spans = markup_spans(text);
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let byte_at = |i: usize| chars.get(i).map_or(text.len(), |(b, _)| *b);

@@ -943,6 +943,44 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
         #[test]
+        fn each_sentence_read_alone_gives_the_pieces_of_the_whole(text in story()) {
+            let t = shared_fake();
+            let alone = |part: &str| match t.tokenize_in_with_words(part, Language::EnglishUs) {
+                Err(e) if e.is_nothing_to_say() || e.is_empty_text() => Ok(Vec::new()),
+                other => other,
+            };
+            let whole = alone(&text);
+            let mut parts: Vec<Piece> = Vec::new();
+            let mut failed = None;
+            for range in crate::sentences(&text) {
+                match alone(&text[range.clone()]) {
+                    Ok(pieces) => {
+                        if let Some(last) = parts.last_mut().filter(|_| !pieces.is_empty()) {
+                            last.pause_after = Pause::Sentence;
+                        }
+                        parts.extend(pieces.into_iter().map(|mut p| {
+                            for w in &mut p.words {
+                                w.text = w.text.start + range.start..w.text.end + range.start;
+                            }
+                            p
+                        }));
+                    }
+                    Err(e) => {
+                        failed = Some(e.kind());
+                        break;
+                    }
+                }
+            }
+            match whole {
+                Ok(whole) => {
+                    prop_assert!(failed.is_none(), "{failed:?}");
+                    prop_assert_eq!(parts, whole);
+                }
+                Err(e) => prop_assert_eq!(failed, Some(e.kind())),
+            }
+        }
+
+        #[test]
         fn no_letter_is_lost_and_pieces_fit(text in story()) {
             let t = shared_fake();
             match t.tokenize(&text, Dialect::Us) {

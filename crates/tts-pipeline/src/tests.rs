@@ -1260,61 +1260,144 @@ fn stream_chunks(engine: &Engine, request: &Request) -> Vec<crate::StreamChunk> 
         .unwrap()
 }
 
+/// The fake front end cutting the text into parts after each `.` (as the tokenizer reads
+/// sentences alone), counting the calls that split text into pieces.
+#[derive(Default)]
+struct PartsFrontend(AtomicUsize);
+
+impl Frontend for PartsFrontend {
+    fn pieces(&self, text: &str, lang: crate::Language) -> crate::Result<Vec<TextPiece>> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        FakeFrontend.pieces(text, lang)
+    }
+
+    fn pieces_with_words(
+        &self,
+        text: &str,
+        lang: crate::Language,
+    ) -> crate::Result<Vec<TextPiece>> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        FakeFrontend.pieces_with_words(text, lang)
+    }
+
+    fn parts(
+        &self,
+        text: &str,
+        _lang: crate::Language,
+    ) -> crate::Result<Vec<std::ops::Range<usize>>> {
+        let mut parts = Vec::new();
+        let mut start = 0;
+        for (i, c) in text.char_indices() {
+            if c == '.' {
+                parts.push(start..i + 1);
+                start = i + 1;
+            }
+        }
+        if start < text.len() {
+            parts.push(start..text.len());
+        }
+        Ok(parts)
+    }
+}
+
+fn engine_of_parts(frontend: Arc<PartsFrontend>, synth: Arc<FakeSynth>) -> Engine {
+    Engine::new(frontend, Arc::new(FakeVoices), synth)
+}
+
 #[test]
 fn a_stream_is_the_file_before_gain_and_never_louder_than_the_target() {
-    let e = engine();
-    let target = audio_dsp::peak_target(e.options().target_dbfs).unwrap();
-    let long = "A sentence of a story, with a clause. ".repeat(40);
-    let texts = STREAM_TEXTS
-        .iter()
-        .copied()
-        .chain(std::iter::once(long.as_str()));
-    for text in texts {
-        for (speed, timed) in [(1.0, true), (1.7, false)] {
-            let request = Request::text(text)
-                .with_voice("am_adam")
-                .with_speed(speed)
-                .with_word_timings(timed);
-            let file = e.synthesize(&request).unwrap();
-            let chunks = stream_chunks(&e, &request);
-            // The file's gain, from its own samples (its peak is the target).
-            let file_peak = f64::from(audio_dsp::peak(&file.samples));
-            assert!((file_peak - target).abs() < 1e-6, "{text:?}");
-            let mut unscaled = Vec::new();
-            let mut at = 0;
-            let mut gain_before = f32::INFINITY;
-            for chunk in &chunks {
-                assert_eq!(chunk.start, at, "{text:?}: the chunks follow each other");
-                at += chunk.samples.len() as u64;
-                assert!(chunk.gain <= gain_before, "{text:?}: the gain never rises");
-                gain_before = chunk.gain;
-                let peak = f64::from(audio_dsp::peak(&chunk.samples));
-                assert!(peak <= target + 1e-6, "{text:?}: a chunk peaks at {peak}");
-                unscaled.extend(chunk.samples.iter().map(|&x| f64::from(x / chunk.gain)));
-            }
-            assert_eq!(unscaled.len(), file.samples.len(), "{text:?}");
-            // From the loudest piece on the gain is the file's: the last chunk has it.
-            let last_gain = f64::from(chunks.last().unwrap().gain);
-            let worst = unscaled
-                .iter()
-                .zip(&file.samples)
-                .map(|(s, f)| (s * last_gain - f64::from(*f)).abs())
-                .fold(0.0, f64::max);
-            assert!(worst <= 1e-5, "{text:?} at {speed}: differs by {worst}");
-            // One chunk per piece that is not silence, and the track's tail after a silent last
-            // piece (the trailing margin) in a chunk of its own, ending with the same piece.
-            let n = chunks.len();
-            assert!(chunks.windows(2).all(|w| w[0].piece <= w[1].piece));
-            assert!(chunks[..n - 1].windows(2).all(|w| w[0].piece < w[1].piece));
-            assert!(chunks.last().unwrap().piece < file.pieces);
-            if timed {
-                let words: Vec<_> = chunks.iter().flat_map(|c| c.words.clone()).collect();
-                assert_eq!(Some(words), file.words, "{text:?}");
-            } else {
-                assert!(chunks.iter().all(|c| c.words.is_empty()));
+    // The stream plans its text part by part when the front end cuts it (the file as a whole).
+    let parts = engine_of_parts(Arc::default(), Arc::default());
+    for e in [engine(), parts] {
+        let target = audio_dsp::peak_target(e.options().target_dbfs).unwrap();
+        let long = "A sentence of a story, with a clause. ".repeat(40);
+        let texts = STREAM_TEXTS
+            .iter()
+            .copied()
+            .chain(std::iter::once(long.as_str()));
+        for text in texts {
+            for (speed, timed) in [(1.0, true), (1.7, false)] {
+                let request = Request::text(text)
+                    .with_voice("am_adam")
+                    .with_speed(speed)
+                    .with_word_timings(timed);
+                let file = e.synthesize(&request).unwrap();
+                let chunks = stream_chunks(&e, &request);
+                // The file's gain, from its own samples (its peak is the target).
+                let file_peak = f64::from(audio_dsp::peak(&file.samples));
+                assert!((file_peak - target).abs() < 1e-6, "{text:?}");
+                let mut unscaled = Vec::new();
+                let mut at = 0;
+                let mut gain_before = f32::INFINITY;
+                for chunk in &chunks {
+                    assert_eq!(chunk.start, at, "{text:?}: the chunks follow each other");
+                    at += chunk.samples.len() as u64;
+                    assert!(chunk.gain <= gain_before, "{text:?}: the gain never rises");
+                    gain_before = chunk.gain;
+                    let peak = f64::from(audio_dsp::peak(&chunk.samples));
+                    assert!(peak <= target + 1e-6, "{text:?}: a chunk peaks at {peak}");
+                    unscaled.extend(chunk.samples.iter().map(|&x| f64::from(x / chunk.gain)));
+                }
+                assert_eq!(unscaled.len(), file.samples.len(), "{text:?}");
+                // From the loudest piece on the gain is the file's: the last chunk has it.
+                let last_gain = f64::from(chunks.last().unwrap().gain);
+                let worst = unscaled
+                    .iter()
+                    .zip(&file.samples)
+                    .map(|(s, f)| (s * last_gain - f64::from(*f)).abs())
+                    .fold(0.0, f64::max);
+                assert!(worst <= 1e-5, "{text:?} at {speed}: differs by {worst}");
+                // One chunk per piece that is not silence, and the track's tail after a silent last
+                // piece (the trailing margin) in a chunk of its own, ending with the same piece.
+                let n = chunks.len();
+                assert!(chunks.windows(2).all(|w| w[0].piece <= w[1].piece));
+                assert!(chunks[..n - 1].windows(2).all(|w| w[0].piece < w[1].piece));
+                assert!(chunks.last().unwrap().piece < file.pieces);
+                if timed {
+                    let words: Vec<_> = chunks.iter().flat_map(|c| c.words.clone()).collect();
+                    assert_eq!(Some(words), file.words, "{text:?}");
+                } else {
+                    assert!(chunks.iter().all(|c| c.words.is_empty()));
+                }
             }
         }
     }
+}
+
+#[test]
+fn a_stream_plans_its_text_part_by_part_as_it_goes() {
+    let frontend = Arc::new(PartsFrontend::default());
+    let synth = Arc::new(FakeSynth::default());
+    let e = engine_of_parts(Arc::clone(&frontend), Arc::clone(&synth));
+    let text = "One. Two, too. Three. Four. Five.";
+    let planned = || frontend.0.load(Ordering::SeqCst);
+    let mut stream = e.stream(&Request::text(text)).unwrap();
+    assert_eq!(
+        (planned(), stream.pieces()),
+        (1, 1),
+        "the first sentence only"
+    );
+    stream.next().unwrap().unwrap();
+    assert_eq!(
+        planned(),
+        2,
+        "the next sentence, to know the piece was not the last"
+    );
+    stream.next().unwrap().unwrap();
+    assert_eq!(
+        (planned(), stream.pieces()),
+        (2, 3),
+        "its second piece needs no planning"
+    );
+    let rest = stream.by_ref().collect::<crate::Result<Vec<_>>>().unwrap();
+    assert_eq!((planned(), stream.pieces(), rest.len()), (5, 6, 4));
+    assert_eq!(synth.calls.load(Ordering::SeqCst), 6);
+    // A text whose first parts say nothing: planned until one speaks; none is an error at once.
+    let mut stream = e.stream(&Request::text("... . Six.")).unwrap();
+    assert_eq!(stream.pieces(), 1);
+    assert!(stream.next().unwrap().is_ok());
+    let err = e.stream(&Request::text("... . .")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NothingToSay);
 }
 
 #[test]

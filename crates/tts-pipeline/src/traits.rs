@@ -53,6 +53,16 @@ pub trait Frontend: Send + Sync {
              from; ask without word timings",
         ))
     }
+
+    /// Where `text` may be cut into parts read alone (sentences): the pieces of each part, in
+    /// order, with word spans moved by the part's start and the pause after each part's last
+    /// piece but the final one a [`Pause::Sentence`], are the pieces of `text`. A stream plans one
+    /// part at a time, so its first audio waits for the first part only. Checks of the whole text
+    /// that must fail at once (its script) belong here. By default the text is one part.
+    fn parts(&self, text: &str, lang: Language) -> Result<Vec<std::ops::Range<usize>>> {
+        let _ = lang;
+        Ok(std::iter::once(0..text.len()).collect())
+    }
 }
 
 /// Which voice a request gets, after validation.

@@ -25,6 +25,18 @@ impl Frontend for TokenizerFrontend {
     fn pieces_with_words(&self, text: &str, lang: Language) -> Result<Vec<TextPiece>> {
         Self::pieces_of(&self.0, text, lang, true, true)
     }
+
+    /// The text's sentences (`kokoro_tokenize::sentences`), which the tokenizer reads alone;
+    /// the script of the whole text is checked first.
+    fn parts(&self, text: &str, lang: Language) -> Result<Vec<std::ops::Range<usize>>> {
+        kokoro_tokenize::lang::check_script(text, lang).map_err(tokenize_error)?;
+        let sentences = kokoro_tokenize::sentences(text);
+        Ok(if sentences.is_empty() {
+            std::iter::once(0..text.len()).collect()
+        } else {
+            sentences
+        })
+    }
 }
 
 impl TokenizerFrontend {

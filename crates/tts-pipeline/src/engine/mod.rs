@@ -322,13 +322,16 @@ impl Engine {
         log_failure(result, None)
     }
 
-    /// Plans `request` now and returns its audio as a lazy stream of chunks, one per piece of
-    /// text: each [`Iterator::next`] renders one piece on the calling thread, so the first
-    /// chunk comes as soon as the first piece is rendered, and dropping the stream stops the
-    /// work (nothing renders between two calls, nor after the drop).
+    /// Checks `request` and plans its first sentence now, and returns its audio as a lazy stream
+    /// of chunks, one per piece of text: each [`Iterator::next`] renders one piece on the calling
+    /// thread (planning the next sentence when it comes to it), so the first chunk comes as soon
+    /// as the first piece is rendered, without waiting for the rest of a long text to be read,
+    /// and dropping the stream stops the work (nothing runs between two calls, nor after the
+    /// drop).
     ///
-    /// The checks of [`Engine::generate`] (text, speed, voice, language, the text's pieces) fail
-    /// here, at once. A failure while rendering is one `Err` item, after which the stream ends.
+    /// The checks of [`Engine::generate`] (text, speed, voice, language, the text's script, the
+    /// first sentence's pieces) fail here, at once. A failure while rendering, or while planning
+    /// a later sentence, is one `Err` item, after which the stream ends.
     /// The stream owns what it needs (`Send + 'static`), so it can move to another thread (a
     /// server's blocking task, a Python generator).
     ///
@@ -356,7 +359,7 @@ impl Engine {
     /// # Ok::<(), tts_pipeline::Error>(())
     /// ```
     pub fn stream(&self, request: &Request) -> Result<AudioStream> {
-        let result = self.prepare(request).and_then(|plan| {
+        let result = self.prepare_parts(request).and_then(|plan| {
             let target = audio_dsp::peak_target(self.options.target_dbfs)
                 .map_err(|e| Error::wrap(ErrorKind::Config, e))?;
             Ok(AudioStream::new(
@@ -371,10 +374,10 @@ impl Engine {
 
     /// The front end for `input`: the text front end, or the phoneme front end (an error for an
     /// engine built without one).
-    fn frontend_for(&self, input: &Input) -> Result<&dyn Frontend> {
+    fn frontend_for(&self, input: &Input) -> Result<&Arc<dyn Frontend>> {
         match input {
-            Input::Text(_) => Ok(self.frontend.as_ref()),
-            Input::Phonemes(_) => self.phoneme_frontend.as_deref().ok_or_else(|| {
+            Input::Text(_) => Ok(&self.frontend),
+            Input::Phonemes(_) => self.phoneme_frontend.as_ref().ok_or_else(|| {
                 Error::new(
                     ErrorKind::Config,
                     "this engine has no phoneme front end: build it with `Engine::open` or `with_phoneme_frontend`",

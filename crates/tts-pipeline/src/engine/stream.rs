@@ -128,7 +128,9 @@ impl AudioStream {
         self.plan.speed
     }
 
-    /// How many pieces of text the stream renders (one inference each).
+    /// How many pieces of text (one inference each) are planned so far: the text is planned
+    /// one part (sentence) at a time as the stream goes, so this is the whole count once the
+    /// last part is planned (at once for a text of one part).
     pub fn pieces(&self) -> usize {
         self.plan.pieces.len()
     }
@@ -136,13 +138,17 @@ impl AudioStream {
     /// The next chunk: renders pieces until one is not silence (the last one also brings the
     /// trailing margin), or finishes the track.
     fn advance(&mut self) -> Result<Option<StreamChunk>> {
-        while self.next < self.plan.pieces.len() {
+        while self.plan.has_piece(self.next)? {
             let i = self.next;
             self.next += 1;
             let rendered = {
                 let _caller = self.renderer.caller();
                 self.renderer.render(&self.plan, i)?
             };
+            // The next piece is planned now if its part is not yet: the pause after this piece
+            // (a sentence's when the next part speaks) and whether this chunk is the last (it
+            // then holds the trailing margin) depend on it.
+            let more = self.plan.has_piece(self.next)?;
             let (Some(rendered), Some(piece), Some(assembler)) =
                 (rendered, self.plan.pieces.get(i), self.assembler.as_mut())
             else {
@@ -150,7 +156,7 @@ impl AudioStream {
             };
             assembler.push(&rendered, piece)?;
             self.last = rendered.index;
-            if self.next < self.plan.pieces.len() {
+            if more {
                 let samples = std::mem::take(assembler.sink_mut());
                 let words = assembler
                     .words()
@@ -203,7 +209,8 @@ impl Iterator for AudioStream {
         match log_failure(self.advance(), None) {
             Ok(chunk) => chunk.map(Ok),
             Err(e) => {
-                // Ends the stream: nothing more is rendered.
+                // Ends the stream: nothing more is planned or rendered.
+                self.plan.stop();
                 self.next = self.plan.pieces.len();
                 self.assembler = None;
                 Some(Err(e))
