@@ -141,91 +141,65 @@ impl SegmentOutcome {
     }
 }
 
-impl Engine {
-    /// Generates every segment of `request` at its deterministic path under `layout`, using up to
-    /// `workers` threads (at least 1), and returns one outcome per segment in the request's order.
-    ///
-    /// A failing segment never stops the others. `on_done` is called once per finished segment
-    /// (from worker threads) with the number finished so far: use it for progress.
-    ///
-    /// The workers are ordinary callers of the engine: with the real engine ([`Engine::open`])
-    /// they run on its session pool, as any thread does
-    /// ([`EngineConfig::pool_layout`](crate::EngineConfig::pool_layout)); pass that layout's
-    /// `sessions` as `workers` (more workers than sessions only wait for one).
-    pub fn generate_segments<F>(
-        &self,
-        layout: &wav_store::MediaLayout,
-        request: &ProjectRequest,
-        workers: usize,
-        on_done: F,
-    ) -> Vec<SegmentOutcome>
-    where
-        F: Fn(usize, &SegmentOutcome) + Sync,
-    {
-        self.generate_segments_with(layout, request, workers, SegmentOptions::default(), on_done)
-    }
-
-    /// [`generate_segments`](Self::generate_segments) with `options` for every segment: word
-    /// timings in the outcomes, captions next to the WAV files (`captions_path`, `captions_url`).
-    pub fn generate_segments_with<F>(
-        &self,
-        layout: &wav_store::MediaLayout,
-        request: &ProjectRequest,
-        workers: usize,
-        options: SegmentOptions,
-        on_done: F,
-    ) -> Vec<SegmentOutcome>
-    where
-        F: Fn(usize, &SegmentOutcome) + Sync,
-    {
-        let total = request.segments.len();
-        let results: Mutex<Vec<Option<SegmentOutcome>>> = Mutex::new(vec![None; total]);
-        let next = AtomicUsize::new(0);
-        let done = AtomicUsize::new(0);
-        let workers = workers.clamp(1, total.max(1));
-        let _callers = self.batch_callers(workers);
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(seg) = request.segments.get(i) else {
-                            break;
-                        };
-                        let result = seg.request().and_then(|one| {
-                            let one = one
-                                .with_word_timings(options.word_timings)
-                                .with_captions(options.captions);
-                            self.generate_segment(layout, &request.project_id, &seg.id, &one)
-                        });
-                        let out = SegmentOutcome::new(layout, &request.project_id, &seg.id, result);
-                        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        on_done(finished, &out);
-                        if let Ok(mut slots) = results.lock()
-                            && let Some(slot) = slots.get_mut(i)
-                        {
-                            *slot = Some(out);
-                        }
+/// [`Engine::generate_segments_with`]: the segments of `request` on up to `workers` threads.
+pub(crate) fn generate_segments<F>(
+    engine: &Engine,
+    layout: &wav_store::MediaLayout,
+    request: &ProjectRequest,
+    workers: usize,
+    options: SegmentOptions,
+    on_done: F,
+) -> Vec<SegmentOutcome>
+where
+    F: Fn(usize, &SegmentOutcome) + Sync,
+{
+    let total = request.segments.len();
+    let results: Mutex<Vec<Option<SegmentOutcome>>> = Mutex::new(vec![None; total]);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let workers = workers.clamp(1, total.max(1));
+    let _callers = engine.batch_callers(workers);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(seg) = request.segments.get(i) else {
+                        break;
+                    };
+                    let result = seg.request().and_then(|one| {
+                        let one = one
+                            .with_word_timings(options.word_timings)
+                            .with_captions(options.captions);
+                        engine.generate_segment(layout, &request.project_id, &seg.id, &one)
+                    });
+                    let out = SegmentOutcome::new(layout, &request.project_id, &seg.id, result);
+                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    on_done(finished, &out);
+                    if let Ok(mut slots) = results.lock()
+                        && let Some(slot) = slots.get_mut(i)
+                    {
+                        *slot = Some(out);
                     }
-                });
-            }
-        });
-        let slots = results
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        slots
-            .into_iter()
-            .zip(&request.segments)
-            .map(|(slot, seg)| {
-                slot.unwrap_or_else(|| {
-                    SegmentOutcome::failure(
-                        &seg.id,
-                        "segment was not processed: a worker thread stopped early",
-                    )
-                })
+                }
+            });
+        }
+    });
+    let slots = results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    slots
+        .into_iter()
+        .zip(&request.segments)
+        .map(|(slot, seg)| {
+            slot.unwrap_or_else(|| {
+                SegmentOutcome::failure(
+                    &seg.id,
+                    "segment was not processed: a worker thread stopped early",
+                )
             })
-            .collect()
-    }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -33,133 +33,97 @@ fn load_vocab(
     Ok(choice.vocab)
 }
 
-impl Engine {
-    /// Opens the real engine: finds the model, voices and vocabulary from `config` and wires them.
-    ///
-    /// Cheap: it checks that the files exist and lists the voices, then returns; the session a
-    /// lone caller uses starts loading on a background thread (unless
-    /// [`EngineConfig::defer_session_load`]) and the G2P lexicons load on the first generation,
-    /// in parallel with it. Sessions for concurrent callers load lazily, one per busy caller, and
-    /// all share the model's weights. Missing files are an error that names what is missing,
-    /// where the engine looked and the command that fixes it; the first time a model directory is
-    /// found incomplete, a warning says so too (see [`check_availability`](crate::health::check_availability)).
-    ///
-    /// The phoneme vocabulary comes from the model itself: the manifest's `vocab` (for the
-    /// manifest's model), else the model's generation from its file name (`kokoro-v0_19.onnx`,
-    /// `kokoro-v1.0*.onnx`) or, for a known file, its sha256, else a hexgrad `config.json` next to
-    /// it (v1.0), else its contract (this loads the pool's first session, here). When nothing tells, `open`
-    /// fails with [`ErrorKind::Config`] and says how to fix it.
-    pub fn open(config: &EngineConfig) -> Result<Engine> {
-        crate::health::warn_once_if_unavailable(config);
-        let dir = config.resolved_model_dir();
-        let manifest = Manifest::load(&dir).map_err(|e| Error::wrap(ErrorKind::ModelMissing, e))?;
-        let session_config = config.session_config();
-        let model = kokoro_session::locate_model(&session_config)
-            .map_err(|e| Error::wrap(ErrorKind::ModelMissing, e))?;
-        let voices_path = locate_voices(config, &dir, manifest.as_ref())?;
-        let catalog =
-            VoiceCatalog::open(&voices_path).map_err(|e| Error::wrap(ErrorKind::Voice, e))?;
-        let synth = Arc::new(PoolSynthesizer::new(session_config, config.pool_layout()));
-        let vocab = load_vocab(&dir, manifest.as_ref(), &model, &synth)?;
-        let phoneme_frontend = PhonemeFrontend::new(Tokenizer::with_phonemizer(
-            Box::new(PassthroughPhonemizer),
-            vocab.clone(),
-        ));
-        let engine = Engine::new(
-            Arc::new(TokenizerFrontend::new(config.text_tokenizer(vocab)?)),
-            Arc::new(CatalogVoices::new(catalog)),
-            Arc::clone(&synth) as Arc<dyn Synthesizer>,
-        )
-        .with_phoneme_frontend(Arc::new(phoneme_frontend))
-        .with_options(config.options.clone())
-        .with_default_workers(config.pool_layout().sessions);
-        if !config.defer_session_load {
-            synth.preload_in_background();
-        }
-        Ok(engine)
+/// [`Engine::open`].
+pub(crate) fn open(config: &EngineConfig) -> Result<Engine> {
+    crate::health::warn_once_if_unavailable(config);
+    let dir = config.resolved_model_dir();
+    let manifest = Manifest::load(&dir).map_err(|e| Error::wrap(ErrorKind::ModelMissing, e))?;
+    let session_config = config.session_config();
+    let model = kokoro_session::locate_model(&session_config)
+        .map_err(|e| Error::wrap(ErrorKind::ModelMissing, e))?;
+    let voices_path = locate_voices(config, &dir, manifest.as_ref())?;
+    let catalog = VoiceCatalog::open(&voices_path).map_err(|e| Error::wrap(ErrorKind::Voice, e))?;
+    let synth = Arc::new(PoolSynthesizer::new(session_config, config.pool_layout()));
+    let vocab = load_vocab(&dir, manifest.as_ref(), &model, &synth)?;
+    let phoneme_frontend = PhonemeFrontend::new(Tokenizer::with_phonemizer(
+        Box::new(PassthroughPhonemizer),
+        vocab.clone(),
+    ));
+    let engine = Engine::new(
+        Arc::new(TokenizerFrontend::new(config.text_tokenizer(vocab)?)),
+        Arc::new(CatalogVoices::new(catalog)),
+        Arc::clone(&synth) as Arc<dyn Synthesizer>,
+    )
+    .with_phoneme_frontend(Arc::new(phoneme_frontend))
+    .with_options(config.options.clone())
+    .with_default_workers(config.pool_layout().sessions);
+    if !config.defer_session_load {
+        synth.preload_in_background();
     }
+    Ok(engine)
+}
 
-    /// The engine of `config` shared by the whole process: opened by the first call for a
-    /// configuration ([`Engine::open`]) and returned by every later call for an equal one (the
-    /// model directory compared as [`EngineConfig::resolved_model_dir`] resolves it), from any
-    /// thread; concurrent first calls open it once. A failed open is not kept: the next call
-    /// tries again. Engines live until the process ends.
-    ///
-    /// This is the one process-wide cache of engines (and so of sessions): the Python module and
-    /// any other caller that wants "the engine" use it rather than keeping their own.
-    pub fn shared(config: &EngineConfig) -> Result<Arc<Engine>> {
-        let key = config.resolved();
-        let slot = {
-            let mut engines = ENGINES.lock().unwrap_or_else(PoisonError::into_inner);
-            match engines.iter().find(|(k, _)| *k == key) {
-                Some((_, slot)) => Arc::clone(slot),
-                None => {
-                    let slot = Slot::default();
-                    engines.push((key.clone(), Arc::clone(&slot)));
-                    slot
-                }
-            }
-        };
-        let mut engine = slot.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(engine) = engine.as_ref() {
-            return Ok(Arc::clone(engine));
-        }
-        let opened = Arc::new(Engine::open(&key)?);
-        *engine = Some(Arc::clone(&opened));
-        Ok(opened)
-    }
-
-    /// The voice an engine of `config` uses for `voice`, never failing: the choice of
-    /// [`Engine::shared`]'s [`resolve_voice`](Engine::resolve_voice). When that engine cannot
-    /// open (no model), the voices every install has stand in for the catalog: `voice` itself
-    /// when it is one of the fallback voices (`kokoro_voices::FALLBACK_ORDER`), else the default
-    /// voice, with a warning.
-    pub fn resolve_voice_for(config: &EngineConfig, voice: Option<&str>) -> VoiceChoice {
-        let error = match Engine::shared(config).and_then(|e| e.resolve_voice(voice)) {
-            Ok(choice) => return choice,
-            Err(e) => e,
-        };
-        let wanted = voice.map(str::trim).unwrap_or_default();
-        if kokoro_voices::FALLBACK_ORDER.contains(&wanted) {
-            return VoiceChoice {
-                voice: wanted.to_string(),
-                fell_back: false,
-            };
-        }
-        tracing::warn!(
-            requested = ?voice,
-            "voice cannot be checked ({}); falling back to {}",
-            error.report(),
-            kokoro_voices::DEFAULT_VOICE
-        );
-        VoiceChoice {
-            voice: kokoro_voices::DEFAULT_VOICE.to_string(),
-            fell_back: voice.is_some(),
-        }
-    }
-
-    /// Stops the background work of every engine of [`Engine::shared`] (see
-    /// [`Engine::stop_background`]): for a process about to exit, so that no thread is inside ONNX
-    /// Runtime while it does (the Python module calls it from `atexit`). The engines stay usable.
-    pub fn stop_shared_background() {
-        let slots: Vec<Slot> = ENGINES
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .map(|(_, slot)| Arc::clone(slot))
-            .collect();
-        for slot in slots {
-            let engine = slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
-            if let Some(engine) = engine {
-                engine.stop_background();
+/// [`Engine::shared`].
+pub(crate) fn shared(config: &EngineConfig) -> Result<Arc<Engine>> {
+    let key = config.resolved();
+    let slot = {
+        let mut engines = ENGINES.lock().unwrap_or_else(PoisonError::into_inner);
+        match engines.iter().find(|(k, _)| *k == key) {
+            Some((_, slot)) => Arc::clone(slot),
+            None => {
+                let slot = Slot::default();
+                engines.push((key.clone(), Arc::clone(&slot)));
+                slot
             }
         }
+    };
+    let mut engine = slot.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(engine) = engine.as_ref() {
+        return Ok(Arc::clone(engine));
     }
+    let opened = Arc::new(Engine::open(&key)?);
+    *engine = Some(Arc::clone(&opened));
+    Ok(opened)
+}
 
-    /// How many model sessions this process has loaded so far, every engine's together (for
-    /// tests and monitoring).
-    pub fn sessions_loaded() -> usize {
-        kokoro_session::load_count()
+/// [`Engine::resolve_voice_for`].
+pub(crate) fn resolve_voice_for(config: &EngineConfig, voice: Option<&str>) -> VoiceChoice {
+    let error = match Engine::shared(config).and_then(|e| e.resolve_voice(voice)) {
+        Ok(choice) => return choice,
+        Err(e) => e,
+    };
+    let wanted = voice.map(str::trim).unwrap_or_default();
+    if kokoro_voices::FALLBACK_ORDER.contains(&wanted) {
+        return VoiceChoice {
+            voice: wanted.to_string(),
+            fell_back: false,
+        };
+    }
+    tracing::warn!(
+        requested = ?voice,
+        "voice cannot be checked ({}); falling back to {}",
+        error.report(),
+        kokoro_voices::DEFAULT_VOICE
+    );
+    VoiceChoice {
+        voice: kokoro_voices::DEFAULT_VOICE.to_string(),
+        fell_back: voice.is_some(),
+    }
+}
+
+/// [`Engine::stop_shared_background`].
+pub(crate) fn stop_shared_background() {
+    let slots: Vec<Slot> = ENGINES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .map(|(_, slot)| Arc::clone(slot))
+        .collect();
+    for slot in slots {
+        let engine = slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(engine) = engine {
+            engine.stop_background();
+        }
     }
 }
 

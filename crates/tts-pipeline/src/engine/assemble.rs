@@ -13,13 +13,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use audio_dsp::{SampleSink, StreamJoiner};
 
-use super::validate::Prepared;
+use super::plan::Plan;
 use super::{Active, Engine, EngineOptions, storage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::traits::{Pause, Synthesizer, TextPiece};
 use crate::words::{TimedAudio, Timeline, WordTiming};
 
-/// What [`Engine::assemble`] produced: the sink, the peak of what it holds, and the words'
+/// What [`assemble`] produced: the sink, the peak of what it holds, and the words'
 /// timings when the request asked for them.
 pub(super) struct Assembled<S> {
     pub(super) sink: S,
@@ -73,7 +73,7 @@ impl Renderer {
 
     /// Renders piece `i` of `plan`: `None` when it is only silence (skipped). Every sample is
     /// finite.
-    pub(super) fn render(&self, plan: &Prepared, i: usize) -> Result<Option<Rendered>> {
+    pub(super) fn render(&self, plan: &Plan, i: usize) -> Result<Option<Rendered>> {
         let Some(piece) = plan.pieces.get(i) else {
             return Ok(None);
         };
@@ -201,34 +201,32 @@ where
     }
 }
 
-impl Engine {
-    /// Synthesizes the pieces of `plan` in order into `sink`: each piece trimmed of silence,
-    /// joined to the one before with the pause its punctuation asks for and short fades, between
-    /// two edge margins. Returns the sink and the peak of what it holds, for the caller to scale
-    /// to the target peak, and, when the request asked for them, the words' timings on the
-    /// track's timeline (the same inference: the model's durations come with its audio). At
-    /// most one piece's audio is held at a time.
-    pub(super) fn assemble<S>(&self, plan: &Prepared, sink: S) -> Result<Assembled<S>>
-    where
-        S: SampleSink,
-        S::Error: std::error::Error + Send + Sync + 'static,
-    {
-        let renderer = Renderer::of(self);
-        let mut assembler = Assembler::new(
-            sink,
-            &self.options,
-            renderer.sample_rate(),
-            plan.timed_text.clone(),
-        );
-        // One caller from the first piece to the last.
-        let _caller = renderer.caller();
-        for (i, piece) in plan.pieces.iter().enumerate() {
-            if let Some(rendered) = renderer.render(plan, i)? {
-                assembler.push(&rendered, piece)?;
-            }
+/// Synthesizes the pieces of `plan` in order into `sink` with `engine`'s parts: each piece
+/// trimmed of silence, joined to the one before with the pause its punctuation asks for and
+/// short fades, between two edge margins. Returns the sink and the peak of what it holds, for
+/// the caller to scale to the target peak, and, when the request asked for them, the words'
+/// timings on the track's timeline (the same inference: the model's durations come with its
+/// audio). At most one piece's audio is held at a time.
+pub(super) fn assemble<S>(engine: &Engine, plan: &Plan, sink: S) -> Result<Assembled<S>>
+where
+    S: SampleSink,
+    S::Error: std::error::Error + Send + Sync + 'static,
+{
+    let renderer = Renderer::of(engine);
+    let mut assembler = Assembler::new(
+        sink,
+        &engine.options,
+        renderer.sample_rate(),
+        plan.timed_text.clone(),
+    );
+    // One caller from the first piece to the last.
+    let _caller = renderer.caller();
+    for (i, piece) in plan.pieces.iter().enumerate() {
+        if let Some(rendered) = renderer.render(plan, i)? {
+            assembler.push(&rendered, piece)?;
         }
-        assembler.finish()
     }
+    assembler.finish()
 }
 
 fn timings_unavailable(why: &str) -> Error {

@@ -1,10 +1,13 @@
-//! Saving: the streaming generation into a WAV file, and the save of audio held in memory.
+//! Delivery to a file: the plan rendered into a WAV file in two streaming passes ([`write`]), and
+//! audio held in memory saved ([`save`], [`save_samples`]).
 
 use std::path::Path;
 
 use audio_dsp::SampleSink;
 
-use super::{Engine, Generated, Prepared, Spoken, Synthesized, storage};
+use super::assemble::assemble;
+use super::plan::Plan;
+use super::{Engine, Generated, Spoken, Synthesized, storage};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Samples per block in the second streaming pass.
@@ -21,51 +24,51 @@ impl SampleSink for Spool {
     }
 }
 
-impl Engine {
-    /// The streaming implementation of [`Engine::generate`], for a checked request.
-    pub(super) fn generate_prepared(&self, request: Prepared, output: &Path) -> Result<Generated> {
-        let target = audio_dsp::peak_target(self.options.target_dbfs)
-            .map_err(|e| Error::wrap(ErrorKind::Config, e))?;
-        let wav_options = wav_store::WavOptions {
-            sample_rate: self.synth.sample_rate(),
-            format: self.options.format,
-        };
-        // Both temporary files are made before any inference, so that an unusable output path
-        // fails fast; each removes itself on any error below.
-        let mut writer =
-            wav_store::WavStreamWriter::create(output, &wav_options).map_err(storage)?;
-        let spool = wav_store::SampleSpool::create_next_to(output).map_err(storage)?;
+/// Renders `plan` with `engine`'s parts into the WAV file `output`, atomically: the assembled
+/// track into a scratch spool (its peak tracked), then read back block by block, scaled to the
+/// target peak and written (the implementation of [`Engine::generate`]).
+pub(super) fn write(engine: &Engine, plan: Plan, output: &Path) -> Result<Generated> {
+    let target = audio_dsp::peak_target(engine.options.target_dbfs)
+        .map_err(|e| Error::wrap(ErrorKind::Config, e))?;
+    let wav_options = wav_store::WavOptions {
+        sample_rate: engine.synth.sample_rate(),
+        format: engine.options.format,
+    };
+    // Both temporary files are made before any inference, so that an unusable output path
+    // fails fast; each removes itself on any error below.
+    let mut writer = wav_store::WavStreamWriter::create(output, &wav_options).map_err(storage)?;
+    let spool = wav_store::SampleSpool::create_next_to(output).map_err(storage)?;
 
-        // Pass 1: the assembled track into the spool, its peak tracked.
-        let assembled = self.assemble(&request, Spool(spool))?;
-        let (Spool(spool), peak) = (assembled.sink, assembled.peak);
-        // Pass 2: the track scaled to the target peak, block by block, into the WAV.
-        let mut reader = spool.into_reader().map_err(storage)?;
-        let mut block = Vec::with_capacity(STREAM_BLOCK);
-        while reader
-            .read_block(&mut block, STREAM_BLOCK)
-            .map_err(storage)?
-            > 0
-        {
-            audio_dsp::scale_to_peak(&mut block, peak, target);
-            writer.write(&block).map_err(storage)?;
-        }
-        drop(reader);
-        let info = writer.commit().map_err(storage)?;
-        Ok(written(output, &info, Spoken::of(request, assembled.words)))
+    // Pass 1: the assembled track into the spool, its peak tracked.
+    let assembled = assemble(engine, &plan, Spool(spool))?;
+    let (Spool(spool), peak) = (assembled.sink, assembled.peak);
+    // Pass 2: the track scaled to the target peak, block by block, into the WAV.
+    let mut reader = spool.into_reader().map_err(storage)?;
+    let mut block = Vec::with_capacity(STREAM_BLOCK);
+    while reader
+        .read_block(&mut block, STREAM_BLOCK)
+        .map_err(storage)?
+        > 0
+    {
+        audio_dsp::scale_to_peak(&mut block, peak, target);
+        writer.write(&block).map_err(storage)?;
     }
+    drop(reader);
+    let info = writer.commit().map_err(storage)?;
+    Ok(written(output, &info, Spoken::of(plan, assembled.words)))
+}
 
-    /// The implementation of [`Engine::save`].
-    pub(super) fn save_unlogged(&self, audio: Synthesized, output: &Path) -> Result<Generated> {
-        save_samples(
-            output,
-            &audio.samples,
-            audio.sample_rate,
-            self.options.format,
-        )?;
-        let info = wav_store::validate_wav(output).map_err(storage)?;
-        Ok(written(output, &info, audio.into_spoken()))
-    }
+/// Writes `audio` to `output` in `engine`'s format and reads it back (the implementation of
+/// [`Engine::save`]).
+pub(super) fn save(engine: &Engine, audio: Synthesized, output: &Path) -> Result<Generated> {
+    save_samples(
+        output,
+        &audio.samples,
+        audio.sample_rate,
+        engine.options.format,
+    )?;
+    let info = wav_store::validate_wav(output).map_err(storage)?;
+    Ok(written(output, &info, audio.into_spoken()))
 }
 
 /// Writes mono `samples` at `sample_rate` atomically to `output` as a WAV file in `format`

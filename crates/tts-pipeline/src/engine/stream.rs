@@ -4,7 +4,7 @@
 use kokoro_model::Language;
 
 use super::assemble::{Assembler, Renderer};
-use super::validate::Prepared;
+use super::plan::Plan;
 use super::{EngineOptions, log_failure};
 use crate::error::Result;
 use crate::traits::VoiceChoice;
@@ -49,7 +49,7 @@ impl StreamChunk {
 /// [`Engine::stream`]: crate::Engine::stream
 pub struct AudioStream {
     renderer: Renderer,
-    plan: Prepared,
+    plan: Plan,
     /// `None` once the stream has ended.
     assembler: Option<Assembler<Vec<f32>>>,
     /// The next piece to render.
@@ -78,7 +78,7 @@ impl std::fmt::Debug for AudioStream {
 impl AudioStream {
     pub(super) fn new(
         renderer: Renderer,
-        plan: Prepared,
+        plan: Plan,
         options: &EngineOptions,
         target: f64,
     ) -> Self {

@@ -1,14 +1,15 @@
-//! The checks before any inference: the text, the speed, the voice, and the text's pieces.
+//! The plan stage: a request checked ([`validate_text`], [`validate_speed`]) and its text split
+//! into pieces ([`Plan`]), by free functions of the request, a front end and the voices
+//! ([`plan`], [`plan_by_parts`]).
 
 use std::ops::Range;
 use std::sync::Arc;
 
 use kokoro_model::Language;
 
-use super::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::Request;
-use crate::traits::{Frontend, Pause, TextPiece, Voice};
+use crate::traits::{Frontend, Pause, TextPiece, Voice, Voices};
 
 /// The slowest speed the engine uses; slower requests are clamped to it.
 pub const MIN_SPEED: f32 = 0.5;
@@ -58,8 +59,12 @@ pub fn validate_text(text: &str, max_bytes: usize) -> Result<()> {
     Ok(())
 }
 
-/// A request after its checks: what the assembly needs.
-pub(crate) struct Prepared {
+/// The first stage: a request planned. It holds the language, the voice resolved once (its
+/// handle lends each piece its style row), the speed, the pieces of text with their ids, word
+/// spans and the pause after each, and the text the words are cut from. Built by [`plan`] (every
+/// piece at once) or [`plan_by_parts`] (the first part now, the others as a stream comes to
+/// them); rendered piece by piece by the [`Renderer`](super::assemble::Renderer).
+pub(crate) struct Plan {
     /// The speed to use, clamped.
     pub(super) speed: f32,
     /// The voice to use, resolved once.
@@ -70,7 +75,7 @@ pub(crate) struct Prepared {
     pub(crate) pieces: Vec<TextPiece>,
     /// The input text, when word timings were asked for (the words' text is cut from it).
     pub(super) timed_text: Option<String>,
-    /// The parts of the text not planned yet ([`Engine::prepare_parts`]); `None` once every
+    /// The parts of the text not planned yet ([`plan_by_parts`]); `None` once every
     /// part is planned.
     rest: Option<Rest>,
 }
@@ -83,7 +88,7 @@ struct Rest {
     words: bool,
 }
 
-impl Prepared {
+impl Plan {
     /// Whether piece `i` exists, planning the parts of the text until it does or every part is
     /// planned (a part with nothing to say has no piece).
     pub(super) fn has_piece(&mut self, i: usize) -> Result<bool> {
@@ -152,98 +157,90 @@ fn nothing_to_say() -> Error {
     )
 }
 
-/// A request's checks: its front end, speed, voice and language.
-struct Checked<'a> {
-    frontend: &'a Arc<dyn Frontend>,
+/// A request's checks: its speed, voice and language.
+struct Checked {
     speed: f32,
     voice: Voice,
     lang: Language,
 }
 
-impl Engine {
-    /// The checks of every request, before its text is split.
-    fn check(&self, request: &Request) -> Result<Checked<'_>> {
-        let frontend = self.frontend_for(&request.input)?;
-        validate_text(request.input.as_str(), self.options.max_text_bytes)?;
-        let speed = validate_speed(request.speed)?;
-        let voice = self.voices.resolve(request.voice.as_deref())?;
-        let lang = request
-            .lang
-            .or_else(|| Language::from_voice_id(voice.name()))
-            .unwrap_or(Language::EnglishUs);
-        Ok(Checked {
-            frontend,
-            speed,
-            voice,
-            lang,
-        })
-    }
+/// The checks of every request, before its text is split: text, speed, voice (resolved once),
+/// language (the request's, else the voice's, else English).
+fn check(request: &Request, voices: &dyn Voices, max_text_bytes: usize) -> Result<Checked> {
+    validate_text(request.input.as_str(), max_text_bytes)?;
+    let speed = validate_speed(request.speed)?;
+    let voice = voices.resolve(request.voice.as_deref())?;
+    let lang = request
+        .lang
+        .or_else(|| Language::from_voice_id(voice.name()))
+        .unwrap_or(Language::EnglishUs);
+    Ok(Checked { speed, voice, lang })
+}
 
-    /// Validates the request and splits the whole text: the steps before any inference.
-    pub(crate) fn prepare(&self, request: &Request) -> Result<Prepared> {
-        let Checked {
-            frontend,
-            speed,
-            voice,
-            lang,
-        } = self.check(request)?;
-        let text = request.input.as_str();
-        let pieces = if request.wants_words() {
-            frontend.pieces_with_words(text, lang)?
-        } else {
-            frontend.pieces(text, lang)?
-        };
-        if pieces.is_empty() {
-            return Err(nothing_to_say());
-        }
-        Ok(Prepared {
-            speed,
-            voice,
-            lang,
-            pieces,
-            timed_text: request.wants_words().then(|| text.to_owned()),
-            rest: None,
-        })
+/// Plans `request` with `frontend` (the one its input is for) and `voices`: the checks, then
+/// every piece of the whole text. Requests longer than `max_text_bytes` are refused.
+pub(crate) fn plan(
+    request: &Request,
+    frontend: &dyn Frontend,
+    voices: &dyn Voices,
+    max_text_bytes: usize,
+) -> Result<Plan> {
+    let Checked { speed, voice, lang } = check(request, voices, max_text_bytes)?;
+    let text = request.input.as_str();
+    let pieces = if request.wants_words() {
+        frontend.pieces_with_words(text, lang)?
+    } else {
+        frontend.pieces(text, lang)?
+    };
+    if pieces.is_empty() {
+        return Err(nothing_to_say());
     }
+    Ok(Plan {
+        speed,
+        voice,
+        lang,
+        pieces,
+        timed_text: request.wants_words().then(|| text.to_owned()),
+        rest: None,
+    })
+}
 
-    /// [`Engine::prepare`] for a stream: the same checks, the text cut into its front end's
-    /// [`parts`](Frontend::parts) and only the first part that speaks planned; the stream plans
-    /// the others as it goes ([`Prepared::has_piece`]). The pieces are the same as
-    /// [`Engine::prepare`]'s.
-    pub(crate) fn prepare_parts(&self, request: &Request) -> Result<Prepared> {
-        let Checked {
-            frontend,
-            speed,
-            voice,
-            lang,
-        } = self.check(request)?;
-        let text = request.input.as_str();
-        let parts = frontend.parts(text, lang)?;
-        let mut plan = Prepared {
-            speed,
-            voice,
-            lang,
-            pieces: Vec::new(),
-            timed_text: request.wants_words().then(|| text.to_owned()),
-            rest: Some(Rest {
-                frontend: Arc::clone(frontend),
-                text: text.to_owned(),
-                parts: parts.into_iter(),
-                words: request.wants_words(),
-            }),
-        };
-        // The first part that speaks; a text with none says why as the whole text would.
-        let mut silent = None;
-        while plan.pieces.is_empty() {
-            match plan.plan_part() {
-                Ok(true) => {}
-                Ok(false) => return Err(silent.unwrap_or_else(nothing_to_say)),
-                Err(e) if nothing(&e) => {
-                    silent.get_or_insert(e);
-                }
-                Err(e) => return Err(e),
+/// [`plan`] for a stream: the same checks, the text cut into `frontend`'s
+/// [`parts`](Frontend::parts) and only the first part that speaks planned; the stream plans the
+/// others as it goes ([`Plan::has_piece`]). The pieces are the same as [`plan`]'s.
+pub(crate) fn plan_by_parts(
+    request: &Request,
+    frontend: &Arc<dyn Frontend>,
+    voices: &dyn Voices,
+    max_text_bytes: usize,
+) -> Result<Plan> {
+    let Checked { speed, voice, lang } = check(request, voices, max_text_bytes)?;
+    let text = request.input.as_str();
+    let parts = frontend.parts(text, lang)?;
+    let mut plan = Plan {
+        speed,
+        voice,
+        lang,
+        pieces: Vec::new(),
+        timed_text: request.wants_words().then(|| text.to_owned()),
+        rest: Some(Rest {
+            frontend: Arc::clone(frontend),
+            text: text.to_owned(),
+            parts: parts.into_iter(),
+            words: request.wants_words(),
+        }),
+    };
+    // The first part that speaks; a text with none says why as the whole text would.
+    let mut silent = None;
+    while plan.pieces.is_empty() {
+        match plan.plan_part() {
+            Ok(true) => {}
+            Ok(false) => return Err(silent.unwrap_or_else(nothing_to_say)),
+            Err(e) if nothing(&e) => {
+                silent.get_or_insert(e);
             }
+            Err(e) => return Err(e),
         }
-        Ok(plan)
     }
+    Ok(plan)
 }
