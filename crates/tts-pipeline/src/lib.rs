@@ -11,7 +11,13 @@
 //!      ──► wav-store (atomic write, read back the duration)
 //! ```
 //!
-//! The three stages meet through the narrow traits in [`traits`], so the engine can be tested
+//! Inside, a request goes through three stages, each a type or free function of `engine/`
+//! testable alone with fakes: the plan (the request checked, the voice resolved once, the
+//! language, the text's pieces: all at once for a file, sentence by sentence for a stream), the
+//! rendering (piece by piece, joined with pauses and fades) and the delivery (memory, a WAV file
+//! or a stream); [`Engine`]'s methods are the one façade over them.
+//!
+//! The three parts meet through the narrow traits in [`traits`], so the engine can be tested
 //! with fakes and no model. [`Engine::open`] wires the real parts (the [`adapters`]:
 //! `TokenizerFrontend`, `PhonemeFrontend`, `CatalogVoices`, `PoolSynthesizer`) as an
 //! [`EngineConfig`] says; [`health`] tells what it would find (`check_availability`, `engine_info`,
