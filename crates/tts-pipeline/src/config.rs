@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use kokoro_session::{Manifest, ModelDir, PoolLayout, SessionConfig};
 use kokoro_tokenize::{Tokenizer, Vocab};
 
-use crate::engine::EngineOptions;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Where the engine finds its files and how it runs.
@@ -193,4 +192,44 @@ pub(crate) fn locate_voices(
                 ),
             )
         })
+}
+
+/// The largest text accepted in one call, in bytes (long stories are fine; this only bounds abuse).
+pub const DEFAULT_MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
+
+/// Tunable behaviour of an [`Engine`](crate::Engine).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineOptions {
+    /// Target peak level in dBFS of every file (default -1.0).
+    pub target_dbfs: f32,
+    /// Pause after a sentence, in seconds.
+    pub sentence_pause: f32,
+    /// Pause after a clause (comma, semicolon, colon, dash), in seconds.
+    pub clause_pause: f32,
+    /// Pause at a forced split between words, in seconds.
+    pub word_pause: f32,
+    /// Silence kept (or added) at the start and the end of every file, in seconds, so that segments
+    /// concatenate naturally in a video.
+    pub edge_margin: f32,
+    /// Amplitude under which leading and trailing samples of a piece count as silence.
+    pub silence_threshold: f32,
+    /// Largest accepted text, in bytes.
+    pub max_text_bytes: usize,
+    /// Sample format of the written files.
+    pub format: wav_store::SampleFormat,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            target_dbfs: audio_dsp::DEFAULT_TARGET_DBFS,
+            sentence_pause: 0.40,
+            clause_pause: 0.20,
+            word_pause: 0.06,
+            edge_margin: 0.05,
+            silence_threshold: 0.01,
+            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
+            format: wav_store::SampleFormat::Float32,
+        }
+    }
 }

@@ -61,7 +61,6 @@ mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod health;
-mod open;
 mod outcome;
 mod request;
 pub mod traits;
@@ -69,15 +68,15 @@ mod vocab;
 mod words;
 
 pub use batch::{ProjectRequest, SegmentOptions, SegmentOutcome, SegmentRequest};
-pub use config::EngineConfig;
+pub use config::{EngineConfig, EngineOptions};
 pub use engine::{
-    AudioStream, DEFAULT_MAX_TEXT_BYTES, Engine, EngineOptions, Generated, MAX_SPEED, MIN_SPEED,
-    StreamChunk, Synthesized, save_samples, validate_speed, validate_text,
+    AudioStream, DEFAULT_MAX_TEXT_BYTES, Engine, MAX_SPEED, MIN_SPEED, StreamChunk, Synthesized,
+    save_samples, validate_speed, validate_text,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use kokoro_model::{Language, ParseLanguageError};
 pub use kokoro_voices::DEFAULT_VOICE;
-pub use outcome::Outcome;
+pub use outcome::{Generated, Outcome};
 pub use request::{Input, Request, parse_lang};
 pub use wav_store::{MediaLayout, SampleFormat};
 pub use words::WordTiming;

@@ -1,10 +1,48 @@
-//! Serializable outcomes for callers that must never catch anything (the API layer, the CLI).
+//! What a generation produced ([`Generated`]) and its serializable outcome ([`Outcome`]), for
+//! callers that must never catch anything (the API layer, the CLI).
 
+use std::path::PathBuf;
+
+use kokoro_model::Language;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Generated;
 use crate::error::Result;
 use crate::words::WordTiming;
+
+/// What one successful generation produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Generated {
+    /// Where the WAV file was written.
+    pub audio_path: PathBuf,
+    /// Its duration in seconds, read back from the file.
+    pub duration: f64,
+    /// Its sample rate (24,000 for Kokoro).
+    pub sample_rate: u32,
+    /// The voice (or blend) actually used.
+    pub voice: String,
+    /// True when the requested voice was replaced by the fallback voice.
+    pub voice_fell_back: bool,
+    /// The speed actually used, after clamping.
+    pub speed: f32,
+    /// How many inference calls the text needed.
+    pub pieces: usize,
+    /// The language spoken (serialized as its code, e.g. `en-us`).
+    #[serde(serialize_with = "serialize_code")]
+    pub lang: Language,
+    /// When each word is spoken, when the request asked for word timings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<WordTiming>>,
+    /// Where the captions were written, when the request asked for them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captions_path: Option<PathBuf>,
+}
+
+fn serialize_code<S: serde::Serializer>(
+    lang: &Language,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(lang.code())
+}
 
 /// The result of one generation in the shape the API layer expects:
 /// `{"success": true, "audio_path": ..., "duration": ..., "sample_rate": 24000, "voice": ...,

@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use audio_dsp::{SampleSink, StreamJoiner};
 
 use super::plan::Plan;
-use super::{Active, Engine, EngineOptions, storage};
+use super::{Active, Engine, storage};
+use crate::config::EngineOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::traits::{Pause, Synthesizer, TextPiece};
 use crate::words::{TimedAudio, Timeline, WordTiming};

@@ -8,20 +8,22 @@
 //!    ([`stream`]).
 
 mod assemble;
+mod batch;
+mod open;
 mod plan;
 mod save;
 mod stream;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kokoro_model::Language;
-use serde::Serialize;
 
 use crate::batch::{ProjectRequest, SegmentOptions, SegmentOutcome};
-use crate::config::EngineConfig;
+use crate::config::{EngineConfig, EngineOptions};
 use crate::error::{Error, ErrorKind, Result};
+use crate::outcome::Generated;
 use crate::request::{Input, Request};
 use crate::traits::{Frontend, Synthesizer, VoiceChoice, Voices};
 use crate::words::WordTiming;
@@ -31,78 +33,6 @@ use plan::Plan;
 pub use plan::{DEFAULT_MAX_TEXT_BYTES, MAX_SPEED, MIN_SPEED, validate_speed, validate_text};
 pub use save::save_samples;
 pub use stream::{AudioStream, StreamChunk};
-
-/// Tunable behaviour of an [`Engine`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct EngineOptions {
-    /// Target peak level in dBFS of every file (default -1.0).
-    pub target_dbfs: f32,
-    /// Pause after a sentence, in seconds.
-    pub sentence_pause: f32,
-    /// Pause after a clause (comma, semicolon, colon, dash), in seconds.
-    pub clause_pause: f32,
-    /// Pause at a forced split between words, in seconds.
-    pub word_pause: f32,
-    /// Silence kept (or added) at the start and the end of every file, in seconds, so that segments
-    /// concatenate naturally in a video.
-    pub edge_margin: f32,
-    /// Amplitude under which leading and trailing samples of a piece count as silence.
-    pub silence_threshold: f32,
-    /// Largest accepted text, in bytes.
-    pub max_text_bytes: usize,
-    /// Sample format of the written files.
-    pub format: wav_store::SampleFormat,
-}
-
-impl Default for EngineOptions {
-    fn default() -> Self {
-        Self {
-            target_dbfs: audio_dsp::DEFAULT_TARGET_DBFS,
-            sentence_pause: 0.40,
-            clause_pause: 0.20,
-            word_pause: 0.06,
-            edge_margin: 0.05,
-            silence_threshold: 0.01,
-            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
-            format: wav_store::SampleFormat::Float32,
-        }
-    }
-}
-
-/// What one successful generation produced.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Generated {
-    /// Where the WAV file was written.
-    pub audio_path: PathBuf,
-    /// Its duration in seconds, read back from the file.
-    pub duration: f64,
-    /// Its sample rate (24,000 for Kokoro).
-    pub sample_rate: u32,
-    /// The voice (or blend) actually used.
-    pub voice: String,
-    /// True when the requested voice was replaced by the fallback voice.
-    pub voice_fell_back: bool,
-    /// The speed actually used, after clamping.
-    pub speed: f32,
-    /// How many inference calls the text needed.
-    pub pieces: usize,
-    /// The language spoken (serialized as its code, e.g. `en-us`).
-    #[serde(serialize_with = "serialize_code")]
-    pub lang: Language,
-    /// When each word is spoken, when the request asked for word timings.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub words: Option<Vec<WordTiming>>,
-    /// Where the captions were written, when the request asked for them.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub captions_path: Option<PathBuf>,
-}
-
-fn serialize_code<S: serde::Serializer>(
-    lang: &Language,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(lang.code())
-}
 
 /// Audio in memory, before it is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -657,7 +587,7 @@ impl Engine {
     where
         F: Fn(usize, &SegmentOutcome) + Sync,
     {
-        crate::batch::generate_segments(self, layout, request, workers, options, on_done)
+        batch::generate_segments(self, layout, request, workers, options, on_done)
     }
 
     /// Opens the real engine: finds the model, voices and vocabulary from `config` and wires them.
@@ -683,7 +613,7 @@ impl Engine {
     /// # Ok::<(), tts_pipeline::Error>(())
     /// ```
     pub fn open(config: &EngineConfig) -> Result<Engine> {
-        crate::open::open(config)
+        open::open(config)
     }
 
     /// The engine of `config` shared by the whole process: opened by the first call for a
@@ -705,7 +635,7 @@ impl Engine {
     /// # Ok::<(), tts_pipeline::Error>(())
     /// ```
     pub fn shared(config: &EngineConfig) -> Result<Arc<Engine>> {
-        crate::open::shared(config)
+        open::shared(config)
     }
 
     /// The voice an engine of `config` uses for `voice`, never failing: the choice of
@@ -721,7 +651,7 @@ impl Engine {
     /// println!("{}", choice.voice);
     /// ```
     pub fn resolve_voice_for(config: &EngineConfig, voice: Option<&str>) -> VoiceChoice {
-        crate::open::resolve_voice_for(config, voice)
+        open::resolve_voice_for(config, voice)
     }
 
     /// Stops the background work of every engine of [`Engine::shared`] (see
@@ -732,7 +662,7 @@ impl Engine {
     /// tts_pipeline::Engine::stop_shared_background(); // before the process exits
     /// ```
     pub fn stop_shared_background() {
-        crate::open::stop_shared_background();
+        open::stop_shared_background();
     }
 
     /// How many model sessions this process has loaded so far, every engine's together (for

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use kokoro_model::Language;
 
+pub use crate::config::DEFAULT_MAX_TEXT_BYTES;
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::Request;
 use crate::traits::{Frontend, Pause, TextPiece, Voice, Voices};
@@ -15,9 +16,6 @@ use crate::traits::{Frontend, Pause, TextPiece, Voice, Voices};
 pub const MIN_SPEED: f32 = 0.5;
 /// The fastest speed the engine uses; faster requests are clamped to it.
 pub const MAX_SPEED: f32 = 2.0;
-/// The largest text accepted in one call, in bytes (long stories are fine; this only bounds abuse).
-pub const DEFAULT_MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
-
 /// Checks the speed: NaN or infinite is an error, anything else is clamped to 0.5..=2.0.
 pub fn validate_speed(speed: f32) -> Result<f32> {
     if !speed.is_finite() {

@@ -4,8 +4,9 @@
 use kokoro_model::Language;
 
 use super::assemble::{Assembler, Renderer};
+use super::log_failure;
 use super::plan::Plan;
-use super::{EngineOptions, log_failure};
+use crate::config::EngineOptions;
 use crate::error::Result;
 use crate::traits::VoiceChoice;
 use crate::words::WordTiming;

@@ -10,9 +10,9 @@ use kokoro_session::Manifest;
 use kokoro_tokenize::{PassthroughPhonemizer, Tokenizer, Vocab};
 use kokoro_voices::VoiceCatalog;
 
+use super::Engine;
 use crate::adapters::{CatalogVoices, PhonemeFrontend, PoolSynthesizer, TokenizerFrontend};
 use crate::config::{EngineConfig, locate_voices};
-use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::traits::{Synthesizer, VoiceChoice};
 
