@@ -211,7 +211,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Each cause once: a library error may show its cause's message already (anyhow's
+            // `{:#}` would print it twice).
+            eprintln!("error: {}", tts_pipeline::Error::report_of(e.as_ref()));
             ExitCode::FAILURE
         }
     }
