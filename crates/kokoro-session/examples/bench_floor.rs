@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut iterations = 5usize;
     let mut threads = kokoro_session::SessionConfig::new().resolved_intra_threads();
     let mut opt = GraphOptimizationLevel::All;
-    let (mut mem_pattern, mut arena, mut spinning) = (false, true, false);
+    let (mut mem_pattern, mut arena, mut spinning) = (false, true, true);
     let mut cold = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {

@@ -113,11 +113,11 @@ pub struct SessionConfig {
     /// the system allocator). Default `true`.
     pub cpu_arena: bool,
     /// Let idle intra-op threads spin briefly before sleeping. Spinning trades CPU time for latency;
-    /// it only matters with more than one intra-op thread. Default `false`, chosen by measurement
-    /// (`docs/PERFORMANCE.md`, "Spinning"): a lone caller on an idle machine is no faster with it,
-    /// while each spinning thread burns a core that the caller's neighbours (other callers, other
-    /// processes: the web app, the video renderer) then cannot use: about 30 % more CPU time for
-    /// the same speech, and slower walls on a busy machine.
+    /// it only matters with more than one intra-op thread. Default `true`, chosen by measurement
+    /// (`docs/PERFORMANCE.md`, "Spinning"): a lone caller on an idle machine is about 9 % faster
+    /// with it. Turn it off where the machine is busy with other work (other processes: the web
+    /// app, the video renderer): each spinning thread then burns a core they cannot use, and the
+    /// same speech took about 30 % less CPU time without spinning.
     pub intra_spinning: bool,
     /// When the CPU arena's unused memory goes back to the system (ONNX Runtime's
     /// `memory.enable_memory_arena_shrinkage`). See [`ArenaShrink`] for the choices and
@@ -151,7 +151,7 @@ impl Default for SessionConfig {
             graph_optimization: GraphOptimization::All,
             memory_pattern: false,
             cpu_arena: true,
-            intra_spinning: false,
+            intra_spinning: true,
             arena_shrink: ArenaShrink::default(),
             share_weights: true,
         }
@@ -279,7 +279,7 @@ mod tests {
         assert_eq!(cfg.runtime_library, None);
         assert_eq!(cfg.execution, Execution::Cpu);
         assert_eq!(cfg.graph_optimization, GraphOptimization::All);
-        assert!(!cfg.memory_pattern && cfg.cpu_arena && !cfg.intra_spinning);
+        assert!(!cfg.memory_pattern && cfg.cpu_arena && cfg.intra_spinning);
         let threads = cfg.resolved_intra_threads();
         assert!((1..=DEFAULT_MAX_INTRA_THREADS).contains(&threads));
         assert!(threads <= available_cores());
@@ -299,7 +299,7 @@ mod tests {
             .with_graph_optimization(GraphOptimization::Basic)
             .with_memory_pattern(false)
             .with_cpu_arena(false)
-            .with_intra_spinning(true);
+            .with_intra_spinning(false);
         assert_eq!(cfg.model_dir, Some(PathBuf::from("/m")));
         assert_eq!(cfg.model_path, Some(PathBuf::from("/m/x.onnx")));
         assert_eq!(
@@ -312,6 +312,6 @@ mod tests {
             Execution::Cuda { device_id: 1, .. }
         ));
         assert_eq!(cfg.graph_optimization, GraphOptimization::Basic);
-        assert!(!cfg.memory_pattern && !cfg.cpu_arena && cfg.intra_spinning);
+        assert!(!cfg.memory_pattern && !cfg.cpu_arena && !cfg.intra_spinning);
     }
 }

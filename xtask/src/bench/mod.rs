@@ -89,10 +89,10 @@ pub struct SessionArgs {
     /// No CPU memory arena.
     #[arg(long)]
     pub no_arena: bool,
-    /// Let the intra-op threads spin (the engine's default is not to).
+    /// Let the intra-op threads spin (the engine's default).
     #[arg(long, overrides_with = "no_spinning")]
     pub spinning: bool,
-    /// No spinning of the intra-op threads (the engine's default).
+    /// No spinning of the intra-op threads.
     #[arg(long, overrides_with = "spinning")]
     pub no_spinning: bool,
     /// Never shrink the arena (the same as `--arena-shrink never`).
