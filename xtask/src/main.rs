@@ -256,15 +256,7 @@ fn run(cmd: Cmd) -> Result<()> {
             let kokoro = match &args.server_bin {
                 Some(path) => path.clone(),
                 None => {
-                    let release = [
-                        "build",
-                        "--release",
-                        "-p",
-                        "kokoro-engine-cli",
-                        "--bin",
-                        "kokoro",
-                    ];
-                    cargo(&release, &[])?;
+                    bench::build_kokoro(&|a| cargo(a, &[]))?;
                     target_dir(&root()).join("release").join("kokoro")
                 }
             };

@@ -166,8 +166,8 @@ fn run_json<T: DeserializeOwned>(root: &Path, program: &Path, args: &[String]) -
         .with_context(|| format!("{} printed no JSON report: {stdout}", program.display()))
 }
 
-/// Builds the release `kokoro` binary and the two drivers.
-fn build(cargo: &dyn Fn(&[&str]) -> Result<()>) -> Result<()> {
+/// Builds the release `kokoro` binary (what `--server` serves with unless given `--server-bin`).
+pub fn build_kokoro(cargo: &dyn Fn(&[&str]) -> Result<()>) -> Result<()> {
     cargo(&[
         "build",
         "--release",
@@ -175,7 +175,12 @@ fn build(cargo: &dyn Fn(&[&str]) -> Result<()>) -> Result<()> {
         "kokoro-engine-cli",
         "--bin",
         "kokoro",
-    ])?;
+    ])
+}
+
+/// Builds the release `kokoro` binary and the two drivers.
+fn build(cargo: &dyn Fn(&[&str]) -> Result<()>) -> Result<()> {
+    build_kokoro(cargo)?;
     for (package, example) in [
         ("tts-pipeline", "bench_engine"),
         ("kokoro-session", "bench_floor"),
