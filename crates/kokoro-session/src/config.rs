@@ -253,6 +253,12 @@ impl SessionConfig {
         self
     }
 
+    /// Whether sessions of this config let idle intra-op threads spin:
+    /// [`intra_spinning`](Self::intra_spinning), unless [`ENV_INTRA_SPINNING`] turns it off.
+    pub fn resolved_intra_spinning(&self) -> bool {
+        self.intra_spinning && spinning_allowed(std::env::var(ENV_INTRA_SPINNING).ok().as_deref())
+    }
+
     /// The intra-op thread count this config resolves to (at least 1): the explicit count, else
     /// the cores, at most [`DEFAULT_MAX_INTRA_THREADS`].
     pub fn resolved_intra_threads(&self) -> usize {
@@ -260,6 +266,33 @@ impl SessionConfig {
             .unwrap_or_else(|| available_cores().min(DEFAULT_MAX_INTRA_THREADS))
             .max(1)
     }
+}
+
+/// The environment variable that turns intra-op spinning off for every session of the process
+/// (`0`, `false`, `off` or `no`), whatever [`SessionConfig::intra_spinning`] says: a deployment knob
+/// for a machine busy with other work (CI running test processes side by side, a worker beside the
+/// video renderer), read when a session is created. Unset or any other value leaves the config's
+/// choice.
+pub const ENV_INTRA_SPINNING: &str = "KOKORO_INTRA_SPINNING";
+
+/// Whether [`ENV_INTRA_SPINNING`]'s `value` leaves spinning allowed.
+fn spinning_allowed(value: Option<&str>) -> bool {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return true;
+    };
+    let off = ["0", "false", "off", "no"]
+        .iter()
+        .any(|v| value.eq_ignore_ascii_case(v));
+    if !off
+        && !["1", "true", "on", "yes"]
+            .iter()
+            .any(|v| value.eq_ignore_ascii_case(v))
+    {
+        tracing::warn!(
+            "{ENV_INTRA_SPINNING}={value} is neither 0 nor 1: leaving spinning as configured"
+        );
+    }
+    !off
 }
 
 /// The cores this process may use ([`std::thread::available_parallelism`], at least 1).
@@ -270,6 +303,26 @@ pub fn available_cores() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_environment_can_only_turn_spinning_off() {
+        for off in ["0", "false", "OFF", " no "] {
+            assert!(!spinning_allowed(Some(off)), "{off}");
+        }
+        for on in [
+            None,
+            Some(""),
+            Some("1"),
+            Some("true"),
+            Some("on"),
+            Some("maybe"),
+        ] {
+            assert!(spinning_allowed(on), "{on:?}");
+        }
+        // The config's own choice is never turned on by the environment.
+        let cfg = SessionConfig::new().with_intra_spinning(false);
+        assert!(!cfg.resolved_intra_spinning());
+    }
 
     #[test]
     fn defaults_discover_everything_on_cpu() {

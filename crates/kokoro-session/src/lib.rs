@@ -89,8 +89,8 @@ pub mod testing;
 // Every public item, once, by concern. The modules are private: this block is the crate's one
 // public path to each item (the feature `testing` adds the `testing` module's counters).
 pub use config::{
-    ArenaShrink, DEFAULT_MAX_INTRA_THREADS, DEFAULT_SHRINK_IDLE, Execution, GraphOptimization,
-    SessionConfig, available_cores,
+    ArenaShrink, DEFAULT_MAX_INTRA_THREADS, DEFAULT_SHRINK_IDLE, ENV_INTRA_SPINNING, Execution,
+    GraphOptimization, SessionConfig, available_cores,
 };
 pub use contract::{Contract, ModelInfo, SpeedType, TensorDesc, TokenType};
 pub use discovery::{

@@ -346,7 +346,7 @@ fn session_builder(
         .map_err(|e| runtime_error("set the intra-op thread count", e))?
         .with_memory_pattern(cfg.memory_pattern)
         .map_err(|e| runtime_error("set the memory pattern option", e))?
-        .with_intra_op_spinning(cfg.intra_spinning)
+        .with_intra_op_spinning(cfg.resolved_intra_spinning())
         .map_err(|e| runtime_error("set the intra-op spinning option", e))?;
     apply_execution(builder, cfg.execution, cfg.cpu_arena)
 }
