@@ -233,6 +233,19 @@ const REQUIRE: [(&str, &str); 2] = [
     ("KOKORO_REQUIRE_RUNTIME", "1"),
 ];
 
+/// The tests of `cargo xtask ci`: built first with `--no-run`, then run. kokoro-py
+/// is left out: a cdylib with no Rust tests, so none of it is compiled here, but selecting it puts
+/// pyo3's proc macros into the feature resolution, and their features of syn then differ from those
+/// of every other build CI makes (xtask itself, `cargo install`, the downstream example): serde,
+/// tokio, axum and everything above them were compiled twice. Without it, those builds reuse the
+/// test build's crates (about 2 CPU-minutes less; the wheel step lints and builds kokoro-py).
+const TESTS: [&str; 4] = ["test", "--workspace", "--exclude", "kokoro-py"];
+
+/// CI's test processes share its two cores (the Rust tests beside the Python suite): idle intra-op
+/// threads sleep instead of spinning on a core another process needs (`docs/PERFORMANCE.md`,
+/// "Spinning"). The engine's default (spinning on, for a lone caller) is unchanged.
+const SHARED_CORES: (&str, &str) = ("KOKORO_INTRA_SPINNING", "0");
+
 /// CI builds once from scratch: incremental compilation's caches would only cost time and disk.
 const NOT_INCREMENTAL: (&str, &str) = ("CARGO_INCREMENTAL", "0");
 
@@ -311,9 +324,9 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
         ("build and clippy -D warnings (cargo test --no-run)", || {
             // Every target clippy's `--all-targets` covers: libs, bins, tests and examples here,
             // the benches (built in the test profile, not run) below.
-            cargo(&["test", "--workspace", "--no-run"], &with_lints(&[]))?;
+            cargo(&[&TESTS[..], &["--no-run"]].concat(), &with_lints(&[]))?;
             cargo(
-                &["test", "--workspace", "--benches", "--no-run"],
+                &[&TESTS[..], &["--benches", "--no-run"]].concat(),
                 &with_lints(&[]),
             )
         }),
@@ -335,7 +348,7 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
         // on the same build of its dependencies. Nothing is compiled again but the doc tests.
         ("cargo test --workspace", || {
             let [model, runtime] = REQUIRE;
-            cargo(&["test", "--workspace"], &with_lints(&[model, runtime]))
+            cargo(&TESTS, &with_lints(&[model, runtime, SHARED_CORES]))
         }),
         |lane| {
             let config = lane.run("cargo package", || {
@@ -360,7 +373,7 @@ fn ci_steps(steps: &mut ci::Steps) -> Result<()> {
             let mut prepared = None;
             lane.run_beside(
                 ("test-python: pytest", || {
-                    python::pytest(&workspace, &tests, true)
+                    python::pytest(&workspace, &tests, true, &[SHARED_CORES])
                 }),
                 ("as installed: venv, pip install, fetch-model", || {
                     prepared = Some(installed::prepare(&target, &tests.wheel)?);

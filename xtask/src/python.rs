@@ -264,7 +264,7 @@ pub fn ensure_redis_server() {
 /// Prints pytest's summary line; a failed or empty run is an error. Returns the wheel it tested.
 pub fn test(root: &Path, require_model: bool, build_env: &[(&str, &str)]) -> Result<PathBuf> {
     let tests = build_for_tests(root, build_env)?;
-    pytest(root, &tests, require_model)?;
+    pytest(root, &tests, require_model, &[])?;
     Ok(tests.wheel)
 }
 
@@ -292,8 +292,14 @@ pub fn build_for_tests(root: &Path, build_env: &[(&str, &str)]) -> Result<TestBu
     Ok(TestBuild { python, wheel })
 }
 
-/// The second half of [`test`]: the pytest suite in the venv of `tests`.
-pub fn pytest(root: &Path, tests: &TestBuild, require_model: bool) -> Result<()> {
+/// The second half of [`test`]: the pytest suite in the venv of `tests`, with `env` added to its
+/// environment.
+pub fn pytest(
+    root: &Path,
+    tests: &TestBuild,
+    require_model: bool,
+    env: &[(&str, &str)],
+) -> Result<()> {
     let python = &tests.python;
     let mut cmd = Command::new(python);
     // The slowest tests are listed, for keeping CI within its time.
@@ -311,6 +317,7 @@ pub fn pytest(root: &Path, tests: &TestBuild, require_model: bool) -> Result<()>
     // test_server.py serves with the `kokoro` the test build made (`cargo test --workspace`).
     .env("KOKORO_BIN", target_dir(root).join("debug").join("kokoro"))
     .current_dir(target_dir(root))
+    .envs(env.iter().copied())
     .stdout(Stdio::piped());
     if require_model {
         cmd.env("KOKORO_REQUIRE_MODEL", "1")
