@@ -489,16 +489,18 @@ fn segments(
         }
     };
     let total = request.segments.len();
-    let workers = workers.unwrap_or_else(|| engine.default_workers());
+    let options = match workers {
+        Some(n) => options.with_workers(n),
+        None => options,
+    };
     let bar = progress_bar(total);
-    let outcomes =
-        engine.generate_segments_with(&layout, &request, workers, options, |done, out| {
-            bar.set_message(out.segment_id.clone());
-            bar.set_position(done as u64);
-            if done == total {
-                bar.finish();
-            }
-        });
+    let outcomes = engine.generate_segments(&layout, &request, &options, |done, out| {
+        bar.set_message(out.segment_id.clone());
+        bar.set_position(done as u64);
+        if done == total {
+            bar.finish();
+        }
+    });
     let mut failed = 0;
     for out in &outcomes {
         if !out.outcome.success {

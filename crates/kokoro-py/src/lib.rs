@@ -7,7 +7,7 @@
 //! ```text
 //! Python thread ──► generate_audio(text, voice_id, speed, output_path) ──► dict
 //!                      │ GIL released
-//!                      └─► tts_pipeline::Engine::generate_audio ──► Outcome ──► dict
+//!                      └─► tts_pipeline::Engine::generate ──► Outcome ──► dict
 //! ```
 //!
 //! Everything here is conversion: Python objects in, `tts-pipeline` called (its `audio` module
@@ -450,7 +450,7 @@ struct Session {
 
 /// The model's inputs (or, with `outputs`, its outputs) as {"name", "shape", "type"} dicts.
 fn tensors<'py>(py: Python<'py>, engine: &Engine, outputs: bool) -> PyResult<Bound<'py, PyList>> {
-    let session = engine.session().map_err(|e| engine_error(&e))?;
+    let session = engine.parts().session().map_err(|e| engine_error(&e))?;
     let info = session.model_info();
     let out = PyList::empty(py);
     for t in if outputs { &info.outputs } else { &info.inputs } {
@@ -468,7 +468,11 @@ impl Session {
     /// The .onnx file this session was loaded from.
     #[getter]
     fn model_path(&self) -> PyResult<String> {
-        let session = self.engine.session().map_err(|e| engine_error(&e))?;
+        let session = self
+            .engine
+            .parts()
+            .session()
+            .map_err(|e| engine_error(&e))?;
         Ok(path_string(session.model_path()))
     }
 
@@ -521,7 +525,7 @@ struct KokoroModelLoader;
 const SESSION_ATTR: &str = "_session";
 
 fn load_session(py: Python<'_>) -> PyResult<Py<Session>> {
-    let loaded = py.detach(|| engine().and_then(|engine| engine.session().map(|_| engine)));
+    let loaded = py.detach(|| engine().and_then(|engine| engine.parts().session().map(|_| engine)));
     logs::flush(py);
     let engine = loaded.map_err(|e| engine_error(&with_python_fix(e)))?;
     let module = py.import("kokoro_engine._native")?;
@@ -602,7 +606,7 @@ impl KokoroModelLoader {
     /// How many ONNX sessions this process has loaded so far (for tests and monitoring).
     #[staticmethod]
     fn load_count() -> usize {
-        Engine::sessions_loaded()
+        tts_pipeline::shared::sessions_loaded()
     }
 }
 
@@ -676,7 +680,8 @@ fn configure<'py>(
 fn validate_voice_id(py: Python<'_>, voice_id: Option<&Bound<'_, PyAny>>) -> String {
     let voice = voice_id.map(|v| to_text(v).unwrap_or_default());
     let config = engine_config();
-    let valid = py.detach(move || Engine::resolve_voice_for(&config, voice.as_deref()).voice);
+    let valid =
+        py.detach(move || tts_pipeline::shared::resolve_voice(&config, voice.as_deref()).voice);
     logs::flush(py);
     valid
 }

@@ -81,7 +81,7 @@ pub(crate) fn _generate_segment<'py>(
 /// inside ONNX Runtime while the interpreter exits. The engines stay usable.
 #[pyfunction]
 pub(crate) fn _stop_background(py: Python<'_>) {
-    py.detach(tts_pipeline::Engine::stop_shared_background);
+    py.detach(tts_pipeline::shared::stop_background);
 }
 
 /// Opens this process's engine now (for a worker, before its first task); returns the model

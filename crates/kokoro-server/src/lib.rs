@@ -244,7 +244,7 @@ pub fn run(config: ServerConfig, engine: &EngineConfig) -> Result<()> {
         let _ = stdout.flush();
         let loading = server.clone();
         let engine = Arc::clone(&opened);
-        tokio::task::spawn_blocking(move || match engine.session() {
+        tokio::task::spawn_blocking(move || match engine.parts().session() {
             Ok(_) => {
                 tracing::info!("model loaded: ready");
                 loading.mark_ready();

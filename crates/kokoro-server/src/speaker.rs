@@ -131,6 +131,7 @@ impl Speaker for EngineSpeaker {
 
     fn knows_voice(&self, voice: &str) -> tts_pipeline::Result<bool> {
         self.engine
+            .parts()
             .resolve_voice(Some(voice))
             .map(|choice| !choice.fell_back)
     }
@@ -147,6 +148,6 @@ impl Speaker for EngineSpeaker {
     }
 
     fn workers(&self) -> usize {
-        self.engine.default_workers()
+        self.engine.parts().default_workers()
     }
 }

@@ -52,7 +52,7 @@ fn speaker() -> Option<Arc<EngineSpeaker>> {
             let engine = Arc::new(Engine::open(&engine_config).unwrap());
             let voices = tts_pipeline::health::list_voices(&engine_config).unwrap();
             assert_eq!(voices.len(), 54);
-            engine.session().unwrap();
+            engine.parts().session().unwrap();
             Some(Arc::new(EngineSpeaker::new(engine, voices)))
         })
         .clone()

@@ -11,7 +11,7 @@
 //!     [--stream fixtures/story-3000.txt [--voices af_heart,am_adam,...]]
 //! ```
 //!
-//! * default: after one warm-up pass, times `generate_audio` over every corpus segment
+//! * default: after one warm-up pass, times `Engine::generate` over every corpus segment
 //!   (`--iterations` passes) and reports the median wall time, the real-time factor and the share of
 //!   the time spent inside ONNX Runtime's `Session::run` (from `kokoro_session::testing::process_stats`);
 //!   `--calls-out` records the token ids, style rows and speeds fed to the model, for the floor;
@@ -21,7 +21,7 @@
 //!   wall time, peak memory (VmHWM), resident memory right after it and once the pool's sessions
 //!   have been idle for a while (VmRSS: what an idle process keeps);
 //! * `--callers N`: the corpus (repeated `--repeat R` times) narrated by 1 thread of the caller's
-//!   own, by N such threads sharing one `Engine` (each calling `generate_audio`), and by
+//!   own, by N such threads sharing one `Engine` (each calling `Engine::generate`), and by
 //!   `generate_segments` with N workers, in turns, `--iterations` times after a warm-up; medians
 //!   and ratios;
 //! * `--pool-memory K`: K caller threads narrate the corpus twice on one engine: peak memory
@@ -45,7 +45,17 @@ use std::time::{Duration, Instant};
 use kokoro_session::ArenaShrink;
 use kokoro_session::GraphOptimization;
 use serde_json::{Value, json};
-use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentRequest};
+use tts_pipeline::{
+    Engine, EngineConfig, MediaLayout, ProjectRequest, Request, SegmentOptions, SegmentRequest,
+};
+
+/// The request of a corpus segment: its text, voice and speed (its `lang`, if any, left to the
+/// voice, as the bench has always measured it).
+fn corpus_request(seg: &SegmentRequest) -> Request {
+    let mut request = Request::text(seg.text.as_str()).with_speed(seg.speed.unwrap_or(1.0));
+    request.voice.clone_from(&seg.voice);
+    request
+}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -168,7 +178,7 @@ fn parse() -> Result<Args, Box<dyn Error>> {
 }
 
 /// Narrates `jobs` with `threads` threads of our own sharing `engine` (each takes the next job and
-/// calls `generate_audio`); returns the wall time.
+/// calls `Engine::generate`); returns the wall time.
 fn on_threads(
     engine: &Engine,
     jobs: &[&SegmentRequest],
@@ -185,7 +195,9 @@ fn on_threads(
                 while let Some(seg) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let out = dir.join(format!("caller{t}-{}.wav", seg.id));
                     let text = &seg.text;
-                    if let Err(e) = engine.generate_audio(text, seg.voice.as_deref(), 1.0, &out) {
+                    let mut request = Request::text(text);
+                    request.voice.clone_from(&seg.voice);
+                    if let Err(e) = engine.generate(&request, &out) {
                         eprintln!("generation failed: {e}");
                         failures.fetch_add(1, Ordering::Relaxed);
                     }
@@ -225,7 +237,12 @@ fn callers(
     let media = MediaLayout::new(dir, "/media/");
     let segments = || -> Result<f64, Box<dyn Error>> {
         let start = Instant::now();
-        let outcomes = engine.generate_segments(&media, &request, n, |_, _| {});
+        let outcomes = engine.generate_segments(
+            &media,
+            &request,
+            &SegmentOptions::default().with_workers(n),
+            |_, _| {},
+        );
         let wall = start.elapsed().as_secs_f64();
         match outcomes.iter().filter(|o| !o.outcome.success).count() {
             0 => Ok(wall),
@@ -278,7 +295,7 @@ fn stream(engine: &Engine, text: &str, args: &Args, dir: &Path) -> Result<Value,
     let request = Request::text(text).with_voice(voice);
     let lang =
         tts_pipeline::Language::from_voice_id(voice).unwrap_or(tts_pipeline::Language::EnglishUs);
-    let pieces = engine.frontend().pieces(text, lang)?;
+    let pieces = engine.parts().frontend().pieces(text, lang)?;
     let first = Request::text(pieces.first().ok_or("no piece")?.text.as_str()).with_voice(voice);
     let out = dir.join("stream-file.wav");
     let first_chunk = || -> Result<f64, Box<dyn Error>> {
@@ -370,7 +387,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         let media = MediaLayout::new(tmp.path(), "/media/");
         let start = Instant::now();
         let before = cpu_and_faults();
-        let outcomes = engine.generate_segments(&media, &request, layout.sessions, |_, _| {});
+        let outcomes = engine.generate_segments(
+            &media,
+            &request,
+            &SegmentOptions::default().with_workers(layout.sessions),
+            |_, _| {},
+        );
         let wall = start.elapsed().as_secs_f64();
         let cost = before.zip(cpu_and_faults()).map(|((f0, u0, s0), (f1, u1, s1))| {
             json!({"minor_faults": f1 - f0, "user_s": u1 - u0, "system_s": s1 - s0})
@@ -450,12 +472,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let mut audio = 0.0;
         for seg in &corpus.segments {
             let out = tmp.path().join(format!("{tag}-{}.wav", seg.id));
-            let g = engine.generate_audio(
-                &seg.text,
-                seg.voice.as_deref(),
-                seg.speed.unwrap_or(1.0),
-                &out,
-            )?;
+            let g = engine.generate(&corpus_request(seg), &out)?;
             audio += g.duration;
         }
         let wall = start.elapsed().as_secs_f64();
@@ -473,12 +490,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         while done < second {
             let seg = &corpus.segments[i % corpus.segments.len()];
             let out = tmp.path().join("memory.wav");
-            engine.generate_audio(
-                &seg.text,
-                seg.voice.as_deref(),
-                seg.speed.unwrap_or(1.0),
-                &out,
-            )?;
+            engine.generate(&corpus_request(seg), &out)?;
             done += 1;
             i += 1;
             if done == first || done == second {
@@ -535,7 +547,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             let pack = voices.voice(&choice.spec)?;
             let lang = tts_pipeline::Language::from_voice_id(&choice.spec)
                 .unwrap_or(tts_pipeline::Language::EnglishUs);
-            for piece in engine.frontend().pieces(&seg.text, lang)? {
+            for piece in engine.parts().frontend().pieces(&seg.text, lang)? {
                 calls.push(json!({
                     "ids": piece.ids,
                     "style": pack.style_for_tokens(piece.ids.len()),

@@ -79,6 +79,9 @@ pub struct SegmentOptions {
     pub word_timings: bool,
     /// Write each segment's captions next to its WAV file.
     pub captions: Option<crate::captions::CaptionFormat>,
+    /// How many segments to generate at once, on as many worker threads (at least 1); `None`:
+    /// the engine's default ([`EngineParts::default_workers`](crate::EngineParts::default_workers)).
+    pub workers: Option<usize>,
 }
 
 impl SegmentOptions {
@@ -93,6 +96,13 @@ impl SegmentOptions {
     #[must_use]
     pub fn with_captions(mut self, format: Option<crate::captions::CaptionFormat>) -> Self {
         self.captions = format;
+        self
+    }
+
+    /// `workers` segments at once (at least 1), instead of the engine's default.
+    #[must_use]
+    pub fn with_workers(mut self, workers: usize) -> Self {
+        self.workers = Some(workers);
         self
     }
 }

@@ -23,8 +23,9 @@
 //! [`EngineConfig`] says; [`health`] tells what it would find (`check_availability`, `engine_info`,
 //! `list_voices`), and [`captions`] turns word timings into WebVTT or SRT.
 //! [`Engine::shared`] is the one process-wide registry of engines (one per configuration) for
-//! callers that want "the engine" of the process, such as the Python module. Every generation
-//! takes one [`Request`]:
+//! callers that want "the engine" of the process, such as the Python module ([`shared`] has the
+//! registry's other functions). An engine from parts of your own is made by [`Engine::builder`],
+//! and [`Engine::parts`] shows what an engine is made of. Every generation takes one [`Request`]:
 //!
 //! ```no_run
 //! use tts_pipeline::{Engine, EngineConfig, Outcome, Request};
@@ -33,8 +34,8 @@
 //! let request = Request::text("Hello world.").with_voice("af_bella");
 //! let done = engine.generate(&request, "hello.wav".as_ref())?;
 //! println!("{} s at {}", done.duration, done.audio_path.display());
-//! // Or, with the thin convenience, for callers that must never handle an error value:
-//! let outcome = Outcome::from(engine.generate_audio("Hi.", None, 1.0, "hi.wav".as_ref()));
+//! // Or, as an `Outcome`, for callers that must never handle an error value:
+//! let outcome = Outcome::from(engine.generate(&Request::text("Hi."), "hi.wav".as_ref()));
 //! println!("{}", outcome.to_json()); // {"success":true,"audio_path":"hi.wav",...}
 //! # Ok::<(), tts_pipeline::Error>(())
 //! ```
@@ -63,6 +64,7 @@ pub mod fetch;
 pub mod health;
 mod outcome;
 mod request;
+pub mod shared;
 pub mod traits;
 mod vocab;
 mod words;
@@ -70,8 +72,8 @@ mod words;
 pub use batch::{ProjectRequest, SegmentOptions, SegmentOutcome, SegmentRequest};
 pub use config::{EngineConfig, EngineOptions};
 pub use engine::{
-    AudioStream, DEFAULT_MAX_TEXT_BYTES, Engine, MAX_SPEED, MIN_SPEED, StreamChunk, Synthesized,
-    save_samples, validate_speed, validate_text,
+    AudioStream, DEFAULT_MAX_TEXT_BYTES, Engine, EngineBuilder, EngineParts, MAX_SPEED, MIN_SPEED,
+    StreamChunk, Synthesized, save_samples, validate_speed, validate_text,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use kokoro_model::{Language, ParseLanguageError};

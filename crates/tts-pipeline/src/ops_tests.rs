@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::tests::{FakeFrontend, letter_id};
 use crate::traits::{Synthesizer, TimedAudio, Voice, VoiceChoice, VoicePack, Voices};
-use crate::{Engine, EngineConfig, ErrorKind, Request};
+use crate::{Engine, EngineConfig, ErrorKind, Request, SegmentOptions, shared};
 
 // ---------------------------------------------------------------- log capture
 
@@ -100,7 +100,7 @@ impl Synthesizer for Tone {
 }
 
 fn fake_engine() -> Engine {
-    Engine::new(Arc::new(FakeFrontend), Arc::new(OneVoice), Arc::new(Tone))
+    Engine::builder(Arc::new(FakeFrontend), Arc::new(OneVoice), Arc::new(Tone)).build()
 }
 
 // ---------------------------------------------------------------- 1. logging
@@ -111,13 +111,13 @@ fn every_failed_generation_is_logged_once_at_error_level_with_its_cause() {
     let engine = fake_engine();
     let out = dir.path().join("a.wav");
 
-    let (ok, log) = capture(|| engine.generate_audio("good", None, 1.0, &out));
+    let (ok, log) = capture(|| engine.generate(&Request::text("good"), &out));
     assert!(ok.is_ok());
     assert!(log.at("ERROR").is_empty(), "{:?}", log.lines());
     assert_eq!(log.at("INFO").len(), 1, "{:?}", log.lines());
     assert!(log.at("INFO")[0].contains("audio written"));
 
-    let (failed, log) = capture(|| engine.generate_audio("a failing text", None, 1.0, &out));
+    let (failed, log) = capture(|| engine.generate(&Request::text("a failing text"), &out));
     assert!(failed.is_err());
     let errors = log.at("ERROR");
     assert_eq!(errors.len(), 1, "{:?}", log.lines());
@@ -128,7 +128,7 @@ fn every_failed_generation_is_logged_once_at_error_level_with_its_cause() {
     // Invalid input, a bad segment id, in-memory synthesis and the phoneme path: once each.
     let layout = wav_store::MediaLayout::new(dir.path(), "/media/");
     let (_, log) = capture(|| {
-        let _ = engine.generate_audio(" ", None, 1.0, &out);
+        let _ = engine.generate(&Request::text(" "), &out);
         let _ = engine.generate_segment(&layout, "p", "../x", &Request::text("good"));
         let _ = engine.generate_segment(&layout, "p", "s1", &Request::text("fail"));
         let _ = engine.synthesize(&Request::text("fail"));
@@ -459,7 +459,7 @@ fn the_shared_engine_is_one_per_configuration_and_a_failed_open_is_not_kept() {
 fn a_voice_is_resolved_by_the_shared_engine_or_among_the_fallback_voices() {
     let d = model_dir("kokoro-v1.0.onnx", "tiny-kokoro.onnx", &[]);
     let config = config_for(d.path());
-    let resolve = |voice| Engine::resolve_voice_for(&config, voice).voice;
+    let resolve = |voice| shared::resolve_voice(&config, voice).voice;
     assert_eq!(resolve(Some("af_bella")), "af_bella");
     // am_adam is a fallback voice but not installed here: the engine's catalog decides.
     assert_eq!(resolve(Some("am_adam")), "af_bella");
@@ -467,7 +467,7 @@ fn a_voice_is_resolved_by_the_shared_engine_or_among_the_fallback_voices() {
 
     let empty = tempfile::tempdir().unwrap();
     let no_model = config_for(empty.path());
-    let resolve = |voice| Engine::resolve_voice_for(&no_model, voice);
+    let resolve = |voice| shared::resolve_voice(&no_model, voice);
     assert_eq!(resolve(Some("am_adam")).voice, "am_adam");
     assert!(!resolve(Some("am_adam")).fell_back);
     assert_eq!(resolve(Some("nope")).voice, "af_bella");
@@ -486,7 +486,12 @@ fn segment_outcomes_carry_their_url_on_success() {
         "proj-1",
         &[("s1", "good"), ("s2", "fail"), ("../x", "good")],
     );
-    let outs = fake_engine().generate_segments(&layout, &request, 2, |_, _| {});
+    let outs = fake_engine().generate_segments(
+        &layout,
+        &request,
+        &SegmentOptions::default().with_workers(2),
+        |_, _| {},
+    );
     assert_eq!(
         outs[0].audio_url.as_deref(),
         Some("https://cdn.example.com/media/projects/proj-1/audio/s1.wav")

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::traits::{Frontend, Pause, Synthesizer, TextPiece, Voice, VoiceChoice, Voices};
-use crate::{Engine, EngineOptions, ErrorKind, Outcome, ProjectRequest, Request, SegmentRequest};
+use crate::{
+    Engine, EngineBuilder, EngineOptions, ErrorKind, Outcome, ProjectRequest, Request,
+    SegmentOptions, SegmentRequest,
+};
 
 /// Splits at `.` and `,`; one id per letter or digit ([`letter_id`]); fails on `#`.
 pub(crate) struct FakeFrontend;
@@ -234,12 +237,20 @@ impl Synthesizer for FakeSynth {
     }
 }
 
+fn builder_with(synth: Arc<FakeSynth>) -> EngineBuilder {
+    Engine::builder(Arc::new(FakeFrontend), Arc::new(FakeVoices), synth)
+}
+
 fn engine_with(synth: Arc<FakeSynth>) -> Engine {
-    Engine::new(Arc::new(FakeFrontend), Arc::new(FakeVoices), synth)
+    builder_with(synth).build()
+}
+
+fn builder() -> EngineBuilder {
+    builder_with(Arc::new(FakeSynth::default()))
 }
 
 fn engine() -> Engine {
-    engine_with(Arc::new(FakeSynth::default()))
+    builder().build()
 }
 
 fn read(path: &Path) -> (wav_store::WavInfo, Vec<f32>) {
@@ -251,7 +262,7 @@ fn generates_a_normalized_24k_wav_and_reports_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a/b/hello.wav");
     let g = engine()
-        .generate_audio("Hello world.", Some("af_bella"), 1.0, &out)
+        .generate(&Request::text("Hello world.").with_voice("af_bella"), &out)
         .unwrap();
     let (info, samples) = read(&out);
     assert_eq!(g.sample_rate, 24_000);
@@ -275,7 +286,7 @@ fn empty_and_whitespace_text_are_errors_that_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.wav");
     for text in ["", "   \n\t "] {
-        let e = engine().generate_audio(text, None, 1.0, &out).unwrap_err();
+        let e = engine().generate(&Request::text(text), &out).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::EmptyText);
         assert!(e.is_invalid_input());
     }
@@ -286,7 +297,7 @@ fn empty_and_whitespace_text_are_errors_that_write_nothing() {
 fn text_without_speakable_content_is_nothing_to_say() {
     let dir = tempfile::tempdir().unwrap();
     let e = engine()
-        .generate_audio("... ,,, !!", None, 1.0, &dir.path().join("x.wav"))
+        .generate(&Request::text("... ,,, !!"), &dir.path().join("x.wav"))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NothingToSay);
 }
@@ -297,8 +308,9 @@ fn over_long_text_is_refused() {
         max_text_bytes: 100,
         ..EngineOptions::default()
     };
-    let e = engine()
-        .with_options(options)
+    let e = builder()
+        .options(options)
+        .build()
         .synthesize(&Request::text("word ".repeat(30)))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TextTooLong);
@@ -391,11 +403,11 @@ fn regeneration_overwrites_and_a_failed_one_keeps_the_good_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("seg.wav");
     engine()
-        .generate_audio("First version.", None, 1.0, &out)
+        .generate(&Request::text("First version."), &out)
         .unwrap();
     let first = std::fs::read(&out).unwrap();
     engine()
-        .generate_audio("Second, longer version.", None, 1.0, &out)
+        .generate(&Request::text("Second, longer version."), &out)
         .unwrap();
     let second = std::fs::read(&out).unwrap();
     assert_ne!(first, second);
@@ -405,7 +417,7 @@ fn regeneration_overwrites_and_a_failed_one_keeps_the_good_file() {
         ..FakeSynth::default()
     }));
     let e = failing
-        .generate_audio("Third version.", None, 1.0, &out)
+        .generate(&Request::text("Third version."), &out)
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Inference);
     assert_eq!(std::fs::read(&out).unwrap(), second);
@@ -417,7 +429,7 @@ fn regeneration_overwrites_and_a_failed_one_keeps_the_good_file() {
 fn outcome_has_the_api_shape() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o.wav");
-    let ok = Outcome::from(engine().generate_audio("Hi.", None, 1.0, &out));
+    let ok = Outcome::from(engine().generate(&Request::text("Hi."), &out));
     let v: serde_json::Value = serde_json::from_str(&ok.to_json()).unwrap();
     assert_eq!(v["success"], true);
     assert_eq!(v["sample_rate"], 24_000);
@@ -427,7 +439,7 @@ fn outcome_has_the_api_shape() {
     assert!(v.get("error").is_none());
     assert!(v.get("words").is_none(), "no words unless asked: {v}");
 
-    let bad = Outcome::from(engine().generate_audio(" ", None, 1.0, &out));
+    let bad = Outcome::from(engine().generate(&Request::text(" "), &out));
     let v: serde_json::Value = serde_json::from_str(&bad.to_json()).unwrap();
     assert_eq!(v["success"], false);
     assert!(v["error"].as_str().unwrap().contains("empty"));
@@ -459,11 +471,12 @@ impl Frontend for LangRecorder {
 fn the_language_spoken_is_the_requests_else_the_voices_else_english() {
     use crate::Language;
     let frontend = Arc::new(LangRecorder::default());
-    let e = Engine::new(
+    let e = Engine::builder(
         Arc::clone(&frontend) as Arc<dyn Frontend>,
         Arc::new(FakeVoices),
         Arc::new(FakeSynth::default()),
-    );
+    )
+    .build();
     let hi = || Request::text("Hi.");
     for (request, lang) in [
         (hi(), Language::EnglishUs),
@@ -553,9 +566,14 @@ fn segments_land_at_their_paths_in_order_and_bad_ids_fail_alone() {
         ],
     );
     let calls = AtomicUsize::new(0);
-    let outs = engine().generate_segments(&layout, &request, 3, |_, _| {
-        calls.fetch_add(1, Ordering::SeqCst);
-    });
+    let outs = engine().generate_segments(
+        &layout,
+        &request,
+        &SegmentOptions::default().with_workers(3),
+        |_, _| {
+            calls.fetch_add(1, Ordering::SeqCst);
+        },
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 4);
     let ids: Vec<_> = outs.iter().map(|o| o.segment_id.as_str()).collect();
     assert_eq!(ids, ["s1", "../evil", "s3", "s4"]);
@@ -579,7 +597,7 @@ fn eight_threads_by_25_generations_on_one_engine() {
                 for i in 0..25 {
                     let out = dir.join(format!("t{t}-{i}.wav"));
                     let g = engine
-                        .generate_audio("Thread text, with a clause.", None, 1.0, &out)
+                        .generate(&Request::text("Thread text, with a clause."), &out)
                         .unwrap();
                     assert!(wav_store::validate_wav(&g.audio_path).is_ok());
                 }
@@ -624,10 +642,12 @@ fn streamed_file_equals_in_memory_synthesis() {
         wav_store::SampleFormat::Float32,
         wav_store::SampleFormat::Pcm16,
     ] {
-        let e = engine().with_options(EngineOptions {
-            format,
-            ..EngineOptions::default()
-        });
+        let e = builder()
+            .options(EngineOptions {
+                format,
+                ..EngineOptions::default()
+            })
+            .build();
         for (i, text) in texts.clone().enumerate() {
             for speed in [1.0, 1.7] {
                 let memory = e
@@ -635,7 +655,10 @@ fn streamed_file_equals_in_memory_synthesis() {
                     .unwrap();
                 let streamed = dir.path().join(format!("{format:?}-{i}-{speed}.wav"));
                 let g = e
-                    .generate_audio(text, Some("am_adam"), speed, &streamed)
+                    .generate(
+                        &Request::text(text).with_voice("am_adam").with_speed(speed),
+                        &streamed,
+                    )
                     .unwrap();
                 assert_eq!(g.pieces, memory.pieces);
                 let (_, samples) = read(&streamed);
@@ -650,7 +673,7 @@ fn streamed_file_equals_in_memory_synthesis() {
                 }
                 // The same samples through the in-memory writer give the same bytes.
                 let saved = dir.path().join(format!("{format:?}-{i}-{speed}-saved.wav"));
-                e.save(memory, &saved).unwrap();
+                memory.save(&saved, format).unwrap();
                 assert_eq!(
                     std::fs::read(&saved).unwrap(),
                     std::fs::read(&streamed).unwrap(),
@@ -699,9 +722,9 @@ fn a_megabyte_of_prose_streams_piece_by_piece_in_bounded_memory() {
         edge_margin: 0.005,
         ..EngineOptions::default()
     };
-    let e = engine_with(Arc::clone(&synth)).with_options(options);
+    let e = builder_with(Arc::clone(&synth)).options(options).build();
     let text = megabyte_of_prose();
-    let g = e.generate_audio(&text, None, 1.0, &out).unwrap();
+    let g = e.generate(&Request::text(&text), &out).unwrap();
 
     let pieces = synth.calls.load(Ordering::SeqCst);
     assert_eq!(g.pieces, pieces);
@@ -730,7 +753,7 @@ fn a_failed_regeneration_at_any_step_keeps_the_good_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("seg.wav");
     engine()
-        .generate_audio("The good version, kept.", None, 1.0, &out)
+        .generate(&Request::text("The good version, kept."), &out)
         .unwrap();
     let good = std::fs::read(&out).unwrap();
     let failing = |synth: FakeSynth| engine_with(Arc::new(synth));
@@ -836,10 +859,12 @@ fn a_failed_regeneration_at_any_step_keeps_the_good_file() {
         ),
         (
             "bad peak target",
-            engine().with_options(EngineOptions {
-                target_dbfs: 3.0,
-                ..EngineOptions::default()
-            }),
+            builder()
+                .options(EngineOptions {
+                    target_dbfs: 3.0,
+                    ..EngineOptions::default()
+                })
+                .build(),
             text,
             None,
             1.0,
@@ -848,7 +873,11 @@ fn a_failed_regeneration_at_any_step_keeps_the_good_file() {
     ];
     let n = cases.len();
     for (name, e, text, voice, speed, kind) in cases {
-        let err = e.generate_audio(text, voice, speed, &out).unwrap_err();
+        let request = Request {
+            voice: voice.map(str::to_owned),
+            ..Request::text(text).with_speed(speed)
+        };
+        let err = e.generate(&request, &out).unwrap_err();
         assert_eq!(err.kind(), kind, "{name}: {err}");
         assert!(!err.to_string().is_empty());
         assert_eq!(
@@ -869,7 +898,7 @@ fn unusable_output_paths_are_storage_errors_that_touch_nothing() {
     // A directory as the output path.
     let sub = dir.path().join("a-dir.wav");
     std::fs::create_dir(&sub).unwrap();
-    let err = e.generate_audio("Hello.", None, 1.0, &sub).unwrap_err();
+    let err = e.generate(&Request::text("Hello."), &sub).unwrap_err();
     assert!(err.is_storage(), "{err}");
     assert!(err.to_string().contains("directory"), "{err}");
     assert!(sub.is_dir());
@@ -877,13 +906,13 @@ fn unusable_output_paths_are_storage_errors_that_touch_nothing() {
     let plain = dir.path().join("plain-file");
     std::fs::write(&plain, b"keep me").unwrap();
     let err = e
-        .generate_audio("Hello.", None, 1.0, &plain.join("x.wav"))
+        .generate(&Request::text("Hello."), &plain.join("x.wav"))
         .unwrap_err();
     assert!(err.is_storage(), "{err}");
     assert_eq!(std::fs::read(&plain).unwrap(), b"keep me");
     // /proc does not take new files.
     let err = e
-        .generate_audio("Hello.", None, 1.0, Path::new("/proc/kokoro-test.wav"))
+        .generate(&Request::text("Hello."), Path::new("/proc/kokoro-test.wav"))
         .unwrap_err();
     assert!(err.is_storage(), "{err}");
     // Paths are checked before any inference is spent.
@@ -898,20 +927,20 @@ fn odd_text_is_spoken_or_refused_cleanly() {
     let out = dir.path().join("odd.wav");
     // Control characters around words: spoken.
     let g = e
-        .generate_audio("\u{0}Hel\u{7}lo\u{1b}[31m there.\r\n", None, 1.0, &out)
+        .generate(&Request::text("\u{0}Hel\u{7}lo\u{1b}[31m there.\r\n"), &out)
         .unwrap();
     assert!(g.duration > 0.0);
     // Emoji only and punctuation only: nothing to say, and no file.
     let none = dir.path().join("none.wav");
     for text in ["😀🎉🚀", "\u{200b}\u{feff}…"] {
-        let err = e.generate_audio(text, None, 1.0, &none).unwrap_err();
+        let err = e.generate(&Request::text(text), &none).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NothingToSay, "{text:?}");
         assert!(err.is_invalid_input());
     }
     assert!(!none.exists());
     // A single 5,000-character word.
     let word = "a".repeat(5_000);
-    assert!(e.generate_audio(&word, None, 1.0, &out).is_ok());
+    assert!(e.generate(&Request::text(&word), &out).is_ok());
 }
 
 #[test]
@@ -928,7 +957,7 @@ fn two_generations_racing_to_one_path_leave_one_complete_file() {
         .enumerate()
         .map(|(i, t)| {
             let p = dir.path().join(format!("expected-{i}.wav"));
-            e.generate_audio(t, None, 1.0, &p).unwrap();
+            e.generate(&Request::text(*t), &p).unwrap();
             std::fs::read(&p).unwrap()
         })
         .collect();
@@ -942,7 +971,7 @@ fn two_generations_racing_to_one_path_leave_one_complete_file() {
                 let out = &out;
                 s.spawn(move || {
                     for _ in 0..20 {
-                        e.generate_audio(text, None, 1.0, out).unwrap();
+                        e.generate(&Request::text(*text), out).unwrap();
                     }
                 })
             })
@@ -1012,7 +1041,8 @@ fn hint_engine() -> (Engine, Arc<HintSynth>) {
         min_callers: AtomicUsize::new(usize::MAX),
         ..HintSynth::default()
     });
-    let engine = Engine::new(Arc::new(FakeFrontend), Arc::new(FakeVoices), synth.clone());
+    let engine =
+        Engine::builder(Arc::new(FakeFrontend), Arc::new(FakeVoices), synth.clone()).build();
     (engine, synth)
 }
 
@@ -1048,7 +1078,7 @@ fn callers_on_their_own_threads_run_concurrently_and_are_counted() {
                 barrier.wait();
                 let out = dir.join(format!("t{t}.wav"));
                 engine
-                    .generate_audio("Alpha. Beta. Gamma. Delta.", None, 1.0, &out)
+                    .generate(&Request::text("Alpha. Beta. Gamma. Delta."), &out)
                     .unwrap();
             });
         }
@@ -1074,7 +1104,12 @@ fn a_batch_counts_its_workers_as_callers_from_its_first_piece_to_its_last() {
             ("s3", "Four, five. Six."),
         ],
     );
-    let outcomes = engine.generate_segments(&layout, &request, 2, |_, _| {});
+    let outcomes = engine.generate_segments(
+        &layout,
+        &request,
+        &SegmentOptions::default().with_workers(2),
+        |_, _| {},
+    );
     assert!(outcomes.iter().all(|o| o.outcome.success));
     // Never told it is alone, not at the start nor at the tail (one segment left): the pool keeps
     // a batch on its narrow sessions.
@@ -1188,11 +1223,12 @@ fn timings_the_model_cannot_give_are_an_error_and_the_plain_request_still_speaks
             FakeFrontend.pieces(text, lang)
         }
     }
-    let e = Engine::new(
+    let e = Engine::builder(
         Arc::new(NoWords),
         Arc::new(FakeVoices),
         Arc::new(FakeSynth::default()),
-    );
+    )
+    .build();
     let err = e
         .synthesize(&Request::text("Hi.").with_word_timings(true))
         .unwrap_err();
@@ -1223,13 +1259,13 @@ fn captions_are_written_next_to_the_wav_validated_and_named_in_the_outcomes() {
     );
 
     let layout = crate::MediaLayout::new(dir.path(), "/media/");
-    let outcomes = e.generate_segments_with(
+    let outcomes = e.generate_segments(
         &layout,
         &project("p1", &[("s1", text), ("s2", "")]),
-        2,
-        crate::SegmentOptions::default()
+        &crate::SegmentOptions::default()
             .with_word_timings(true)
-            .with_captions(Some(crate::captions::CaptionFormat::Srt)),
+            .with_captions(Some(crate::captions::CaptionFormat::Srt))
+            .with_workers(2),
         |_, _| {},
     );
     let ok = &outcomes[0];
@@ -1301,7 +1337,7 @@ impl Frontend for PartsFrontend {
 }
 
 fn engine_of_parts(frontend: Arc<PartsFrontend>, synth: Arc<FakeSynth>) -> Engine {
-    Engine::new(frontend, Arc::new(FakeVoices), synth)
+    Engine::builder(frontend, Arc::new(FakeVoices), synth).build()
 }
 
 #[test]
@@ -1309,7 +1345,7 @@ fn a_stream_is_the_file_before_gain_and_never_louder_than_the_target() {
     // The stream plans its text part by part when the front end cuts it (the file as a whole).
     let parts = engine_of_parts(Arc::default(), Arc::default());
     for e in [engine(), parts] {
-        let target = audio_dsp::peak_target(e.options().target_dbfs).unwrap();
+        let target = audio_dsp::peak_target(e.parts().options().target_dbfs).unwrap();
         let long = "A sentence of a story, with a clause. ".repeat(40);
         let texts = STREAM_TEXTS
             .iter()

@@ -26,7 +26,7 @@ fn hello_world_is_a_normalized_24k_wav_of_plausible_length() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("hello.wav");
     let g = engine
-        .generate_audio("Hello world.", Some("af_bella"), 1.0, &out)
+        .generate(&Request::text("Hello world.").with_voice("af_bella"), &out)
         .unwrap();
     let (info, samples) = wav_store::read_wav(&out).unwrap();
     assert_eq!(info.sample_rate, 24_000);
@@ -74,15 +74,16 @@ fn a_3000_character_story_is_one_wav_whose_duration_grows_with_the_text() {
     let dir = tempfile::tempdir().unwrap();
     let first_paragraph = story.split("\n\n").next().unwrap();
     let short = engine
-        .generate_audio(
-            first_paragraph,
-            Some("af_heart"),
-            1.0,
+        .generate(
+            &Request::text(first_paragraph).with_voice("af_heart"),
             &dir.path().join("short.wav"),
         )
         .unwrap();
     let long = engine
-        .generate_audio(&story, Some("af_heart"), 1.0, &dir.path().join("story.wav"))
+        .generate(
+            &Request::text(&story).with_voice("af_heart"),
+            &dir.path().join("story.wav"),
+        )
         .unwrap();
     assert!(long.pieces > 1, "a long story must be split");
     let ratio = long.duration / short.duration;
@@ -123,7 +124,10 @@ fn four_threads_on_one_engine_all_succeed_with_the_weights_loaded_once() {
             let out = dir.path().join(format!("t{t}.wav"));
             s.spawn(move || {
                 let g = engine
-                    .generate_audio(&format!("Thread number {t} is speaking."), None, 1.0, &out)
+                    .generate(
+                        &Request::text(format!("Thread number {t} is speaking.")),
+                        &out,
+                    )
                     .unwrap();
                 wav_store::validate_wav(&g.audio_path).unwrap();
             });

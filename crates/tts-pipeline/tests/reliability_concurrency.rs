@@ -9,7 +9,7 @@
 
 mod support;
 
-use tts_pipeline::EngineConfig;
+use tts_pipeline::{EngineConfig, Request};
 
 #[test]
 fn eight_threads_by_25_generations_on_one_real_engine() {
@@ -30,7 +30,7 @@ fn eight_threads_by_25_generations_on_one_real_engine() {
                     let text = texts[(t + i) % texts.len()];
                     let voice = voices[t % voices.len()];
                     let g = engine
-                        .generate_audio(text, Some(voice), 1.0, &out)
+                        .generate(&Request::text(text).with_voice(voice), &out)
                         .unwrap_or_else(|e| panic!("thread {t} generation {i}: {e}"));
                     assert_eq!(g.voice, voice);
                     let info = wav_store::validate_wav(&out).unwrap();

@@ -35,7 +35,7 @@ impl Guarded {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("good.wav");
         engine
-            .generate_audio("Good.", Some("af_bella"), 1.0, &path)
+            .generate(&Request::text("Good.").with_voice("af_bella"), &path)
             .unwrap();
         let bytes = std::fs::read(&path).unwrap();
         Self {
@@ -85,7 +85,7 @@ fn bad_text_is_refused_or_spoken_and_never_loses_the_good_file() {
         ),
     ];
     for (case, text, kind) in refused {
-        let e = match engine.generate_audio(text, Some("af_bella"), 1.0, &g.path) {
+        let e = match engine.generate(&Request::text(*text).with_voice("af_bella"), &g.path) {
             Ok(done) => panic!("{case}: {text:?} was spoken: {done:?}"),
             Err(e) => e,
         };
@@ -98,7 +98,7 @@ fn bad_text_is_refused_or_spoken_and_never_loses_the_good_file() {
     // file survives a refusal.
     for (case, text) in [("emoji only", "😀🎉🚀"), ("Arabic, English voice", "مرحبا")] {
         let out = g.path.with_file_name("foreign.wav");
-        match engine.generate_audio(text, Some("af_bella"), 1.0, &out) {
+        match engine.generate(&Request::text(text).with_voice("af_bella"), &out) {
             Ok(done) => {
                 eprintln!("{case}: spoken as a fallback ({} s)", done.duration);
                 wav_store::validate_wav(&out).unwrap();
@@ -118,7 +118,7 @@ fn bad_text_is_refused_or_spoken_and_never_loses_the_good_file() {
     ];
     for (i, (case, text)) in spoken.iter().enumerate() {
         let out = dir.path().join(format!("{i}.wav"));
-        let done = engine.generate_audio(text, Some("af_bella"), 1.0, &out);
+        let done = engine.generate(&Request::text(*text).with_voice("af_bella"), &out);
         let done = done.unwrap_or_else(|e| panic!("{case}: {e}"));
         assert!(done.duration > 0.1, "{case}: {} s", done.duration);
         wav_store::validate_wav(&out).unwrap();
@@ -131,7 +131,7 @@ fn bad_parameters_are_errors_or_documented_fallbacks() {
     let g = Guarded::new(&engine);
     for speed in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
         let e = engine
-            .generate_audio("Hi.", None, speed, &g.path)
+            .generate(&Request::text("Hi.").with_speed(speed), &g.path)
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidSpeed, "{speed}");
         g.assert_intact("speed");
@@ -163,7 +163,7 @@ fn bad_parameters_are_errors_or_documented_fallbacks() {
         "af_bella:0.5,",
     ] {
         let e = engine
-            .generate_audio("Hi.", Some(spec), 1.0, &g.path)
+            .generate(&Request::text("Hi.").with_voice(spec), &g.path)
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Voice, "{spec}: {e}");
         g.assert_intact(spec);
@@ -197,13 +197,13 @@ fn bad_ids_and_output_paths_are_refused_without_writing() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     // The output is a directory; its parent is a regular file (root ignores chmod, not this).
     let e = engine
-        .generate_audio("Hi.", None, 1.0, dir.path())
+        .generate(&Request::text("Hi."), dir.path())
         .unwrap_err();
     assert!(e.is_storage(), "{e}");
     let plain = dir.path().join("plain");
     std::fs::write(&plain, b"x").unwrap();
     let e = engine
-        .generate_audio("Hi.", None, 1.0, &plain.join("a.wav"))
+        .generate(&Request::text("Hi."), &plain.join("a.wav"))
         .unwrap_err();
     assert!(e.is_storage(), "{e}");
     assert_eq!(std::fs::read(&plain).unwrap(), b"x");
@@ -249,7 +249,7 @@ fn assert_fault(case: &str, dir: &Path, voice: &str, kinds: &[ErrorKind]) {
     // no thread is left inside ONNX Runtime with the corrupt file when the test process exits (a
     // crash at exit, seen once in CI before the engine waited for it).
     let result = Engine::open(&EngineConfig::with_model_dir(dir))
-        .and_then(|e| e.generate_audio("Hello there.", Some(voice), 1.0, &out));
+        .and_then(|e| e.generate(&Request::text("Hello there.").with_voice(voice), &out));
     let e = match result {
         Ok(g) => panic!("{case}: a corrupt file was accepted ({g:?})"),
         Err(e) => e,
@@ -331,9 +331,9 @@ fn background_work_shrinks_idle_sessions_and_stops_on_request() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.wav");
     engine
-        .generate_audio("Hello there.", Some("af_bella"), 1.0, &out)
+        .generate(&Request::text("Hello there.").with_voice("af_bella"), &out)
         .unwrap();
-    let shrinks = || engine.session().unwrap().stats().arena_shrinks;
+    let shrinks = || engine.parts().session().unwrap().stats().arena_shrinks;
     // The shrink is a run of its own on the pool's thread: on a loaded machine it can come late,
     // so wait for it (bounded), then check that it stays at one.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -351,7 +351,7 @@ fn background_work_shrinks_idle_sessions_and_stops_on_request() {
     engine.stop_background();
     let first = std::fs::read(&out).unwrap();
     engine
-        .generate_audio("Hello there.", Some("af_bella"), 1.0, &out)
+        .generate(&Request::text("Hello there.").with_voice("af_bella"), &out)
         .unwrap();
     assert_eq!(
         std::fs::read(&out).unwrap(),

@@ -57,8 +57,9 @@ fn main() -> ExitCode {
     // Word timings (for highlighting) and WebVTT captions (for a `<track>`) come with the audio.
     let options = SegmentOptions::default()
         .with_word_timings(true)
-        .with_captions(Some(CaptionFormat::Vtt));
-    let outcomes = engine.generate_segments_with(&layout, &request, 1, options, |_, _| {});
+        .with_captions(Some(CaptionFormat::Vtt))
+        .with_workers(1);
+    let outcomes = engine.generate_segments(&layout, &request, &options, |_, _| {});
     let mut ok = true;
     for outcome in &outcomes {
         match serde_json::to_string(outcome) {

@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::Engine;
 use crate::batch::{ProjectRequest, SegmentOptions, SegmentOutcome};
 
-/// [`Engine::generate_segments_with`]: the segments of `request` on up to `workers` threads.
+/// [`Engine::generate_segments`]: the segments of `request` on up to `options.workers` threads
+/// (the engine's default workers when unset).
 pub(crate) fn generate_segments<F>(
     engine: &Engine,
     layout: &wav_store::MediaLayout,
     request: &ProjectRequest,
-    workers: usize,
-    options: SegmentOptions,
+    options: &SegmentOptions,
     on_done: F,
 ) -> Vec<SegmentOutcome>
 where
@@ -23,7 +23,10 @@ where
     let results: Mutex<Vec<Option<SegmentOutcome>>> = Mutex::new(vec![None; total]);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let workers = workers.clamp(1, total.max(1));
+    let workers = options
+        .workers
+        .unwrap_or(engine.workers)
+        .clamp(1, total.max(1));
     let _callers = engine.batch_callers(workers);
     std::thread::scope(|scope| {
         for _ in 0..workers {

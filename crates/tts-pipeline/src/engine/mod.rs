@@ -9,7 +9,9 @@
 
 mod assemble;
 mod batch;
+mod builder;
 mod open;
+mod parts;
 mod plan;
 mod save;
 mod stream;
@@ -25,11 +27,14 @@ use crate::config::{EngineConfig, EngineOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::outcome::Generated;
 use crate::request::{Input, Request};
-use crate::traits::{Frontend, Synthesizer, VoiceChoice, Voices};
+use crate::traits::{Frontend, Synthesizer, Voices};
 use crate::words::WordTiming;
 
 use plan::Plan;
 
+pub use builder::EngineBuilder;
+pub(crate) use open::{resolve_voice_for, stop_shared_background};
+pub use parts::EngineParts;
 pub use plan::{DEFAULT_MAX_TEXT_BYTES, MAX_SPEED, MIN_SPEED, validate_speed, validate_text};
 pub use save::save_samples;
 pub use stream::{AudioStream, StreamChunk};
@@ -159,9 +164,10 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// An engine from its three parts and default options: the front end, the voices and the
-    /// synthesizer behind the crate's [`traits`](crate::traits) (fakes in tests; the real ones
-    /// are wired by [`Engine::open`]).
+    /// A builder of an engine from its three parts: the front end, the voices and the synthesizer
+    /// behind the crate's [`traits`](crate::traits) (fakes in tests; the real ones are wired by
+    /// [`Engine::open`]). Options, the phoneme front end and the default workers are set on the
+    /// [`EngineBuilder`]; [`EngineBuilder::build`] makes the engine.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -193,163 +199,67 @@ impl Engine {
     ///     }
     /// }
     ///
-    /// let engine = Engine::new(Arc::new(Letters), Arc::new(OneVoice), Arc::new(Tone));
+    /// let engine = Engine::builder(Arc::new(Letters), Arc::new(OneVoice), Arc::new(Tone)).build();
     /// let audio = engine.synthesize(&Request::text("Hello"))?;
     /// assert_eq!((audio.sample_rate, audio.voice.as_str()), (24_000, "af_test"));
     /// # Ok::<(), tts_pipeline::Error>(())
     /// ```
-    pub fn new(
+    pub fn builder(
         frontend: Arc<dyn Frontend>,
         voices: Arc<dyn Voices>,
         synth: Arc<dyn Synthesizer>,
-    ) -> Self {
-        Self {
-            frontend,
-            phoneme_frontend: None,
-            voices,
-            synth,
-            options: EngineOptions::default(),
-            workers: 1,
-            active: Arc::new(AtomicUsize::new(0)),
-        }
+    ) -> EngineBuilder {
+        EngineBuilder::new(frontend, voices, synth)
     }
 
-    /// Replaces the options.
+    /// Opens the real engine: finds the model, voices and vocabulary from `config` and wires them.
     ///
-    /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig, EngineOptions};
+    /// Cheap: it checks that the files exist and lists the voices, then returns; the session a
+    /// lone caller uses starts loading on a background thread (unless
+    /// [`EngineConfig::defer_session_load`]) and the G2P lexicons load on the first generation,
+    /// in parallel with it. Sessions for concurrent callers load lazily, one per busy caller, and
+    /// all share the model's weights. Missing files are an error that names what is missing,
+    /// where the engine looked and the command that fixes it; the first time a model directory is
+    /// found incomplete, a warning says so too (see [`check_availability`](crate::health::check_availability)).
     ///
-    /// let options = EngineOptions { sentence_pause: 0.6, ..EngineOptions::default() };
-    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?.with_options(options);
-    /// assert_eq!(engine.options().sentence_pause, 0.6);
-    /// # Ok::<(), tts_pipeline::Error>(())
-    /// ```
-    #[must_use]
-    pub fn with_options(mut self, options: EngineOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Adds the front end of [`Request::phonemes`]: it takes phonemes, not text
-    /// ([`Engine::open`] adds [`PhonemeFrontend`](crate::adapters::PhonemeFrontend)).
-    ///
-    /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig, Request};
-    ///
-    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-    /// let audio = engine.synthesize(&Request::phonemes("həlˈoʊ"))?;
-    /// # Ok::<(), tts_pipeline::Error>(())
-    /// ```
-    #[must_use]
-    pub fn with_phoneme_frontend(mut self, frontend: Arc<dyn Frontend>) -> Self {
-        self.phoneme_frontend = Some(frontend);
-        self
-    }
-
-    /// Sets how many segments [`Engine::generate_segments`] callers should run at once by default
-    /// (see [`Engine::default_workers`]); at least 1.
-    ///
-    /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig};
-    ///
-    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?.with_default_workers(1);
-    /// assert_eq!(engine.default_workers(), 1);
-    /// # Ok::<(), tts_pipeline::Error>(())
-    /// ```
-    #[must_use]
-    pub fn with_default_workers(mut self, workers: usize) -> Self {
-        self.workers = workers.max(1);
-        self
-    }
-
-    /// How many segments to generate at once by default: 1 for an engine built by hand, the
-    /// session pool's size for one built by `Engine::open`.
+    /// The phoneme vocabulary comes from the model itself: the manifest's `vocab` (for the
+    /// manifest's model), else the model's generation from its file name (`kokoro-v0_19.onnx`,
+    /// `kokoro-v1.0*.onnx`) or, for a known file, its sha256, else a hexgrad `config.json` next to
+    /// it (v1.0), else its contract (this loads the pool's first session, here). When nothing tells, `open`
+    /// fails with [`ErrorKind::Config`] and says how to fix it.
     ///
     /// ```no_run
     /// use tts_pipeline::{Engine, EngineConfig};
     ///
     /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-    /// println!("{} segments at once", engine.default_workers());
     /// # Ok::<(), tts_pipeline::Error>(())
     /// ```
-    pub fn default_workers(&self) -> usize {
-        self.workers
+    pub fn open(config: &EngineConfig) -> Result<Engine> {
+        open::open(config)
     }
 
-    /// The options in use.
+    /// The engine of `config` shared by the whole process: opened by the first call for a
+    /// configuration ([`Engine::open`]) and returned by every later call for an equal one (the
+    /// model directory compared as [`EngineConfig::resolved_model_dir`] resolves it), from any
+    /// thread; concurrent first calls open it once. A failed open is not kept: the next call
+    /// tries again. Engines live until the process ends.
+    ///
+    /// This is the one process-wide cache of engines (and so of sessions): the Python module and
+    /// any other caller that wants "the engine" use it rather than keeping their own; the
+    /// [`shared`](crate::shared) module has the registry's other functions (the voice an engine of
+    /// a configuration would use, stopping every engine's background work).
     ///
     /// ```no_run
+    /// use std::sync::Arc;
     /// use tts_pipeline::{Engine, EngineConfig};
     ///
-    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-    /// println!("files peak at {} dBFS", engine.options().target_dbfs);
+    /// let config = EngineConfig::with_model_dir("models");
+    /// let (a, b) = (Engine::shared(&config)?, Engine::shared(&config)?);
+    /// assert!(Arc::ptr_eq(&a, &b));
     /// # Ok::<(), tts_pipeline::Error>(())
     /// ```
-    pub fn options(&self) -> &EngineOptions {
-        &self.options
-    }
-
-    /// The front end in use (for `info`, or to see how a text is split).
-    ///
-    /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig, Language};
-    ///
-    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-    /// let pieces = engine.frontend().pieces("Hello. Bye.", Language::EnglishUs)?;
-    /// println!("{} inference calls", pieces.len());
-    /// # Ok::<(), tts_pipeline::Error>(())
-    /// ```
-    pub fn frontend(&self) -> &dyn Frontend {
-        self.frontend.as_ref()
-    }
-
-    /// The voice a request for `voice` would use, with the fallback of [`Engine::generate`]
-    /// (`None`, empty or unknown ids give the default voice). It loads the voice's pack (the
-    /// catalog caches it), so a voice whose pack cannot be read is an error here too.
-    ///
-    /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig};
-    ///
-    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-    /// let choice = engine.resolve_voice(Some("nobody"))?;
-    /// assert!(choice.fell_back);
-    /// # Ok::<(), tts_pipeline::Error>(())
-    /// ```
-    pub fn resolve_voice(&self, voice: Option<&str>) -> Result<VoiceChoice> {
-        Ok(self.voices.resolve(voice)?.choice().clone())
-    }
-
-    /// The loaded model session of the engine's pool (the one a lone caller uses, loading it if
-    /// nothing is loaded yet), for reading the model's contract; an engine not built by
-    /// [`Engine::open`] has none ([`ErrorKind::Config`]).
-    ///
-    /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig};
-    ///
-    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-    /// println!("{}", engine.session()?.model_info());
-    /// # Ok::<(), tts_pipeline::Error>(())
-    /// ```
-    pub fn session(&self) -> Result<Arc<kokoro_session::KokoroSession>> {
-        self.synth.session()
-    }
-
-    /// Waits for the engine's background work (the session preload that [`Engine::open`] starts,
-    /// an idle session's arena shrink) and starts no more idle shrinking; the engine stays usable.
-    /// Dropping the engine does this. An engine kept until the process exits (one of
-    /// [`Engine::shared`], see [`Engine::stop_shared_background`]) should have it called before
-    /// exiting: a thread still inside ONNX Runtime while the process exits can crash in the
-    /// runtime's own teardown. Nothing to do for an engine built by hand.
-    ///
-    /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig};
-    ///
-    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-    /// engine.stop_background(); // before the process exits
-    /// # Ok::<(), tts_pipeline::Error>(())
-    /// ```
-    pub fn stop_background(&self) {
-        self.synth.stop_background();
+    pub fn shared(config: &EngineConfig) -> Result<Arc<Engine>> {
+        open::shared(config)
     }
 
     /// Synthesizes `request` into peak-normalized samples without writing anything.
@@ -458,44 +368,6 @@ impl Engine {
         log_failure(result, Some(output))
     }
 
-    /// Speaks `text` with `voice` at `speed` into `output`: [`Engine::generate`] of a
-    /// [`Request::text`], for callers that need nothing more.
-    ///
-    /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig};
-    ///
-    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-    /// engine.generate_audio("Hi.", Some("am_adam"), 1.2, "hi.wav".as_ref())?;
-    /// # Ok::<(), tts_pipeline::Error>(())
-    /// ```
-    pub fn generate_audio(
-        &self,
-        text: &str,
-        voice: Option<&str>,
-        speed: f32,
-        output: &Path,
-    ) -> Result<Generated> {
-        let request = Request {
-            voice: voice.map(str::to_owned),
-            ..Request::text(text).with_speed(speed)
-        };
-        self.generate(&request, output)
-    }
-
-    /// Writes synthesized audio atomically to `output` and reads its duration back.
-    ///
-    /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig, Request};
-    ///
-    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-    /// let audio = engine.synthesize(&Request::text("Hello."))?;
-    /// let saved = engine.save(audio, "hello.wav".as_ref())?;
-    /// # Ok::<(), tts_pipeline::Error>(())
-    /// ```
-    pub fn save(&self, audio: Synthesized, output: &Path) -> Result<Generated> {
-        log_failure(save::save(self, audio, output), Some(output))
-    }
-
     /// Generates the audio of one story segment at its deterministic path under `layout`:
     /// `{media_root}/projects/{project_id}/audio/{segment_id}.wav`.
     ///
@@ -524,26 +396,29 @@ impl Engine {
         self.generate(request, &path)
     }
 
-    /// Generates every segment of `request` at its deterministic path under `layout`, using up to
-    /// `workers` threads (at least 1), and returns one outcome per segment in the request's order.
+    /// Generates every segment of `request` at its deterministic path under `layout` with
+    /// `options` (word timings, captions next to the WAV files, how many worker threads: by
+    /// default [`EngineParts::default_workers`]), and returns one outcome per segment in the
+    /// request's order.
     ///
     /// A failing segment never stops the others. `on_done` is called once per finished segment
     /// (from worker threads) with the number finished so far: use it for progress.
     ///
     /// The workers are ordinary callers of the engine: with the real engine ([`Engine::open`])
     /// they run on its session pool, as any thread does
-    /// ([`EngineConfig::pool_layout`](crate::EngineConfig::pool_layout)); pass that layout's
-    /// `sessions` as `workers` (more workers than sessions only wait for one).
+    /// ([`EngineConfig::pool_layout`](crate::EngineConfig::pool_layout)), whose `sessions` are the
+    /// default workers (more workers than sessions only wait for one).
     ///
     /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest};
+    /// use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentOptions};
     ///
     /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
     /// let request: ProjectRequest = serde_json::from_str(
     ///     r#"{"project_id": "p", "segments": [{"id": "a", "text": "One."}, {"id": "b", "text": "Two."}]}"#,
     /// ).expect("a project request");
     /// let layout = MediaLayout::new("media", "/media/");
-    /// let outcomes = engine.generate_segments(&layout, &request, engine.default_workers(), |n, _| {
+    /// let options = SegmentOptions::default().with_word_timings(true);
+    /// let outcomes = engine.generate_segments(&layout, &request, &options, |n, _| {
     ///     println!("{n} done");
     /// });
     /// # Ok::<(), tts_pipeline::Error>(())
@@ -552,127 +427,49 @@ impl Engine {
         &self,
         layout: &wav_store::MediaLayout,
         request: &ProjectRequest,
-        workers: usize,
+        options: &SegmentOptions,
         on_done: F,
     ) -> Vec<SegmentOutcome>
     where
         F: Fn(usize, &SegmentOutcome) + Sync,
     {
-        self.generate_segments_with(layout, request, workers, SegmentOptions::default(), on_done)
+        batch::generate_segments(self, layout, request, options, on_done)
     }
 
-    /// [`generate_segments`](Self::generate_segments) with `options` for every segment: word
-    /// timings in the outcomes, captions next to the WAV files (`captions_path`, `captions_url`).
+    /// A read-only view of the engine's parts and settings: its options, its front end, its
+    /// default workers, the voice a request would use, its loaded model session.
     ///
     /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig, MediaLayout, ProjectRequest, SegmentOptions};
+    /// use tts_pipeline::{Engine, EngineConfig, Language};
     ///
     /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
-    /// let request: ProjectRequest = serde_json::from_str(
-    ///     r#"{"project_id": "p", "segments": [{"id": "a", "text": "One."}]}"#,
-    /// ).expect("a project request");
-    /// let options = SegmentOptions::default().with_word_timings(true);
-    /// let layout = MediaLayout::new("media", "/media/");
-    /// let outcomes = engine.generate_segments_with(&layout, &request, 1, options, |_, _| {});
+    /// let parts = engine.parts();
+    /// println!("files peak at {} dBFS", parts.options().target_dbfs);
+    /// println!("{} segments at once", parts.default_workers());
+    /// let pieces = parts.frontend().pieces("Hello. Bye.", Language::EnglishUs)?;
+    /// println!("{} inference calls", pieces.len());
     /// # Ok::<(), tts_pipeline::Error>(())
     /// ```
-    pub fn generate_segments_with<F>(
-        &self,
-        layout: &wav_store::MediaLayout,
-        request: &ProjectRequest,
-        workers: usize,
-        options: SegmentOptions,
-        on_done: F,
-    ) -> Vec<SegmentOutcome>
-    where
-        F: Fn(usize, &SegmentOutcome) + Sync,
-    {
-        batch::generate_segments(self, layout, request, workers, options, on_done)
+    pub fn parts(&self) -> EngineParts<'_> {
+        EngineParts::of(self)
     }
 
-    /// Opens the real engine: finds the model, voices and vocabulary from `config` and wires them.
-    ///
-    /// Cheap: it checks that the files exist and lists the voices, then returns; the session a
-    /// lone caller uses starts loading on a background thread (unless
-    /// [`EngineConfig::defer_session_load`]) and the G2P lexicons load on the first generation,
-    /// in parallel with it. Sessions for concurrent callers load lazily, one per busy caller, and
-    /// all share the model's weights. Missing files are an error that names what is missing,
-    /// where the engine looked and the command that fixes it; the first time a model directory is
-    /// found incomplete, a warning says so too (see [`check_availability`](crate::health::check_availability)).
-    ///
-    /// The phoneme vocabulary comes from the model itself: the manifest's `vocab` (for the
-    /// manifest's model), else the model's generation from its file name (`kokoro-v0_19.onnx`,
-    /// `kokoro-v1.0*.onnx`) or, for a known file, its sha256, else a hexgrad `config.json` next to
-    /// it (v1.0), else its contract (this loads the pool's first session, here). When nothing tells, `open`
-    /// fails with [`ErrorKind::Config`] and says how to fix it.
+    /// Waits for the engine's background work (the session preload that [`Engine::open`] starts,
+    /// an idle session's arena shrink) and starts no more idle shrinking; the engine stays usable.
+    /// Dropping the engine does this. An engine kept until the process exits (one of
+    /// [`Engine::shared`], see [`shared::stop_background`](crate::shared::stop_background)) should have it called before
+    /// exiting: a thread still inside ONNX Runtime while the process exits can crash in the
+    /// runtime's own teardown. Nothing to do for an engine built by hand.
     ///
     /// ```no_run
     /// use tts_pipeline::{Engine, EngineConfig};
     ///
     /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
+    /// engine.stop_background(); // before the process exits
     /// # Ok::<(), tts_pipeline::Error>(())
     /// ```
-    pub fn open(config: &EngineConfig) -> Result<Engine> {
-        open::open(config)
-    }
-
-    /// The engine of `config` shared by the whole process: opened by the first call for a
-    /// configuration ([`Engine::open`]) and returned by every later call for an equal one (the
-    /// model directory compared as [`EngineConfig::resolved_model_dir`] resolves it), from any
-    /// thread; concurrent first calls open it once. A failed open is not kept: the next call
-    /// tries again. Engines live until the process ends.
-    ///
-    /// This is the one process-wide cache of engines (and so of sessions): the Python module and
-    /// any other caller that wants "the engine" use it rather than keeping their own.
-    ///
-    /// ```no_run
-    /// use std::sync::Arc;
-    /// use tts_pipeline::{Engine, EngineConfig};
-    ///
-    /// let config = EngineConfig::with_model_dir("models");
-    /// let (a, b) = (Engine::shared(&config)?, Engine::shared(&config)?);
-    /// assert!(Arc::ptr_eq(&a, &b));
-    /// # Ok::<(), tts_pipeline::Error>(())
-    /// ```
-    pub fn shared(config: &EngineConfig) -> Result<Arc<Engine>> {
-        open::shared(config)
-    }
-
-    /// The voice an engine of `config` uses for `voice`, never failing: the choice of
-    /// [`Engine::shared`]'s [`resolve_voice`](Engine::resolve_voice). When that engine cannot
-    /// open (no model), the voices every install has stand in for the catalog: `voice` itself
-    /// when it is one of the fallback voices (`kokoro_voices::FALLBACK_ORDER`), else the default
-    /// voice, with a warning.
-    ///
-    /// ```no_run
-    /// use tts_pipeline::{Engine, EngineConfig};
-    ///
-    /// let choice = Engine::resolve_voice_for(&EngineConfig::with_model_dir("models"), Some("af_heart"));
-    /// println!("{}", choice.voice);
-    /// ```
-    pub fn resolve_voice_for(config: &EngineConfig, voice: Option<&str>) -> VoiceChoice {
-        open::resolve_voice_for(config, voice)
-    }
-
-    /// Stops the background work of every engine of [`Engine::shared`] (see
-    /// [`Engine::stop_background`]): for a process about to exit, so that no thread is inside ONNX
-    /// Runtime while it does (the Python module calls it from `atexit`). The engines stay usable.
-    ///
-    /// ```no_run
-    /// tts_pipeline::Engine::stop_shared_background(); // before the process exits
-    /// ```
-    pub fn stop_shared_background() {
-        open::stop_shared_background();
-    }
-
-    /// How many model sessions this process has loaded so far, every engine's together (for
-    /// tests and monitoring).
-    ///
-    /// ```no_run
-    /// println!("{} sessions loaded", tts_pipeline::Engine::sessions_loaded());
-    /// ```
-    pub fn sessions_loaded() -> usize {
-        kokoro_session::load_count()
+    pub fn stop_background(&self) {
+        self.synth.stop_background();
     }
 
     /// `request` planned as a whole ([`plan::plan`]) with the front end its input is for.
@@ -702,7 +499,7 @@ impl Engine {
             Input::Phonemes(_) => self.phoneme_frontend.as_ref().ok_or_else(|| {
                 Error::new(
                     ErrorKind::Config,
-                    "this engine has no phoneme front end: build it with `Engine::open` or `with_phoneme_frontend`",
+                    "this engine has no phoneme front end: build it with `Engine::open` or `EngineBuilder::phoneme_frontend`",
                 )
             }),
         }
@@ -741,7 +538,8 @@ fn with_captions(request: &Request, mut generated: Generated) -> Result<Generate
 
 /// Logs a failed generation once, at error level, with its kind and its whole chain of causes
 /// ([`Error::report`]); successes are logged at info level where the file is written.
-/// Every public generation method of [`Engine`] passes its result through here exactly once.
+/// Every public generation method of [`Engine`] (and [`Synthesized::save`]) passes its result
+/// through here exactly once.
 fn log_failure<T>(result: Result<T>, output: Option<&Path>) -> Result<T> {
     if let Err(e) = &result {
         match output {

@@ -49,14 +49,15 @@ pub(crate) fn open(config: &EngineConfig) -> Result<Engine> {
         Box::new(PassthroughPhonemizer),
         vocab.clone(),
     ));
-    let engine = Engine::new(
+    let engine = Engine::builder(
         Arc::new(TokenizerFrontend::new(config.text_tokenizer(vocab)?)),
         Arc::new(CatalogVoices::new(catalog)),
         Arc::clone(&synth) as Arc<dyn Synthesizer>,
     )
-    .with_phoneme_frontend(Arc::new(phoneme_frontend))
-    .with_options(config.options.clone())
-    .with_default_workers(config.pool_layout().sessions);
+    .phoneme_frontend(Arc::new(phoneme_frontend))
+    .options(config.options.clone())
+    .default_workers(config.pool_layout().sessions)
+    .build();
     if !config.defer_session_load {
         synth.preload_in_background();
     }
@@ -86,9 +87,9 @@ pub(crate) fn shared(config: &EngineConfig) -> Result<Arc<Engine>> {
     Ok(opened)
 }
 
-/// [`Engine::resolve_voice_for`].
+/// [`crate::shared::resolve_voice`].
 pub(crate) fn resolve_voice_for(config: &EngineConfig, voice: Option<&str>) -> VoiceChoice {
-    let error = match Engine::shared(config).and_then(|e| e.resolve_voice(voice)) {
+    let error = match Engine::shared(config).and_then(|e| e.parts().resolve_voice(voice)) {
         Ok(choice) => return choice,
         Err(e) => e,
     };
@@ -111,7 +112,7 @@ pub(crate) fn resolve_voice_for(config: &EngineConfig, voice: Option<&str>) -> V
     }
 }
 
-/// [`Engine::stop_shared_background`].
+/// [`crate::shared::stop_background`].
 pub(crate) fn stop_shared_background() {
     let slots: Vec<Slot> = ENGINES
         .lock()

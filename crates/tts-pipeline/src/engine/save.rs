@@ -1,5 +1,5 @@
 //! Delivery to a file: the plan rendered into a WAV file in two streaming passes ([`write`]), and
-//! audio held in memory saved ([`save`], [`save_samples`]).
+//! audio held in memory saved ([`Synthesized::save`], [`save_samples`]).
 
 use std::path::Path;
 
@@ -7,7 +7,7 @@ use audio_dsp::SampleSink;
 
 use super::assemble::assemble;
 use super::plan::Plan;
-use super::{Engine, Generated, Spoken, Synthesized, storage};
+use super::{Engine, Generated, Spoken, Synthesized, log_failure, storage};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Samples per block in the second streaming pass.
@@ -58,21 +58,28 @@ pub(super) fn write(engine: &Engine, plan: Plan, output: &Path) -> Result<Genera
     Ok(written(output, &info, Spoken::of(plan, assembled.words)))
 }
 
-/// Writes `audio` to `output` in `engine`'s format and reads it back (the implementation of
-/// [`Engine::save`]).
-pub(super) fn save(engine: &Engine, audio: Synthesized, output: &Path) -> Result<Generated> {
-    save_samples(
-        output,
-        &audio.samples,
-        audio.sample_rate,
-        engine.options.format,
-    )?;
-    let info = wav_store::validate_wav(output).map_err(storage)?;
-    Ok(written(output, &info, audio.into_spoken()))
+impl Synthesized {
+    /// Writes this audio atomically to `output` as a WAV file in `format` (the engine's is
+    /// [`EngineOptions::format`](crate::EngineOptions::format)) and reads its duration back.
+    ///
+    /// ```no_run
+    /// use tts_pipeline::{Engine, EngineConfig, Request};
+    ///
+    /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
+    /// let audio = engine.synthesize(&Request::text("Hello."))?;
+    /// let saved = audio.save("hello.wav".as_ref(), engine.parts().options().format)?;
+    /// # Ok::<(), tts_pipeline::Error>(())
+    /// ```
+    pub fn save(self, output: &Path, format: wav_store::SampleFormat) -> Result<Generated> {
+        let result = save_samples(output, &self.samples, self.sample_rate, format)
+            .and_then(|()| wav_store::validate_wav(output).map_err(storage))
+            .map(|info| written(output, &info, self.into_spoken()));
+        log_failure(result, Some(output))
+    }
 }
 
 /// Writes mono `samples` at `sample_rate` atomically to `output` as a WAV file in `format`
-/// (parent directories are created): what [`Engine::save`] writes, for audio from anywhere (the
+/// (parent directories are created): what [`Synthesized::save`] writes, for audio from anywhere (the
 /// Python module's `save_audio_wav`). Empty audio, a non-finite sample or a zero rate is an
 /// [`ErrorKind::InvalidAudio`](crate::ErrorKind::InvalidAudio) error, a directory at `output`
 /// [`ErrorKind::IsDirectory`](crate::ErrorKind::IsDirectory), a failed write
