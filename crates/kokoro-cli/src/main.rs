@@ -286,6 +286,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // One text, one caller: `say` loads exactly one session, so it need not share the
             // weights, and ONNX Runtime can free the copies it repacks (docs/PERFORMANCE.md).
             config.session.share_weights = false;
+            // Exactly one: a lone caller's text of several pieces is otherwise rendered by the
+            // pool's workers side by side, on as many sessions (each, unshared, a copy of the
+            // weights). `--sessions` still asks for more.
+            config.sessions = config.sessions.or(Some(1));
             // And it loads that session after the text is phonemized, on the same thread, so that
             // ONNX Runtime reuses the memory the G2P freed: 5 MiB less at the peak, and the
             // overlap it gives up is the G2P's load, about 15 ms (docs/PERFORMANCE.md, "Cold start").

@@ -1501,3 +1501,71 @@ fn a_stream_refuses_bad_requests_at_once_and_ends_after_a_failure() {
         "nothing renders after a failure"
     );
 }
+
+/// Several sentences: one piece each with the fake front end.
+const MANY_PIECES: &str =
+    "Alpha one. Beta two, three. Gamma four. Delta five. Epsilon six. Zeta seven. Eta eight.";
+
+#[test]
+fn a_lone_caller_s_pieces_render_at_once_into_the_same_audio_and_words() {
+    let one = engine();
+    let request = Request::text(MANY_PIECES).with_word_timings(true);
+    let alone = one.synthesize(&request).unwrap();
+    assert!(alone.pieces >= 5, "{} pieces", alone.pieces);
+    for workers in [2, 3, 16] {
+        let ahead = builder().default_workers(workers).build();
+        let got = ahead.synthesize(&request).unwrap();
+        assert_eq!(got, alone, "{workers} workers");
+    }
+    // The workers are callers of the synthesizer side by side, and say so.
+    let synth = Arc::new(HintSynth {
+        min_callers: AtomicUsize::new(usize::MAX),
+        ..HintSynth::default()
+    });
+    let engine = Engine::builder(Arc::new(FakeFrontend), Arc::new(FakeVoices), synth.clone())
+        .default_workers(3)
+        .build();
+    engine.synthesize(&Request::text(MANY_PIECES)).unwrap();
+    assert!(synth.max_running.load(Ordering::SeqCst) >= 2);
+    assert_eq!(synth.max_callers.load(Ordering::SeqCst), 3);
+    // A one-piece text, or a caller beside another, renders on its own thread as before.
+    assert_a_new_caller_is_alone(&engine, &synth);
+}
+
+#[test]
+fn a_piece_that_fails_while_others_render_ahead_fails_the_whole_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for fail_at in [0, 2, 6] {
+        let synth = Arc::new(FakeSynth {
+            fail_at: Some(fail_at),
+            ..FakeSynth::default()
+        });
+        let engine = builder_with(synth.clone()).default_workers(3).build();
+        let out = dir.path().join(format!("f{fail_at}.wav"));
+        let err = engine
+            .generate(&Request::text(MANY_PIECES), &out)
+            .unwrap_err();
+        assert!(err.to_string().contains("fake inference failure"), "{err}");
+        assert!(!out.exists());
+        // Workers run at most twice their number of pieces ahead of the one awaited (which
+        // failed), and none starts once the failure is seen.
+        let calls = synth.calls.load(Ordering::SeqCst);
+        assert!(
+            calls <= fail_at + 2 * 3,
+            "{calls} calls for a failure at {fail_at}"
+        );
+    }
+    let pieces = engine()
+        .synthesize(&Request::text(MANY_PIECES))
+        .unwrap()
+        .pieces;
+    assert!(
+        pieces > 2 * 3,
+        "a failure at the first piece stops before the last: {pieces} pieces"
+    );
+    assert!(
+        dir_names(dir.path()).is_empty(),
+        "{:?}",
+        dir_names(dir.path())
+    );
+}

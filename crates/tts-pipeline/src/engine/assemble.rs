@@ -6,10 +6,15 @@
 //! - [`Assembler`]: rendered pieces joined into audio-dsp's [`StreamJoiner`] with the pause each
 //!   piece's punctuation asks for, short fades and two edge margins, while the words are placed
 //!   on the track's timeline.
+//!
+//! A caller that is alone with a text of several pieces has them rendered by the engine's
+//! workers at once ([`assemble`]): each worker is a caller of the pool, so they run on its narrow
+//! sessions side by side, and the assembler joins their pieces in order.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
 
 use audio_dsp::{SampleSink, StreamJoiner};
 
@@ -207,7 +212,13 @@ where
 /// short fades, between two edge margins. Returns the sink and the peak of what it holds, for
 /// the caller to scale to the target peak, and, when the request asked for them, the words'
 /// timings on the track's timeline (the same inference: the model's durations come with its
-/// audio). At most one piece's audio is held at a time.
+/// audio).
+///
+/// A caller alone on the engine with more than one piece has them rendered by up to the
+/// engine's [`default_workers`](crate::EngineParts::default_workers) threads at once ([`render_ahead`]);
+/// otherwise (other callers, a batch's workers, one piece) they are rendered one after the other
+/// on the caller's thread. The result is the same either way; at most one piece's audio is held
+/// at a time one after the other, and at most twice the workers' when rendered ahead.
 pub(super) fn assemble<S>(engine: &Engine, plan: &Plan, sink: S) -> Result<Assembled<S>>
 where
     S: SampleSink,
@@ -220,14 +231,137 @@ where
         renderer.sample_rate(),
         plan.timed_text.clone(),
     );
-    // One caller from the first piece to the last.
-    let _caller = renderer.caller();
-    for (i, piece) in plan.pieces.iter().enumerate() {
-        if let Some(rendered) = renderer.render(plan, i)? {
-            assembler.push(&rendered, piece)?;
+    let workers = piece_workers(engine.workers, plan.pieces.len(), &engine.active);
+    if workers > 1 {
+        render_ahead(&renderer, plan, workers, |rendered, piece| {
+            assembler.push(rendered, piece)
+        })?;
+    } else {
+        // One caller from the first piece to the last.
+        let _caller = renderer.caller();
+        for (i, piece) in plan.pieces.iter().enumerate() {
+            if let Some(rendered) = renderer.render(plan, i)? {
+                assembler.push(&rendered, piece)?;
+            }
         }
     }
     assembler.finish()
+}
+
+/// How many threads render a plan of `pieces` pieces: the engine's `workers` (at most one per
+/// piece) when no other generation is running (`active`), else 1. Under concurrency the pool is
+/// already shared; rendering ahead there would only queue more work on the same sessions.
+fn piece_workers(workers: usize, pieces: usize, active: &AtomicUsize) -> usize {
+    if active.load(Ordering::Relaxed) == 0 {
+        workers.min(pieces).max(1)
+    } else {
+        1
+    }
+}
+
+/// Renders the pieces of `plan` on `workers` threads, each counted as a caller of the engine
+/// while they run, and hands them to `push` on this thread in the plan's order. A worker takes
+/// the next piece only while fewer than `2 * workers` pieces are rendered or rendering ahead of
+/// the one `push` waits for, which bounds the audio held. Errors come out as they would one
+/// piece after the other: the first failing piece in order (a render's or `push`'s) ends the
+/// assembly, after the pieces before it that were rendered were pushed; no new piece starts once
+/// one has failed.
+fn render_ahead(
+    renderer: &Renderer,
+    plan: &Plan,
+    workers: usize,
+    mut push: impl FnMut(&Rendered, &TextPiece) -> Result<()>,
+) -> Result<()> {
+    let count = plan.pieces.len();
+    let window = 2 * workers;
+    let _callers = Active::add(&renderer.active, workers);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // The index of the piece `push` waits for, and its condition: a worker ahead by `window`
+    // waits on it.
+    let wanted = (Mutex::new(0_usize), Condvar::new());
+    let (tx, rx) = mpsc::channel::<(usize, Result<Option<Rendered>>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, stop, wanted) = (&next, &stop, &wanted);
+            scope.spawn(move || {
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    {
+                        let (lock, ahead) = wanted;
+                        let mut at = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                        while i >= *at + window && !stop.load(Ordering::Relaxed) {
+                            at = ahead.wait(at).unwrap_or_else(PoisonError::into_inner);
+                        }
+                    }
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let rendered = renderer.render(plan, i);
+                    let failed = rendered.is_err();
+                    if tx.send((i, rendered)).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let halt = || {
+            stop.store(true, Ordering::Relaxed);
+            let (lock, ahead) = &wanted;
+            let _at = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            ahead.notify_all();
+        };
+        let mut held: BTreeMap<usize, Result<Option<Rendered>>> = BTreeMap::new();
+        let mut want = 0;
+        let mut result = Ok(());
+        // Until every worker has stopped (each holds a sender): the pieces before a failed one
+        // still arrive, in any order, and are pushed in the plan's.
+        for (i, rendered) in rx {
+            if rendered.is_err() {
+                halt();
+            }
+            held.insert(i, rendered);
+            while result.is_ok()
+                && let Some(rendered) = held.remove(&want)
+            {
+                let pushed = match rendered {
+                    Ok(Some(rendered)) => plan
+                        .pieces
+                        .get(want)
+                        .map_or(Ok(()), |piece| push(&rendered, piece)),
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = pushed {
+                    result = Err(e);
+                    halt();
+                }
+                want += 1;
+                let (lock, ahead) = &wanted;
+                *lock.lock().unwrap_or_else(PoisonError::into_inner) = want;
+                ahead.notify_all();
+            }
+        }
+        // A worker that saw the stop before rendering its piece sent nothing for it: the error
+        // that stopped them is then the first one held.
+        if result.is_ok() && want < count {
+            result = Err(held.into_values().find_map(Result::err).unwrap_or_else(|| {
+                Error::new(
+                    ErrorKind::Inference,
+                    format!("piece {want} of {count} was not rendered: try again"),
+                )
+            }));
+        }
+        result
+    })
 }
 
 fn timings_unavailable(why: &str) -> Error {
