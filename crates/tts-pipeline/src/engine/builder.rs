@@ -14,14 +14,15 @@ use crate::traits::{Frontend, Synthesizer, Voices};
 /// use std::sync::Arc;
 /// use tts_pipeline::traits::{Frontend, Synthesizer, Voices};
 /// use tts_pipeline::{Engine, EngineOptions};
-/// # fn parts() -> (Arc<dyn Frontend>, Arc<dyn Voices>, Arc<dyn Synthesizer>) { unimplemented!() }
 ///
-/// let (frontend, voices, synth) = parts(); // your implementations of the traits
-/// let engine = Engine::builder(frontend, voices, synth)
-///     .options(EngineOptions { sentence_pause: 0.6, ..EngineOptions::default() })
-///     .default_workers(2)
-///     .build();
-/// assert_eq!(engine.parts().default_workers(), 2);
+/// // The three parts: your implementations of the traits.
+/// fn engine(frontend: Arc<dyn Frontend>, voices: Arc<dyn Voices>, synth: Arc<dyn Synthesizer>) {
+///     let engine = Engine::builder(frontend, voices, synth)
+///         .options(EngineOptions { sentence_pause: 0.6, ..EngineOptions::default() })
+///         .default_workers(2)
+///         .build();
+///     assert_eq!(engine.parts().default_workers(), 2);
+/// }
 /// ```
 #[derive(Debug)]
 #[must_use = "an engine builder does nothing until `build` is called"]
@@ -56,12 +57,12 @@ impl EngineBuilder {
     /// use std::sync::Arc;
     /// use tts_pipeline::traits::{Frontend, Synthesizer, Voices};
     /// use tts_pipeline::{Engine, EngineOptions};
-    /// # fn parts() -> (Arc<dyn Frontend>, Arc<dyn Voices>, Arc<dyn Synthesizer>) { unimplemented!() }
     ///
-    /// let (frontend, voices, synth) = parts();
-    /// let options = EngineOptions { sentence_pause: 0.6, ..EngineOptions::default() };
-    /// let engine = Engine::builder(frontend, voices, synth).options(options).build();
-    /// assert_eq!(engine.parts().options().sentence_pause, 0.6);
+    /// fn engine(frontend: Arc<dyn Frontend>, voices: Arc<dyn Voices>, synth: Arc<dyn Synthesizer>) {
+    ///     let options = EngineOptions { sentence_pause: 0.6, ..EngineOptions::default() };
+    ///     let engine = Engine::builder(frontend, voices, synth).options(options).build();
+    ///     assert_eq!(engine.parts().options().sentence_pause, 0.6);
+    /// }
     /// ```
     pub fn options(mut self, options: EngineOptions) -> Self {
         self.engine.options = options;
@@ -76,13 +77,15 @@ impl EngineBuilder {
     /// use std::sync::Arc;
     /// use tts_pipeline::traits::{Frontend, Synthesizer, Voices};
     /// use tts_pipeline::{Engine, Request};
-    /// # fn parts() -> (Arc<dyn Frontend>, Arc<dyn Voices>, Arc<dyn Synthesizer>) { unimplemented!() }
-    /// # fn phonemes() -> Arc<dyn Frontend> { unimplemented!() }
     ///
-    /// let (frontend, voices, synth) = parts();
-    /// let engine = Engine::builder(frontend, voices, synth).phoneme_frontend(phonemes()).build();
-    /// let audio = engine.synthesize(&Request::phonemes("həlˈoʊ"))?;
-    /// # Ok::<(), tts_pipeline::Error>(())
+    /// fn speak(
+    ///     (frontend, voices, synth): (Arc<dyn Frontend>, Arc<dyn Voices>, Arc<dyn Synthesizer>),
+    ///     phonemes: Arc<dyn Frontend>,
+    /// ) -> tts_pipeline::Result<()> {
+    ///     let engine = Engine::builder(frontend, voices, synth).phoneme_frontend(phonemes).build();
+    ///     let audio = engine.synthesize(&Request::phonemes("həlˈoʊ"))?;
+    ///     Ok(())
+    /// }
     /// ```
     pub fn phoneme_frontend(mut self, frontend: Arc<dyn Frontend>) -> Self {
         self.engine.phoneme_frontend = Some(frontend);
@@ -96,11 +99,11 @@ impl EngineBuilder {
     /// use std::sync::Arc;
     /// use tts_pipeline::traits::{Frontend, Synthesizer, Voices};
     /// use tts_pipeline::Engine;
-    /// # fn parts() -> (Arc<dyn Frontend>, Arc<dyn Voices>, Arc<dyn Synthesizer>) { unimplemented!() }
     ///
-    /// let (frontend, voices, synth) = parts();
-    /// let engine = Engine::builder(frontend, voices, synth).default_workers(0).build();
-    /// assert_eq!(engine.parts().default_workers(), 1);
+    /// fn engine(frontend: Arc<dyn Frontend>, voices: Arc<dyn Voices>, synth: Arc<dyn Synthesizer>) {
+    ///     let engine = Engine::builder(frontend, voices, synth).default_workers(0).build();
+    ///     assert_eq!(engine.parts().default_workers(), 1);
+    /// }
     /// ```
     pub fn default_workers(mut self, workers: usize) -> Self {
         self.engine.workers = workers.max(1);
@@ -113,10 +116,10 @@ impl EngineBuilder {
     /// use std::sync::Arc;
     /// use tts_pipeline::traits::{Frontend, Synthesizer, Voices};
     /// use tts_pipeline::Engine;
-    /// # fn parts() -> (Arc<dyn Frontend>, Arc<dyn Voices>, Arc<dyn Synthesizer>) { unimplemented!() }
     ///
-    /// let (frontend, voices, synth) = parts();
-    /// let engine = Engine::builder(frontend, voices, synth).build();
+    /// fn engine(frontend: Arc<dyn Frontend>, voices: Arc<dyn Voices>, synth: Arc<dyn Synthesizer>) -> Engine {
+    ///     Engine::builder(frontend, voices, synth).build()
+    /// }
     /// ```
     pub fn build(self) -> Engine {
         self.engine

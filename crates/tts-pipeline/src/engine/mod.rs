@@ -174,7 +174,7 @@ impl Engine {
     /// use tts_pipeline::traits::{
     ///     Frontend, Pause, Synthesizer, TextPiece, TimedAudio, Voice, VoiceChoice, VoicePack, Voices,
     /// };
-    /// use tts_pipeline::{Engine, Language, Request, Result};
+    /// use tts_pipeline::{Engine, Error, ErrorKind, Language, Request, Result};
     ///
     /// struct Letters; // one piece, one id per letter
     /// impl Frontend for Letters {
@@ -186,7 +186,8 @@ impl Engine {
     /// struct OneVoice;
     /// impl Voices for OneVoice {
     ///     fn resolve(&self, _: Option<&str>) -> Result<Voice> {
-    ///         let rows = VoicePack::from_values("af_test", vec![0.5; 256]).expect("one row");
+    ///         let rows = VoicePack::from_values("af_test", vec![0.5; 256])
+    ///             .map_err(|e| Error::wrap(ErrorKind::Voice, e))?;
     ///         let choice = VoiceChoice { voice: "af_test".into(), fell_back: false };
     ///         Ok(Voice::new(choice, Arc::new(rows)))
     ///     }
@@ -415,13 +416,13 @@ impl Engine {
     /// let engine = Engine::open(&EngineConfig::with_model_dir("models"))?;
     /// let request: ProjectRequest = serde_json::from_str(
     ///     r#"{"project_id": "p", "segments": [{"id": "a", "text": "One."}, {"id": "b", "text": "Two."}]}"#,
-    /// ).expect("a project request");
+    /// )?;
     /// let layout = MediaLayout::new("media", "/media/");
     /// let options = SegmentOptions::default().with_word_timings(true);
     /// let outcomes = engine.generate_segments(&layout, &request, &options, |n, _| {
     ///     println!("{n} done");
     /// });
-    /// # Ok::<(), tts_pipeline::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn generate_segments<F>(
         &self,
